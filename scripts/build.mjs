@@ -1,0 +1,60 @@
+// Builds everything `npm start`, `etlscope` and the browser mode run:
+//   dist/node/*.mjs      esbuild bundles of the CLI, the serve server and the parser worker (Node ESM)
+//   dist/electron/*.cjs  esbuild bundles of Electron's main process, preload and worker (CommonJS,
+//                        what Electron's sandboxed preload requires)
+//   dist/renderer/       Vite build of the React renderer (same files for Electron and browser mode)
+// Runs from `npm install` (prepare) so a fresh clone's `npx etlscope` works at once.
+import { build as esbuild } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const at = (p) => path.join(root, p);
+
+/** Node-side bundles: [entry, outfile]. */
+const nodeEntries = [
+  ['electron/cli/main.ts', 'dist/node/cli.mjs'],
+  ['electron/worker/worker-entry.ts', 'dist/node/worker.mjs'],
+];
+/** Electron bundles: electron itself stays external (it is the runtime). */
+const electronEntries = [
+  ['electron/main/main.ts', 'dist/electron/main.cjs'],
+  ['electron/preload/preload.ts', 'dist/electron/preload.cjs'],
+  ['electron/worker/worker-entry.ts', 'dist/electron/worker.cjs'],
+];
+
+async function bundle(entries, format) {
+  for (const [entry, out] of entries) {
+    if (!existsSync(at(entry))) {
+      console.warn(`build: skipping ${entry} (not present)`);
+      continue;
+    }
+    await esbuild({
+      entryPoints: [at(entry)],
+      outfile: at(out),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format,
+      sourcemap: true,
+      external: ['electron', 'ws', 'bufferutil', 'utf-8-validate'],
+      // ESM bundles that pull in CommonJS deps (ws) need a require() in scope.
+      banner:
+        format === 'esm'
+          ? { js: "import { createRequire as __etlscopeCreateRequire } from 'node:module'; const require = __etlscopeCreateRequire(import.meta.url);" }
+          : undefined,
+      logLevel: 'warning',
+    });
+  }
+}
+
+await bundle(nodeEntries, 'esm');
+await bundle(electronEntries, 'cjs');
+
+if (existsSync(at('renderer/index.html')) && !process.argv.includes('--no-renderer')) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: at('renderer/vite.config.ts'), logLevel: 'warn' });
+} else {
+  console.warn('build: skipping renderer');
+}

@@ -1,0 +1,453 @@
+// The one typed contract between the analysis backend (parser worker + engine, behind Electron
+// main or the `etlscope serve` WebSocket server) and its clients (the React renderer, the CLI).
+//
+//   renderer ──EtlscopeApi──> transport (Electron IPC via preload | WebSocket) ──> backend
+//            <──progress / results──
+//
+// Everything that crosses the boundary is a plain, structured-clone-safe value: no class
+// instances, no functions, no Error objects (errors travel as `WireError`). Results are bounded:
+// grouped aggregates, histograms and N-bucket series, never raw per-event rows (row export goes
+// to a file or a download, streamed by the backend).
+// `shared/` imports nothing outside itself.
+
+import type { DurationNs, TimeRange, TraceNs } from './units.js';
+
+// ---------------------------------------------------------------------------------------------
+// Trace identity, loading and the overview
+// ---------------------------------------------------------------------------------------------
+
+/** Opaque id the backend gives a loaded trace. */
+export type TraceId = string;
+/** Opaque id of one request, used to cancel it. */
+export type RequestId = string;
+
+/** Where the trace to open comes from. */
+export type TraceSource =
+  /** A path on the backend's machine (command line, File > Open, a file dropped in Electron). */
+  | { readonly kind: 'path'; readonly path: string }
+  /** A file the browser streamed to the `serve` backend (see `UPLOAD_HTTP_PATH`). */
+  | { readonly kind: 'upload'; readonly uploadId: string; readonly name: string }
+  /** The bundled sample trace in `assets/`. */
+  | { readonly kind: 'sample' };
+
+export type LoadPhase = 'scanning' | 'reading' | 'indexing' | 'ready' | 'failed' | 'cancelled';
+
+/** Streamed while a trace loads (and once more when it is ready or failed). */
+export interface LoadProgress {
+  readonly traceId: TraceId;
+  readonly phase: LoadPhase;
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly events: number;
+  readonly elapsedMs: number;
+  /** Partial overview as soon as the header is read; complete when phase is 'ready'. */
+  readonly summary?: TraceSummary;
+  readonly error?: WireError;
+}
+
+export type DiagnosticSeverity = 'info' | 'warning' | 'error';
+
+/** Something the reader or engine wants the user to know, e.g. a corrupt buffer at an offset. */
+export interface Diagnostic {
+  readonly severity: DiagnosticSeverity;
+  /** Stable machine-readable code, e.g. 'corrupt-buffer', 'events-lost', 'truncated'. */
+  readonly code: string;
+  /** Plain words for people. */
+  readonly message: string;
+  /** File offset the problem was found at, when there is one. */
+  readonly fileOffset?: number;
+}
+
+/** What kind of data the trace recorded, from the header extension group masks and the events. */
+export interface RecordedData {
+  readonly contextSwitches: boolean;
+  readonly compactContextSwitches: boolean;
+  readonly dpc: boolean;
+  readonly interrupts: boolean;
+  readonly sampledProfile: boolean;
+  readonly idleStates: boolean;
+  readonly readyThread: boolean;
+  readonly processThread: boolean;
+  readonly imageLoad: boolean;
+  readonly stackWalk: boolean;
+}
+
+export interface TraceSummary {
+  readonly fileName: string;
+  readonly fileSize: number;
+  /** Windows build (e.g. 19041). */
+  readonly build: number;
+  /** Windows version, e.g. "10.0". */
+  readonly osVersion: string;
+  readonly cpuCount: number;
+  readonly pointerSize: 4 | 8;
+  readonly loggerName: string;
+  readonly logFileName: string;
+  /** 'QPC' | 'SystemTime' | 'CPUCycle' | 'Raw'. */
+  readonly clockType: string;
+  readonly clockFrequencyHz: number;
+  /** ISO-8601 UTC time of the trace origin (time 0 of the axis). */
+  readonly startTimeUtc: string;
+  /** Length of the time axis: origin to the last event. */
+  readonly durationNs: DurationNs;
+  readonly buffers: number;
+  readonly compressedBuffers: number;
+  readonly events: number;
+  readonly eventsLost: number;
+  readonly buffersLost: number;
+  /** Which views have data; `explanations` says in words why a view is empty. */
+  readonly recorded: RecordedData;
+  readonly explanations: readonly string[];
+  /** Events per kind: 'PerfInfo/DPC', 'Image/DCStart', or provider GUID/name for the rest. */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Rows per table, for the UI to show what each view holds. */
+  readonly tableRows: Readonly<Record<TableId, number>>;
+  /** Where CPU utilization comes from when both exist: precise (context switches) wins. */
+  readonly utilizationSource: 'precise' | 'sampled' | 'none';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------------------------
+
+export type DpcType = 'DPC' | 'ThreadedDPC' | 'TimerDPC' | 'ISR' | 'ISR-MSI';
+export const DPC_TYPES: readonly DpcType[] = ['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'];
+/** LatencyMon / Microsoft driver guideline: DPCs should finish within 100 µs, ISRs within 25 µs. */
+export const DPC_BUDGET_NS = 100_000;
+export const ISR_BUDGET_NS = 25_000;
+
+/** The WPA-style views the engine answers queries on. */
+export type TableId = 'dpcIsr' | 'cpuPrecise' | 'cpuSampled' | 'idleStates';
+
+/**
+ * Columns a table can be grouped by or filtered on (WPA's columns left of the gold bar).
+ * dpcIsr: cpu, type, module, function.
+ * cpuPrecise: cpu, process, thread (the thread switched in; "process" is "name (pid)").
+ * cpuSampled: cpu, process, thread, module, function, dpcIsr ("DPC" | "ISR" | "-").
+ * idleStates: cpu, state ("C0", "C1", ...).
+ */
+export type GroupColumn = 'cpu' | 'type' | 'module' | 'function' | 'process' | 'thread' | 'dpcIsr' | 'state';
+
+export const TABLE_COLUMNS: Readonly<Record<TableId, readonly GroupColumn[]>> = {
+  dpcIsr: ['cpu', 'type', 'module', 'function'],
+  cpuPrecise: ['cpu', 'process', 'thread'],
+  cpuSampled: ['cpu', 'process', 'thread', 'module', 'function', 'dpcIsr'],
+  idleStates: ['cpu', 'state'],
+};
+
+/** Which rows a query covers. Every field is optional; absent means "everything". */
+export interface QueryFilter {
+  /** Only time inside this range (events are clipped to it where they are intervals). */
+  readonly range?: TimeRange;
+  /** Only these CPUs. */
+  readonly cpus?: readonly number[];
+  /** Keep rows whose column value is one of these (values as shown in results). */
+  readonly include?: Partial<Readonly<Record<GroupColumn, readonly string[]>>>;
+  /** Drop rows whose column value is one of these. */
+  readonly exclude?: Partial<Readonly<Record<GroupColumn, readonly string[]>>>;
+  /** dpcIsr only: duration bounds in ns, [min, max) (a histogram bucket click). */
+  readonly durationNs?: { readonly min?: number; readonly max?: number };
+}
+
+/**
+ * Aggregates every group row carries. The measure is the table's duration column:
+ * dpcIsr = DPC/ISR duration, cpuPrecise = running time, cpuSampled = sample weight,
+ * idleStates = residency.
+ */
+export interface Aggregates {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly minUs: number;
+  readonly maxUs: number;
+  readonly avgUs: number;
+  readonly p50Us: number;
+  readonly p90Us: number;
+  readonly p99Us: number;
+  /** dpcIsr: rows over the guideline (100 µs DPC, 25 µs ISR); 0 elsewhere. */
+  readonly overBudget: number;
+  /** Share of the filtered range × CPUs (utilization / residency / DPC-ISR time), 0..100. */
+  readonly percent: number;
+}
+
+/** One node of a pivot: a group at some depth, with its aggregates and (maybe) its children. */
+export interface PivotNode {
+  /** Value of this level's group column, as text ("ndis.sys", "0", "DPC"). */
+  readonly key: string;
+  readonly aggregates: Aggregates;
+  /** Present below the last level only when the query asked for deeper levels. */
+  readonly children?: readonly PivotNode[];
+  /** Children dropped by `limitPerLevel`. */
+  readonly omittedChildren?: number;
+}
+
+export type SortKey = keyof Aggregates | 'key';
+
+export interface PivotQuery {
+  readonly kind: 'pivot';
+  readonly table: TableId;
+  readonly filter: QueryFilter;
+  /** Ordered group-by columns, outermost first (WPA's gold bar order). */
+  readonly groupBy: readonly GroupColumn[];
+  readonly sortBy?: SortKey;
+  readonly descending?: boolean;
+  /** Maximum children per node (bounded result); default 500. */
+  readonly limitPerLevel?: number;
+}
+
+export interface PivotResult {
+  readonly kind: 'pivot';
+  readonly groupBy: readonly GroupColumn[];
+  /** Aggregates over every filtered row. */
+  readonly total: Aggregates;
+  readonly rows: readonly PivotNode[];
+  readonly omittedRows: number;
+}
+
+/** xperf's doubling buckets (<1 µs, 1–2, 2–4 …) or LatencyMon's 250 µs bands. */
+export type HistogramScheme = 'doubling' | 'latencymon';
+
+export interface HistogramQuery {
+  readonly kind: 'histogram';
+  readonly table: 'dpcIsr';
+  readonly filter: QueryFilter;
+  readonly scheme: HistogramScheme;
+}
+
+export interface HistogramBucket {
+  /** "1-2 µs", ">= 1000 µs". */
+  readonly label: string;
+  readonly minNs: number;
+  /** Exclusive upper bound; Infinity for the last bucket (sent as null over JSON, see wire.ts). */
+  readonly maxNs: number | null;
+  readonly count: number;
+  readonly dpcCount: number;
+  readonly isrCount: number;
+}
+
+export interface HistogramResult {
+  readonly kind: 'histogram';
+  readonly scheme: HistogramScheme;
+  readonly buckets: readonly HistogramBucket[];
+}
+
+/**
+ * Graph series over N equal time buckets:
+ * - utilization: busy % per CPU per bucket (precise if context switches exist, else sampled);
+ * - dpcIsrTime: % of each bucket spent in DPC/ISR per CPU;
+ * - cstate: per CPU per bucket the deepest-residency state index (-1 = no data, 0 = C0 running,
+ *   n = Cn) and the residency fraction of each state;
+ * - dpcDurations: the longest DPC/ISR per CPU per bucket (marks for a scatter plot).
+ */
+export type SeriesMetric = 'utilization' | 'dpcIsrTime' | 'cstate' | 'dpcDurations';
+
+export interface SeriesQuery {
+  readonly kind: 'series';
+  readonly metric: SeriesMetric;
+  readonly filter: QueryFilter;
+  /** Number of buckets across filter.range (or the whole trace); at most 10,000. */
+  readonly buckets: number;
+}
+
+export interface CpuSeries {
+  readonly cpu: number;
+  /** One value per bucket: percent for utilization/dpcIsrTime; state index for cstate;
+   *  longest duration in µs for dpcDurations (0 = none). */
+  readonly values: readonly number[];
+  /** cstate only: per state index (0 = C0) the residency % per bucket. */
+  readonly stateResidency?: readonly (readonly number[])[];
+}
+
+export interface SeriesResult {
+  readonly kind: 'series';
+  readonly metric: SeriesMetric;
+  readonly range: TimeRange;
+  readonly bucketNs: number;
+  readonly source: 'precise' | 'sampled' | 'events' | 'none';
+  readonly cpus: readonly CpuSeries[];
+  /** cstate only: state names by index ("C0", "C1", ...). */
+  readonly stateNames?: readonly string[];
+}
+
+/** Steps for "jump to the next/previous over-budget DPC". */
+export interface FindQuery {
+  readonly kind: 'find';
+  readonly table: 'dpcIsr';
+  readonly filter: QueryFilter;
+  /** Search from this time. */
+  readonly from: TraceNs;
+  readonly direction: 'next' | 'previous';
+  /** Only rows over the guideline budget. */
+  readonly overBudgetOnly: boolean;
+}
+
+export interface FindResult {
+  readonly kind: 'find';
+  readonly found: boolean;
+  readonly row?: DpcIsrRow;
+}
+
+export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery;
+export type QueryResult = PivotResult | HistogramResult | SeriesResult | FindResult;
+/** Maps a query type to its result type. */
+export type ResultOf<Q extends Query> = Q extends PivotQuery
+  ? PivotResult
+  : Q extends HistogramQuery
+    ? HistogramResult
+    : Q extends SeriesQuery
+      ? SeriesResult
+      : FindResult;
+
+/** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
+export interface DpcIsrRow {
+  readonly cpu: number;
+  readonly type: DpcType;
+  readonly module: string;
+  readonly function: string;
+  /** Routine address as 0x-prefixed hex. */
+  readonly address: string;
+  readonly enterSeconds: number;
+  readonly exitSeconds: number;
+  readonly durationUs: number;
+  readonly exclusiveDurationUs: number;
+}
+
+/** CSV header for DPC/ISR row export, in WPA's column names (times are seconds from trace start). */
+export const DPC_CSV_COLUMNS = [
+  'CPU',
+  'Type',
+  'Module',
+  'Function',
+  'Address',
+  'Enter Time (s)',
+  'Exit Time (s)',
+  'Duration (µs)',
+  'Exclusive Duration (µs)',
+] as const;
+
+export interface ExportRequest {
+  readonly traceId: TraceId;
+  /** 'rows': every DPC/ISR in the filter; 'pivot': the grouped table as shown. */
+  readonly what: 'rows' | 'pivot';
+  readonly table: TableId;
+  readonly filter: QueryFilter;
+  /** For 'pivot'. */
+  readonly groupBy?: readonly GroupColumn[];
+  /** Electron: where to write (chosen in a save dialog by main). Browser: ignored. */
+  readonly path?: string;
+}
+
+export interface ExportResult {
+  readonly rows: number;
+  /** Electron: the written path. */
+  readonly path?: string;
+  /** Browser mode: a URL on the serve backend that streams the CSV as a download. */
+  readonly downloadUrl?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and the API every transport implements
+// ---------------------------------------------------------------------------------------------
+
+/** Errors cross the boundary as plain data (Error objects do not survive IPC). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  /** 'cancelled' is ignored by the UI; others are shown. */
+  readonly code?: 'cancelled' | 'not-found' | 'bad-request' | 'bad-file' | 'internal';
+}
+
+export interface OpenResult {
+  readonly traceId: TraceId;
+  readonly summary: TraceSummary;
+}
+
+export type Unsubscribe = () => void;
+
+/** Events the backend pushes to the renderer. */
+export type BackendEvent =
+  | { readonly type: 'progress'; readonly progress: LoadProgress }
+  /** Electron menu or second-instance launch asked to open a file; the renderer then calls openTrace. */
+  | { readonly type: 'open-requested'; readonly source: TraceSource }
+  /** Menu commands the renderer carries out (zoom, export...). */
+  | { readonly type: 'command'; readonly command: MenuCommand };
+
+export type MenuCommand = 'zoom-in' | 'zoom-out' | 'zoom-to-selection' | 'unzoom' | 'reset-zoom' | 'export-dpc-csv' | 'close-trace';
+
+/**
+ * The renderer-facing API. The preload exposes exactly this on `window.etlscope`; the
+ * browser mode implements it over WebSocket. Every method can reject with a WireError-shaped error.
+ */
+export interface EtlscopeApi {
+  /** Which transport is serving ('electron' | 'browser'). */
+  readonly transport: 'electron' | 'browser';
+  openTrace(source: TraceSource, requestId: RequestId): Promise<OpenResult>;
+  query<Q extends Query>(traceId: TraceId, query: Q, requestId: RequestId): Promise<ResultOf<Q>>;
+  cancel(requestId: RequestId): Promise<void>;
+  exportCsv(request: ExportRequest): Promise<ExportResult>;
+  /** Browser mode: stream a dropped File to the backend; returns the upload source to open. */
+  uploadFile?(file: File, onProgress?: (sentBytes: number) => void): Promise<TraceSource>;
+  /** Electron: the path of a dropped File (webUtils.getPathForFile). */
+  pathForFile?(file: File): string;
+  /** Electron: ask main to show the open dialog; resolves to a source or undefined if cancelled. */
+  showOpenDialog?(): Promise<TraceSource | undefined>;
+  closeTrace(traceId: TraceId): Promise<void>;
+  onEvent(listener: (event: BackendEvent) => void): Unsubscribe;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire protocol shared by Electron IPC and the WebSocket transport
+// ---------------------------------------------------------------------------------------------
+
+/** Channel names: every IPC channel carries this prefix and main rejects anything else. */
+export const CHANNEL_PREFIX = 'etlscope:';
+
+/** Request/response map, one entry per invoke channel. */
+export interface ChannelMap {
+  'etlscope:open': { req: { source: TraceSource; requestId: RequestId }; res: OpenResult };
+  'etlscope:query': { req: { traceId: TraceId; query: Query; requestId: RequestId }; res: QueryResult };
+  'etlscope:cancel': { req: { requestId: RequestId }; res: void };
+  'etlscope:export': { req: ExportRequest; res: ExportResult };
+  'etlscope:close': { req: { traceId: TraceId }; res: void };
+  'etlscope:open-dialog': { req: Record<string, never>; res: TraceSource | undefined };
+}
+export type Channel = keyof ChannelMap;
+export const INVOKE_CHANNELS: readonly Channel[] = [
+  'etlscope:open',
+  'etlscope:query',
+  'etlscope:cancel',
+  'etlscope:export',
+  'etlscope:close',
+  'etlscope:open-dialog',
+];
+/** main → renderer push channel carrying `BackendEvent`s. */
+export const EVENT_CHANNEL = 'etlscope:event';
+
+/** WebSocket frames (JSON). */
+export type ClientFrame = { readonly id: number; readonly channel: Channel; readonly req: unknown };
+export type ServerFrame =
+  | { readonly id: number; readonly ok: true; readonly res: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WireError }
+  | { readonly event: BackendEvent };
+
+/** Browser mode: POST the raw file body here (with ?token=…&name=…); the reply is `{uploadId}`. */
+export const UPLOAD_HTTP_PATH = '/upload';
+/** Browser mode: GET here (with ?token=…&id=…) to download an export. */
+export const DOWNLOAD_HTTP_PATH = '/download';
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(value);
+}
+
+export function toWireError(error: unknown): WireError {
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const e = error as { name?: unknown; message?: unknown; code?: unknown };
+    const code = typeof e.code === 'string' ? (e.code as WireError['code']) : undefined;
+    return {
+      name: typeof e.name === 'string' ? e.name : 'Error',
+      message: String(e.message),
+      ...(code !== undefined ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
