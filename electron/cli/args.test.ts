@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, UsageError } from './args.js';
+
+describe('etlscope arguments', () => {
+  it('parses a dpc command with every option', () => {
+    const o = parseArgs(['dpc', 'trace.etl', '--range', '1.5', '2500ms', '--cpus', '0,2,4-6', '--type', 'dpc', '--by', 'module,function', '--json']);
+    expect(o).toMatchObject({ command: 'dpc', file: 'trace.etl', json: true, type: 'dpc', by: ['module', 'function'], cpus: [0, 2, 4, 5, 6] });
+    expect(o.range).toEqual({ start: 1.5e9, end: 2.5e9 });
+  });
+  it('defaults to module,function grouping over all types', () => {
+    expect(parseArgs(['dpc', 'a.etl'])).toMatchObject({ by: ['module', 'function'], type: 'all', rows: false, json: false });
+  });
+  it('accepts us suffixes and serve without a file', () => {
+    expect(parseArgs(['cpu', 'a.etl', '--range', '0', '250us']).range).toEqual({ start: 0, end: 250e3 });
+    expect(parseArgs(['serve', '--port', '0'])).toMatchObject({ command: 'serve', port: 0 });
+  });
+  it.each([
+    [['frobnicate']],
+    [['dpc']],
+    [['dpc', 'a.etl', '--range', '2', '1']],
+    [['dpc', 'a.etl', '--cpus', 'x']],
+    [['dpc', 'a.etl', '--by', 'planet']],
+    [['dpc', 'a.etl', '--type', 'nmi']],
+    [['dpc', 'a.etl', '--rows']],
+    [['dpc', 'a.etl', '--bogus']],
+    [['info', 'a.etl', 'b.etl']],
+  ])('rejects %j with a usage error', (argv) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+  });
+  it('answers help and version', () => {
+    expect(parseArgs([]).command).toBe('help');
+    expect(parseArgs(['--version']).command).toBe('version');
+  });
+});

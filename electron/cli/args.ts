@@ -1,0 +1,169 @@
+// Command-line argument parsing for `etlscope` (pure: no I/O), so every flag's rules are unit-tested.
+//   etlscope info FILE [--json]
+//   etlscope dpc FILE [--range START END] [--cpus 0,2,4] [--type dpc|isr|all] [--by module|module,function|cpu]
+//                     [--json] [--csv OUT] [--rows]
+//   etlscope cpu FILE [--range START END] [--cpus …] [--json]
+//   etlscope idle FILE [--range START END] [--cpus …] [--json]
+//   etlscope report FILE [--range START END] [--cpus …]
+//   etlscope serve [FILE] [--port N]
+import type { GroupColumn } from '../../shared/contract.js';
+import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.js';
+
+export type CommandName = 'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'serve' | 'help' | 'version';
+
+export interface CliOptions {
+  readonly command: CommandName;
+  readonly file?: string;
+  readonly json: boolean;
+  readonly range?: TimeRange;
+  readonly cpus?: readonly number[];
+  readonly type: 'dpc' | 'isr' | 'all';
+  readonly by: readonly GroupColumn[];
+  readonly csv?: string;
+  readonly rows: boolean;
+  readonly port?: number;
+  readonly workers?: number;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const COMMANDS: readonly CommandName[] = ['info', 'dpc', 'cpu', 'idle', 'report', 'serve', 'help', 'version'];
+const BY_COLUMNS: readonly GroupColumn[] = ['module', 'function', 'cpu', 'type'];
+
+export const USAGE = `etlscope — Windows ETW trace analysis (DPC/ISR, CPU utilization, C-states)
+
+Usage:
+  etlscope info FILE [--json]                 header facts and event counts
+  etlscope dpc FILE [options]                 DPC/ISR durations grouped (xperf -a dpcisr style)
+      --type dpc|isr|all                      which routines (default all)
+      --by module|module,function|cpu         grouping (default module,function)
+      --rows --csv OUT                        export every DPC/ISR row to CSV
+      --csv OUT                               export the grouped table to CSV
+  etlscope cpu FILE [options]                 utilization per CPU and the DPC/ISR share
+  etlscope idle FILE [options]                C-state residency per CPU
+  etlscope report FILE [options]              one text report (DPC/ISR, CPU, idle, guideline verdict)
+  etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
+
+Common options:
+  --range START END   time range from the trace start; suffixes s, ms, us (default seconds)
+  --cpus 0,2,4-6      CPUs to include
+  --json              machine-readable output
+  --workers N         parser workers (default: chosen from the file size and cores)
+`;
+
+function parseCpuList(text: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of text.split(',')) {
+    const trimmed = part.trim();
+    const range = /^(\d+)-(\d+)$/.exec(trimmed);
+    if (range !== null) {
+      const from = Number(range[1]);
+      const to = Number(range[2]);
+      if (to < from || to - from > 4096) throw new UsageError(`bad CPU range "${trimmed}"`);
+      for (let cpu = from; cpu <= to; cpu++) cpus.add(cpu);
+    } else if (/^\d+$/.test(trimmed)) {
+      cpus.add(Number(trimmed));
+    } else {
+      throw new UsageError(`bad CPU "${trimmed}" in --cpus (expected e.g. 0,2,4-6)`);
+    }
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+function parseTime(text: string | undefined, what: string): TraceNs {
+  const value = text === undefined ? undefined : parseTimeToNs(text);
+  if (value === undefined || value < 0) {
+    throw new UsageError(`bad ${what} time "${text ?? ''}" (expected e.g. 1.5, 1500ms, 250us)`);
+  }
+  return value;
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return defaults('help');
+  if (first === '--version' || first === '-v') return defaults('version');
+  if (!(COMMANDS as readonly string[]).includes(first)) {
+    throw new UsageError(`unknown command "${first}"; try: etlscope help`);
+  }
+  const command = first as CommandName;
+  let file: string | undefined;
+  let json = false;
+  let rows = false;
+  let range: TimeRange | undefined;
+  let cpus: number[] | undefined;
+  let type: CliOptions['type'] = 'all';
+  let by: GroupColumn[] = ['module', 'function'];
+  let csv: string | undefined;
+  let port: number | undefined;
+  let workers: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = (): string => {
+      const next = rest[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '--json':
+        json = true;
+        break;
+      case '--rows':
+        rows = true;
+        break;
+      case '--range': {
+        const start = parseTime(rest[++i], 'start');
+        const end = parseTime(rest[++i], 'end');
+        if (end <= start) throw new UsageError('--range END must be after START');
+        range = { start, end };
+        break;
+      }
+      case '--cpus':
+        cpus = parseCpuList(value());
+        break;
+      case '--type': {
+        const t = value();
+        if (t !== 'dpc' && t !== 'isr' && t !== 'all') throw new UsageError('--type is dpc, isr or all');
+        type = t;
+        break;
+      }
+      case '--by': {
+        const columns = value().split(',').map((c) => c.trim());
+        for (const c of columns) {
+          if (!(BY_COLUMNS as readonly string[]).includes(c)) throw new UsageError(`--by takes module, function, cpu or type, not "${c}"`);
+        }
+        by = columns as GroupColumn[];
+        break;
+      }
+      case '--csv':
+        csv = value();
+        break;
+      case '--port': {
+        const p = Number(value());
+        if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError('--port takes 0..65535');
+        port = p;
+        break;
+      }
+      case '--workers': {
+        const w = Number(value());
+        if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError('--workers takes 1..64');
+        workers = w;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (file !== undefined) throw new UsageError(`unexpected argument "${arg}"`);
+        file = arg;
+    }
+  }
+  if (command !== 'serve' && command !== 'help' && command !== 'version' && file === undefined) {
+    throw new UsageError(`etlscope ${command} needs a FILE`);
+  }
+  if (rows && csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
+  return { command, file, json, range, cpus, type, by, csv, rows, port, workers };
+}
+
+function defaults(command: CommandName): CliOptions {
+  return { command, json: false, type: 'all', by: ['module', 'function'], rows: false };
+}
