@@ -1,0 +1,91 @@
+// Fetches query results through the EtlscopeApi: every request gets an id, each "slot" (one graph,
+// one table) keeps only its newest request (an older pending one is cancelled via api.cancel and
+// its late answer dropped), and answers are cached by descriptor (trace id + query JSON) so going
+// back in zoom history or re-expanding a group costs nothing.
+//
+//   component ──run(slot, traceId, query)──> cache hit? ──yes──> result
+//                                              └─no──> cancel slot's pending ─> api.query(id) ─> cache
+
+import type { EtlscopeApi, Query, RequestId, ResultOf, TraceId, WireError } from '../../shared/contract.js';
+import { toWireError } from '../../shared/contract.js';
+
+/** Cached answers kept; results are bounded (≤10k buckets or ≤500 rows/level), so 200 is a few MB. */
+const CACHE_ENTRIES = 200;
+
+export type QueryOutcome<Q extends Query> =
+  | { readonly status: 'ok'; readonly result: ResultOf<Q> }
+  | { readonly status: 'superseded' }
+  | { readonly status: 'error'; readonly error: WireError };
+
+type QueryApi = Pick<EtlscopeApi, 'query' | 'cancel'>;
+
+export class QueryClient {
+  private readonly cache = new Map<string, unknown>();
+  private readonly pendingBySlot = new Map<string, RequestId>();
+  private nextId = 1;
+
+  constructor(
+    private readonly api: QueryApi,
+    private readonly idPrefix = `r${Date.now().toString(36)}-`,
+  ) {}
+
+  static keyOf(traceId: TraceId, query: Query): string {
+    return `${traceId}|${JSON.stringify(query)}`;
+  }
+
+  cached<Q extends Query>(traceId: TraceId, query: Q): ResultOf<Q> | undefined {
+    return this.cache.get(QueryClient.keyOf(traceId, query)) as ResultOf<Q> | undefined;
+  }
+
+  async run<Q extends Query>(slot: string, traceId: TraceId, query: Q): Promise<QueryOutcome<Q>> {
+    const key = QueryClient.keyOf(traceId, query);
+    const hit = this.cache.get(key);
+    const stale = this.pendingBySlot.get(slot);
+    if (stale !== undefined) {
+      this.pendingBySlot.delete(slot);
+      this.api.cancel(stale).catch(() => undefined);
+    }
+    if (hit !== undefined) {
+      this.cache.delete(key); // re-insert: most recently used last
+      this.cache.set(key, hit);
+      return { status: 'ok', result: hit as ResultOf<Q> };
+    }
+    const requestId = `${this.idPrefix}${this.nextId++}`;
+    this.pendingBySlot.set(slot, requestId);
+    try {
+      const result = await this.api.query(traceId, query, requestId);
+      this.remember(key, result);
+      if (this.pendingBySlot.get(slot) !== requestId) {
+        return { status: 'superseded' };
+      }
+      this.pendingBySlot.delete(slot);
+      return { status: 'ok', result };
+    } catch (error) {
+      if (this.pendingBySlot.get(slot) !== requestId) {
+        return { status: 'superseded' };
+      }
+      this.pendingBySlot.delete(slot);
+      const wire = toWireError(error);
+      return wire.code === 'cancelled' ? { status: 'superseded' } : { status: 'error', error: wire };
+    }
+  }
+
+  /** Forget everything (trace closed). */
+  clear(): void {
+    for (const id of this.pendingBySlot.values()) {
+      this.api.cancel(id).catch(() => undefined);
+    }
+    this.pendingBySlot.clear();
+    this.cache.clear();
+  }
+
+  private remember(key: string, result: unknown): void {
+    this.cache.set(key, result);
+    if (this.cache.size > CACHE_ENTRIES) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) {
+        this.cache.delete(oldest);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// The shape of the one renderer store: every slice's state and actions, combined into `AllSlices`.
+// Slices are written as `StateCreator<AllSlices, [], [], Slice>` (zustand slices pattern) so an
+// action in one slice may read the others through `get()`. The store holds descriptors of what
+// to show (range, filters, pivot layouts); query results never live here (see data/query-client.ts).
+
+import type {
+  Aggregates,
+  GroupColumn,
+  HistogramScheme,
+  LoadProgress,
+  SortKey,
+  TableId,
+  TraceId,
+  TraceSummary,
+  WireError,
+} from '../../shared/contract.js';
+import type { TimeRange } from '../../shared/units.js';
+
+export type TraceStatus = 'empty' | 'loading' | 'ready' | 'failed';
+
+export interface TraceSlice {
+  readonly traceStatus: TraceStatus;
+  readonly traceId: TraceId | undefined;
+  /** Name shown while loading (the summary may not have arrived yet). */
+  readonly loadingName: string | undefined;
+  readonly summary: TraceSummary | undefined;
+  readonly progress: LoadProgress | undefined;
+  readonly loadError: WireError | undefined;
+  beginLoading(name: string): void;
+  applyProgress(progress: LoadProgress): void;
+  traceReady(traceId: TraceId, summary: TraceSummary): void;
+  traceFailed(error: WireError): void;
+  /** Back to the start screen (close, cancel, or dismissing an error). */
+  resetTrace(): void;
+}
+
+export interface ViewSlice {
+  /** The committed (zoomed) range; undefined = the whole trace. */
+  readonly committedRange: TimeRange | undefined;
+  readonly zoomBack: readonly (TimeRange | undefined)[];
+  readonly zoomForward: readonly (TimeRange | undefined)[];
+  /** Preview selection from dragging on a graph (not yet zoomed to). */
+  readonly selection: TimeRange | undefined;
+  setSelection(range: TimeRange | undefined): void;
+  zoomTo(range: TimeRange): void;
+  zoomToSelection(): void;
+  /** factor < 1 zooms in, > 1 zooms out, around `centerNs` (default: middle of the view). */
+  zoomBy(factor: number, centerNs?: number): void;
+  unzoom(): void;
+  zoomBackward(): void;
+  zoomForwardAgain(): void;
+}
+
+export interface CpuFilter {
+  readonly mode: 'include' | 'exclude';
+  readonly cpus: readonly number[];
+}
+
+/** Everything "Filter to / Filter Out Selection" can change, kept together for undo. */
+export interface FilterState {
+  readonly cpuFilter: CpuFilter | undefined;
+  readonly include: Partial<Readonly<Record<GroupColumn, readonly string[]>>>;
+  readonly exclude: Partial<Readonly<Record<GroupColumn, readonly string[]>>>;
+}
+
+export interface FilterSlice {
+  /** CPUs selected in the legend (sorted). */
+  readonly selectedCpus: readonly number[];
+  /** Anchor of shift-click range selection. */
+  readonly cpuAnchor: number | undefined;
+  readonly filters: FilterState;
+  readonly filterUndo: readonly FilterState[];
+  /** Legend click: plain = only this CPU, ctrl/meta = toggle it, shift = range from the anchor. */
+  clickCpu(cpu: number, modifiers: { shift?: boolean; ctrl?: boolean }): void;
+  filterToSelectedCpus(): void;
+  filterOutSelectedCpus(): void;
+  /** Pivot row context menu: keep only / drop rows whose column has this value. */
+  filterColumn(column: GroupColumn, values: readonly string[], mode: 'include' | 'exclude'): void;
+  clearFilters(): void;
+  undoFilter(): void;
+}
+
+/** Aggregate columns a pivot can show, in their display order. */
+export type AggregateColumn = Exclude<keyof Aggregates, never>;
+
+export interface PivotLayout {
+  readonly groupBy: readonly GroupColumn[];
+  readonly sortBy: SortKey;
+  readonly descending: boolean;
+  /** Expanded group paths, each the keys from the root joined by PATH_SEPARATOR. */
+  readonly expanded: readonly string[];
+  readonly columns: readonly AggregateColumn[];
+}
+
+export interface PivotSlice {
+  readonly activeTable: TableId;
+  readonly layouts: Readonly<Record<TableId, PivotLayout>>;
+  setActiveTable(table: TableId): void;
+  setGroupBy(table: TableId, groupBy: readonly GroupColumn[]): void;
+  /** Insert a column into the gold-bar group at `index` (moving it if already grouped). */
+  addGroupColumn(table: TableId, column: GroupColumn, index?: number): void;
+  removeGroupColumn(table: TableId, column: GroupColumn): void;
+  /** Clicking the sorted column flips the direction; another column sorts descending (keys ascending). */
+  sortBy(table: TableId, key: SortKey): void;
+  toggleExpanded(table: TableId, path: string): void;
+  setColumnVisible(table: TableId, column: AggregateColumn, visible: boolean): void;
+}
+
+export interface HistogramBucketFilter {
+  readonly label: string;
+  readonly minNs: number;
+  readonly maxNs: number | null;
+}
+
+export interface HistogramSlice {
+  readonly histogramScheme: HistogramScheme;
+  readonly bucketFilter: HistogramBucketFilter | undefined;
+  setHistogramScheme(scheme: HistogramScheme): void;
+  /** Clicking the active bucket again clears it. */
+  toggleBucketFilter(bucket: HistogramBucketFilter): void;
+}
+
+export type Theme = 'light' | 'dark';
+
+export interface ThemeSlice {
+  readonly theme: Theme;
+  setTheme(theme: Theme): void;
+  toggleTheme(): void;
+}
+
+export type AllSlices = TraceSlice & ViewSlice & FilterSlice & PivotSlice & HistogramSlice & ThemeSlice;
+
+/** Joins pivot group keys into an expansion path (a character no key contains). */
+export const PATH_SEPARATOR = '\u001f';
