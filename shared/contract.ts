@@ -430,6 +430,8 @@ export type ServerFrame =
   | { readonly id: number; readonly ok: false; readonly error: WireError }
   | { readonly event: BackendEvent };
 
+/** Browser mode: the WebSocket carrying ClientFrame/ServerFrame JSON (with ?token=…). */
+export const WEBSOCKET_HTTP_PATH = '/ws';
 /** Browser mode: POST the raw file body here (with ?token=…&name=…); the reply is `{uploadId}`. */
 export const UPLOAD_HTTP_PATH = '/upload';
 /** Browser mode: GET here (with ?token=…&id=…) to download an export. */
