@@ -1,0 +1,2 @@
+// Public surface of the browser-mode server (used by electron/cli `serve` and scripts/start.mjs).
+export { startServer, defaultSamplePath, type ServerOptions, type RunningServer } from './server.js';

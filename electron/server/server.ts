@@ -1,0 +1,383 @@
+// `etlscope serve`: the browser mode. One HTTP server on 127.0.0.1 serves the built renderer,
+// takes dropped files as streamed uploads, streams exports as downloads, and upgrades
+// WEBSOCKET_HTTP_PATH to a WebSocket carrying the contract's ClientFrame/ServerFrame JSON.
+//
+//   browser ── GET /?token=T ─────────────▶ index.html (+ HttpOnly cookie so /assets/* load)
+//           ── WS /ws?token=T ────────────▶ FrameServer ─▶ Backend (one per connection) ─▶ TraceSessions
+//           ── POST /upload?token=T&name=N ▶ temp file (streamed, never buffered) → { uploadId }
+//           ── GET /download?token=T&id=D ─▶ the export's CSV as an attachment
+//
+// Security: binds 127.0.0.1 only; a random 128-bit token (crypto) is required on every request,
+// by query parameter or by the cookie the token-bearing page load sets (other local users can
+// reach the port but cannot read the trace); the Host header must name this server (DNS
+// rebinding) and a browser WebSocket's Origin must be this server. A page can open only files it
+// uploaded or the FILE given on the command line: never an arbitrary server path.
+
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, rm, stat, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  DOWNLOAD_HTTP_PATH,
+  UPLOAD_HTTP_PATH,
+  WEBSOCKET_HTTP_PATH,
+  type ExportRequest,
+  type ServerFrame,
+  type WireError,
+} from '../../shared/contract.js';
+import type { OpenTraceSession } from '../engine/session-types.js';
+import { createBackend, type ExportDestination, type OpenedTrace } from '../backend/backend.js';
+import { badRequest, toBackendWireError } from '../backend/errors.js';
+import { serveFrames } from '../backend/frame-server.js';
+import { contentTypeFor, rendererCsp, resolveStaticPath, securityHeaders } from '../backend/static-files.js';
+
+/** 16 random bytes = 128 bits: not guessable by another local user probing the port. */
+const TOKEN_BYTES = 16;
+/** Client frames are small requests (the largest is a filter with long value lists). */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Upload/download ids and names in URLs. */
+const MAX_NAME_LENGTH = 255;
+
+export interface ServerOptions {
+  /** A trace to open as soon as a page connects (`etlscope serve FILE`). */
+  readonly file?: string;
+  /** 0 or absent: a free port chosen by the OS. */
+  readonly port?: number;
+  /** Always loopback: the trace must not be reachable from the network. */
+  readonly host?: '127.0.0.1';
+  readonly openSession: OpenTraceSession;
+  /** The built renderer (dist/renderer). */
+  readonly staticDir: string;
+  /** The bundled sample trace (default: assets/sample.etl of the etlscope checkout or package). */
+  readonly samplePath?: string;
+  /** Parser workers per session (default: the engine's choice). */
+  readonly workers?: number;
+  /** Where uploads and exports are written (default: a fresh folder in the OS temp dir). */
+  readonly tempRoot?: string;
+  /** Server-side problems worth a line on the console (the default prints to stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** The page to open, token included: http://127.0.0.1:PORT/?token=… */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  /** Closes every connection and session and deletes the uploads and exports. */
+  close(): Promise<void>;
+}
+
+interface StoredFile {
+  readonly path: string;
+  readonly name: string;
+  /** Files we created (uploads, exports) are deleted on close; the CLI's FILE is not. */
+  readonly owned: boolean;
+}
+
+/** assets/sample.etl of the nearest folder up from this module that has one (source or dist). */
+export function defaultSamplePath(fromDir = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'assets', 'sample.etl');
+    if (existsSync(candidate) || existsSync(path.join(dir, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) return candidate;
+  }
+}
+
+/** A file name safe for a temp file suffix and a Content-Disposition header. */
+export function cleanFileName(name: string | null | undefined, fallback: string): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
+  return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback;
+}
+
+/** The download's file name: backup.etl → backup-dpc-durations.csv / backup-dpcIsr-pivot.csv. */
+export function exportFileName(traceName: string, request: Pick<ExportRequest, 'what' | 'table'>): string {
+  const stem = traceName.replace(/\.etl$/i, '');
+  return cleanFileName(
+    `${stem}-${request.what === 'rows' ? 'dpc-durations' : `${request.table}-pivot`}.csv`,
+    'export.csv',
+  );
+}
+
+/** RFC 6266: an ASCII fallback name plus the exact UTF-8 name. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function tokensMatch(given: string | null | undefined, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, error: WireError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error });
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = '127.0.0.1';
+  const token = randomBytes(TOKEN_BYTES).toString('hex');
+  const log = options.log ?? ((line: string) => process.stderr.write(`etlscope serve: ${line}\n`));
+  const tempDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'etlscope-serve-'));
+  const samplePath = options.samplePath ?? defaultSamplePath();
+  const uploads = new Map<string, StoredFile>();
+  const downloads = new Map<string, StoredFile>();
+  const sockets = new Set<WebSocket>();
+  const closers = new Set<() => Promise<void>>();
+
+  let startupSource: { kind: 'upload'; uploadId: string; name: string } | undefined;
+  if (options.file !== undefined) {
+    const filePath = path.resolve(options.file);
+    const info = await stat(filePath).catch((error: unknown) => {
+      throw new Error(`cannot serve ${options.file}: ${toBackendWireError(error).message}`);
+    });
+    if (!info.isFile()) throw new Error(`cannot serve ${options.file}: it is not a file`);
+    const uploadId = randomUUID();
+    uploads.set(uploadId, { path: filePath, name: path.basename(filePath), owned: false });
+    startupSource = { kind: 'upload', uploadId, name: path.basename(filePath) };
+  }
+
+  let port = 0;
+  const cookieName = () => `etlscope_token_${port}`;
+  const allowedHosts = () => new Set([`${host}:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://localhost:${port}`]);
+
+  function authorised(req: http.IncomingMessage, url: URL): boolean {
+    return (
+      tokensMatch(url.searchParams.get('token'), token) ||
+      tokensMatch(cookieValue(req.headers.cookie, cookieName()), token)
+    );
+  }
+
+  async function exportDestination(
+    request: Omit<ExportRequest, 'path'>,
+    trace: OpenedTrace,
+  ): Promise<ExportDestination> {
+    const id = randomUUID();
+    const name = exportFileName(trace.name, request);
+    const file: StoredFile = { path: path.join(tempDir, `export-${id}.csv`), name, owned: true };
+    return {
+      path: file.path,
+      downloadUrl: `${DOWNLOAD_HTTP_PATH}?token=${token}&id=${id}`,
+      done: (ok) => {
+        if (ok) downloads.set(id, file);
+        else void unlink(file.path).catch(() => undefined);
+      },
+    };
+  }
+
+  async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const name = cleanFileName(url.searchParams.get('name'), 'upload.etl');
+    const uploadId = randomUUID();
+    const file: StoredFile = { path: path.join(tempDir, `upload-${uploadId}.etl`), name, owned: true };
+    try {
+      // Streamed to disk chunk by chunk: traces are often gigabytes.
+      await pipeline(req, createWriteStream(file.path, { flags: 'wx' }));
+    } catch (error) {
+      await unlink(file.path).catch(() => undefined);
+      sendError(res, 400, {
+        name: 'Error',
+        message: `upload of ${name} failed: ${toBackendWireError(error).message}`,
+        code: 'bad-request',
+      });
+      return;
+    }
+    uploads.set(uploadId, file);
+    sendJson(res, 200, { uploadId, name });
+  }
+
+  async function handleDownload(res: http.ServerResponse, url: URL): Promise<void> {
+    const file = downloads.get(url.searchParams.get('id') ?? '');
+    if (file === undefined) {
+      sendError(res, 404, {
+        name: 'Error',
+        message: 'no such export (it may have been removed)',
+        code: 'not-found',
+      });
+      return;
+    }
+    const info = await stat(file.path);
+    res.writeHead(200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Length': info.size,
+      'Content-Disposition': contentDisposition(file.name),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    await pipeline(createReadStream(file.path), res);
+  }
+
+  async function handleStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const file = resolveStaticPath(options.staticDir, url.pathname);
+    const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
+    if (file === undefined || info === undefined || !info.isFile()) {
+      const message =
+        url.pathname === '/'
+          ? `the renderer is not built (no ${path.join(options.staticDir, 'index.html')}); run npm run build`
+          : 'not found';
+      sendError(res, 404, { name: 'Error', message, code: 'not-found' });
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      ...securityHeaders(rendererCsp([`ws://${host}:${port}`, `ws://localhost:${port}`])),
+      'Content-Type': contentTypeFor(file),
+      'Content-Length': info.size,
+      'Cache-Control': file.endsWith('.html') ? 'no-store' : 'no-cache',
+    };
+    if (tokensMatch(url.searchParams.get('token'), token)) {
+      // Lets the page's own /assets/* requests through; HttpOnly so page script cannot read it,
+      // SameSite=Strict so other sites cannot ride on it. Named per port: cookies ignore ports.
+      headers['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    }
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    await pipeline(createReadStream(file), res);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${host}:${port}`);
+    if (!allowedHosts().has(req.headers.host ?? '')) {
+      sendError(res, 403, { name: 'Error', message: 'wrong Host header', code: 'bad-request' });
+      return;
+    }
+    if (!authorised(req, url)) {
+      sendError(res, 401, {
+        name: 'Error',
+        message: 'this etlscope server needs its token: open the URL it printed (with ?token=…)',
+        code: 'bad-request',
+      });
+      return;
+    }
+    let handling: Promise<void>;
+    if (url.pathname === UPLOAD_HTTP_PATH) {
+      handling =
+        req.method === 'POST'
+          ? handleUpload(req, res, url)
+          : Promise.resolve(sendError(res, 405, toBackendWireError(badRequest('POST the file body'))));
+    } else if (url.pathname === DOWNLOAD_HTTP_PATH && req.method === 'GET') {
+      handling = handleDownload(res, url);
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      handling = handleStatic(req, res, url);
+    } else {
+      handling = Promise.resolve(
+        sendError(res, 405, toBackendWireError(badRequest(`${req.method ?? ''} is not allowed`))),
+      );
+    }
+    handling.catch((error: unknown) => {
+      log(`${req.method ?? ''} ${url.pathname}: ${toBackendWireError(error).message}`);
+      sendError(res, 500, toBackendWireError(error));
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${host}:${port}`);
+    const origin = req.headers.origin;
+    const reject = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== WEBSOCKET_HTTP_PATH) return reject('404 Not Found');
+    if (!allowedHosts().has(req.headers.host ?? '')) return reject('403 Forbidden');
+    // Browsers always send Origin; a page on another site must not drive our backend.
+    if (origin !== undefined && !allowedOrigins().has(origin)) return reject('403 Forbidden');
+    if (!authorised(req, url)) return reject('401 Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+
+  function connect(ws: WebSocket): void {
+    sockets.add(ws);
+    const backend = createBackend({
+      openSession: options.openSession,
+      samplePath,
+      allowPathSources: false,
+      resolveUpload: (uploadId) => uploads.get(uploadId),
+      exportDestination,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    });
+    const frames = serveFrames(backend, (frame: ServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    });
+    const shutdown = async () => {
+      frames.dispose();
+      await backend.dispose();
+    };
+    closers.add(shutdown);
+    ws.on('message', (data, isBinary) => {
+      let frame: unknown;
+      try {
+        frame = isBinary ? undefined : JSON.parse(data.toString());
+      } catch {
+        frame = undefined;
+      }
+      frames.receive(frame);
+    });
+    ws.on('close', () => {
+      sockets.delete(ws);
+      closers.delete(shutdown);
+      void shutdown();
+    });
+    if (startupSource !== undefined) backend.emit({ type: 'open-requested', source: startupSource });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address !== null ? address.port : 0;
+
+  return {
+    url: `http://${host}:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const ws of sockets) ws.terminate();
+      await Promise.allSettled([...closers].map((close) => close()));
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
