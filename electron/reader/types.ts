@@ -46,7 +46,8 @@ export const HeaderType = {
 export type HeaderTypeCode = (typeof HeaderType)[keyof typeof HeaderType];
 
 /** Families of header, for dispatch. */
-export type HeaderFamily = 'system' | 'compact' | 'perfinfo' | 'full' | 'instance' | 'eventheader' | 'message';
+export type HeaderFamily =
+  'system' | 'compact' | 'perfinfo' | 'full' | 'instance' | 'eventheader' | 'message';
 
 export const NO_ID = 0xffffffff;
 
@@ -309,3 +310,28 @@ export interface TraceClock {
 }
 
 export type { Diagnostic };
+
+// ---------------------------------------------------------------------------------------------
+// Added by [reader]: the buffer table and what the reader knows about the file as a whole.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Columnar buffer table from the pre-scan (one row per buffer in file order). Row i describes the
+ * buffer at fileOffset[i]; `compressed` is 1 when BufferFlag 0x40 is set.
+ */
+export interface BufferTable {
+  readonly length: number;
+  readonly fileOffset: Float64Array;
+  /** BufferSize: bytes on disk (stride to the next buffer); may exceed what the file holds when truncated. */
+  readonly size: Uint32Array;
+  /** Bytes of this buffer actually present in the file (== size unless the file is truncated). */
+  readonly availableSize: Uint32Array;
+  readonly savedOffset: Uint32Array;
+  readonly cpu: Uint16Array;
+  readonly sequence: Float64Array;
+  /** Buffer flush TimeStamp (raw ticks). */
+  readonly timestamp: Float64Array;
+  readonly flags: Uint16Array;
+  readonly type: Uint16Array;
+  readonly compressed: Uint8Array;
+}

@@ -1,0 +1,745 @@
+// openEtl: the reader pipeline from bytes to ordered raw events.
+//
+//   ByteSource ─► header buffer (logfile header, clock, origin)
+//              ─► pre-scan of every buffer header (columnar BufferTable, diagnostics)
+//              ─► per-CPU streams: buffers sorted by SequenceNumber (tie: flush timestamp),
+//                 loaded one at a time (read, or Xpress-decompressed) into a per-stream array
+//              ─► forEachEvent: header buffer first, then 'per-cpu' (CPU after CPU) or 'merged'
+//                 (k-way min-heap merge on the next event's timestamp), one reused RawEvent per stream.
+//
+// Nothing here throws on corrupt data except EtlFormatError when the file is not ETL at all;
+// problems become Diagnostics (deduplicated, capped) and the rest of the file is still read.
+
+import type { Diagnostic, DiagnosticSeverity } from '../../shared/contract.js';
+import type { TraceNs } from '../../shared/units.js';
+import { readU64 } from './address.js';
+import { readIntoFrom } from './byte-source.js';
+import { EtlFormatError } from './errors.js';
+import { createRawEvent, eventErrorText, readEventAt } from './event-parser.js';
+import { clockFrequency, makeTraceClock, parseLogfileHeader } from './logfile-header.js';
+import type { BufferTable, ByteSource, LogfileHeader, RawEvent, TraceClock } from './types.js';
+import { xpressDecompress, xpressErrorText } from './xpress.js';
+
+export const BUFFER_HEADER_SIZE = 0x48;
+/** Largest buffer we accept: ETW buffers are at most a few MiB; anything bigger is a corrupt size field. */
+export const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Pre-scan reads buffer headers through a window this big (one syscall covers many small buffers). */
+const PRESCAN_WINDOW_BYTES = 1024 * 1024;
+/** onProgress cadence: often enough for a smooth progress bar, rare enough to cost nothing. */
+const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
+/** A corrupt file can produce a diagnostic per buffer; keep the list readable and memory bounded. */
+const MAX_DIAGNOSTICS = 200;
+/** Bytes read to find the logfile header: buffer header + the largest possible record. */
+const HEADER_PROBE_BYTES = BUFFER_HEADER_SIZE + 0x10000;
+
+const BUFFER_FLAG_EVENTS_LOST = 0x0002;
+const BUFFER_FLAG_BUFFER_LOST = 0x0004;
+const BUFFER_FLAG_PROC_INDEX = 0x0020;
+const BUFFER_FLAG_COMPRESSED = 0x0040;
+const BUFFER_TYPE_HEADER = 4;
+/** BufferType values 0..8 are defined (GENERIC … MAXIMUM). */
+const BUFFER_TYPE_MAX = 8;
+const PROCESSOR_INDEX_MASK = 0x07ff;
+
+export interface ForEachOptions {
+  order?: 'merged' | 'per-cpu';
+  includeCpu?: (cpu: number) => boolean;
+  onProgress?: (bytesRead: number, events: number) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface ReadStats {
+  events: number;
+  bytesRead: number;
+  buffersRead: number;
+  stopped: boolean;
+}
+
+export interface EtlTrace {
+  readonly source: ByteSource;
+  readonly header: LogfileHeader;
+  readonly clock: TraceClock;
+  readonly buffers: BufferTable;
+  readonly diagnostics: Diagnostic[];
+  /** Index in `buffers` of the HEADER buffer whose events come first (-1 if none). */
+  readonly headerBufferIndex: number;
+  /** CPUs that own at least one data buffer, ascending. */
+  readonly cpus: readonly number[];
+  /** Raw timestamp of the earliest data event (excluding the header buffer), if any. */
+  readonly firstDataTicks: number | undefined;
+  forEachEvent(visit: (ev: RawEvent) => void, options?: ForEachOptions): ReadStats;
+  close(): void;
+}
+
+/** Collects diagnostics: deduplicated by code + offset, capped at MAX_DIAGNOSTICS. */
+class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  quiet = false;
+  add(severity: DiagnosticSeverity, code: string, message: string, fileOffset?: number): void {
+    if (this.quiet) return;
+    const key = `${code}@${fileOffset ?? ''}:${fileOffset === undefined ? message : ''}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.list.length === MAX_DIAGNOSTICS) {
+      this.list.push({
+        severity: 'warning',
+        code: 'too-many-diagnostics',
+        message: `more than ${MAX_DIAGNOSTICS} problems found; further ones are not listed`,
+      });
+      return;
+    }
+    if (this.list.length > MAX_DIAGNOSTICS) return;
+    this.list.push(
+      fileOffset === undefined ? { severity, code, message } : { severity, code, message, fileOffset },
+    );
+  }
+}
+
+export function hexOffset(offset: number): string {
+  return '0x' + offset.toString(16);
+}
+
+/** Growable columns for the pre-scan. */
+class BufferColumns {
+  length = 0;
+  fileOffset: Float64Array;
+  size: Uint32Array;
+  availableSize: Uint32Array;
+  savedOffset: Uint32Array;
+  dataEnd: Uint32Array;
+  cpu: Uint16Array;
+  sequence: Float64Array;
+  timestamp: Float64Array;
+  flags: Uint16Array;
+  type: Uint16Array;
+  compressed: Uint8Array;
+  constructor(capacity: number) {
+    this.fileOffset = new Float64Array(capacity);
+    this.size = new Uint32Array(capacity);
+    this.availableSize = new Uint32Array(capacity);
+    this.savedOffset = new Uint32Array(capacity);
+    this.dataEnd = new Uint32Array(capacity);
+    this.cpu = new Uint16Array(capacity);
+    this.sequence = new Float64Array(capacity);
+    this.timestamp = new Float64Array(capacity);
+    this.flags = new Uint16Array(capacity);
+    this.type = new Uint16Array(capacity);
+    this.compressed = new Uint8Array(capacity);
+  }
+  grow(): void {
+    const capacity = this.fileOffset.length * 2;
+    const g = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(capacity);
+      b.set(a);
+      return b;
+    };
+    this.fileOffset = g(this.fileOffset);
+    this.size = g(this.size);
+    this.availableSize = g(this.availableSize);
+    this.savedOffset = g(this.savedOffset);
+    this.dataEnd = g(this.dataEnd);
+    this.cpu = g(this.cpu);
+    this.sequence = g(this.sequence);
+    this.timestamp = g(this.timestamp);
+    this.flags = g(this.flags);
+    this.type = g(this.type);
+    this.compressed = g(this.compressed);
+  }
+  table(): BufferTable & { readonly dataEnd: Uint32Array } {
+    const n = this.length;
+    return {
+      length: n,
+      fileOffset: this.fileOffset.slice(0, n),
+      size: this.size.slice(0, n),
+      availableSize: this.availableSize.slice(0, n),
+      savedOffset: this.savedOffset.slice(0, n),
+      dataEnd: this.dataEnd.slice(0, n),
+      cpu: this.cpu.slice(0, n),
+      sequence: this.sequence.slice(0, n),
+      timestamp: this.timestamp.slice(0, n),
+      flags: this.flags.slice(0, n),
+      type: this.type.slice(0, n),
+      compressed: this.compressed.slice(0, n),
+    };
+  }
+}
+
+/** Reads 0x48-byte buffer headers through a window (pre-scan helper). */
+class HeaderWindow {
+  private readonly bytes = new Uint8Array(PRESCAN_WINDOW_BYTES);
+  readonly view = new DataView(this.bytes.buffer);
+  private start = 0;
+  private length = 0;
+  constructor(private readonly source: ByteSource) {}
+  /** Offset of the header at `pos` inside `view`, or -1 when fewer than 0x48 bytes exist there. */
+  at(pos: number): number {
+    if (pos >= this.start && pos + BUFFER_HEADER_SIZE <= this.start + this.length) return pos - this.start;
+    this.start = pos;
+    this.length = readIntoFrom(this.source, pos, this.bytes, 0, PRESCAN_WINDOW_BYTES);
+    return this.length >= BUFFER_HEADER_SIZE ? 0 : -1;
+  }
+}
+
+/** Walks the buffer headers by each buffer's own BufferSize (format doc §1.1). */
+function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: DiagnosticSink): BufferColumns {
+  const fileSize = source.size;
+  const uniformSize =
+    logfileBufferSize >= BUFFER_HEADER_SIZE && logfileBufferSize <= MAX_BUFFER_BYTES ? logfileBufferSize : 0;
+  const maxUncompressed = uniformSize || MAX_BUFFER_BYTES;
+  const cols = new BufferColumns(
+    Math.max(16, Math.min(1 << 20, Math.ceil(fileSize / (uniformSize || 65536)) + 16)),
+  );
+  const win = new HeaderWindow(source);
+  const view = win.view;
+
+  const plausibleAt = (pos: number): boolean => {
+    if (pos === fileSize) return true;
+    const h = win.at(pos);
+    if (h < 0) return false;
+    const size = view.getUint32(h, true);
+    const saved = view.getUint32(h + 4, true) || view.getUint32(h + 0x30, true);
+    const flags = view.getUint16(h + 0x34, true);
+    const type = view.getUint16(h + 0x36, true);
+    if (size < BUFFER_HEADER_SIZE || size > MAX_BUFFER_BYTES || type > BUFFER_TYPE_MAX || flags > 0xff)
+      return false;
+    if (saved !== 0 && saved < BUFFER_HEADER_SIZE) return false;
+    return (flags & BUFFER_FLAG_COMPRESSED) !== 0 ? saved <= maxUncompressed : saved <= size;
+  };
+
+  let pos = 0;
+  while (pos < fileSize) {
+    if (fileSize - pos < BUFFER_HEADER_SIZE) {
+      sink.add(
+        'warning',
+        'truncated',
+        `the file ends with ${fileSize - pos} bytes at offset ${hexOffset(pos)}, too few for a buffer header`,
+        pos,
+      );
+      break;
+    }
+    let h = win.at(pos);
+    let size = view.getUint32(h, true);
+    if ((size < BUFFER_HEADER_SIZE || size > MAX_BUFFER_BYTES) && pos === 0) {
+      // The header buffer must stay row 0: assume the logfile stride (or the header probe) for it.
+      const assumed = uniformSize || Math.min(fileSize, HEADER_PROBE_BYTES);
+      sink.add(
+        'error',
+        'corrupt-buffer-size',
+        `the header buffer has an invalid size (${size} bytes); assuming ${assumed}`,
+        pos,
+      );
+      size = assumed;
+    }
+    if (size < BUFFER_HEADER_SIZE || size > MAX_BUFFER_BYTES) {
+      sink.add(
+        'error',
+        'corrupt-buffer-size',
+        `buffer at file offset ${hexOffset(pos)} has an invalid size (${size} bytes)`,
+        pos,
+      );
+      let next = -1;
+      if (uniformSize > 0) {
+        for (let c = pos + uniformSize; c + BUFFER_HEADER_SIZE <= fileSize; c += uniformSize) {
+          if (plausibleAt(c)) {
+            next = c;
+            break;
+          }
+        }
+      }
+      if (next < 0) {
+        sink.add(
+          'error',
+          'unreadable-rest',
+          `no further buffer could be found after file offset ${hexOffset(pos)}; the rest of the file is skipped`,
+          pos,
+        );
+        break;
+      }
+      pos = next;
+      continue;
+    }
+    // A size different from the logfile's (normal for compressed and short header buffers) must lead
+    // to another plausible buffer; if it does not but the logfile stride does, the size field is corrupt.
+    if (
+      uniformSize > 0 &&
+      size !== uniformSize &&
+      pos + size < fileSize &&
+      !plausibleAt(pos + size) &&
+      plausibleAt(pos + uniformSize)
+    ) {
+      sink.add(
+        'error',
+        'corrupt-buffer-size',
+        `buffer at file offset ${hexOffset(pos)} has an implausible size (${size} bytes); using the logfile buffer size ${uniformSize}`,
+        pos,
+      );
+      size = uniformSize;
+    }
+    h = win.at(pos);
+    if (cols.length === cols.fileOffset.length) cols.grow();
+    const i = cols.length++;
+    const flags = view.getUint16(h + 0x34, true);
+    const compressed = (flags & BUFFER_FLAG_COMPRESSED) !== 0;
+    const saved = view.getUint32(h + 4, true);
+    let dataEnd = saved !== 0 ? saved : view.getUint32(h + 0x30, true);
+    const available = Math.min(size, fileSize - pos);
+    cols.fileOffset[i] = pos;
+    cols.size[i] = size;
+    cols.availableSize[i] = available;
+    cols.savedOffset[i] = saved;
+    cols.timestamp[i] = readU64(view, h + 0x10);
+    cols.sequence[i] = readU64(view, h + 0x18);
+    cols.cpu[i] =
+      (flags & BUFFER_FLAG_PROC_INDEX) !== 0
+        ? view.getUint16(h + 0x28, true) & PROCESSOR_INDEX_MASK
+        : view.getUint8(h + 0x28);
+    cols.flags[i] = flags;
+    cols.type[i] = view.getUint16(h + 0x36, true);
+    cols.compressed[i] = compressed ? 1 : 0;
+    if (dataEnd < BUFFER_HEADER_SIZE) {
+      if (dataEnd !== 0 || saved !== 0) {
+        sink.add(
+          'error',
+          'corrupt-buffer',
+          `buffer at file offset ${hexOffset(pos)} has an invalid end of data (${dataEnd}); its events are skipped`,
+          pos,
+        );
+      }
+      dataEnd = BUFFER_HEADER_SIZE;
+    } else if (compressed && dataEnd > maxUncompressed) {
+      sink.add(
+        'error',
+        'corrupt-buffer',
+        `compressed buffer at file offset ${hexOffset(pos)} claims ${dataEnd} uncompressed bytes, more than the logfile buffer size; its events are skipped`,
+        pos,
+      );
+      dataEnd = BUFFER_HEADER_SIZE;
+    } else if (!compressed && dataEnd > size) {
+      sink.add(
+        'error',
+        'corrupt-buffer',
+        `buffer at file offset ${hexOffset(pos)} claims ${dataEnd} bytes of data in a ${size}-byte buffer; reading what fits`,
+        pos,
+      );
+      dataEnd = size;
+    }
+    if (available < size) {
+      sink.add(
+        'warning',
+        'truncated',
+        `the last buffer (file offset ${hexOffset(pos)}) is cut short: ${available} of ${size} bytes present`,
+        pos,
+      );
+      if (!compressed) dataEnd = Math.min(dataEnd, available);
+    }
+    cols.dataEnd[i] = dataEnd;
+    pos += size;
+  }
+  return cols;
+}
+
+/** One CPU's (or the header buffer's) ordered run of buffers and the cursor over the loaded one. */
+class BufferStream {
+  next = 0;
+  bytes = new Uint8Array(0);
+  view = new DataView(this.bytes.buffer);
+  pos = 0;
+  end = 0;
+  bufferIndex = -1;
+  readonly ev: RawEvent = createRawEvent();
+  constructor(
+    readonly cpu: number,
+    readonly order: Int32Array,
+  ) {}
+}
+
+interface RunState {
+  events: number;
+  bytesRead: number;
+  buffersRead: number;
+  stopped: boolean;
+  lastProgress: number;
+  onProgress: ((bytesRead: number, events: number) => void) | undefined;
+  shouldStop: (() => boolean) | undefined;
+}
+
+class EtlTraceImpl implements EtlTrace {
+  readonly diagnostics: Diagnostic[];
+  readonly buffers: BufferTable;
+  readonly cpus: readonly number[];
+  clock: TraceClock;
+  firstDataTicks: number | undefined;
+  private readonly dataEnd: Uint32Array;
+  private readonly perCpuOrder = new Map<number, Int32Array>();
+  private compressedScratch = new Uint8Array(0);
+
+  constructor(
+    readonly source: ByteSource,
+    readonly header: LogfileHeader,
+    readonly headerBufferIndex: number,
+    cols: BufferColumns,
+    private readonly sink: DiagnosticSink,
+    frequency: number,
+  ) {
+    this.diagnostics = sink.list;
+    const table = cols.table();
+    this.buffers = table;
+    this.dataEnd = table.dataEnd;
+    const byCpu = new Map<number, number[]>();
+    for (let i = 0; i < table.length; i++) {
+      if (i === headerBufferIndex) continue;
+      const list = byCpu.get(table.cpu[i]);
+      if (list) list.push(i);
+      else byCpu.set(table.cpu[i], [i]);
+    }
+    const cpus = [...byCpu.keys()].sort((a, b) => a - b);
+    for (const cpu of cpus) {
+      const list = byCpu.get(cpu) as number[];
+      list.sort(
+        (a, b) =>
+          table.sequence[a] - table.sequence[b] ||
+          table.timestamp[a] - table.timestamp[b] ||
+          table.fileOffset[a] - table.fileOffset[b],
+      );
+      this.perCpuOrder.set(cpu, Int32Array.from(list));
+    }
+    this.cpus = cpus;
+    this.firstDataTicks = this.probeFirstDataTicks();
+    this.clock = makeTraceClock(frequency, header.headerTimestamp, this.firstDataTicks);
+  }
+
+  /** Earliest first event over the CPUs' first non-empty buffers (for the circular-logger origin rule). */
+  private probeFirstDataTicks(): number | undefined {
+    let first: number | undefined;
+    const run = this.newRun(undefined);
+    this.sink.quiet = true;
+    try {
+      for (const cpu of this.cpus) {
+        const stream = new BufferStream(cpu, this.perCpuOrder.get(cpu) as Int32Array);
+        if (this.advance(stream, run)) {
+          const t = stream.ev.timestamp;
+          if (first === undefined || t < first) first = t;
+        }
+      }
+    } finally {
+      this.sink.quiet = false;
+    }
+    return first;
+  }
+
+  private newRun(options: ForEachOptions | undefined): RunState {
+    return {
+      events: 0,
+      bytesRead: 0,
+      buffersRead: 0,
+      stopped: false,
+      lastProgress: 0,
+      onProgress: options?.onProgress,
+      shouldStop: options?.shouldStop,
+    };
+  }
+
+  forEachEvent(visit: (ev: RawEvent) => void, options?: ForEachOptions): ReadStats {
+    const run = this.newRun(options);
+    const include = options?.includeCpu;
+    const streams: BufferStream[] = [];
+    for (const cpu of this.cpus) {
+      if (include === undefined || include(cpu))
+        streams.push(new BufferStream(cpu, this.perCpuOrder.get(cpu) as Int32Array));
+    }
+    if (this.headerBufferIndex >= 0) {
+      const cpu = this.buffers.cpu[this.headerBufferIndex];
+      if (include === undefined || include(cpu)) {
+        const headerStream = new BufferStream(cpu, Int32Array.of(this.headerBufferIndex));
+        while (this.advance(headerStream, run)) {
+          visit(headerStream.ev);
+          run.events++;
+        }
+      }
+    }
+    if (options?.order === 'per-cpu') {
+      for (let s = 0; s < streams.length && !run.stopped; s++) {
+        const stream = streams[s];
+        const ev = stream.ev;
+        while (this.advance(stream, run)) {
+          visit(ev);
+          run.events++;
+        }
+      }
+    } else if (!run.stopped) {
+      this.merge(streams, visit, run);
+    }
+    if (run.onProgress !== undefined) run.onProgress(run.bytesRead, run.events);
+    return {
+      events: run.events,
+      bytesRead: run.bytesRead,
+      buffersRead: run.buffersRead,
+      stopped: run.stopped,
+    };
+  }
+
+  /** K-way merge on (timestamp, cpu) with a binary min-heap of streams. */
+  private merge(streams: BufferStream[], visit: (ev: RawEvent) => void, run: RunState): void {
+    const heap: BufferStream[] = [];
+    for (const stream of streams) if (this.advance(stream, run)) heap.push(stream);
+    const less = (a: BufferStream, b: BufferStream): boolean =>
+      a.ev.timestamp < b.ev.timestamp || (a.ev.timestamp === b.ev.timestamp && a.cpu < b.cpu);
+    const siftDown = (start: number): void => {
+      const n = heap.length;
+      let i = start;
+      const item = heap[i];
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && less(heap[r], heap[l]) ? r : l;
+        if (!less(heap[c], item)) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = item;
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+    while (heap.length > 0) {
+      const top = heap[0];
+      visit(top.ev);
+      run.events++;
+      if (this.advance(top, run)) {
+        siftDown(0);
+      } else {
+        if (run.stopped) return;
+        const last = heap.pop() as BufferStream;
+        if (heap.length > 0) {
+          heap[0] = last;
+          siftDown(0);
+        }
+      }
+    }
+  }
+
+  /** Moves the stream to its next event (loading buffers as needed); false when it has none left. */
+  private advance(stream: BufferStream, run: RunState): boolean {
+    const ev = stream.ev;
+    for (;;) {
+      if (stream.pos < stream.end) {
+        const next = readEventAt(ev, stream.pos, stream.end);
+        if (next > 0) {
+          stream.pos = next;
+          return true;
+        }
+        const bi = stream.bufferIndex;
+        const fileOffset = this.buffers.fileOffset[bi];
+        const where = this.buffers.compressed[bi]
+          ? `at offset ${hexOffset(stream.pos)} of the decompressed buffer at file offset ${hexOffset(fileOffset)}`
+          : `at file offset ${hexOffset(fileOffset + stream.pos)}`;
+        this.sink.add(
+          'warning',
+          'corrupt-event',
+          `${eventErrorText(next)} ${where}; the rest of that buffer is skipped`,
+          fileOffset + stream.pos,
+        );
+        stream.pos = stream.end;
+        continue;
+      }
+      if (!this.loadNextBuffer(stream, run)) return false;
+    }
+  }
+
+  private loadNextBuffer(stream: BufferStream, run: RunState): boolean {
+    for (;;) {
+      if (run.stopped) return false;
+      if (stream.next >= stream.order.length) return false;
+      if (run.shouldStop !== undefined && run.shouldStop()) {
+        run.stopped = true;
+        return false;
+      }
+      const bi = stream.order[stream.next++];
+      if (this.loadBuffer(stream, bi, run)) return true;
+    }
+  }
+
+  /** Reads (and decompresses) buffer `bi` into the stream; false when it has no readable events. */
+  private loadBuffer(stream: BufferStream, bi: number, run: RunState): boolean {
+    const b = this.buffers;
+    const fileOffset = b.fileOffset[bi];
+    const dataEnd = this.dataEnd[bi];
+    run.buffersRead++;
+    if (dataEnd <= BUFFER_HEADER_SIZE) return false;
+    if (stream.bytes.length < dataEnd) {
+      stream.bytes = new Uint8Array(Math.max(dataEnd, 65536));
+      stream.view = new DataView(stream.bytes.buffer);
+    }
+    if (b.compressed[bi] === 0) {
+      const got = readIntoFrom(this.source, fileOffset, stream.bytes, 0, dataEnd);
+      run.bytesRead += got;
+      stream.end = got;
+    } else {
+      const onDisk = b.availableSize[bi] - BUFFER_HEADER_SIZE;
+      if (this.compressedScratch.length < onDisk)
+        this.compressedScratch = new Uint8Array(Math.max(onDisk, 65536));
+      readIntoFrom(this.source, fileOffset, stream.bytes, 0, BUFFER_HEADER_SIZE);
+      const got = readIntoFrom(
+        this.source,
+        fileOffset + BUFFER_HEADER_SIZE,
+        this.compressedScratch,
+        0,
+        onDisk,
+      );
+      run.bytesRead += got + BUFFER_HEADER_SIZE;
+      const expected = dataEnd - BUFFER_HEADER_SIZE;
+      const produced = xpressDecompress(
+        this.compressedScratch,
+        0,
+        got,
+        stream.bytes,
+        BUFFER_HEADER_SIZE,
+        expected,
+      );
+      if (produced !== expected) {
+        const why = produced < 0 ? xpressErrorText(produced) : `got ${produced} of ${expected} bytes`;
+        this.sink.add(
+          'error',
+          'decompress-failed',
+          `compressed buffer ${bi} at file offset ${hexOffset(fileOffset)} could not be decompressed (${why}); its events are skipped`,
+          fileOffset,
+        );
+        return false;
+      }
+      stream.end = dataEnd;
+    }
+    if (run.onProgress !== undefined && run.bytesRead - run.lastProgress >= PROGRESS_EVERY_BYTES) {
+      run.lastProgress = run.bytesRead;
+      run.onProgress(run.bytesRead, run.events);
+    }
+    stream.pos = BUFFER_HEADER_SIZE;
+    stream.bufferIndex = bi;
+    const ev = stream.ev;
+    ev.bytes = stream.bytes;
+    ev.view = stream.view;
+    ev.cpu = b.cpu[bi];
+    ev.bufferIndex = bi;
+    ev.bufferFileOffset = fileOffset;
+    return true;
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}
+
+/**
+ * Opens an ETL trace: reads the header buffer, parses the logfile header, pre-scans all buffer
+ * headers. Throws EtlFormatError only when the source is not an ETL trace at all.
+ */
+export function openEtl(source: ByteSource): EtlTrace {
+  const fileSize = source.size;
+  const name = source.name;
+  if (fileSize < BUFFER_HEADER_SIZE + 0x20) {
+    throw new EtlFormatError(
+      `not an ETL trace: ${name} is only ${fileSize} bytes, too short for a trace buffer`,
+      0,
+    );
+  }
+  const probe = new Uint8Array(Math.min(fileSize, HEADER_PROBE_BYTES));
+  readIntoFrom(source, 0, probe, 0, probe.length);
+  const probeView = new DataView(probe.buffer);
+  const firstSize = probeView.getUint32(0, true);
+  const firstType = probeView.getUint16(0x36, true);
+  const firstFlags = probeView.getUint16(0x34, true);
+  const probeEnd = firstSize >= BUFFER_HEADER_SIZE ? Math.min(firstSize, probe.length) : probe.length;
+  const parsed = parseLogfileHeader(probe, BUFFER_HEADER_SIZE, probeEnd);
+  if (typeof parsed === 'string') {
+    throw new EtlFormatError(`not an ETL trace: ${parsed} (${name}, file offset 0x48)`, BUFFER_HEADER_SIZE);
+  }
+  const header = parsed;
+  const sink = new DiagnosticSink();
+  if (firstType !== BUFFER_TYPE_HEADER) {
+    sink.add(
+      'warning',
+      'unexpected-header-buffer',
+      `the first buffer has type ${firstType}, not HEADER (4); reading it anyway`,
+      0,
+    );
+  }
+  if ((firstFlags & BUFFER_FLAG_COMPRESSED) !== 0) {
+    sink.add(
+      'warning',
+      'unexpected-header-buffer',
+      'the first buffer is flagged compressed although it holds a plain logfile header',
+      0,
+    );
+  }
+  if (header.bufferSize < BUFFER_HEADER_SIZE || header.bufferSize > MAX_BUFFER_BYTES) {
+    sink.add(
+      'warning',
+      'corrupt-header',
+      `the logfile header gives an implausible buffer size (${header.bufferSize} bytes)`,
+      BUFFER_HEADER_SIZE + 0x20,
+    );
+  }
+  const cols = prescanBuffers(source, header.bufferSize, sink);
+  if (cols.length === 0) {
+    throw new EtlFormatError(`not an ETL trace: ${name} holds no readable buffer`, 0);
+  }
+  // The header buffer's own compressed flag would make its plain logfile header unreadable: treat it as plain.
+  if ((firstFlags & BUFFER_FLAG_COMPRESSED) !== 0) {
+    cols.compressed[0] = 0;
+    cols.dataEnd[0] = Math.min(cols.availableSize[0], Math.max(cols.dataEnd[0], BUFFER_HEADER_SIZE));
+  }
+  const { frequency, problem } = clockFrequency(header);
+  if (problem !== undefined)
+    sink.add('warning', 'clock', `${problem}; times assume ${frequency} ticks per second`);
+  reportLosses(header, cols, sink);
+  return new EtlTraceImpl(source, header, 0, cols, sink, frequency);
+}
+
+function reportLosses(header: LogfileHeader, cols: BufferColumns, sink: DiagnosticSink): void {
+  if (header.eventsLost > 0) {
+    sink.add(
+      'warning',
+      'events-lost',
+      `the logger reported ${header.eventsLost} lost events (logfile header EventsLost)`,
+    );
+  }
+  if (header.buffersLost > 0) {
+    sink.add(
+      'warning',
+      'buffers-lost',
+      `the logger reported ${header.buffersLost} lost buffers (logfile header BuffersLost)`,
+    );
+  }
+  let eventsLostBuffers = 0;
+  let buffersLostBuffers = 0;
+  let firstEventsLost = -1;
+  let firstBuffersLost = -1;
+  for (let i = 0; i < cols.length; i++) {
+    if ((cols.flags[i] & BUFFER_FLAG_EVENTS_LOST) !== 0) {
+      if (eventsLostBuffers++ === 0) firstEventsLost = cols.fileOffset[i];
+    }
+    if ((cols.flags[i] & BUFFER_FLAG_BUFFER_LOST) !== 0) {
+      if (buffersLostBuffers++ === 0) firstBuffersLost = cols.fileOffset[i];
+    }
+  }
+  if (eventsLostBuffers > 0) {
+    sink.add(
+      'warning',
+      'events-lost',
+      `${eventsLostBuffers} buffers are flagged EVENTS_LOST (events were dropped before them), the first at file offset ${hexOffset(firstEventsLost)}`,
+      firstEventsLost,
+    );
+  }
+  if (buffersLostBuffers > 0) {
+    sink.add(
+      'warning',
+      'buffers-lost',
+      `${buffersLostBuffers} buffers are flagged BUFFER_LOST (whole buffers were dropped before them), the first at file offset ${hexOffset(firstBuffersLost)}`,
+      firstBuffersLost,
+    );
+  }
+}
+
+/** Raw ticks → nanoseconds on the trace axis. */
+export function ticksToNs(clock: TraceClock, ticks: number): TraceNs {
+  return ((ticks - clock.originTicks) * clock.nsPerTick) as TraceNs;
+}
