@@ -20,7 +20,9 @@ function manualApi() {
   const api: Pick<EtlscopeApi, 'query' | 'cancel'> = {
     query: ((_traceId: string, query: Query, requestId: RequestId) => {
       calls++;
-      return new Promise((resolve, reject) => pending.set(requestId, { resolve, reject, query }));
+      return new Promise((resolve, reject) =>
+        pending.set(requestId, { resolve: resolve as (r: unknown) => void, reject, query }),
+      );
     }) as EtlscopeApi['query'],
     cancel: async (requestId) => {
       cancelled.push(requestId);
@@ -28,15 +30,13 @@ function manualApi() {
     },
   };
   const answer = (requestId: RequestId, groupBy: string) =>
-    pending
-      .get(requestId)!
-      .resolve({
-        kind: 'pivot',
-        groupBy: [groupBy],
-        rows: [],
-        omittedRows: 0,
-        total: {},
-      } as unknown as PivotResult);
+    pending.get(requestId)!.resolve({
+      kind: 'pivot',
+      groupBy: [groupBy],
+      rows: [],
+      omittedRows: 0,
+      total: {},
+    } as unknown as PivotResult);
   return { api, pending, cancelled, answer, calls: () => calls };
 }
 

@@ -41,7 +41,7 @@ export function baseFilter(
   }
   if (options.table === 'dpcIsr' && state.bucketFilter !== undefined) {
     filter.durationNs =
-      state.bucketFilter.maxNs === null
+      state.bucketFilter.maxNs === null || !Number.isFinite(state.bucketFilter.maxNs)
         ? { min: state.bucketFilter.minNs }
         : { min: state.bucketFilter.minNs, max: state.bucketFilter.maxNs };
   }

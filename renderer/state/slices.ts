@@ -5,6 +5,7 @@
 
 import type {
   Aggregates,
+  DpcIsrRow,
   GroupColumn,
   HistogramScheme,
   LoadProgress,
@@ -41,7 +42,10 @@ export interface ViewSlice {
   readonly zoomForward: readonly (TimeRange | undefined)[];
   /** Preview selection from dragging on a graph (not yet zoomed to). */
   readonly selection: TimeRange | undefined;
+  /** The DPC/ISR the last "next/previous over budget" jump landed on. */
+  readonly found: DpcIsrRow | undefined;
   setSelection(range: TimeRange | undefined): void;
+  setFound(row: DpcIsrRow | undefined): void;
   zoomTo(range: TimeRange): void;
   zoomToSelection(): void;
   /** factor < 1 zooms in, > 1 zooms out, around `centerNs` (default: middle of the view). */

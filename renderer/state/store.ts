@@ -9,6 +9,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
 import { createFilterSlice } from './filter-slice.js';
 import { createHistogramSlice } from './histogram-slice.js';
 import { createPivotSlice } from './pivot-slice.js';
@@ -101,4 +102,22 @@ export function getAppStore(): AppStore {
 /** React hook: subscribe to a narrow slice of the app store. */
 export function useApp<T>(selector: (state: AllSlices) => T): T {
   return useStore(getAppStore(), selector);
+}
+
+/** React hook: derived object/array from the store, re-rendering only when it changes shallowly. */
+export function useAppShallow<T>(selector: (state: AllSlices) => T): T {
+  return useStore(getAppStore(), useShallow(selector));
+}
+
+/** The state every query descriptor is built from (range, filters, layouts, histogram). */
+export function useQueryInputs() {
+  return useAppShallow((s) => ({
+    traceId: s.traceId,
+    summary: s.summary,
+    committedRange: s.committedRange,
+    filters: s.filters,
+    bucketFilter: s.bucketFilter,
+    layouts: s.layouts,
+    histogramScheme: s.histogramScheme,
+  }));
 }

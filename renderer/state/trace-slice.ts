@@ -46,6 +46,7 @@ export const createTraceSlice =
         zoomBack: [],
         zoomForward: [],
         selection: undefined,
+        found: undefined,
         selectedCpus: [],
         cpuAnchor: undefined,
         filters: saved.filters ?? EMPTY_FILTERS,
@@ -68,5 +69,6 @@ export const createTraceSlice =
         zoomBack: [],
         zoomForward: [],
         selection: undefined,
+        found: undefined,
       }),
   });

@@ -51,6 +51,8 @@ export const createViewSlice: StateCreator<AllSlices, [], [], ViewSlice> = (set,
     zoomBack: [],
     zoomForward: [],
     selection: undefined,
+    found: undefined,
+    setFound: (row) => set({ found: row }),
     setSelection: (range) => {
       if (range === undefined || range.end <= range.start) {
         set({ selection: undefined });

@@ -1,0 +1,324 @@
+// User actions that talk to the backend: opening a trace (drop, Open…, menu, CLI), cancelling a
+// load, exporting CSV, jumping to the next/previous over-budget DPC, and carrying out menu
+// commands and keyboard shortcuts. Store actions change descriptors; these do the I/O around them.
+//
+//   drop / Open… ──> beginLoading ──> [uploadFile] ──> api.openTrace(id) ──> traceReady | traceFailed
+//                                          progress events (onEvent) ──> applyProgress
+
+import {
+  toWireError,
+  type BackendEvent,
+  type ExportRequest,
+  type MenuCommand,
+  type TraceSource,
+  type WireError,
+} from '../../shared/contract.js';
+import { secondsToTraceNs, traceNs } from '../../shared/units.js';
+import { findOverBudgetQuery, baseFilter } from '../state/queries.js';
+import { getAppStore } from '../state/store.js';
+import { visibleRange } from '../state/view-slice.js';
+import { api, queryClient } from './api.js';
+
+let openRequestId: string | undefined;
+let openCounter = 0;
+/** Upload progress of the current browser-mode drop, shown while the file streams to the server. */
+let uploadListener: ((sent: number, total: number) => void) | undefined;
+
+export function onUploadProgress(listener: ((sent: number, total: number) => void) | undefined): void {
+  uploadListener = listener;
+}
+
+const store = () => getAppStore().getState();
+
+function sourceName(source: TraceSource): string {
+  switch (source.kind) {
+    case 'path':
+      return source.path.split(/[\\/]/).pop() ?? source.path;
+    case 'upload':
+      return source.name;
+    case 'sample':
+      return 'sample trace';
+    default:
+      return 'trace';
+  }
+}
+
+async function closeCurrent(): Promise<void> {
+  const traceId = store().traceId;
+  queryClient().clear();
+  if (traceId !== undefined) {
+    await api()
+      .closeTrace(traceId)
+      .catch(() => undefined);
+  }
+}
+
+export async function openSource(source: TraceSource, displayName = sourceName(source)): Promise<void> {
+  await closeCurrent();
+  const requestId = `open-${Date.now().toString(36)}-${++openCounter}`;
+  openRequestId = requestId;
+  if (store().traceStatus !== 'loading' || store().loadingName !== displayName) {
+    store().beginLoading(displayName);
+  }
+  try {
+    const opened = await api().openTrace(source, requestId);
+    if (openRequestId === requestId) {
+      store().traceReady(opened.traceId, opened.summary);
+    }
+  } catch (error) {
+    if (openRequestId !== requestId) {
+      return;
+    }
+    const wire = toWireError(error);
+    if (wire.code === 'cancelled') {
+      store().resetTrace();
+    } else {
+      store().traceFailed(wire);
+    }
+  } finally {
+    if (openRequestId === requestId) {
+      openRequestId = undefined;
+    }
+  }
+}
+
+/** A dropped or picked File: a path in Electron, an upload in the browser. */
+export async function openFile(file: File): Promise<void> {
+  const backend = api();
+  if (backend.pathForFile !== undefined) {
+    await openSource({ kind: 'path', path: backend.pathForFile(file) }, file.name);
+    return;
+  }
+  if (backend.uploadFile === undefined) {
+    store().beginLoading(file.name);
+    store().traceFailed({ name: 'Error', message: 'This window cannot receive files; use File > Open.' });
+    return;
+  }
+  await closeCurrent();
+  store().beginLoading(file.name);
+  const uploadId = `upload-${++openCounter}`;
+  openRequestId = uploadId;
+  try {
+    const source = await backend.uploadFile(file, (sent) => uploadListener?.(sent, file.size));
+    if (openRequestId !== uploadId) {
+      return; // cancelled while uploading
+    }
+    await openSource(source, file.name);
+  } catch (error) {
+    if (openRequestId === uploadId) {
+      openRequestId = undefined;
+      store().traceFailed(toWireError(error));
+    }
+  }
+}
+
+/** Open… button: Electron's dialog, or the hidden file input in the browser (returns false then). */
+export async function showOpenDialog(): Promise<boolean> {
+  const backend = api();
+  if (backend.showOpenDialog === undefined) {
+    return false;
+  }
+  const source = await backend.showOpenDialog();
+  if (source !== undefined) {
+    await openSource(source);
+  }
+  return true;
+}
+
+export async function cancelLoading(): Promise<void> {
+  const requestId = openRequestId;
+  openRequestId = undefined;
+  store().resetTrace();
+  if (requestId !== undefined) {
+    await api()
+      .cancel(requestId)
+      .catch(() => undefined);
+  }
+}
+
+export async function closeTrace(): Promise<void> {
+  await closeCurrent();
+  store().resetTrace();
+}
+
+export type Notify = (message: string, kind?: 'info' | 'error') => void;
+let notify: Notify = () => undefined;
+export function setNotifier(next: Notify): void {
+  notify = next;
+}
+
+function describeError(error: WireError): string {
+  return error.message;
+}
+
+/** Every DPC/ISR row in the current range and filters ('rows'), or the grouped table ('pivot'). */
+export async function exportCsv(what: 'rows' | 'pivot'): Promise<void> {
+  const state = store();
+  if (state.traceId === undefined) {
+    return;
+  }
+  const table = what === 'rows' ? 'dpcIsr' : state.activeTable;
+  const request: ExportRequest = {
+    traceId: state.traceId,
+    what,
+    table,
+    filter: baseFilter(state, { table }),
+    ...(what === 'pivot' ? { groupBy: state.layouts[table].groupBy } : {}),
+  };
+  try {
+    const result = await api().exportCsv(request);
+    if (result.downloadUrl !== undefined) {
+      const link = document.createElement('a');
+      link.href = result.downloadUrl;
+      link.download =
+        what === 'rows'
+          ? `${state.summary?.fileName ?? 'trace'}.dpc.csv`
+          : `${state.summary?.fileName ?? 'trace'}.${table}.csv`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }
+    notify(
+      `Exported ${result.rows.toLocaleString('en-US')} rows${result.path !== undefined ? ` to ${result.path}` : ''}.`,
+    );
+  } catch (error) {
+    const wire = toWireError(error);
+    if (wire.code !== 'cancelled') {
+      notify(`Export failed: ${describeError(wire)}`, 'error');
+    }
+  }
+}
+
+/** Jumps to the next/previous DPC/ISR over the guideline: selects it and pans the view to it. */
+export async function findOverBudget(direction: 'next' | 'previous'): Promise<void> {
+  const state = store();
+  if (state.traceId === undefined) {
+    return;
+  }
+  const view = visibleRange(state);
+  // Step from the last found DPC (1 ns past it), else from the selection or the view's start.
+  const from =
+    state.found !== undefined
+      ? secondsToTraceNs(state.found.enterSeconds) + (direction === 'next' ? 1 : -1)
+      : (state.selection?.start ?? view.start);
+  const outcome = await queryClient().run('find', state.traceId, findOverBudgetQuery(state, from, direction));
+  if (outcome.status === 'error') {
+    notify(`Search failed: ${describeError(outcome.error)}`, 'error');
+    return;
+  }
+  if (outcome.status !== 'ok') {
+    return;
+  }
+  if (!outcome.result.found || outcome.result.row === undefined) {
+    notify(direction === 'next' ? 'No further DPC/ISR over budget.' : 'No earlier DPC/ISR over budget.');
+    return;
+  }
+  const row = outcome.result.row;
+  const enter = secondsToTraceNs(row.enterSeconds);
+  const exit = secondsToTraceNs(row.exitSeconds);
+  const span = view.end - view.start;
+  if (enter < view.start || exit > view.end) {
+    store().zoomTo({ start: traceNs(enter - span / 2), end: traceNs(enter + span / 2) });
+  }
+  store().setFound(row);
+  store().setSelection({ start: enter, end: traceNs(Math.max(exit, enter + 1)) });
+}
+
+export function runMenuCommand(command: MenuCommand): void {
+  const s = store();
+  switch (command) {
+    case 'zoom-in':
+      s.zoomBy(0.5);
+      break;
+    case 'zoom-out':
+      s.zoomBy(2);
+      break;
+    case 'zoom-to-selection':
+      s.zoomToSelection();
+      break;
+    case 'unzoom':
+      s.zoomBackward();
+      break;
+    case 'reset-zoom':
+      s.unzoom();
+      break;
+    case 'export-dpc-csv':
+      void exportCsv('rows');
+      break;
+    case 'close-trace':
+      void closeTrace();
+      break;
+    default:
+      break;
+  }
+}
+
+export function handleBackendEvent(event: BackendEvent): void {
+  switch (event.type) {
+    case 'progress':
+      store().applyProgress(event.progress);
+      break;
+    case 'open-requested':
+      void openSource(event.source);
+      break;
+    case 'command':
+      runMenuCommand(event.command);
+      break;
+    default:
+      break;
+  }
+}
+
+const isTyping = (target: EventTarget | null): boolean =>
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+
+/** Keyboard shortcuts (listed in the "Keys" help in the top bar). */
+export function handleKeyDown(event: KeyboardEvent): void {
+  if (isTyping(event.target) || store().traceStatus !== 'ready') {
+    return;
+  }
+  const s = store();
+  const ctrl = event.ctrlKey || event.metaKey;
+  let handled = true;
+  if (event.altKey && event.key === 'ArrowLeft') {
+    s.zoomBackward();
+  } else if (event.altKey && event.key === 'ArrowRight') {
+    s.zoomForwardAgain();
+  } else if (ctrl && event.key.toLowerCase() === 'z') {
+    s.undoFilter();
+  } else if (ctrl || event.altKey) {
+    handled = false;
+  } else if (event.key === '+' || event.key === '=') {
+    s.zoomBy(0.5, s.selection ? (s.selection.start + s.selection.end) / 2 : undefined);
+  } else if (event.key === '-' || event.key === '_') {
+    s.zoomBy(2);
+  } else if (event.key === 'z' || event.key === 'Enter') {
+    s.zoomToSelection();
+  } else if (event.key === '0' || event.key === 'Backspace') {
+    s.unzoom();
+  } else if (event.key === 'n' || event.key === 'F3') {
+    void findOverBudget(event.shiftKey ? 'previous' : 'next');
+  } else if (event.key === 'p' || event.key === 'N') {
+    void findOverBudget('previous');
+  } else if (event.key === 'Escape') {
+    s.setSelection(undefined);
+    s.setFound(undefined);
+  } else {
+    handled = false;
+  }
+  if (handled) {
+    event.preventDefault();
+  }
+}
+
+export const KEYBOARD_HELP: readonly (readonly [string, string])[] = [
+  ['Drag on a graph', 'select a time range'],
+  ['Z or Enter', 'zoom to the selection'],
+  ['+ / −', 'zoom in / out'],
+  ['0 or Backspace', 'show the whole trace'],
+  ['Alt+← / Alt+→', 'back / forward through zooms'],
+  ['N / P (F3, Shift+F3)', 'next / previous DPC/ISR over budget'],
+  ['Ctrl+Z', 'undo the last filter'],
+  ['Esc', 'clear the selection'],
+];

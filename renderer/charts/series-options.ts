@@ -1,0 +1,237 @@
+// Pure builders from SeriesResult (N buckets per CPU, fetched for a padded window) to echarts
+// options on the shared time axis (seconds from the trace origin, clipped to the visible range).
+
+import type { SeriesResult } from '../../shared/contract.js';
+import type { TimeRange } from '../../shared/units.js';
+import { formatSeconds } from '../format.js';
+import type { Theme } from '../state/slices.js';
+import { chartChrome, cpuColor, cstateColor } from './colors.js';
+import {
+  echarts,
+  type CustomSeriesRenderItemAPI,
+  type CustomSeriesRenderItemParams,
+  type EChartsOption,
+} from './echarts.js';
+
+/** Plot margins shared by every graph so their time axes line up (and the drag overlay with them). */
+export const GRID_LEFT = 64;
+export const GRID_RIGHT = 20;
+
+type Point = [number, number];
+
+function bucketTimes(result: SeriesResult): (i: number) => number {
+  const start = result.range.start;
+  const width = result.bucketNs;
+  return (i) => (start + (i + 0.5) * width) / 1e9;
+}
+
+function timeAxis(view: TimeRange, theme: Theme, showLabels: boolean) {
+  const chrome = chartChrome(theme);
+  const span = view.end - view.start;
+  return {
+    type: 'value' as const,
+    min: view.start / 1e9,
+    max: view.end / 1e9,
+    axisLine: { lineStyle: { color: chrome.axis } },
+    axisTick: { show: showLabels },
+    splitLine: { show: true, lineStyle: { color: chrome.grid } },
+    axisLabel: {
+      show: showLabels,
+      color: chrome.muted,
+      fontSize: 11,
+      hideOverlap: true,
+      formatter: (value: number) => formatSeconds(value * 1e9, span),
+    },
+  };
+}
+
+function baseOption(view: TimeRange, theme: Theme, showLabels: boolean): EChartsOption {
+  return {
+    animation: false,
+    grid: { left: GRID_LEFT, right: GRID_RIGHT, top: 6, bottom: showLabels ? 22 : 6 },
+    xAxis: timeAxis(view, theme, showLabels),
+    textStyle: { fontFamily: 'inherit' },
+  };
+}
+
+function valueAxis(theme: Theme, options: { max?: number; name?: string; log?: boolean; min?: number }) {
+  const chrome = chartChrome(theme);
+  return {
+    type: options.log === true ? ('log' as const) : ('value' as const),
+    min: options.min ?? 0,
+    max: options.max,
+    splitNumber: 2,
+    axisLabel: { color: chrome.muted, fontSize: 10 },
+    splitLine: { lineStyle: { color: chrome.grid } },
+    axisLine: { show: false },
+  };
+}
+
+/** Percent per CPU per bucket (utilization, DPC/ISR time): one line per CPU. */
+export function percentLinesOption(
+  result: SeriesResult | undefined,
+  view: TimeRange,
+  theme: Theme,
+  selectedCpus: readonly number[],
+  showLabels: boolean,
+): EChartsOption {
+  const series =
+    result?.cpus.map((cpuSeries) => {
+      const time = bucketTimes(result);
+      const data: Point[] = cpuSeries.values.map((v, i) => [time(i), v]);
+      const dim = selectedCpus.length > 0 && !selectedCpus.includes(cpuSeries.cpu);
+      return {
+        type: 'line' as const,
+        name: `CPU ${cpuSeries.cpu}`,
+        data,
+        showSymbol: false,
+        step: 'middle' as const,
+        sampling: 'lttb' as const,
+        lineStyle: {
+          width: dim ? 1 : 1.5,
+          opacity: dim ? 0.25 : 0.95,
+          color: cpuColor(cpuSeries.cpu, theme),
+        },
+        itemStyle: { color: cpuColor(cpuSeries.cpu, theme) },
+        z: dim ? 1 : 2,
+        silent: true,
+      };
+    }) ?? [];
+  return { ...baseOption(view, theme, showLabels), yAxis: valueAxis(theme, { max: 100 }), series };
+}
+
+/** Longest DPC/ISR per CPU per bucket as marks, red above the 100 µs guideline line. */
+export function durationMarksOption(
+  result: SeriesResult | undefined,
+  highlighted: SeriesResult | undefined,
+  view: TimeRange,
+  theme: Theme,
+  guidelineUs: number,
+  showLabels: boolean,
+): EChartsOption {
+  const chrome = chartChrome(theme);
+  const over: Point[] = [];
+  const under: Point[] = [];
+  let maxUs = guidelineUs * 2;
+  for (const cpuSeries of result?.cpus ?? []) {
+    const time = bucketTimes(result!);
+    cpuSeries.values.forEach((v, i) => {
+      if (v > 0) {
+        (v > guidelineUs ? over : under).push([time(i), Math.max(v, 1)]);
+        maxUs = Math.max(maxUs, v);
+      }
+    });
+  }
+  const marked: Point[] = [];
+  for (const cpuSeries of highlighted?.cpus ?? []) {
+    const time = bucketTimes(highlighted!);
+    cpuSeries.values.forEach((v, i) => v > 0 && marked.push([time(i), Math.max(v, 1)]));
+  }
+  const mark = { type: 'scatter' as const, symbolSize: 4, silent: true, large: true };
+  return {
+    ...baseOption(view, theme, showLabels),
+    yAxis: {
+      ...valueAxis(theme, { log: true, min: 1, max: 10 ** Math.ceil(Math.log10(maxUs)) }),
+      splitNumber: 3,
+    },
+    series: [
+      { ...mark, name: 'within guideline', data: under, itemStyle: { color: chrome.under, opacity: 0.7 } },
+      {
+        ...mark,
+        name: 'over guideline',
+        data: over,
+        itemStyle: { color: chrome.over, opacity: 0.85 },
+        markLine: {
+          silent: true,
+          symbol: 'none',
+          lineStyle: { color: chrome.over, type: 'dashed', width: 1 },
+          label: {
+            formatter: `${guidelineUs} µs`,
+            color: chrome.over,
+            fontSize: 10,
+            position: 'insideEndTop',
+          },
+          data: [{ yAxis: guidelineUs }],
+        },
+      },
+      {
+        ...mark,
+        name: 'histogram bucket',
+        data: marked,
+        symbolSize: 7,
+        itemStyle: { color: 'transparent', borderColor: chrome.highlight, borderWidth: 1.5 },
+      },
+    ],
+  };
+}
+
+interface StateRun {
+  readonly value: [number, number, number, number];
+  readonly itemStyle: { color: string };
+}
+
+/** Per-CPU lanes coloured by the deepest-residency C-state of each bucket (runs merged). */
+export function cstateLanesOption(
+  result: SeriesResult | undefined,
+  view: TimeRange,
+  theme: Theme,
+  cpus: readonly number[],
+  showLabels: boolean,
+): EChartsOption {
+  const chrome = chartChrome(theme);
+  const lanes = result?.cpus.map((c) => c.cpu) ?? [...cpus];
+  const data: StateRun[] = [];
+  for (const [lane, cpuSeries] of (result?.cpus ?? []).entries()) {
+    const start = result!.range.start;
+    const width = result!.bucketNs;
+    let runStart = 0;
+    for (let i = 1; i <= cpuSeries.values.length; i++) {
+      const state = cpuSeries.values[runStart];
+      if (i === cpuSeries.values.length || cpuSeries.values[i] !== state) {
+        if (state >= 0) {
+          data.push({
+            value: [(start + runStart * width) / 1e9, (start + i * width) / 1e9, lane, state],
+            itemStyle: { color: cstateColor(state, theme) },
+          });
+        }
+        runStart = i;
+      }
+    }
+  }
+  return {
+    ...baseOption(view, theme, showLabels),
+    yAxis: {
+      type: 'category',
+      data: lanes.map((cpu) => `CPU ${cpu}`),
+      inverse: true,
+      axisLabel: { color: chrome.muted, fontSize: 9, interval: lanes.length > 12 ? 1 : 0 },
+      axisTick: { show: false },
+      axisLine: { show: false },
+    },
+    series: [
+      {
+        type: 'custom',
+        silent: true,
+        encode: { x: [0, 1], y: 2 },
+        data,
+        renderItem: (params: CustomSeriesRenderItemParams, api: CustomSeriesRenderItemAPI) => {
+          const lane = api.value(2);
+          const from = api.coord([api.value(0), lane]);
+          const to = api.coord([api.value(1), lane]);
+          const height = Math.max(1, (api.size?.([0, 1]) as number[])[1] * 0.85);
+          const coordSys = params.coordSys as unknown as {
+            x: number;
+            y: number;
+            width: number;
+            height: number;
+          };
+          const shape = echarts.graphic.clipRectByRect(
+            { x: from[0], y: from[1] - height / 2, width: Math.max(to[0] - from[0], 0.5), height },
+            { x: coordSys.x, y: coordSys.y, width: coordSys.width, height: coordSys.height },
+          );
+          return shape ? { type: 'rect', shape, style: { fill: api.visual('color') as string } } : null;
+        },
+      },
+    ],
+  } as EChartsOption;
+}

@@ -1,0 +1,53 @@
+// The analysis screen, laid out like WPA's analysis view:
+//
+//   ┌ top bar: file · Open · zoom/unzoom/back/forward · range · selection · export · theme ┐
+//   │ facts strip (build, CPUs, duration, logger) + notices (what was not recorded, lost)  │
+//   │ headline: longest DPC/ISR, modules over budget, CPUs loaded by DPC/ISR               │
+//   │ CPU legend + Filter to / Filter Out / Clear / Undo                                   │
+//   │ graphs on one shared time axis (utilization, DPC/ISR time, durations, C-states)      │
+//   └ pivot tables (gold bar) ─────────────────────────────── │ duration histogram ───────┘
+
+import { useState } from 'react';
+import { useApp } from '../state/store.js';
+import { CpuLegend } from './CpuLegend.js';
+import { Graphs } from './Graphs.js';
+import { Headline } from './Headline.js';
+import { DurationHistogram } from './DurationHistogram.js';
+import { PivotPanel } from '../tables/PivotPanel.js';
+import { TopBar } from './TopBar.js';
+import { LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
+
+export function AnalysisScreen() {
+  const summary = useApp((s) => s.summary);
+  const [showDetails, setShowDetails] = useState(false);
+  if (summary === undefined) {
+    return null;
+  }
+  return (
+    <div className="analysis" data-testid="analysis">
+      <TopBar onToggleDetails={() => setShowDetails((v) => !v)} detailsOpen={showDetails} />
+      <div className="facts-row">
+        <TraceFacts summary={summary} />
+        {summary.explanations.length > 0 && (
+          <div className="explanations-inline" title={summary.explanations.join('\n')}>
+            ⓘ {summary.explanations[0]}
+            {summary.explanations.length > 1 ? ` (+${summary.explanations.length - 1} more in Details)` : ''}
+          </div>
+        )}
+      </div>
+      <LostDataWarning summary={summary} />
+      {showDetails && (
+        <div className="details-drawer" data-testid="details">
+          <TraceOverview summary={summary} />
+        </div>
+      )}
+      <Headline />
+      <CpuLegend />
+      <Graphs />
+      <div className="bottom">
+        <PivotPanel />
+        <DurationHistogram />
+      </div>
+    </div>
+  );
+}

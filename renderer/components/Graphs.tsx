@@ -1,0 +1,305 @@
+// The graphs on one shared time axis (as in WPA): Utilization by CPU, DPC/ISR time by CPU, DPC/ISR
+// durations (marks + the 100 µs guideline), CPU idle states per CPU. Each series is fetched for the
+// padded, quantized window at ~pixel-width resolution (data/series-window.ts) and reused while the
+// view stays inside it. One overlay spans all graphs: drag selects a range (shown on every graph),
+// a plain click clears it, Ctrl+wheel zooms around the pointer; a cursor line follows the mouse.
+
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type MouseEvent as ReactMouseEvent,
+  type WheelEvent,
+} from 'react';
+import { traceNs, type TimeRange } from '../../shared/units.js';
+import { useQueryResult } from '../app/api.js';
+import { cstateColor } from '../charts/colors.js';
+import { EChart } from '../charts/EChart.js';
+import {
+  cstateLanesOption,
+  durationMarksOption,
+  GRID_LEFT,
+  GRID_RIGHT,
+  percentLinesOption,
+} from '../charts/series-options.js';
+import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
+import { formatDuration } from '../../shared/units.js';
+import { formatSeconds } from '../format.js';
+import { DPC_GUIDELINE_US, seriesQuery } from '../state/queries.js';
+import { effectiveCpus } from '../state/filter-slice.js';
+import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
+import { visibleRange } from '../state/view-slice.js';
+
+/** Below this many pixels of movement a press is a click (clears the selection), not a drag. */
+const DRAG_THRESHOLD_PX = 3;
+/** Ctrl+wheel zoom step per notch. */
+const WHEEL_ZOOM_FACTOR = 1.25;
+
+/** Graph heights: compact on 800-px-high screens so the tables keep room, roomier on 1080p. */
+function graphHeights(viewportHeight: number, cpuCount: number) {
+  const compact = viewportHeight < 950;
+  return {
+    utilization: compact ? 70 : 104,
+    dpcTime: compact ? 56 : 80,
+    durations: compact ? 70 : 104,
+    cstate: Math.max(compact ? 56 : 72, Math.min(cpuCount * (compact ? 4 : 6), compact ? 84 : 132)),
+  };
+}
+
+function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const element = ref.current;
+    if (element === null) {
+      return;
+    }
+    const observer = new ResizeObserver((entries) => setWidth(entries[0].contentRect.width));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
+function useViewportHeight(): number {
+  const [height, setHeight] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const onResize = () => setHeight(window.innerHeight);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+  return height;
+}
+
+/** Keeps the loaded window while it still covers the view at this resolution (no refetch on pans). */
+function useSeriesWindow(view: TimeRange, plotWidth: number, durationNs: number): SeriesWindow | undefined {
+  const loaded = useRef<SeriesWindow | undefined>(undefined);
+  if (plotWidth <= 0) {
+    return undefined;
+  }
+  if (loaded.current === undefined || !windowCovers(loaded.current, view, plotWidth, durationNs)) {
+    loaded.current = planSeriesWindow(view, plotWidth, durationNs);
+  }
+  return loaded.current;
+}
+
+function GraphTitle({ title, note }: { title: string; note?: string }) {
+  return (
+    <div className="graph-title">
+      <span>{title}</span>
+      {note !== undefined && <span className="graph-note">{note}</span>}
+    </div>
+  );
+}
+
+export function Graphs() {
+  const inputs = useQueryInputs();
+  const theme = useApp((s) => s.theme);
+  const selectedCpus = useAppShallow((s) => s.selectedCpus);
+  const selection = useApp((s) => s.selection);
+  const found = useApp((s) => s.found);
+  const setSelection = useApp((s) => s.setSelection);
+  const zoomBy = useApp((s) => s.zoomBy);
+  const view = useAppShallow((s) => visibleRange(s));
+  const summary = inputs.summary!;
+  const box = useRef<HTMLDivElement>(null);
+  const width = useWidth(box);
+  const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
+  const seriesWindow = useSeriesWindow(view, plotWidth, summary.durationNs);
+  const heights = graphHeights(useViewportHeight(), summary.cpuCount);
+  const traceId = inputs.traceId;
+  const hasDpc = summary.tableRows.dpcIsr > 0;
+
+  const utilizationQ =
+    seriesWindow && summary.utilizationSource !== 'none'
+      ? seriesQuery(inputs, 'utilization', seriesWindow)
+      : undefined;
+  const dpcTimeQ = seriesWindow && hasDpc ? seriesQuery(inputs, 'dpcIsrTime', seriesWindow) : undefined;
+  const durationsQ = seriesWindow && hasDpc ? seriesQuery(inputs, 'dpcDurations', seriesWindow) : undefined;
+  const bucketQ =
+    seriesWindow && hasDpc && inputs.bucketFilter !== undefined
+      ? seriesQuery(inputs, 'dpcDurations', seriesWindow, { bucketOnly: true })
+      : undefined;
+  const cstateQ =
+    seriesWindow && summary.tableRows.idleStates > 0
+      ? seriesQuery(inputs, 'cstate', seriesWindow)
+      : undefined;
+
+  const utilization = useQueryResult('series-utilization', traceId, utilizationQ);
+  const dpcTime = useQueryResult('series-dpcIsrTime', traceId, dpcTimeQ);
+  const durations = useQueryResult('series-dpcDurations', traceId, durationsQ);
+  const bucket = useQueryResult('series-bucket', traceId, bucketQ);
+  const cstate = useQueryResult('series-cstate', traceId, cstateQ);
+
+  const shownCpus =
+    effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
+  const utilizationOption = useMemo(
+    () => percentLinesOption(utilization.result, view, theme, selectedCpus, false),
+    [utilization.result, view, theme, selectedCpus],
+  );
+  const dpcTimeOption = useMemo(
+    () => percentLinesOption(dpcTime.result, view, theme, selectedCpus, false),
+    [dpcTime.result, view, theme, selectedCpus],
+  );
+  const durationsOption = useMemo(
+    () =>
+      durationMarksOption(
+        durations.result,
+        bucketQ ? bucket.result : undefined,
+        view,
+        theme,
+        DPC_GUIDELINE_US,
+        false,
+      ),
+    [durations.result, bucket.result, bucketQ !== undefined, view, theme],
+  );
+  const cstateOption = useMemo(
+    () => cstateLanesOption(cstate.result, view, theme, shownCpus, true),
+    // shownCpus only matters before the first result arrives
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [cstate.result, view, theme],
+  );
+
+  // ---- drag to select, over every graph at once ----
+  const drag = useRef<{ x0: number; t0: number; moved: boolean } | undefined>(undefined);
+  const [hoverX, setHoverX] = useState<number | undefined>(undefined);
+  const span = view.end - view.start;
+  const xToNs = (x: number) =>
+    view.start + (Math.min(Math.max(x, 0), plotWidth) / Math.max(plotWidth, 1)) * span;
+  const nsToX = (ns: number) => ((ns - view.start) / span) * plotWidth;
+  const localX = (event: ReactMouseEvent | WheelEvent | MouseEvent) => {
+    const rect = box.current!.getBoundingClientRect();
+    return event.clientX - rect.left - GRID_LEFT;
+  };
+  const onMouseDown = (event: ReactMouseEvent) => {
+    if (event.button !== 0) {
+      return;
+    }
+    event.preventDefault();
+    const x0 = localX(event);
+    drag.current = { x0, t0: xToNs(x0), moved: false };
+    const onMove = (move: MouseEvent) => {
+      const state = drag.current;
+      if (state === undefined) {
+        return;
+      }
+      const x = localX(move);
+      if (Math.abs(x - state.x0) >= DRAG_THRESHOLD_PX) {
+        state.moved = true;
+        const t = xToNs(x);
+        setSelection({ start: traceNs(Math.min(state.t0, t)), end: traceNs(Math.max(state.t0, t)) });
+      }
+    };
+    const onUp = () => {
+      if (drag.current !== undefined && !drag.current.moved) {
+        setSelection(undefined);
+      }
+      drag.current = undefined;
+      globalThis.removeEventListener('mousemove', onMove);
+      globalThis.removeEventListener('mouseup', onUp);
+    };
+    globalThis.addEventListener('mousemove', onMove);
+    globalThis.addEventListener('mouseup', onUp);
+  };
+  const onWheel = (event: WheelEvent) => {
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      zoomBy(event.deltaY > 0 ? WHEEL_ZOOM_FACTOR : 1 / WHEEL_ZOOM_FACTOR, xToNs(localX(event)));
+    }
+  };
+
+  const band = (range: TimeRange | undefined) => {
+    if (range === undefined || range.end < view.start || range.start > view.end) {
+      return undefined;
+    }
+    const left = Math.max(0, nsToX(range.start));
+    const right = Math.min(plotWidth, nsToX(range.end));
+    return { left: GRID_LEFT + left, width: Math.max(2, right - left) };
+  };
+  const selectionBand = band(selection);
+  const utilNote =
+    summary.utilizationSource === 'precise'
+      ? 'precise, from context switches · % busy'
+      : summary.utilizationSource === 'sampled'
+        ? 'sampled, from CPU samples · % busy'
+        : undefined;
+  const stateNames = cstate.result?.stateNames ?? [];
+
+  return (
+    <div className="graphs" ref={box} data-testid="graphs">
+      <GraphTitle
+        title="Utilization by CPU"
+        note={utilNote ?? 'not recorded (no context switches or CPU samples)'}
+      />
+      {summary.utilizationSource !== 'none' && (
+        <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
+      )}
+      <GraphTitle title="DPC/ISR time by CPU" note={hasDpc ? '% of each interval' : 'not recorded'} />
+      {hasDpc && <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />}
+      <GraphTitle
+        title="DPC/ISR durations"
+        note={
+          hasDpc
+            ? `longest per CPU and interval, µs (log) · dashed line = ${DPC_GUIDELINE_US} µs guideline`
+            : 'not recorded'
+        }
+      />
+      {hasDpc && <EChart option={durationsOption} height={heights.durations} testId="graph-durations" />}
+      <div className="graph-title">
+        <span>CPU idle states</span>
+        {summary.tableRows.idleStates > 0 ? (
+          <span className="cstate-legend">
+            {(stateNames.length > 0 ? stateNames : ['C0', 'C1', 'C2', 'C3']).map((name, i) => (
+              <span key={name}>
+                <span className="swatch" style={{ background: cstateColor(i, theme) }} />
+                {name}
+                {i === 0 ? ' (running)' : ''}
+              </span>
+            ))}
+          </span>
+        ) : (
+          <span className="graph-note">not recorded (no idle-state events)</span>
+        )}
+      </div>
+      {summary.tableRows.idleStates > 0 && (
+        <EChart option={cstateOption} height={heights.cstate} testId="graph-cstates" />
+      )}
+      <div
+        className="graph-overlay"
+        style={{ left: GRID_LEFT, right: GRID_RIGHT }}
+        onMouseDown={onMouseDown}
+        onMouseMove={(event) => setHoverX(localX(event))}
+        onMouseLeave={() => setHoverX(undefined)}
+        onWheel={onWheel}
+        data-testid="graph-overlay"
+      />
+      {selectionBand !== undefined && (
+        <div className="selection-band" style={selectionBand} data-testid="selection-band" />
+      )}
+      {found !== undefined &&
+        band({ start: traceNs(found.enterSeconds * 1e9), end: traceNs(found.exitSeconds * 1e9) }) && (
+          <div
+            className="found-marker"
+            style={{
+              left: band({ start: traceNs(found.enterSeconds * 1e9), end: traceNs(found.exitSeconds * 1e9) })!
+                .left,
+            }}
+          >
+            <span>
+              {found.module}!{found.function} · CPU {found.cpu} · {found.durationUs.toFixed(1)} µs
+            </span>
+          </div>
+        )}
+      {hoverX !== undefined && hoverX >= 0 && hoverX <= plotWidth && (
+        <div className="cursor-line" style={{ left: GRID_LEFT + hoverX }}>
+          <span>{formatSeconds(xToNs(hoverX), span)}</span>
+        </div>
+      )}
+      {selection !== undefined && selectionBand === undefined && (
+        <div className="graph-hint">
+          Selection ({formatDuration(selection.end - selection.start)}) is outside the view
+        </div>
+      )}
+    </div>
+  );
+}

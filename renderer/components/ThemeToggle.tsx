@@ -1,0 +1,19 @@
+// Light/dark switch.
+
+import { useApp } from '../state/store.js';
+
+export function ThemeToggle() {
+  const theme = useApp((s) => s.theme);
+  const toggle = useApp((s) => s.toggleTheme);
+  return (
+    <button
+      type="button"
+      className="button ghost"
+      onClick={toggle}
+      title="Switch light/dark theme"
+      data-testid="theme-toggle"
+    >
+      {theme === 'light' ? '☾ Dark' : '☀ Light'}
+    </button>
+  );
+}

@@ -1,0 +1,212 @@
+// Top bar: the open file, Open…, zoom controls with back/forward, the visible range and the
+// selection (length and DPC/ISR totals), CSV export, details, keyboard help and the theme.
+
+import { useState } from 'react';
+import { TABLE_COLUMNS } from '../../shared/contract.js';
+import { formatDuration } from '../../shared/units.js';
+import { useQueryResult } from '../app/api.js';
+import { closeTrace, exportCsv, findOverBudget, KEYBOARD_HELP } from '../app/actions.js';
+import { formatCount, formatMs, formatSeconds } from '../format.js';
+import { pivotQuery } from '../state/queries.js';
+import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
+import { visibleRange } from '../state/view-slice.js';
+import { OpenButton } from './OpenButton.js';
+import { ThemeToggle } from './ThemeToggle.js';
+
+const DPC_COLUMNS = TABLE_COLUMNS.dpcIsr;
+
+function SelectionTotals() {
+  const inputs = useQueryInputs();
+  const selection = useApp((s) => s.selection);
+  const query =
+    selection !== undefined
+      ? { ...pivotQuery({ ...inputs, committedRange: selection }, 'dpcIsr', DPC_COLUMNS), groupBy: [] }
+      : undefined;
+  const { result } = useQueryResult('selection-totals', inputs.traceId, query);
+  if (selection === undefined) {
+    return <span className="muted">Drag on a graph to select a range</span>;
+  }
+  const span = selection.end - selection.start;
+  return (
+    <span data-testid="selection-info">
+      Selection {formatSeconds(selection.start, span)} – {formatSeconds(selection.end, span)} (
+      {formatDuration(span)})
+      {result !== undefined && (
+        <>
+          {' · '}
+          {formatCount(result.total.count)} DPC/ISR, {formatMs(result.total.totalMs)} ms
+          {result.total.overBudget > 0 ? `, ${formatCount(result.total.overBudget)} over budget` : ''}
+        </>
+      )}
+    </span>
+  );
+}
+
+export function TopBar({
+  onToggleDetails,
+  detailsOpen,
+}: {
+  onToggleDetails: () => void;
+  detailsOpen: boolean;
+}) {
+  const fileName = useApp((s) => s.summary?.fileName);
+  const view = useAppShallow((s) => visibleRange(s));
+  const zoomed = useApp((s) => s.committedRange !== undefined);
+  const canBack = useApp((s) => s.zoomBack.length > 0);
+  const canForward = useApp((s) => s.zoomForward.length > 0);
+  const hasSelection = useApp((s) => s.selection !== undefined);
+  const zoomToSelection = useApp((s) => s.zoomToSelection);
+  const zoomBy = useApp((s) => s.zoomBy);
+  const unzoom = useApp((s) => s.unzoom);
+  const back = useApp((s) => s.zoomBackward);
+  const forward = useApp((s) => s.zoomForwardAgain);
+  const [showKeys, setShowKeys] = useState(false);
+  const span = view.end - view.start;
+  return (
+    <header className="topbar">
+      <div className="topbar-title">
+        <span className="brand">etlscope</span>
+        <span className="file-name" title={fileName} data-testid="file-name">
+          {fileName}
+        </span>
+        <OpenButton />
+        <button
+          type="button"
+          className="button ghost"
+          onClick={() => void closeTrace()}
+          title="Close this trace"
+        >
+          Close
+        </button>
+      </div>
+      <div className="topbar-zoom" role="group" aria-label="Zoom">
+        <button
+          type="button"
+          className="button"
+          onClick={back}
+          disabled={!canBack}
+          title="Back (Alt+←)"
+          aria-label="Back"
+        >
+          ◀
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={forward}
+          disabled={!canForward}
+          title="Forward (Alt+→)"
+          aria-label="Forward"
+        >
+          ▶
+        </button>
+        <button
+          type="button"
+          className="button primary"
+          onClick={zoomToSelection}
+          disabled={!hasSelection}
+          title="Zoom to the selection (Z)"
+          data-testid="zoom-to-selection"
+        >
+          Zoom
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => zoomBy(0.5)}
+          title="Zoom in (+)"
+          aria-label="Zoom in"
+        >
+          +
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => zoomBy(2)}
+          title="Zoom out (−)"
+          aria-label="Zoom out"
+        >
+          −
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={unzoom}
+          disabled={!zoomed}
+          title="Show the whole trace (0)"
+          data-testid="unzoom"
+        >
+          Unzoom
+        </button>
+        <span className="range-text" data-testid="visible-range">
+          {formatSeconds(view.start, span)} – {formatSeconds(view.end, span)} ({formatDuration(span)})
+        </span>
+      </div>
+      <div className="topbar-selection">
+        <SelectionTotals />
+      </div>
+      <div className="topbar-actions">
+        <button
+          type="button"
+          className="button"
+          onClick={() => void findOverBudget('previous')}
+          title="Previous DPC/ISR over budget (P)"
+        >
+          ⟨ over budget
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void findOverBudget('next')}
+          title="Next DPC/ISR over budget (N)"
+        >
+          over budget ⟩
+        </button>
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => void exportCsv('rows')}
+          data-testid="export-dpc"
+          title="Every DPC/ISR in the visible range and filters, one row each"
+        >
+          Export DPC durations (CSV)
+        </button>
+        <button
+          type="button"
+          className={detailsOpen ? 'button active' : 'button'}
+          onClick={onToggleDetails}
+          data-testid="details-toggle"
+        >
+          Details
+        </button>
+        <div className="keys-help">
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => setShowKeys((v) => !v)}
+            aria-expanded={showKeys}
+          >
+            Keys
+          </button>
+          {showKeys && (
+            <div className="popover" role="dialog" onMouseLeave={() => setShowKeys(false)}>
+              <table>
+                <tbody>
+                  {KEYBOARD_HELP.map(([keys, what]) => (
+                    <tr key={keys}>
+                      <td>
+                        <kbd>{keys}</kbd>
+                      </td>
+                      <td>{what}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+        <ThemeToggle />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,130 @@
+// Trace overview: OS build, CPUs, duration, logger, clock, what was recorded (and which views
+// that leaves empty, in words), lost events/buffers and reader diagnostics.
+
+import type { RecordedData, TraceSummary } from '../../shared/contract.js';
+import { formatDuration } from '../../shared/units.js';
+import { formatBytes, formatCount, formatHex } from '../format.js';
+
+const RECORDED_LABELS: Readonly<Record<keyof RecordedData, string>> = {
+  contextSwitches: 'Context switches',
+  compactContextSwitches: 'Compact context switches',
+  dpc: 'DPCs',
+  interrupts: 'Interrupts (ISRs)',
+  sampledProfile: 'CPU samples',
+  idleStates: 'Idle states',
+  readyThread: 'Ready thread',
+  processThread: 'Processes / threads',
+  imageLoad: 'Drivers / images',
+  stackWalk: 'Stacks',
+};
+
+/** One line of the most important facts (the analysis screen's info strip). */
+export function TraceFacts({ summary }: { summary: TraceSummary }) {
+  return (
+    <div className="trace-facts" data-testid="trace-facts">
+      <span title="Windows build">
+        Windows {summary.osVersion} build {summary.build}
+      </span>
+      <span>{summary.cpuCount} CPUs</span>
+      <span title="Length of the trace">{formatDuration(summary.durationNs)}</span>
+      <span title="Logger">{summary.loggerName || 'unnamed logger'}</span>
+      <span>{formatCount(summary.events)} events</span>
+      <span>{formatBytes(summary.fileSize)}</span>
+      <span title="Where CPU utilization comes from">
+        CPU usage:{' '}
+        {summary.utilizationSource === 'precise'
+          ? 'precise (context switches)'
+          : summary.utilizationSource === 'sampled'
+            ? 'sampled (CPU samples)'
+            : 'not recorded'}
+      </span>
+    </div>
+  );
+}
+
+export function LostDataWarning({ summary }: { summary: TraceSummary }) {
+  if (summary.eventsLost === 0 && summary.buffersLost === 0) {
+    return null;
+  }
+  return (
+    <div className="notice warning" data-testid="lost-warning">
+      ⚠ The recording lost {formatCount(summary.eventsLost)} events and {formatCount(summary.buffersLost)}{' '}
+      buffers; totals may be too low.
+    </div>
+  );
+}
+
+export function TraceOverview({ summary }: { summary: TraceSummary }) {
+  const recorded = Object.entries(summary.recorded) as [keyof RecordedData, boolean][];
+  const topCounts = Object.entries(summary.counts)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12);
+  return (
+    <div className="overview" data-testid="overview">
+      <dl className="overview-grid">
+        <dt>File</dt>
+        <dd>
+          {summary.fileName} ({formatBytes(summary.fileSize)})
+        </dd>
+        <dt>Windows</dt>
+        <dd>
+          {summary.osVersion} build {summary.build}, {summary.pointerSize * 8}-bit
+        </dd>
+        <dt>CPUs</dt>
+        <dd>{summary.cpuCount}</dd>
+        <dt>Started</dt>
+        <dd>{summary.startTimeUtc.replace('T', ' ').replace('Z', ' UTC')}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(summary.durationNs)}</dd>
+        <dt>Logger</dt>
+        <dd>{summary.loggerName || '(unnamed)'}</dd>
+        <dt>Clock</dt>
+        <dd>
+          {summary.clockType}, {formatCount(summary.clockFrequencyHz)} Hz
+        </dd>
+        <dt>Contents</dt>
+        <dd>
+          {formatCount(summary.events)} events in {formatCount(summary.buffers)} buffers
+          {summary.compressedBuffers > 0 ? ` (${formatCount(summary.compressedBuffers)} compressed)` : ''}
+        </dd>
+      </dl>
+      <div className="recorded">
+        {recorded.map(([key, value]) => (
+          <span key={key} className={value ? 'recorded-yes' : 'recorded-no'}>
+            {value ? '✓' : '✗'} {RECORDED_LABELS[key]}
+          </span>
+        ))}
+      </div>
+      {summary.explanations.length > 0 && (
+        <ul className="explanations">
+          {summary.explanations.map((text) => (
+            <li key={text}>{text}</li>
+          ))}
+        </ul>
+      )}
+      <LostDataWarning summary={summary} />
+      {summary.diagnostics.length > 0 && (
+        <ul className="diagnostics">
+          {summary.diagnostics.map((d, i) => (
+            <li key={i} className={`diag-${d.severity}`}>
+              {d.message}
+              {d.fileOffset !== undefined ? ` (at offset ${formatHex(d.fileOffset)})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+      {topCounts.length > 0 && (
+        <table className="counts">
+          <tbody>
+            {topCounts.map(([kind, count]) => (
+              <tr key={kind}>
+                <td>{kind}</td>
+                <td className="num">{formatCount(count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

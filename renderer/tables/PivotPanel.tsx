@@ -1,0 +1,429 @@
+// Pivot tables (WPA's analysis tables): tabs per table, a gold-bar grouping area — grouped columns
+// left of the gold bar, dragged (or clicked) from the available columns — a column chooser, sort by
+// any header, expand/collapse groups, virtualized rows, and a right-click menu on any row:
+// Filter to Selection / Filter Out / Copy. The engine groups and aggregates; this only lays out.
+
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type DragEvent,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import {
+  DPC_BUDGET_NS,
+  TABLE_COLUMNS,
+  type GroupColumn,
+  type PivotResult,
+  type SortKey,
+  type TableId,
+} from '../../shared/contract.js';
+import { useQueryResult } from '../app/api.js';
+import { exportCsv } from '../app/actions.js';
+import { formatCount, formatMs, formatPercent, formatUs } from '../format.js';
+import { ALL_AGGREGATE_COLUMNS, AGGREGATE_LABELS } from '../state/defaults.js';
+import { pivotQuery } from '../state/queries.js';
+import type { AggregateColumn } from '../state/slices.js';
+import { useApp, useQueryInputs } from '../state/store.js';
+import { COLUMN_LABELS } from '../components/legend-helpers.js';
+import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
+
+/** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
+const ROW_HEIGHT = 24;
+/** Rows rendered beyond the visible ones, so fast scrolling doesn't show blank space. */
+const OVERSCAN_ROWS = 12;
+const DRAG_MIME = 'application/x-etlscope-column';
+
+const TABLE_TITLES: Readonly<Record<TableId, string>> = {
+  dpcIsr: 'DPC/ISR',
+  cpuPrecise: 'CPU usage (precise)',
+  cpuSampled: 'CPU usage (sampled)',
+  idleStates: 'Idle states',
+};
+
+function formatAggregate(column: AggregateColumn, value: number): string {
+  switch (column) {
+    case 'count':
+    case 'overBudget':
+      return formatCount(value);
+    case 'totalMs':
+      return formatMs(value);
+    case 'percent':
+      return formatPercent(value);
+    default:
+      return formatUs(value);
+  }
+}
+
+function displayKey(column: GroupColumn, key: string): string {
+  return column === 'cpu' && /^\d+$/.test(key) ? `CPU ${key}` : key;
+}
+
+interface MenuState {
+  readonly x: number;
+  readonly y: number;
+  readonly row: FlatRow;
+}
+
+function GoldBar({ table }: { table: TableId }) {
+  const layout = useApp((s) => s.layouts[table]);
+  const addGroupColumn = useApp((s) => s.addGroupColumn);
+  const removeGroupColumn = useApp((s) => s.removeGroupColumn);
+  const setColumnVisible = useApp((s) => s.setColumnVisible);
+  const [dropIndex, setDropIndex] = useState<number | undefined>(undefined);
+  const [chooserOpen, setChooserOpen] = useState(false);
+  const available = TABLE_COLUMNS[table].filter((c) => !layout.groupBy.includes(c));
+
+  const startDrag = (column: GroupColumn) => (event: DragEvent) => {
+    event.dataTransfer.setData(DRAG_MIME, column);
+    event.dataTransfer.effectAllowed = 'move';
+  };
+  const acceptDrag = (index: number) => (event: DragEvent) => {
+    if (event.dataTransfer.types.includes(DRAG_MIME)) {
+      event.preventDefault();
+      event.stopPropagation();
+      setDropIndex(index);
+    }
+  };
+  const dropAt = (index: number) => (event: DragEvent) => {
+    const column = event.dataTransfer.getData(DRAG_MIME) as GroupColumn;
+    setDropIndex(undefined);
+    if (column) {
+      event.preventDefault();
+      event.stopPropagation();
+      addGroupColumn(table, column, index);
+    }
+  };
+  const dropOnAvailable = (event: DragEvent) => {
+    const column = event.dataTransfer.getData(DRAG_MIME) as GroupColumn;
+    if (column && layout.groupBy.includes(column)) {
+      event.preventDefault();
+      removeGroupColumn(table, column);
+    }
+  };
+
+  return (
+    <div className="goldbar-row">
+      <div
+        className="group-zone"
+        data-testid="group-zone"
+        onDragOver={acceptDrag(layout.groupBy.length)}
+        onDragLeave={() => setDropIndex(undefined)}
+        onDrop={dropAt(layout.groupBy.length)}
+      >
+        <span className="zone-label">Group by</span>
+        {layout.groupBy.length === 0 && <span className="zone-empty">drag columns here</span>}
+        {layout.groupBy.map((column, index) => (
+          <span
+            key={column}
+            className={`group-chip${dropIndex === index ? ' drop-before' : ''}`}
+            draggable
+            onDragStart={startDrag(column)}
+            onDragOver={acceptDrag(index)}
+            onDrop={dropAt(index)}
+            data-testid={`group-chip-${column}`}
+          >
+            {index > 0 && <span className="chevron">›</span>}
+            {COLUMN_LABELS[column]}
+            <button
+              type="button"
+              className="chip-remove"
+              onClick={() => removeGroupColumn(table, column)}
+              aria-label={`Stop grouping by ${COLUMN_LABELS[column]}`}
+            >
+              ×
+            </button>
+          </span>
+        ))}
+        {dropIndex === layout.groupBy.length && <span className="drop-end" />}
+      </div>
+      <div className="gold-bar" title="Columns left of the gold bar group the rows" />
+      <div
+        className="available-zone"
+        onDragOver={(e) => e.dataTransfer.types.includes(DRAG_MIME) && e.preventDefault()}
+        onDrop={dropOnAvailable}
+      >
+        {available.map((column) => (
+          <button
+            type="button"
+            key={column}
+            className="available-chip"
+            draggable
+            onDragStart={startDrag(column)}
+            onClick={() => addGroupColumn(table, column)}
+            title={`Drag to the gold bar (or click) to group by ${COLUMN_LABELS[column]}`}
+            data-testid={`available-chip-${column}`}
+          >
+            + {COLUMN_LABELS[column]}
+          </button>
+        ))}
+      </div>
+      <div className="chooser">
+        <button
+          type="button"
+          className="button"
+          onClick={() => setChooserOpen((v) => !v)}
+          aria-expanded={chooserOpen}
+          data-testid="column-chooser"
+        >
+          Columns ▾
+        </button>
+        {chooserOpen && (
+          <div className="popover chooser-menu" onMouseLeave={() => setChooserOpen(false)}>
+            {ALL_AGGREGATE_COLUMNS.map((column) => (
+              <label key={column}>
+                <input
+                  type="checkbox"
+                  checked={layout.columns.includes(column)}
+                  onChange={(e) => setColumnVisible(table, column, e.target.checked)}
+                />
+                {AGGREGATE_LABELS[column]}
+              </label>
+            ))}
+          </div>
+        )}
+      </div>
+      <button
+        type="button"
+        className="button"
+        onClick={() => void exportCsv('pivot')}
+        title="The table as grouped here, as CSV"
+        data-testid="export-grouping"
+      >
+        Export grouping
+      </button>
+    </div>
+  );
+}
+
+function PivotTable({
+  table,
+  result,
+  loading,
+}: {
+  table: TableId;
+  result: PivotResult | undefined;
+  loading: boolean;
+}) {
+  const layout = useApp((s) => s.layouts[table]);
+  const sortBy = useApp((s) => s.sortBy);
+  const toggleExpanded = useApp((s) => s.toggleExpanded);
+  const filterColumn = useApp((s) => s.filterColumn);
+  const [menu, setMenu] = useState<MenuState | undefined>(undefined);
+  const [selectedPath, setSelectedPath] = useState<string | undefined>(undefined);
+  const scroller = useRef<HTMLDivElement>(null);
+  const groupBy = result?.groupBy ?? layout.groupBy;
+  const expanded = useMemo(() => new Set(layout.expanded), [layout.expanded]);
+  const rows = useMemo(
+    () => (result ? flattenPivot(result.rows, groupBy, expanded, result.omittedRows) : []),
+    [result, groupBy, expanded],
+  );
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN_ROWS,
+  });
+  const columns = layout.columns;
+  const template = `minmax(220px, 1fr) repeat(${columns.length}, minmax(78px, 104px))`;
+  const budgetUs = DPC_BUDGET_NS / 1000;
+
+  useEffect(() => {
+    if (menu === undefined) {
+      return;
+    }
+    const close = () => setMenu(undefined);
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && close();
+    globalThis.addEventListener('click', close);
+    globalThis.addEventListener('keydown', onKey);
+    return () => {
+      globalThis.removeEventListener('click', close);
+      globalThis.removeEventListener('keydown', onKey);
+    };
+  }, [menu]);
+
+  const header = (key: SortKey, label: string, className: string) => (
+    <button
+      type="button"
+      className={`th ${className}${layout.sortBy === key ? ' sorted' : ''}`}
+      onClick={() => sortBy(table, key)}
+      title={`Sort by ${label}`}
+      data-testid={`sort-${key}`}
+    >
+      {label}
+      {layout.sortBy === key ? (layout.descending ? ' ▼' : ' ▲') : ''}
+    </button>
+  );
+
+  const openMenu = (row: FlatRow) => (event: ReactMouseEvent) => {
+    if (row.aggregates === undefined) {
+      return;
+    }
+    event.preventDefault();
+    setSelectedPath(row.path);
+    setMenu({ x: event.clientX, y: event.clientY, row });
+  };
+  const filterTo = (row: FlatRow) => {
+    // Keep the whole path: Module = ndis.sys and Function = ndisInterruptDpc.
+    row.keys.forEach((key, depth) => filterColumn(groupBy[depth], [key], 'include'));
+  };
+
+  return (
+    <div className="pivot" data-testid={`pivot-${table}`}>
+      <div className="pivot-head" style={{ gridTemplateColumns: template }}>
+        {header(
+          'key',
+          groupBy.length > 0 ? groupBy.map((c) => COLUMN_LABELS[c]).join(' › ') : 'All rows',
+          'th-key',
+        )}
+        {columns.map((column) => header(column, AGGREGATE_LABELS[column], 'num'))}
+      </div>
+      {result !== undefined && (
+        <div className="pivot-row total" style={{ gridTemplateColumns: template }} data-testid="pivot-total">
+          <span className="cell-key">Total (range and filters)</span>
+          {columns.map((column) => (
+            <span key={column} className="num">
+              {formatAggregate(column, result.total[column])}
+            </span>
+          ))}
+        </div>
+      )}
+      <div className="pivot-body" ref={scroller} data-testid="pivot-body">
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index];
+            const a = row.aggregates;
+            return (
+              <div
+                key={row.path}
+                className={`pivot-row${selectedPath === row.path ? ' selected' : ''}${row.omitted !== undefined ? ' omitted' : ''}`}
+                style={{
+                  gridTemplateColumns: template,
+                  transform: `translateY(${item.start}px)`,
+                  height: ROW_HEIGHT,
+                }}
+                onClick={() => {
+                  setSelectedPath(row.path);
+                  if (row.expandable) {
+                    toggleExpanded(table, row.path);
+                  }
+                }}
+                onContextMenu={openMenu(row)}
+                data-testid="pivot-row"
+                data-depth={row.depth}
+                data-key={row.key}
+              >
+                <span className="cell-key" style={{ paddingLeft: 6 + row.depth * 18 }} title={row.key}>
+                  <span className="expander">{row.expandable ? (row.expanded ? '▾' : '▸') : ''}</span>
+                  {displayKey(row.column, row.key)}
+                </span>
+                {a !== undefined &&
+                  columns.map((column) => {
+                    const value = a[column];
+                    const hot =
+                      table === 'dpcIsr' &&
+                      ((column === 'overBudget' && value > 0) ||
+                        ((column === 'avgUs' || column === 'p99Us' || column === 'maxUs') &&
+                          value > budgetUs));
+                    return (
+                      <span key={column} className={hot ? 'num hot' : 'num'} data-col={column}>
+                        {formatAggregate(column, value)}
+                      </span>
+                    );
+                  })}
+              </div>
+            );
+          })}
+        </div>
+        {result !== undefined && rows.length === 0 && (
+          <div className="pivot-empty">No rows in the visible range and filters.</div>
+        )}
+        {result === undefined && <div className="pivot-empty">{loading ? 'Computing…' : ''}</div>}
+      </div>
+      {loading && result !== undefined && <div className="pivot-updating">Updating…</div>}
+      {menu !== undefined && (
+        <div
+          className="context-menu"
+          style={{ left: menu.x, top: menu.y }}
+          role="menu"
+          data-testid="context-menu"
+        >
+          <button type="button" role="menuitem" onClick={() => filterTo(menu.row)}>
+            Filter to Selection (
+            {menu.row.keys.map((k, d) => `${COLUMN_LABELS[groupBy[d]]} = ${k}`).join(', ')})
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => filterColumn(menu.row.column, [menu.row.key], 'exclude')}
+          >
+            Filter Out ({COLUMN_LABELS[menu.row.column]} = {menu.row.key})
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => void navigator.clipboard?.writeText(rowsToText([menu.row], groupBy, columns))}
+          >
+            Copy row
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => void navigator.clipboard?.writeText(rowsToText(rows, groupBy, columns))}
+          >
+            Copy visible rows
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function PivotPanel() {
+  const inputs = useQueryInputs();
+  const active = useApp((s) => s.activeTable);
+  const setActiveTable = useApp((s) => s.setActiveTable);
+  const summary = inputs.summary!;
+  const tables: TableId[] = [
+    'dpcIsr',
+    summary.utilizationSource === 'sampled' ? 'cpuSampled' : 'cpuPrecise',
+    'idleStates',
+  ];
+  const hasRows = (table: TableId) => (summary.tableRows[table] ?? 0) > 0;
+  const shown = tables.includes(active) && hasRows(active) ? active : (tables.find(hasRows) ?? 'dpcIsr');
+  const query = hasRows(shown) ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown]) : undefined;
+  const { result, loading, error } = useQueryResult(`pivot-${shown}`, inputs.traceId, query);
+  return (
+    <section className="pivot-panel">
+      <div className="tabs" role="tablist">
+        {tables.map((table) => (
+          <button
+            type="button"
+            role="tab"
+            key={table}
+            aria-selected={table === shown}
+            className={table === shown ? 'tab active' : 'tab'}
+            disabled={!hasRows(table)}
+            title={hasRows(table) ? undefined : 'Not recorded in this trace'}
+            onClick={() => setActiveTable(table)}
+            data-testid={`tab-${table}`}
+          >
+            {TABLE_TITLES[table]}
+            <span className="tab-count">{formatCount(summary.tableRows[table] ?? 0)}</span>
+          </button>
+        ))}
+      </div>
+      <GoldBar table={shown} />
+      {error !== undefined && (
+        <div className="notice error">Could not compute this table: {error.message}</div>
+      )}
+      {hasRows(shown) ? (
+        <PivotTable table={shown} result={result} loading={loading} />
+      ) : (
+        <div className="pivot-empty">This trace recorded nothing for these tables.</div>
+      )}
+    </section>
+  );
+}
