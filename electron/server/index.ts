@@ -1,2 +1,9 @@
 // Public surface of the browser-mode server (used by electron/cli `serve` and scripts/start.mjs).
-export { startServer, defaultSamplePath, type ServerOptions, type RunningServer } from './server.js';
+export {
+  startServer,
+  defaultSamplePath,
+  defaultStaticDir,
+  packageRoot,
+  type ServerOptions,
+  type RunningServer,
+} from './server.js';

@@ -51,8 +51,8 @@ export interface ServerOptions {
   /** Always loopback: the trace must not be reachable from the network. */
   readonly host?: '127.0.0.1';
   readonly openSession: OpenTraceSession;
-  /** The built renderer (dist/renderer). */
-  readonly staticDir: string;
+  /** The built renderer (default: dist/renderer of the etlscope folder). */
+  readonly staticDir?: string;
   /** The bundled sample trace (default: assets/sample.etl of the etlscope checkout or package). */
   readonly samplePath?: string;
   /** Parser workers per session (default: the engine's choice). */
@@ -79,14 +79,19 @@ interface StoredFile {
   readonly owned: boolean;
 }
 
-/** assets/sample.etl of the nearest folder up from this module that has one (source or dist). */
-export function defaultSamplePath(fromDir = path.dirname(fileURLToPath(import.meta.url))): string {
+/** The etlscope folder this module runs from: the nearest ancestor with a package.json
+ *  (the checkout for electron/server/*.ts, the package for dist/node/cli.mjs). */
+export function packageRoot(fromDir = path.dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'assets', 'sample.etl');
-    if (existsSync(candidate) || existsSync(path.join(dir, 'package.json'))) return candidate;
-    if (path.dirname(dir) === dir) return candidate;
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return fromDir;
   }
 }
+
+/** assets/sample.etl of the etlscope folder. */
+export const defaultSamplePath = (): string => path.join(packageRoot(), 'assets', 'sample.etl');
+/** dist/renderer of the etlscope folder (built by scripts/build.mjs). */
+export const defaultStaticDir = (): string => path.join(packageRoot(), 'dist', 'renderer');
 
 /** A file name safe for a temp file suffix and a Content-Disposition header. */
 export function cleanFileName(name: string | null | undefined, fallback: string): string {
@@ -154,6 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((line: string) => process.stderr.write(`etlscope serve: ${line}\n`));
   const tempDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'etlscope-serve-'));
   const samplePath = options.samplePath ?? defaultSamplePath();
+  const staticDir = options.staticDir ?? defaultStaticDir();
   const uploads = new Map<string, StoredFile>();
   const downloads = new Map<string, StoredFile>();
   const sockets = new Set<WebSocket>();
@@ -242,12 +248,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function handleStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const file = resolveStaticPath(options.staticDir, url.pathname);
+    const file = resolveStaticPath(staticDir, url.pathname);
     const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
     if (file === undefined || info === undefined || !info.isFile()) {
       const message =
         url.pathname === '/'
-          ? `the renderer is not built (no ${path.join(options.staticDir, 'index.html')}); run npm run build`
+          ? `the renderer is not built (no ${path.join(staticDir, 'index.html')}); run npm run build`
           : 'not found';
       sendError(res, 404, { name: 'Error', message, code: 'not-found' });
       return;
