@@ -4,7 +4,7 @@
 // because it needs Node (the server, `ws` as the WebSocket). XMLHttpRequest itself runs in the
 // Chromium e2e.
 
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
