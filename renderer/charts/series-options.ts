@@ -177,6 +177,7 @@ export function cstateLanesOption(
   theme: Theme,
   cpus: readonly number[],
   showLabels: boolean,
+  heightPx: number,
 ): EChartsOption {
   const chrome = chartChrome(theme);
   const lanes = result?.cpus.map((c) => c.cpu) ?? [...cpus];
@@ -204,7 +205,12 @@ export function cstateLanesOption(
       type: 'category',
       data: lanes.map((cpu) => `CPU ${cpu}`),
       inverse: true,
-      axisLabel: { color: chrome.muted, fontSize: 9, interval: lanes.length > 12 ? 1 : 0 },
+      // One label per ~11 px of lane height so 9-px labels never overlap.
+      axisLabel: {
+        color: chrome.muted,
+        fontSize: 9,
+        interval: Math.max(0, Math.ceil((lanes.length * 11) / Math.max(heightPx - 28, 1)) - 1),
+      },
       axisTick: { show: false },
       axisLine: { show: false },
     },

@@ -30,7 +30,7 @@ export function AnalysisScreen() {
         <TraceFacts summary={summary} />
         {summary.explanations.length > 0 && (
           <div className="explanations-inline" title={summary.explanations.join('\n')}>
-            ⓘ {summary.explanations[0]}
+            Note: {summary.explanations[0]}
             {summary.explanations.length > 1 ? ` (+${summary.explanations.length - 1} more in Details)` : ''}
           </div>
         )}
@@ -42,8 +42,10 @@ export function AnalysisScreen() {
         </div>
       )}
       <Headline />
-      <CpuLegend />
-      <Graphs />
+      <div className="graph-area">
+        <CpuLegend />
+        <Graphs />
+      </div>
       <div className="bottom">
         <PivotPanel />
         <DurationHistogram />

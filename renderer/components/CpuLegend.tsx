@@ -42,6 +42,8 @@ export function CpuLegend() {
   const described = describeFilters(filters);
   return (
     <div className="cpu-bar">
+      <div className="cpu-bar-title">CPUs</div>
+      <div className="cpu-bar-hint">Click, Ctrl-click, Shift-click to select</div>
       <div
         className="cpu-legend"
         role="listbox"

@@ -94,7 +94,7 @@ export function DurationHistogram() {
         <>
           <EChart
             option={option}
-            height={220}
+            height={globalThis.innerHeight < 950 ? 170 : 240}
             testId="histogram-chart"
             onClick={({ dataIndex }) => {
               const bucket = result?.buckets[dataIndex];

@@ -30,6 +30,7 @@ import { DPC_GUIDELINE_US, seriesQuery } from '../state/queries.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
+import { RangeStrip } from './TopBar.js';
 
 /** Below this many pixels of movement a press is a click (clears the selection), not a drag. */
 const DRAG_THRESHOLD_PX = 3;
@@ -154,10 +155,10 @@ export function Graphs() {
     [durations.result, bucket.result, bucketQ !== undefined, view, theme],
   );
   const cstateOption = useMemo(
-    () => cstateLanesOption(cstate.result, view, theme, shownCpus, true),
+    () => cstateLanesOption(cstate.result, view, theme, shownCpus, true, heights.cstate),
     // shownCpus only matters before the first result arrives
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [cstate.result, view, theme],
+    [cstate.result, view, theme, heights.cstate],
   );
 
   // ---- drag to select, over every graph at once ----
@@ -227,6 +228,7 @@ export function Graphs() {
 
   return (
     <div className="graphs" ref={box} data-testid="graphs">
+      <RangeStrip />
       <GraphTitle
         title="Utilization by CPU"
         note={utilNote ?? 'not recorded (no context switches or CPU samples)'}

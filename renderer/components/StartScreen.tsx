@@ -29,7 +29,8 @@ export function StartScreen() {
         </div>
         <p className="start-hint">
           Record one with <code>xperf -on PROC_THREAD+LOADER+DPC+INTERRUPT+CSWITCH+IDLE_STATES</code> or WPR's
-          CPU usage profile. The file is read on this machine; nothing is uploaded elsewhere.
+          CPU usage profile. The trace is analysed by etlscope on this machine (or by the{' '}
+          <code>etlscope serve</code> you started); it is never sent anywhere else.
         </p>
       </div>
     </div>

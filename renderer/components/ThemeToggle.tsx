@@ -10,10 +10,11 @@ export function ThemeToggle() {
       type="button"
       className="button ghost"
       onClick={toggle}
-      title="Switch light/dark theme"
+      title={theme === 'light' ? 'Dark theme' : 'Light theme'}
+      aria-label="Switch light/dark theme"
       data-testid="theme-toggle"
     >
-      {theme === 'light' ? '☾ Dark' : '☀ Light'}
+      {theme === 'light' ? '☾' : '☀'}
     </button>
   );
 }

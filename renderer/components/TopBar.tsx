@@ -15,7 +15,8 @@ import { ThemeToggle } from './ThemeToggle.js';
 
 const DPC_COLUMNS = TABLE_COLUMNS.dpcIsr;
 
-function SelectionTotals() {
+/** The visible range and the selection (length and DPC/ISR totals), above the graphs. */
+export function RangeStrip() {
   const inputs = useQueryInputs();
   const selection = useApp((s) => s.selection);
   const query =
@@ -23,22 +24,31 @@ function SelectionTotals() {
       ? { ...pivotQuery({ ...inputs, committedRange: selection }, 'dpcIsr', DPC_COLUMNS), groupBy: [] }
       : undefined;
   const { result } = useQueryResult('selection-totals', inputs.traceId, query);
-  if (selection === undefined) {
-    return <span className="muted">Drag on a graph to select a range</span>;
-  }
-  const span = selection.end - selection.start;
+  const view = useAppShallow((s) => visibleRange(s));
+  const viewSpan = view.end - view.start;
+  const span = selection !== undefined ? selection.end - selection.start : 0;
   return (
-    <span data-testid="selection-info">
-      Selection {formatSeconds(selection.start, span)} – {formatSeconds(selection.end, span)} (
-      {formatDuration(span)})
-      {result !== undefined && (
-        <>
-          {' · '}
-          {formatCount(result.total.count)} DPC/ISR, {formatMs(result.total.totalMs)} ms
-          {result.total.overBudget > 0 ? `, ${formatCount(result.total.overBudget)} over budget` : ''}
-        </>
+    <div className="range-strip">
+      <span data-testid="visible-range">
+        <span className="muted">View</span> {formatSeconds(view.start, viewSpan)} –{' '}
+        {formatSeconds(view.end, viewSpan)} ({formatDuration(viewSpan)})
+      </span>
+      {selection === undefined ? (
+        <span className="muted">Drag on a graph to select a time range, then Zoom (Z)</span>
+      ) : (
+        <span className="selection-info" data-testid="selection-info">
+          <span className="muted">Selection</span> {formatSeconds(selection.start, span)} –{' '}
+          {formatSeconds(selection.end, span)} ({formatDuration(span)})
+          {result !== undefined && (
+            <>
+              {' · '}
+              {formatCount(result.total.count)} DPC/ISR, {formatMs(result.total.totalMs)} ms
+              {result.total.overBudget > 0 ? `, ${formatCount(result.total.overBudget)} over budget` : ''}
+            </>
+          )}
+        </span>
       )}
-    </span>
+    </div>
   );
 }
 
@@ -50,7 +60,6 @@ export function TopBar({
   detailsOpen: boolean;
 }) {
   const fileName = useApp((s) => s.summary?.fileName);
-  const view = useAppShallow((s) => visibleRange(s));
   const zoomed = useApp((s) => s.committedRange !== undefined);
   const canBack = useApp((s) => s.zoomBack.length > 0);
   const canForward = useApp((s) => s.zoomForward.length > 0);
@@ -61,7 +70,6 @@ export function TopBar({
   const back = useApp((s) => s.zoomBackward);
   const forward = useApp((s) => s.zoomForwardAgain);
   const [showKeys, setShowKeys] = useState(false);
-  const span = view.end - view.start;
   return (
     <header className="topbar">
       <div className="topbar-title">
@@ -138,30 +146,33 @@ export function TopBar({
         >
           Unzoom
         </button>
-        <span className="range-text" data-testid="visible-range">
-          {formatSeconds(view.start, span)} – {formatSeconds(view.end, span)} ({formatDuration(span)})
-        </span>
       </div>
-      <div className="topbar-selection">
-        <SelectionTotals />
-      </div>
+      <div className="topbar-spacer" />
       <div className="topbar-actions">
-        <button
-          type="button"
-          className="button"
-          onClick={() => void findOverBudget('previous')}
-          title="Previous DPC/ISR over budget (P)"
+        <span
+          className="step-group"
+          title="Jump to the previous / next DPC or ISR over the guideline (P / N)"
         >
-          ⟨ over budget
-        </button>
-        <button
-          type="button"
-          className="button"
-          onClick={() => void findOverBudget('next')}
-          title="Next DPC/ISR over budget (N)"
-        >
-          over budget ⟩
-        </button>
+          Over budget
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => void findOverBudget('previous')}
+            aria-label="Previous DPC/ISR over budget"
+            data-testid="find-previous"
+          >
+            ◂
+          </button>
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => void findOverBudget('next')}
+            aria-label="Next DPC/ISR over budget"
+            data-testid="find-next"
+          >
+            ▸
+          </button>
+        </span>
         <button
           type="button"
           className="button primary"
@@ -186,7 +197,7 @@ export function TopBar({
             onClick={() => setShowKeys((v) => !v)}
             aria-expanded={showKeys}
           >
-            Keys
+            ?
           </button>
           {showKeys && (
             <div className="popover" role="dialog" onMouseLeave={() => setShowKeys(false)}>
