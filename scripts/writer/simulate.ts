@@ -1,0 +1,1260 @@
+// Scenario simulator: turns a ScenarioSpec (CPUs, drivers, DPC/ISR generators, thread load,
+// idle-state behaviour, process spawns) into a deterministic ETL trace through EtlWriter, and
+// computes the trace's truth from exactly what it wrote.
+//
+//   spec + seed ──> layout (image bases, routine RVAs, PDB identities)
+//        ──> rundown on CPU 0 (Process/Thread/Image DCStart, ImageId, DbgID_RSDS, KernelBase)
+//        ──> time slices of SLICE_MS: each CPU advances its own event-driven timeline
+//              (samples, thread switches, interrupt episodes ISR→DPC (+ nested ISR), idle enter/exit,
+//               perf-state changes, spawns) writing its events in time order
+//        ──> DCEnd rundown at the end time T on CPU 0; truth aggregates finalised to T
+//
+// Truth semantics follow TEAM.md: DPC/ISR duration = event timestamp − InitialTime; per-CPU busy =
+// union of non-idle running intervals and DPC/ISR intervals over [origin, T]; C-state residency
+// from IdleStateEnter(s)…IdleStateExit as `C{s+1}`, the rest C0; sampled weight = 1 ms per sample.
+// Nothing is held per event: truth is running aggregates, so the `scale` mode streams to any size.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EtlWriter, type EtlWriterOptions, type RecordedGroups } from './etl-writer.js';
+import {
+  namedEventCounts,
+  rawEventCounts,
+  writeCSwitch,
+  writeDbgIdRsds,
+  writeDpc,
+  writeIdleEnter,
+  writeIdleExit,
+  writeImage,
+  writeImageId,
+  writeIsr,
+  writeKernelBase,
+  writePerfStateChange,
+  writeProcess,
+  writeProfileSetInterval,
+  writeReadyThread,
+  writeRundownComplete,
+  writeSampledProfile,
+  writeThread,
+  type DpcKind,
+  type ImageFields,
+  type ProcessFields,
+  type ThreadFields,
+} from './kernel-events.js';
+import { Rng } from './random.js';
+
+// ---------------------------------------------------------------------------------------------
+// Scenario description
+// ---------------------------------------------------------------------------------------------
+
+export interface DurationSpec {
+  meanUs: number;
+  /** Log-normal sigma (spread); 0 = constant. */
+  sigma?: number;
+  minUs?: number;
+  maxUs?: number;
+  /** A second, slower population (e.g. storport completions under load). */
+  tail?: { probability: number; meanUs: number; sigma?: number };
+}
+
+export interface IsrSpec {
+  module: string;
+  function: string;
+  kind: 'ISR' | 'ISR-MSI';
+  probability: number;
+  duration: DurationSpec;
+  vector?: number;
+}
+
+export interface InterruptSpec {
+  module: string;
+  function: string;
+  kind: DpcKind;
+  /** CPUs it runs on ('all' = every CPU). */
+  cpus: readonly number[] | 'all';
+  /** Events per second summed over its CPUs. */
+  perSecond: number;
+  /** poisson (default), even (evenly spaced ±40 % jitter: exact counts), periodic (±2 %). */
+  arrivals?: 'poisson' | 'even' | 'periodic';
+  duration: DurationSpec;
+  vector?: number;
+  /** ISR logged right before this DPC (interrupt → DPC chain). */
+  precededBy?: IsrSpec;
+  /** ISR that interrupts this DPC in its middle (inclusive vs exclusive duration). */
+  nestedIsr?: IsrSpec;
+  /** Exact long occurrences (e.g. the 10 ms storport DPC), in seconds from the origin. */
+  spikes?: readonly { atSeconds: number; cpu: number; durationUs: number }[];
+}
+
+export interface DriverSpec {
+  /** File name as logged, e.g. ndis.sys. */
+  file: string;
+  /** Directory of the NT path; default \SystemRoot\System32\drivers. */
+  dir?: string;
+  size: number;
+  /** PDB file name; absent → no DbgID_RSDS and no symbol file (Function shows module+0x…). */
+  pdb?: string;
+  functions: readonly string[];
+}
+
+export interface ProcessSpec {
+  name: string;
+  pid: number;
+  parentPid: number;
+  threads: number;
+  /** NT path of the executable (user-mode image). */
+  path: string;
+  commandLine: string;
+  basePriority?: number;
+  user?: boolean;
+}
+
+export interface SpawnSpec {
+  /** Template: each spawn gets a fresh pid/tid. */
+  name: string;
+  path: string;
+  commandLine: string;
+  parentPid: number;
+  /** Spawns per second over all listed CPUs. */
+  perSecond: number;
+  lifetimeMs: DurationSpec;
+  cpus: readonly number[] | 'all';
+}
+
+export interface ScenarioSpec {
+  name: string;
+  description: string;
+  cpuCount: number;
+  defaultSeconds: number;
+  build?: number;
+  drivers: readonly DriverSpec[];
+  processes: readonly ProcessSpec[];
+  interrupts: readonly InterruptSpec[];
+  /** Fraction of time threads (not DPCs) keep a CPU busy. */
+  cpuLoad: (cpu: number) => number;
+  /** Mean length of a run burst (several thread slices back to back). */
+  burstMs: number;
+  /** Mean thread time slice inside a burst. */
+  sliceMs: number;
+  /** Idle-state choice weights per CPU: index s → state `C{s+1}`. */
+  idleWeights: (cpu: number) => readonly number[];
+  spawns?: readonly SpawnSpec[];
+  profile?: boolean;
+  groups?: RecordedGroups;
+}
+
+export interface SimulationOptions {
+  seed?: number;
+  /** Trace length; default spec.defaultSeconds. Ignored when targetBytes is set. */
+  seconds?: number;
+  /** Stream slices until the file reaches this size (the `scale` generator). */
+  targetBytes?: number;
+  pointerSize?: 4 | 8;
+  compress?: boolean;
+  bufferSize?: number;
+  frequency?: number;
+  /** Output path; omitted → in memory (bytes returned). */
+  path?: string;
+  /** Write `<path>.symbols/` map files (default true when path is given). */
+  writeSymbols?: boolean;
+  /** Simulate loss: header EventsLost and the EVENTS_LOST flag on some buffers. */
+  eventsLost?: number;
+  onProgress?: (bytes: number, seconds: number) => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Truth
+// ---------------------------------------------------------------------------------------------
+
+export interface DpcIsrTruthRow {
+  module: string;
+  function: string;
+  type: DpcKind;
+  count: number;
+  totalNs: number;
+  /** DPC family: total minus ISR time nested inside (equal to totalNs for ISRs). */
+  exclusiveTotalNs: number;
+  maxNs: number;
+  minNs: number;
+  /** Count over the guideline (DPC > 100 µs, ISR > 25 µs). */
+  overBudget: number;
+}
+
+export interface CpuTruth {
+  cpu: number;
+  /** Union of non-idle running intervals and DPC/ISR intervals. */
+  busyNs: number;
+  busyPercent: number;
+  /** Non-idle thread running time alone (from CSwitch). */
+  runningNs: number;
+  /** Sum of DPC-family (inclusive) and ISR-family durations, and their union. */
+  dpcNs: number;
+  isrNs: number;
+  dpcIsrUnionNs: number;
+  dpcCount: number;
+  isrCount: number;
+  /** C-state residency: { C0, C1, C2, … } in ns; sums to durationNs. */
+  cStateNs: Record<string, number>;
+  samples: number;
+  busySamples: number;
+  dpcSamples: number;
+  isrSamples: number;
+  sampledBusyNs: number;
+  cswitches: number;
+}
+
+export interface ScenarioTruth {
+  scenario: string;
+  seed: number;
+  cpuCount: number;
+  pointerSize: 4 | 8;
+  compressed: boolean;
+  build: number;
+  clock: { frequency: number; originTicks: number; endTicks: number };
+  /** Origin (logfile header time) to the last event. */
+  durationNs: number;
+  file: { bytes: number; buffers: number; compressedBuffers: number; events: number; eventsLost: number };
+  /** Per (module, function, type), sorted by total time descending. */
+  dpcIsr: DpcIsrTruthRow[];
+  /** Per module (all types together). */
+  dpcIsrByModule: { module: string; count: number; totalNs: number; maxNs: number }[];
+  cpus: CpuTruth[];
+  /** DPC/ISR-flagged samples by module of their instruction pointer. */
+  dpcIsrSamplesByModule: Record<string, number>;
+  profileIntervalNs: number;
+  /** Readable kind names ('PerfInfo/DPC', …) and raw keys ('hook:0x0f44', 'guid:…/36', 'provider:…/1'). */
+  eventCounts: Record<string, number>;
+  rawEventCounts: Record<string, number>;
+  /** Kernel images: name, base (hex), size, pdb identity when symbols exist. */
+  images: { file: string; base: string; size: number; pdb?: string; guid?: string; age?: number }[];
+  processes: number;
+  threads: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout: image bases, routine RVAs, PDB identities (all derived from names: deterministic)
+// ---------------------------------------------------------------------------------------------
+
+function nameHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h >>> 0;
+}
+
+function hashGuid(text: string): string {
+  const parts = [0, 1, 2, 3].map((k) => nameHash(`${text}#${k}`).toString(16).padStart(8, '0')).join('');
+  return `${parts.slice(0, 8)}-${parts.slice(8, 12)}-4${parts.slice(13, 16)}-a${parts.slice(17, 20)}-${parts.slice(20, 32)}`;
+}
+
+export interface LaidOutImage {
+  spec: DriverSpec;
+  base: bigint;
+  size: number;
+  path: string;
+  rvas: Map<string, number>;
+  guid?: string;
+  age: number;
+  timeDateStamp: number;
+  checksum: number;
+}
+
+/** Image placement: 64 KiB alignment with a 64 KiB gap, as the kernel loader tends to leave. */
+const IMAGE_ALIGN = 0x10000;
+const KERNEL_BASE_64 = 0xfffff80362a00000n;
+const KERNEL_BASE_32 = 0x82000000n;
+
+export function layoutDrivers(drivers: readonly DriverSpec[], pointerSize: 4 | 8): LaidOutImage[] {
+  let next = pointerSize === 8 ? KERNEL_BASE_64 : KERNEL_BASE_32;
+  return drivers.map((spec) => {
+    const base = next;
+    const size = spec.size;
+    next += BigInt(Math.ceil(size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
+    const rvas = new Map<string, number>();
+    let rva = 0x1010;
+    const room = Math.max(0x40, Math.floor((size - 0x2000) / Math.max(1, spec.functions.length)));
+    for (const fn of spec.functions) {
+      rvas.set(fn, rva);
+      rva += (0x80 + (nameHash(fn) % Math.max(0x40, room - 0x80))) & ~0xf;
+    }
+    if (rva >= size) throw new Error(`${spec.file}: functions do not fit in 0x${size.toString(16)} bytes`);
+    const dir = spec.dir ?? '\\SystemRoot\\System32\\drivers';
+    return {
+      spec,
+      base,
+      size,
+      path: `${dir}\\${spec.file}`,
+      rvas,
+      guid: spec.pdb === undefined ? undefined : hashGuid(spec.file),
+      age: 1 + (nameHash(spec.file) % 3),
+      timeDateStamp: 0x5f000000 + (nameHash(`${spec.file}@ts`) % 0x4000000),
+      checksum: nameHash(`${spec.file}@sum`) % 0x1000000,
+    };
+  });
+}
+
+/** Symbol-server-like key directory: GUID upper without dashes + age in upper hex. */
+export function symbolKey(guid: string, age: number): string {
+  return guid.replace(/-/g, '').toUpperCase() + age.toString(16).toUpperCase();
+}
+
+/** Writes `<symbolDir>/<pdb>/<GUIDAGE>/<pdb without .pdb>.sym.txt` for every image with a PDB. */
+export function writeSymbolFiles(symbolDir: string, images: readonly LaidOutImage[]): string[] {
+  const written: string[] = [];
+  for (const image of images) {
+    if (image.spec.pdb === undefined || image.guid === undefined) continue;
+    const pdb = image.spec.pdb;
+    const dir = path.join(symbolDir, pdb, symbolKey(image.guid, image.age));
+    mkdirSync(dir, { recursive: true });
+    const lines = [...image.rvas].map(([fn, rva]) => `${rva.toString(16)} ${fn}`);
+    const file = path.join(dir, `${pdb.replace(/\.pdb$/i, '')}.sym.txt`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    written.push(file);
+  }
+  return written;
+}
+
+/** Function label as etlscope shows it: the symbol, or module+0x<rva> without symbols. */
+export function functionLabel(image: LaidOutImage, fn: string): string {
+  return image.spec.pdb === undefined ? `${image.spec.file}+0x${image.rvas.get(fn)!.toString(16)}` : fn;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulation
+// ---------------------------------------------------------------------------------------------
+
+/** Slice length: CPUs advance in lockstep by this much, so buffers of different CPUs interleave. */
+const SLICE_MS = 5;
+/** Gap between an ISR's exit and its DPC's entry (ticks at 10 MHz ≈ 0.5–2 µs). */
+const ISR_TO_DPC_GAP_US = [0.5, 2] as const;
+/** Profile timer: 1 ms (10,000 × 100 ns), the Windows default. */
+const PROFILE_INTERVAL_100NS = 10_000;
+/** Rundown lead: simulated activity starts this long after the header so the rundown comes first. */
+const RUNDOWN_LEAD_TICKS = 16;
+/** Perf-state changes per CPU per second (P-state churn under a balanced power plan). */
+const PERF_STATE_CHANGES_PER_SECOND = 4;
+/** Marker events of a user provider (EVENT_HEADER) per second on CPU 0. */
+const MARKERS_PER_SECOND = 2;
+export const MARKER_PROVIDER = '6c2b7d4e-3f1a-4b8c-9d2e-5a6f7b8c9d0e';
+
+interface ThreadState {
+  tid: number;
+  pid: number;
+  priority: number;
+  endTs: number;
+  lastRun: number;
+  userImage: LaidOutImage | undefined;
+  process: ProcessState;
+  cpu: number;
+}
+
+interface ProcessState {
+  pid: number;
+  parentPid: number;
+  name: string;
+  commandLine: string;
+  user: boolean;
+  key: bigint;
+  image: LaidOutImage | undefined;
+  liveThreads: number;
+  ended: boolean;
+}
+
+interface RoutineRef {
+  module: string;
+  fn: string;
+  address: bigint;
+  key: string;
+  kind: DpcKind;
+}
+
+interface GenInstance {
+  spec: InterruptSpec;
+  main: RoutineRef;
+  pre?: RoutineRef;
+  nested?: RoutineRef;
+  meanGapTicks: number;
+  next: number;
+}
+
+interface Accum {
+  module: string;
+  fn: string;
+  kind: DpcKind;
+  count: number;
+  total: number;
+  exclusive: number;
+  max: number;
+  min: number;
+  over: number;
+}
+
+interface Pending {
+  ts: number;
+  run: () => void;
+}
+
+const isIsrKind = (kind: DpcKind): boolean => kind === 'ISR' || kind === 'ISR-MSI';
+
+export interface SimulationResult {
+  truth: ScenarioTruth;
+  bytes?: Uint8Array;
+  images: LaidOutImage[];
+  symbolFiles: string[];
+}
+
+export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): SimulationResult {
+  const seed = options.seed ?? 1;
+  const rng = new Rng(seed);
+  const P = options.pointerSize ?? 8;
+  const frequency = options.frequency ?? 10_000_000;
+  const usToTicks = frequency / 1e6;
+  const ticksToNs = 1e9 / frequency;
+  const cpuCount = spec.cpuCount;
+  const streaming = options.targetBytes !== undefined;
+  const seconds = options.seconds ?? spec.defaultSeconds;
+  const writerOptions: EtlWriterOptions = {
+    path: options.path,
+    cpuCount,
+    pointerSize: P,
+    bufferSize: options.bufferSize,
+    compress: options.compress,
+    build: spec.build ?? 19041,
+    clock: { frequency },
+    eventsLost: options.eventsLost ?? 0,
+    groups: spec.groups,
+    loggerName: 'NT Kernel Logger',
+    logFileName: `C:\\traces\\${spec.name}.etl`,
+  };
+  const w = new EtlWriter(writerOptions);
+  const origin = w.startTicks;
+  const fixedEnd = streaming ? Infinity : origin + Math.round(seconds * frequency);
+
+  // ---- images
+  const images = layoutDrivers(spec.drivers, P);
+  const imageByFile = new Map(images.map((im) => [im.spec.file.toLowerCase(), im]));
+  const ntos = imageByFile.get('ntoskrnl.exe');
+  if (ntos === undefined) throw new Error(`${spec.name}: the driver list must include ntoskrnl.exe`);
+  const routine = (module: string, fn: string, kind: DpcKind): RoutineRef => {
+    const image = imageByFile.get(module.toLowerCase());
+    if (image === undefined) throw new Error(`${spec.name}: unknown module ${module}`);
+    const rva = image.rvas.get(fn);
+    if (rva === undefined) throw new Error(`${spec.name}: ${module} has no function ${fn}`);
+    const label = functionLabel(image, fn);
+    return {
+      module: image.spec.file,
+      fn: label,
+      address: image.base + BigInt(rva),
+      key: `${image.spec.file}!${label}!${kind}`,
+      kind,
+    };
+  };
+  const userImageBase = (index: number): bigint =>
+    P === 8 ? 0x7ff6a0000000n + BigInt(index) * 0x1000000n : 0x00400000n + BigInt(index) * 0x100000n;
+  const userImages = new Map<string, LaidOutImage>();
+  const userImageFor = (exePath: string, name: string): LaidOutImage => {
+    let im = userImages.get(name);
+    if (im === undefined) {
+      im = {
+        spec: { file: name, size: 0x80000, functions: [] },
+        base: userImageBase(userImages.size),
+        size: 0x80000,
+        path: exePath,
+        rvas: new Map(),
+        age: 1,
+        timeDateStamp: 0x60000000 + (nameHash(name) % 0x1000000),
+        checksum: nameHash(name) % 0x100000,
+      };
+      userImages.set(name, im);
+    }
+    return im;
+  };
+
+  // ---- processes and threads
+  const processes: ProcessState[] = [];
+  const threads: ThreadState[] = [];
+  const pools: ThreadState[][] = Array.from({ length: cpuCount }, () => []);
+  let nextTid = 1000;
+  const addProcess = (
+    ps: ProcessSpec | SpawnSpec,
+    pid: number,
+    threadCount: number,
+    startCpu: number,
+  ): ProcessState => {
+    const user = 'user' in ps ? ps.user !== false : true;
+    const isKernel = pid === 4;
+    const proc: ProcessState = {
+      pid,
+      parentPid: ps.parentPid,
+      name: ps.name,
+      commandLine: ps.commandLine,
+      user,
+      key: (P === 8 ? 0xffffa30c00000000n : 0x85000000n) + BigInt(pid) * 0x1000n,
+      image: isKernel ? undefined : userImageFor(ps.path, ps.name),
+      liveThreads: 0,
+      ended: false,
+    };
+    processes.push(proc);
+    for (let k = 0; k < threadCount; k++) {
+      const cpu = (startCpu + k) % cpuCount;
+      const t: ThreadState = {
+        tid: nextTid,
+        pid,
+        priority: 'basePriority' in ps && ps.basePriority !== undefined ? ps.basePriority : 8,
+        endTs: Infinity,
+        lastRun: origin,
+        userImage: proc.image,
+        process: proc,
+        cpu,
+      };
+      nextTid += 4;
+      threads.push(t);
+      pools[cpu].push(t);
+      proc.liveThreads++;
+    }
+    return proc;
+  };
+  let cpuCursor = 0;
+  for (const ps of spec.processes) {
+    addProcess(ps, ps.pid, ps.threads, cpuCursor);
+    cpuCursor = (cpuCursor + ps.threads) % cpuCount;
+  }
+
+  const processFields = (p: ProcessState, exitStatus = 0): ProcessFields => ({
+    uniqueProcessKey: p.key,
+    processId: p.pid,
+    parentId: p.parentPid,
+    sessionId: p.pid <= 4 ? 0xffffffff : p.user ? 1 : 0,
+    exitStatus,
+    directoryTableBase: (P === 8 ? 0x1aa000n : 0x1aa000n) + BigInt(p.pid) * 0x1000n,
+    userSid: p.user ? 'S-1-5-21-3623811015-3361044348-30300820-1001' : 'S-1-5-18',
+    imageFileName: p.name,
+    commandLine: p.commandLine,
+  });
+  const threadFields = (t: ThreadState): ThreadFields => {
+    const kernelStack = (P === 8 ? 0xffffc80000000000n : 0x9a000000n) + BigInt(t.tid) * 0x8000n;
+    const userStack = (P === 8 ? 0x000000a000000000n : 0x01000000n) + BigInt(t.tid) * 0x100000n;
+    return {
+      processId: t.pid,
+      threadId: t.tid,
+      stackBase: kernelStack + 0x6000n,
+      stackLimit: kernelStack,
+      userStackBase: t.pid === 4 ? 0n : userStack + 0x80000n,
+      userStackLimit: t.pid === 4 ? 0n : userStack,
+      affinity: cpuCount >= 64 ? 0xffffffffffffffffn : (1n << BigInt(cpuCount)) - 1n,
+      win32StartAddr: t.userImage ? t.userImage.base + 0x1a40n : ntos.base + 0x2000n,
+      tebBase: t.pid === 4 ? 0n : (P === 8 ? 0x000000b000000000n : 0x7ffd0000n) + BigInt(t.tid) * 0x2000n,
+      basePriority: t.priority,
+      name: t.pid === 4 ? 'System worker' : '',
+    };
+  };
+  const imageFields = (im: LaidOutImage, pid: number): ImageFields => ({
+    imageBase: im.base,
+    imageSize: im.size,
+    processId: pid,
+    checksum: im.checksum,
+    timeDateStamp: im.timeDateStamp,
+    signatureLevel: pid === 0 ? 0x0c : 0x08,
+    signatureType: 1,
+    defaultBase: im.base,
+    fileName: im.path,
+  });
+
+  // ---- DPC/ISR truth
+  const accums = new Map<string, Accum>();
+  const accum = (r: RoutineRef): Accum => {
+    let a = accums.get(r.key);
+    if (a === undefined) {
+      a = {
+        module: r.module,
+        fn: r.fn,
+        kind: r.kind,
+        count: 0,
+        total: 0,
+        exclusive: 0,
+        max: 0,
+        min: Infinity,
+        over: 0,
+      };
+      accums.set(r.key, a);
+    }
+    return a;
+  };
+  const sampleModules: Record<string, number> = {};
+
+  // ---- rundown at the start (CPU 0)
+  const rundownTs = origin + 1;
+  const idleProcess: ProcessState = {
+    pid: 0,
+    parentPid: 0,
+    name: 'Idle',
+    commandLine: '',
+    user: false,
+    key: P === 8 ? 0xfffff8036c5f3a40n : 0x82b5a040n,
+    image: undefined,
+    liveThreads: 0,
+    ended: false,
+  };
+  writeProcess(w, 0, rundownTs, 'DCStart', processFields(idleProcess));
+  for (const p of processes) writeProcess(w, 0, rundownTs, 'DCStart', processFields(p));
+  for (let cpu = 0; cpu < cpuCount; cpu++) {
+    writeThread(w, 0, rundownTs, 'DCStart', {
+      ...threadFields({ tid: 0, pid: 0, priority: 0 } as ThreadState),
+      processId: 0,
+      threadId: 0,
+      userStackBase: 0n,
+      userStackLimit: 0n,
+      tebBase: 0n,
+      affinity: 1n << BigInt(cpu % 64),
+      name: '',
+    });
+  }
+  for (const t of threads) writeThread(w, 0, rundownTs, 'DCStart', threadFields(t));
+  writeKernelBase(w, 0, rundownTs, ntos.base);
+  for (const im of images) {
+    writeImage(w, 0, rundownTs, 'DCStart', imageFields(im, 0));
+    writeImageId(w, 0, rundownTs, im.base, im.size, 0, im.timeDateStamp, im.spec.file);
+    if (im.guid !== undefined && im.spec.pdb !== undefined) {
+      writeDbgIdRsds(w, 0, rundownTs, im.base, 0, im.guid, im.age, im.spec.pdb);
+    }
+  }
+  for (const p of processes) {
+    if (p.image !== undefined) writeImage(w, 0, rundownTs, 'DCStart', imageFields(p.image, p.pid));
+  }
+  writeRundownComplete(w, 0, rundownTs);
+  const profile = spec.profile !== false;
+  const profileTicks = Math.round((PROFILE_INTERVAL_100NS / 1e7) * frequency);
+  if (profile) writeProfileSetInterval(w, 0, rundownTs, 0, PROFILE_INTERVAL_100NS, PROFILE_INTERVAL_100NS);
+
+  // ---- per-CPU simulators
+  const simStart = origin + RUNDOWN_LEAD_TICKS;
+  const spawnPids = { next: 20000 };
+
+  function buildGens(cpu: number): GenInstance[] {
+    const out: GenInstance[] = [];
+    for (const g of spec.interrupts) {
+      const cpus = g.cpus === 'all' ? Array.from({ length: cpuCount }, (_, i) => i) : g.cpus;
+      if (!cpus.includes(cpu) || g.perSecond <= 0) continue;
+      const meanGapTicks = frequency / (g.perSecond / cpus.length);
+      const inst: GenInstance = {
+        spec: g,
+        main: routine(g.module, g.function, g.kind),
+        pre: g.precededBy
+          ? routine(g.precededBy.module, g.precededBy.function, g.precededBy.kind)
+          : undefined,
+        nested: g.nestedIsr ? routine(g.nestedIsr.module, g.nestedIsr.function, g.nestedIsr.kind) : undefined,
+        meanGapTicks,
+        next: 0,
+      };
+      inst.next = simStart + firstGap(inst);
+      out.push(inst);
+    }
+    return out;
+  }
+
+  function firstGap(g: GenInstance): number {
+    const mode = g.spec.arrivals ?? 'poisson';
+    if (mode === 'poisson') return Math.max(1, Math.round(rng.exponential(g.meanGapTicks)));
+    return Math.max(1, Math.round(rng.next() * g.meanGapTicks));
+  }
+
+  function nextGap(g: GenInstance): number {
+    const mode = g.spec.arrivals ?? 'poisson';
+    if (mode === 'poisson') return Math.max(1, Math.round(rng.exponential(g.meanGapTicks)));
+    const jitter = mode === 'even' ? 0.4 : 0.02;
+    return Math.max(1, Math.round(g.meanGapTicks * (1 + jitter * (2 * rng.next() - 1))));
+  }
+
+  function drawDuration(d: DurationSpec): number {
+    let us: number;
+    if (d.tail !== undefined && rng.next() < d.tail.probability)
+      us = rng.logNormal(d.tail.meanUs, d.tail.sigma ?? 0.5);
+    else us = (d.sigma ?? 0.3) > 0 ? rng.logNormal(d.meanUs, d.sigma ?? 0.3) : d.meanUs;
+    if (d.minUs !== undefined) us = Math.max(d.minUs, us);
+    if (d.maxUs !== undefined) us = Math.min(d.maxUs, us);
+    return Math.max(1, Math.round(us * usToTicks));
+  }
+
+  const kernelIp = (fnIndex: number): bigint => {
+    const fns = ntos.spec.functions;
+    const rva = ntos.rvas.get(fns[fnIndex % fns.length])!;
+    return ntos.base + BigInt(rva + 0x10 + (fnIndex % 7) * 4);
+  };
+  const idleIp = ntos.base + BigInt((ntos.rvas.get('PpmIdleExecuteTransition') ?? 0x1010) + 0x3c);
+
+  class CpuSim {
+    readonly cpu: number;
+    t = simStart;
+    thread: ThreadState | null = null;
+    lastSwitch = origin;
+    segEnd = 0;
+    burstEnd = 0;
+    cstate = -1;
+    cEnter = 0;
+    lastCState = 0;
+    nextSample: number;
+    gens: GenInstance[] = [];
+    spikes: { ts: number; durTicks: number; gen: GenInstance }[] = [];
+    spikeIndex = 0;
+    pending: Pending[] = [];
+    pstate = 0;
+    // truth
+    running = 0;
+    idleInterruptUnion = 0;
+    dpcTicks = 0;
+    isrTicks = 0;
+    unionTicks = 0;
+    dpcCount = 0;
+    isrCount = 0;
+    cstateTicks: number[] = [];
+    samples = 0;
+    busySamples = 0;
+    dpcSamples = 0;
+    isrSamples = 0;
+    cswitches = 0;
+    load: number;
+    weights: readonly number[];
+
+    constructor(cpu: number) {
+      this.cpu = cpu;
+      this.nextSample = simStart + Math.floor((((cpu * 7919) % 97) / 97) * profileTicks) + 1;
+      this.load = Math.min(0.98, Math.max(0, spec.cpuLoad(cpu)));
+      this.weights = spec.idleWeights(cpu);
+      this.cstateTicks = new Array<number>(this.weights.length).fill(0);
+    }
+
+    init(): void {
+      this.gens = buildGens(this.cpu);
+      for (const g of this.gens) {
+        for (const s of g.spec.spikes ?? []) {
+          if (s.cpu === this.cpu)
+            this.spikes.push({
+              ts: origin + Math.round(s.atSeconds * frequency),
+              durTicks: Math.round(s.durationUs * usToTicks),
+              gen: g,
+            });
+        }
+      }
+      this.spikes.sort((a, b) => a.ts - b.ts);
+      const pool = this.alive(simStart, null);
+      if (pool.length > 0 && rng.next() < this.load) {
+        this.thread = rng.pick(pool);
+        this.burstEnd = simStart + this.burstLen();
+        this.segEnd = Math.min(this.burstEnd, simStart + this.sliceLen());
+      } else {
+        this.thread = null;
+        this.segEnd = simStart + this.idleLen();
+        this.enterIdle(simStart);
+      }
+      this.schedulePerfState(simStart);
+    }
+
+    alive(ts: number, exclude: ThreadState | null): ThreadState[] {
+      return pools[this.cpu].filter((t) => t !== exclude && t.endTs > ts);
+    }
+    burstLen(): number {
+      return Math.max(10, Math.round(rng.exponential(spec.burstMs * 1000 * usToTicks)));
+    }
+    sliceLen(): number {
+      return Math.max(10, Math.round(rng.exponential(spec.sliceMs * 1000 * usToTicks)));
+    }
+    idleLen(): number {
+      const meanMs = this.load <= 0.001 ? 40 : (spec.burstMs * (1 - this.load)) / this.load;
+      return Math.max(10, Math.round(rng.exponential(meanMs * 1000 * usToTicks)));
+    }
+
+    enterIdle(ts: number): void {
+      const s = rng.weighted(this.weights);
+      writeIdleEnter(w, this.cpu, ts, s, Math.max(0, this.segEnd - ts));
+      this.cstate = s;
+      this.cEnter = ts;
+      this.lastCState = s;
+    }
+    exitIdle(ts: number): void {
+      if (this.cstate < 0) return;
+      writeIdleExit(w, this.cpu, ts, this.cstate, 0);
+      this.cstateTicks[this.cstate] += ts - this.cEnter;
+      this.cstate = -1;
+    }
+
+    schedulePerfState(from: number): void {
+      const ts = from + Math.max(1, Math.round(rng.exponential(frequency / PERF_STATE_CHANGES_PER_SECOND)));
+      this.pending.push({
+        ts,
+        run: () => {
+          const next = rng.int(4);
+          writePerfStateChange(
+            w,
+            this.cpu,
+            Math.max(ts, this.t),
+            next,
+            this.pstate,
+            1n << BigInt(this.cpu % 64),
+          );
+          this.pstate = next;
+          this.schedulePerfState(Math.max(ts, this.t));
+        },
+      });
+      this.pending.sort((a, b) => a.ts - b.ts);
+    }
+
+    addPending(p: Pending): void {
+      this.pending.push(p);
+      this.pending.sort((a, b) => a.ts - b.ts);
+    }
+
+    run(until: number): void {
+      for (;;) {
+        let gi = -1;
+        let arrival = Infinity;
+        for (let i = 0; i < this.gens.length; i++) {
+          if (this.gens[i].next < arrival) {
+            arrival = this.gens[i].next;
+            gi = i;
+          }
+        }
+        const spike = this.spikes[this.spikeIndex];
+        const spikeTs = spike === undefined ? Infinity : spike.ts;
+        const pendingTs = this.pending.length > 0 ? this.pending[0].ts : Infinity;
+        const sampleTs = profile ? this.nextSample : Infinity;
+        const next = Math.min(arrival, spikeTs, pendingTs, sampleTs, this.segEnd);
+        if (next >= until || next >= fixedEnd) return;
+        if (next === sampleTs) {
+          this.sample(Math.max(sampleTs, this.t), null);
+          this.nextSample += profileTicks;
+        } else if (next === pendingTs) {
+          const p = this.pending.shift()!;
+          p.run();
+        } else if (next === this.segEnd) {
+          this.switchAt(Math.max(this.segEnd, this.t));
+        } else if (next === spikeTs) {
+          this.spikeIndex++;
+          this.episode(spike!.gen, spikeTs, spike!.durTicks);
+        } else {
+          const g = this.gens[gi];
+          g.next = arrival + nextGap(g);
+          this.episode(g, arrival, 0);
+        }
+      }
+    }
+
+    sample(ts: number, where: { routine: RoutineRef; isr: boolean } | null): void {
+      const thread = this.thread;
+      const tid = thread === null ? 0 : thread.tid;
+      let ip: bigint;
+      let module: string;
+      if (where !== null) {
+        ip = where.routine.address + BigInt(0x10 + rng.int(8) * 4);
+        module = where.routine.module;
+      } else if (thread === null) {
+        ip = idleIp;
+        module = 'ntoskrnl.exe';
+      } else if (thread.userImage !== undefined && rng.next() < 0.65) {
+        ip = thread.userImage.base + BigInt(0x1000 + rng.int(0x7000) * 8);
+        module = thread.userImage.spec.file;
+      } else {
+        ip = kernelIp(rng.int(1000));
+        module = 'ntoskrnl.exe';
+      }
+      writeSampledProfile(w, this.cpu, ts, ip, tid, {
+        executingDpc: where !== null && !where.isr,
+        executingIsr: where !== null && where.isr,
+        priority: thread === null ? 0 : thread.priority,
+      });
+      this.samples++;
+      if (tid !== 0 || where !== null) this.busySamples++;
+      if (where !== null) {
+        if (where.isr) this.isrSamples++;
+        else this.dpcSamples++;
+        sampleModules[module] = (sampleModules[module] ?? 0) + 1;
+      }
+    }
+
+    /** One interrupt episode: [pre ISR →] main routine [with a nested ISR], starting at `arrival`. */
+    episode(g: GenInstance, arrival: number, forcedTicks: number): void {
+      const start = Math.max(arrival, this.t);
+      type Interval = { r: RoutineRef; s: number; e: number; isr: boolean; vector: number };
+      const parts: Interval[] = [];
+      let mainStart = start;
+      if (
+        g.pre !== undefined &&
+        g.spec.precededBy !== undefined &&
+        rng.next() < g.spec.precededBy.probability
+      ) {
+        const d = drawDuration(g.spec.precededBy.duration);
+        parts.push({ r: g.pre, s: start, e: start + d, isr: true, vector: g.spec.precededBy.vector ?? 0x70 });
+        mainStart = start + d + Math.round(rng.range(ISR_TO_DPC_GAP_US[0], ISR_TO_DPC_GAP_US[1]) * usToTicks);
+      }
+      let d = forcedTicks > 0 ? forcedTicks : drawDuration(g.spec.duration);
+      const mainIsIsr = isIsrKind(g.main.kind);
+      let nested: Interval | undefined;
+      if (
+        !mainIsIsr &&
+        g.nested !== undefined &&
+        g.spec.nestedIsr !== undefined &&
+        rng.next() < g.spec.nestedIsr.probability
+      ) {
+        const nd = drawDuration(g.spec.nestedIsr.duration);
+        const ns = mainStart + 1 + rng.int(Math.max(1, d - 2));
+        nested = { r: g.nested, s: ns, e: ns + nd, isr: true, vector: g.spec.nestedIsr.vector ?? 0x80 };
+        d += nd;
+      }
+      const main: Interval = {
+        r: g.main,
+        s: mainStart,
+        e: mainStart + d,
+        isr: mainIsIsr,
+        vector: g.spec.vector ?? 0x60,
+      };
+      if (main.e >= fixedEnd - 1) return; // would run past the end of the trace: not logged
+      parts.push(main);
+      if (nested !== undefined) parts.push(nested);
+      this.exitIdle(start);
+      // Samples inside the episode, interleaved with the exit events (each logged at its exit time).
+      const exits = parts.slice().sort((a, b) => a.e - b.e);
+      let k = 0;
+      while (profile && this.nextSample <= main.e) {
+        const ts = Math.max(this.nextSample, start);
+        while (k < exits.length && exits[k].e < ts) this.logInterval(exits[k++], parts);
+        let where: { routine: RoutineRef; isr: boolean } | null = null;
+        if (nested !== undefined && ts >= nested.s && ts <= nested.e)
+          where = { routine: nested.r, isr: true };
+        else {
+          for (const p of parts)
+            if (p !== nested && ts >= p.s && ts <= p.e) where = { routine: p.r, isr: p.isr };
+        }
+        this.sample(ts, where);
+        this.nextSample += profileTicks;
+      }
+      while (k < exits.length) this.logInterval(exits[k++], parts);
+      // Busy: the union of this episode's intervals (nested ISR lies inside main).
+      let union = 0;
+      for (const p of parts) if (p !== nested) union += p.e - p.s;
+      this.unionTicks += union;
+      if (this.thread === null) this.idleInterruptUnion += union;
+      this.t = main.e;
+      if (this.thread === null && this.segEnd > this.t) this.enterIdle(this.t);
+    }
+
+    logInterval(
+      p: { r: RoutineRef; s: number; e: number; isr: boolean; vector: number },
+      parts: readonly { r: RoutineRef; s: number; e: number; isr: boolean }[],
+    ): void {
+      const kind = p.r.kind;
+      if (kind === 'ISR' || kind === 'ISR-MSI')
+        writeIsr(w, this.cpu, kind, p.s, p.e, p.r.address, p.vector, kind === 'ISR-MSI' ? 1 : 0);
+      else writeDpc(w, this.cpu, kind, p.s, p.e, p.r.address);
+      const dur = p.e - p.s;
+      let exclusive = dur;
+      if (!p.isr) for (const q of parts) if (q.isr && q.s >= p.s && q.e <= p.e) exclusive -= q.e - q.s;
+      const a = accum(p.r);
+      a.count++;
+      a.total += dur;
+      a.exclusive += exclusive;
+      if (dur > a.max) a.max = dur;
+      if (dur < a.min) a.min = dur;
+      if (p.isr) {
+        this.isrTicks += dur;
+        this.isrCount++;
+        if (dur * ticksToNs > 25_000) a.over++;
+      } else {
+        this.dpcTicks += dur;
+        this.dpcCount++;
+        if (dur * ticksToNs > 100_000) a.over++;
+      }
+    }
+
+    switchAt(ts: number): void {
+      const old = this.thread;
+      let next: ThreadState | null;
+      if (old === null) {
+        const pool = this.load <= 0.001 ? [] : this.alive(ts, null);
+        next = pool.length > 0 ? rng.pick(pool) : null;
+        if (next === null) {
+          this.segEnd = ts + this.idleLen();
+          if (this.cstate < 0) this.enterIdle(Math.max(ts, this.t));
+          return;
+        }
+        this.burstEnd = ts + this.burstLen();
+      } else if (ts < this.burstEnd && old.endTs > ts) {
+        const pool = this.alive(ts, old);
+        next = pool.length > 0 ? rng.pick(pool) : null;
+      } else if (ts < this.burstEnd) {
+        const pool = this.alive(ts, old);
+        next = pool.length > 0 ? rng.pick(pool) : null;
+      } else {
+        next = null;
+      }
+      if (old !== null && next === null && old.endTs > ts && ts < this.burstEnd) {
+        // Nobody else to run inside the burst: the same thread keeps the CPU (no switch).
+        this.segEnd = Math.min(this.burstEnd, ts + this.sliceLen(), old.endTs);
+        return;
+      }
+      this.exitIdle(ts);
+      if (old !== null) this.running += ts - this.lastSwitch;
+      if (next !== null && rng.next() < 0.8) writeReadyThread(w, this.cpu, ts, next.tid, 1, 0, 0);
+      const terminated = old !== null && old.endTs <= ts;
+      const toIdle = next === null;
+      writeCSwitch(w, this.cpu, ts, {
+        newThreadId: next === null ? 0 : next.tid,
+        oldThreadId: old === null ? 0 : old.tid,
+        newThreadPriority: next === null ? 0 : next.priority + rng.int(3),
+        oldThreadPriority: old === null ? 0 : old.priority,
+        previousCState: old === null ? this.lastCState : 0,
+        oldThreadWaitReason:
+          old === null || terminated ? 0 : toIdle ? rng.pick([0, 6, 15, 13]) : rng.pick([0, 32, 6]),
+        oldThreadWaitMode: old === null ? 0 : rng.int(2),
+        oldThreadState: old === null ? 2 : terminated ? 4 : toIdle ? 5 : rng.pick([1, 5]),
+        oldThreadWaitIdealProcessor: this.cpu & 0xff,
+        newThreadWaitTime:
+          next === null ? 0 : Math.min(0xffffffff, Math.round((ts - next.lastRun) / (frequency / 64))),
+        oldThreadRemainingQuantum: old === null ? 0 : rng.int(0x30000),
+      });
+      this.cswitches++;
+      if (old !== null) old.lastRun = ts;
+      this.lastSwitch = ts;
+      this.t = ts;
+      this.thread = next;
+      if (terminated && old !== null) this.endThread(old, ts);
+      if (next === null) {
+        this.segEnd = ts + this.idleLen();
+        this.enterIdle(ts);
+      } else {
+        this.segEnd = Math.min(this.burstEnd, ts + this.sliceLen(), next.endTs);
+        if (this.segEnd <= ts) this.segEnd = ts + 1;
+      }
+    }
+
+    endThread(t: ThreadState, ts: number): void {
+      writeThread(w, this.cpu, ts, 'End', threadFields(t), { threadId: t.tid, processId: t.pid });
+      const pool = pools[this.cpu];
+      pool.splice(pool.indexOf(t), 1);
+      t.process.liveThreads--;
+      if (t.process.liveThreads === 0 && !t.process.ended) {
+        t.process.ended = true;
+        writeProcess(w, this.cpu, ts, 'End', processFields(t.process, 0), {
+          threadId: t.tid,
+          processId: t.pid,
+        });
+      }
+    }
+
+    /** Spawns a short-lived process (e.g. cl.exe) whose one thread joins this CPU's pool. */
+    spawn(s: SpawnSpec, ts: number): void {
+      const pid = spawnPids.next;
+      spawnPids.next += 4;
+      const parent = this.thread;
+      const proc = addProcess({ ...s }, pid, 1, this.cpu);
+      const t = threads[threads.length - 1];
+      const lifetime = drawDuration({ ...s.lifetimeMs, meanUs: s.lifetimeMs.meanUs });
+      t.endTs = ts + lifetime;
+      t.lastRun = ts;
+      const ctx = { threadId: parent === null ? 0 : parent.tid, processId: parent === null ? 0 : parent.pid };
+      writeProcess(w, this.cpu, ts, 'Start', processFields(proc), ctx);
+      writeThread(w, this.cpu, ts, 'Start', threadFields(t), ctx);
+      if (proc.image !== undefined)
+        writeImage(w, this.cpu, ts, 'Load', imageFields(proc.image, pid), {
+          threadId: t.tid,
+          processId: pid,
+        });
+      this.addPending({
+        ts: t.endTs,
+        run: () => {
+          if (this.thread === t) {
+            this.segEnd = Math.min(this.segEnd, Math.max(this.t, t.endTs));
+          } else if (pools[this.cpu].includes(t)) {
+            this.endThread(t, Math.max(this.t, t.endTs));
+          }
+        },
+      });
+    }
+
+    finish(end: number): void {
+      this.exitIdleAtEnd(end);
+      if (this.thread !== null) this.running += end - this.lastSwitch;
+    }
+    exitIdleAtEnd(end: number): void {
+      if (this.cstate >= 0) this.cstateTicks[this.cstate] += end - this.cEnter;
+    }
+  }
+
+  const sims = Array.from({ length: cpuCount }, (_, cpu) => new CpuSim(cpu));
+  for (const sim of sims) sim.init();
+
+  // Spawns and markers as pending events.
+  for (const s of spec.spawns ?? []) {
+    const cpus = s.cpus === 'all' ? Array.from({ length: cpuCount }, (_, i) => i) : s.cpus;
+    for (const cpu of cpus) {
+      const sim = sims[cpu];
+      const mean = frequency / (s.perSecond / cpus.length);
+      const schedule = (from: number): void => {
+        const ts = from + Math.max(1, Math.round(rng.exponential(mean)));
+        sim.addPending({
+          ts,
+          run: () => {
+            const at = Math.max(ts, sim.t);
+            sim.spawn(s, at);
+            schedule(at);
+          },
+        });
+      };
+      schedule(simStart);
+    }
+  }
+  let markerNumber = 0;
+  const scheduleMarker = (from: number): void => {
+    const ts = from + Math.round(frequency / MARKERS_PER_SECOND);
+    sims[0].addPending({
+      ts,
+      run: () => {
+        const at = Math.max(ts, sims[0].t);
+        const text = `etlscope scenario ${spec.name} marker ${++markerNumber}`;
+        const payload = new Uint8Array((text.length + 1) * 2);
+        for (let i = 0; i < text.length; i++) payload[i * 2] = text.charCodeAt(i);
+        const session = new Uint8Array(4);
+        new DataView(session.buffer).setUint32(0, 1, true);
+        const o = w.reserveEventHeader(
+          0,
+          at,
+          {
+            provider: MARKER_PROVIDER,
+            id: 1,
+            version: 0,
+            level: 4,
+            keyword: 0x8000000000000000n,
+            flags: 0x0004,
+            threadId: 0,
+            processId: 0,
+          },
+          payload.length,
+          [{ extType: 3, data: session }],
+        );
+        w.bytes.set(payload, o);
+        scheduleMarker(at);
+      },
+    });
+  };
+  scheduleMarker(simStart);
+
+  // ---- run
+  const sliceTicks = Math.round((SLICE_MS / 1000) * frequency);
+  let sliceEnd = simStart;
+  let lossMarked = false;
+  for (;;) {
+    sliceEnd += sliceTicks;
+    const until = Math.min(sliceEnd, fixedEnd);
+    for (const sim of sims) sim.run(until);
+    if (!lossMarked && (options.eventsLost ?? 0) > 0 && until - origin > (fixedEnd - origin) / 2) {
+      lossMarked = true;
+      w.markLoss(cpuCount - 1, 'events');
+    }
+    options.onProgress?.(w.bytesWritten, (until - origin) / frequency);
+    if (until >= fixedEnd) break;
+    if (streaming && w.bytesWritten >= options.targetBytes!) break;
+  }
+  let end = streaming ? sliceEnd : fixedEnd;
+  for (const sim of sims) end = Math.max(end, sim.t, w.lastTimestamp(sim.cpu));
+  for (const sim of sims) sim.finish(end);
+
+  // ---- rundown at the end (CPU 0, at T: the last event of the trace)
+  writeProcess(w, 0, end, 'DCEnd', processFields(idleProcess));
+  for (const p of processes) if (!p.ended) writeProcess(w, 0, end, 'DCEnd', processFields(p));
+  for (const t of threads) if (pools[t.cpu].includes(t)) writeThread(w, 0, end, 'DCEnd', threadFields(t));
+  for (const im of images) writeImage(w, 0, end, 'DCEnd', imageFields(im, 0));
+  const { stats, bytes } = w.close();
+
+  // ---- truth
+  const durationTicks = end - origin;
+  const ns = (ticks: number): number => Math.round(ticks * ticksToNs);
+  const cpus: CpuTruth[] = sims.map((s) => {
+    const busy = s.running + s.idleInterruptUnion;
+    const cStateNs: Record<string, number> = {};
+    let idleTotal = 0;
+    for (let k = 0; k < s.cstateTicks.length; k++) idleTotal += s.cstateTicks[k];
+    cStateNs.C0 = ns(durationTicks - idleTotal);
+    s.cstateTicks.forEach((ticks, k) => (cStateNs[`C${k + 1}`] = ns(ticks)));
+    return {
+      cpu: s.cpu,
+      busyNs: ns(busy),
+      busyPercent: (100 * busy) / durationTicks,
+      runningNs: ns(s.running),
+      dpcNs: ns(s.dpcTicks),
+      isrNs: ns(s.isrTicks),
+      dpcIsrUnionNs: ns(s.unionTicks),
+      dpcCount: s.dpcCount,
+      isrCount: s.isrCount,
+      cStateNs,
+      samples: s.samples,
+      busySamples: s.busySamples,
+      dpcSamples: s.dpcSamples,
+      isrSamples: s.isrSamples,
+      sampledBusyNs: Math.round(s.busySamples * PROFILE_INTERVAL_100NS * 100),
+      cswitches: s.cswitches,
+    };
+  });
+  const rows: DpcIsrTruthRow[] = [...accums.values()]
+    .map((a) => ({
+      module: a.module,
+      function: a.fn,
+      type: a.kind,
+      count: a.count,
+      totalNs: ns(a.total),
+      exclusiveTotalNs: ns(a.exclusive),
+      maxNs: ns(a.max),
+      minNs: ns(a.min),
+      overBudget: a.over,
+    }))
+    .sort(
+      (x, y) =>
+        y.totalNs - x.totalNs || x.module.localeCompare(y.module) || x.function.localeCompare(y.function),
+    );
+  const byModule = new Map<string, { module: string; count: number; totalNs: number; maxNs: number }>();
+  for (const a of accums.values()) {
+    const m = byModule.get(a.module) ?? { module: a.module, count: 0, totalNs: 0, maxNs: 0 };
+    m.count += a.count;
+    m.totalNs += a.total;
+    m.maxNs = Math.max(m.maxNs, a.max);
+    byModule.set(a.module, m);
+  }
+  const dpcIsrByModule = [...byModule.values()]
+    .map((m) => ({ module: m.module, count: m.count, totalNs: ns(m.totalNs), maxNs: ns(m.maxNs) }))
+    .sort((x, y) => y.totalNs - x.totalNs);
+
+  const truth: ScenarioTruth = {
+    scenario: spec.name,
+    seed,
+    cpuCount,
+    pointerSize: P,
+    compressed: options.compress ?? false,
+    build: spec.build ?? 19041,
+    clock: { frequency, originTicks: origin, endTicks: end },
+    durationNs: ns(durationTicks),
+    file: {
+      bytes: stats.bytes,
+      buffers: stats.buffers,
+      compressedBuffers: stats.compressedBuffers,
+      events: stats.events,
+      eventsLost: options.eventsLost ?? 0,
+    },
+    dpcIsr: rows,
+    dpcIsrByModule,
+    cpus,
+    dpcIsrSamplesByModule: Object.fromEntries(Object.entries(sampleModules).sort()),
+    profileIntervalNs: PROFILE_INTERVAL_100NS * 100,
+    eventCounts: namedEventCounts(w),
+    rawEventCounts: rawEventCounts(w),
+    images: images.map((im) => ({
+      file: im.spec.file,
+      base: `0x${im.base.toString(16)}`,
+      size: im.size,
+      ...(im.spec.pdb !== undefined ? { pdb: im.spec.pdb, guid: im.guid, age: im.age } : {}),
+    })),
+    processes: processes.length + 1,
+    threads: threads.length + cpuCount,
+  };
+
+  let symbolFiles: string[] = [];
+  if (options.path !== undefined && options.writeSymbols !== false) {
+    symbolFiles = writeSymbolFiles(`${options.path}.symbols`, images);
+  }
+  return { truth, bytes, images, symbolFiles };
+}
