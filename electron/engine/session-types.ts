@@ -2,13 +2,7 @@
 // (Electron main, the `serve` WebSocket server, the CLI). Implementations live in
 // electron/worker/ (worker pool) and electron/engine/ (in-process, for the CLI and tests).
 
-import type {
-  ExportRequest,
-  LoadProgress,
-  Query,
-  ResultOf,
-  TraceSummary,
-} from '../../shared/contract.js';
+import type { ExportRequest, LoadProgress, Query, ResultOf, TraceSummary } from '../../shared/contract.js';
 
 export interface OpenSessionOptions {
   /** Streamed while loading (traceId is filled in by the caller). */

@@ -1,0 +1,166 @@
+// The query engine over one finalized model: dispatches contract queries to their runners and
+// streams CSV exports. Used directly by the in-process session and inside the engine worker.
+//
+//   Query ──validate──> runPivot | runHistogram | runSeries | runFind ──> bounded result
+//   ExportRequest ──> filteredDpcRows (k-way merge, lazy) ──> 1 MiB text chunks ──> file
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import {
+  DPC_CSV_COLUMNS,
+  type ExportRequest,
+  type PivotNode,
+  type Query,
+  type QueryResult,
+  type ResultOf,
+  type TableId,
+} from '../../shared/contract.js';
+import type { EngineModel } from './model.js';
+import {
+  buildTableSpecs,
+  EngineError,
+  throwIfCancelled,
+  type CancelToken,
+  type TableSpec,
+} from './query-common.js';
+import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js';
+import { PivotScratch, runPivot } from './query-pivot.js';
+import { runSeries } from './query-series.js';
+
+/** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
+ *  enough that export memory stays flat. */
+const CSV_CHUNK_CHARS = 1 << 20;
+const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleStates'];
+
+export class Engine {
+  readonly specs: Record<TableId, TableSpec>;
+  private readonly scratch = new PivotScratch();
+
+  constructor(readonly model: EngineModel) {
+    this.specs = buildTableSpecs(model);
+  }
+
+  private spec(table: unknown): TableSpec {
+    if (!TABLES.includes(table as TableId))
+      throw new EngineError(`Unknown table "${String(table)}".`, 'bad-request');
+    return this.specs[table as TableId];
+  }
+
+  query<Q extends Query>(query: Q, token: CancelToken): ResultOf<Q> {
+    throwIfCancelled(token);
+    if (typeof query !== 'object' || query === null)
+      throw new EngineError('The query is not an object.', 'bad-request');
+    const q = query as Query;
+    if (typeof q.filter !== 'object' || q.filter === null)
+      throw new EngineError('The query has no filter.', 'bad-request');
+    let result: QueryResult;
+    switch (q.kind) {
+      case 'pivot':
+        if (!Array.isArray(q.groupBy))
+          throw new EngineError('groupBy must be a list of columns.', 'bad-request');
+        result = runPivot(this.model, this.spec(q.table), q, token, this.scratch);
+        break;
+      case 'histogram':
+        if (q.scheme !== 'doubling' && q.scheme !== 'latencymon')
+          throw new EngineError(`Unknown histogram scheme "${String(q.scheme)}".`, 'bad-request');
+        result = runHistogram(this.model, this.specs.dpcIsr, q, token);
+        break;
+      case 'series':
+        if (!['utilization', 'dpcIsrTime', 'cstate', 'dpcDurations'].includes(q.metric))
+          throw new EngineError(`Unknown series metric "${String(q.metric)}".`, 'bad-request');
+        result = runSeries(this.model, this.specs, q, token);
+        break;
+      case 'find':
+        if (q.direction !== 'next' && q.direction !== 'previous')
+          throw new EngineError('direction must be next or previous.', 'bad-request');
+        result = runFind(this.model, this.specs.dpcIsr, q, token);
+        break;
+      default:
+        throw new EngineError(
+          `Unknown query kind "${String((q as { kind?: unknown }).kind)}".`,
+          'bad-request',
+        );
+    }
+    return result as ResultOf<Q>;
+  }
+
+  /** Writes the CSV to `path` in chunks; resolves with the number of data rows written. */
+  exportCsv(request: ExportRequest, path: string, token: CancelToken): { rows: number } {
+    throwIfCancelled(token);
+    const fd = openSync(path, 'w');
+    try {
+      let chunk = '';
+      const flush = () => {
+        if (chunk.length > 0) writeSync(fd, chunk);
+        chunk = '';
+      };
+      let rows = 0;
+      if (request.what === 'rows') {
+        if (request.table !== 'dpcIsr')
+          throw new EngineError('Row export is available for the DPC/ISR table.', 'bad-request');
+        chunk += '\uFEFF' + DPC_CSV_COLUMNS.map(csvField).join(',') + '\r\n';
+        for (const [cpu, i] of filteredDpcRows(this.model, this.specs.dpcIsr, request.filter, token)) {
+          const r = dpcRowAt(this.model, cpu, i);
+          chunk += `${r.cpu},${r.type},${csvField(r.module)},${csvField(r.function)},${r.address},${r.enterSeconds.toFixed(9)},${r.exitSeconds.toFixed(9)},${r.durationUs.toFixed(3)},${r.exclusiveDurationUs.toFixed(3)}\r\n`;
+          rows++;
+          if (chunk.length >= CSV_CHUNK_CHARS) flush();
+        }
+      } else {
+        const groupBy = request.groupBy ?? [];
+        const result = runPivot(
+          this.model,
+          this.spec(request.table),
+          { kind: 'pivot', table: request.table, filter: request.filter, groupBy, limitPerLevel: 1_000_000 },
+          token,
+          this.scratch,
+        );
+        const header = [
+          ...groupBy.map((c) => c[0]!.toUpperCase() + c.slice(1)),
+          'Count',
+          'Total (ms)',
+          'Min (µs)',
+          'Max (µs)',
+          'Avg (µs)',
+          'p50 (µs)',
+          'p90 (µs)',
+          'p99 (µs)',
+          'Over budget',
+          'Percent',
+        ];
+        chunk += '\uFEFF' + header.map(csvField).join(',') + '\r\n';
+        const walk = (nodes: readonly PivotNode[], keys: string[]) => {
+          for (const node of nodes) {
+            const here = [...keys, node.key];
+            const a = node.aggregates;
+            const cells = [...here, ...new Array<string>(groupBy.length - here.length).fill('')];
+            chunk +=
+              [
+                ...cells.map(csvField),
+                a.count,
+                a.totalMs.toFixed(6),
+                a.minUs.toFixed(3),
+                a.maxUs.toFixed(3),
+                a.avgUs.toFixed(3),
+                a.p50Us.toFixed(3),
+                a.p90Us.toFixed(3),
+                a.p99Us.toFixed(3),
+                a.overBudget,
+                a.percent.toFixed(4),
+              ].join(',') + '\r\n';
+            rows++;
+            if (chunk.length >= CSV_CHUNK_CHARS) flush();
+            if (node.children !== undefined) walk(node.children, here);
+          }
+        };
+        walk(result.rows, []);
+      }
+      flush();
+      return { rows };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

@@ -1,0 +1,1018 @@
+// Merge + finalize: partials (from one or several parser workers) become one EngineModel.
+//
+//   partials ──concat columns, metadata sorted by time──> merged
+//   merged ──group rows by CPU (stable counting sort), time-sort inside each CPU──> tables
+//          ──images + DbgID_RSDS + symbol maps──> routine → function → module (distinct routines only)
+//          ──thread/process lifetimes──> TID → thread instance → process (with reuse)
+//          ──unions──> busy time (non-idle running ∪ DPC/ISR) and DPC/ISR time, with prefix sums
+//          ──idle enter/exit pairs or CSwitch PreviousCState──> contiguous C-state rows per CPU
+//          ──summary──> TraceSummary
+//
+// Costs are linear in rows except the per-CPU time sort, which is an insertion sort (rows
+// arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
+
+import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
+import { exact } from './columns.js';
+import {
+  buildImageInstances,
+  ImageMap,
+  isKernelImage,
+  KERNEL_SPACE_KEY,
+  pickByTime,
+  type ImageInstance,
+} from './images.js';
+import type {
+  DpcTable,
+  EngineModel,
+  IdleTable,
+  ImageInfo,
+  ProcessInfo,
+  RunTable,
+  SampleTable,
+  ThreadInfo,
+  UnionTable,
+} from './model.js';
+import type { Partial, ProcessEvent, ThreadEvent } from './partial.js';
+import { buildSummary, type HeaderFacts } from './summary.js';
+import { findSymbol, loadSymbolMap, symbolDirectories, type SymbolMap } from './symbols.js';
+
+/** Default profile interval when no ProfileSetInterval was logged: 1 ms in 100-ns units. */
+const DEFAULT_PROFILE_INTERVAL_100NS = 10_000;
+/** Inversions an insertion sort may do per row before we switch to a full sort. */
+const INSERTION_SORT_BUDGET_PER_ROW = 8;
+
+export interface FinalizeOptions {
+  /** The trace path: symbol maps are looked up in `<path>.symbols/` (plus ETLSCOPE_SYMBOL_PATH). */
+  readonly tracePath?: string;
+  readonly symbolDirs?: readonly string[];
+  readonly shouldStop?: () => boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row ordering helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Order of rows grouped by CPU (stable) and sorted by `key` inside each CPU. */
+function cpuTimeOrder(
+  cpu: Uint16Array,
+  key: Float64Array,
+  length: number,
+  cpuSlots: number,
+): { order: Int32Array; offsets: Int32Array; identity: boolean } {
+  const offsets = new Int32Array(cpuSlots + 1);
+  for (let i = 0; i < length; i++) offsets[cpu[i]! + 1]!++;
+  for (let c = 0; c < cpuSlots; c++) offsets[c + 1]! += offsets[c]!;
+  const fill = offsets.slice(0, cpuSlots);
+  const order = new Int32Array(length);
+  for (let i = 0; i < length; i++) order[fill[cpu[i]!]!++] = i;
+  for (let c = 0; c < cpuSlots; c++) sortSegment(order, key, offsets[c]!, offsets[c + 1]!);
+  let identity = true;
+  for (let i = 0; i < length && identity; i++) if (order[i] !== i) identity = false;
+  return { order, offsets, identity };
+}
+
+function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: number): void {
+  let budget = (hi - lo) * INSERTION_SORT_BUDGET_PER_ROW + 64;
+  for (let i = lo + 1; i < hi; i++) {
+    const item = order[i]!;
+    const k = key[item]!;
+    let j = i - 1;
+    while (j >= lo && key[order[j]!]! > k) {
+      order[j + 1] = order[j]!;
+      j--;
+      if (--budget < 0) {
+        order[j + 1] = item;
+        const segment = Array.from(order.subarray(lo, hi));
+        segment.sort((a, b) => key[a]! - key[b]! || a - b);
+        order.set(segment, lo);
+        return;
+      }
+    }
+    order[j + 1] = item;
+  }
+}
+
+type Typed = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
+function gather<T extends Typed>(source: T, order: Int32Array, identity: boolean): T {
+  if (identity) return exact(source, order.length);
+  const out = new (source.constructor as { new (n: number): T })(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = source[order[i]!]!;
+  return out;
+}
+
+function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]): T {
+  if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const out = new (parts[0]!.constructor as { new (n: number): T })(total);
+  let at = 0;
+  parts.forEach((p, i) => {
+    out.set(p.subarray(0, lengths[i]) as never, at);
+    at += lengths[i]!;
+  });
+  return out;
+}
+
+function checkStop(options: FinalizeOptions): void {
+  if (options.shouldStop?.() === true)
+    throw Object.assign(new Error('Loading was cancelled.'), { name: 'CancelledError', code: 'cancelled' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and threads
+// ---------------------------------------------------------------------------------------------
+
+interface ThreadDirectory {
+  readonly threads: ThreadInfo[];
+  readonly processes: ProcessInfo[];
+  readonly threadLabels: string[];
+  readonly threadTids: number[];
+  readonly threadProcess: number[];
+  readonly processLabels: string[];
+  readonly processIds: number[];
+  /** Thread instance for (tid, time); creates an "unknown process" instance for unseen tids. */
+  lookup(tid: number, timeNs: number): number;
+}
+
+function buildThreadDirectory(
+  processEvents: readonly ProcessEvent[],
+  threadEvents: readonly ThreadEvent[],
+): ThreadDirectory {
+  const processes: ProcessInfo[] = [];
+  const processByPid = new Map<number, number[]>();
+  type MutableProcess = { -readonly [K in keyof ProcessInfo]: ProcessInfo[K] };
+  for (const e of [...processEvents].sort((a, b) => a.timeNs - b.timeNs)) {
+    const list = processByPid.get(e.processId) ?? [];
+    const last = list.length > 0 ? (processes[list[list.length - 1]!] as MutableProcess) : undefined;
+    if (e.kind === 'start' || e.kind === 'dcstart') {
+      if (last !== undefined && last.endNs === Infinity && e.kind === 'dcstart') continue;
+      if (last !== undefined && last.endNs === Infinity) last.endNs = e.timeNs;
+      list.push(processes.length);
+      processes.push({
+        processId: e.processId,
+        parentId: e.parentId,
+        name: e.imageFileName,
+        commandLine: e.commandLine,
+        startNs: e.kind === 'dcstart' ? -Infinity : e.timeNs,
+        endNs: Infinity,
+      });
+    } else if (e.kind === 'end') {
+      if (last !== undefined && last.endNs === Infinity) last.endNs = e.timeNs;
+      else {
+        list.push(processes.length);
+        processes.push({
+          processId: e.processId,
+          parentId: e.parentId,
+          name: e.imageFileName,
+          commandLine: e.commandLine,
+          startNs: -Infinity,
+          endNs: e.timeNs,
+        });
+      }
+    } else if (last === undefined) {
+      list.push(processes.length);
+      processes.push({
+        processId: e.processId,
+        parentId: e.parentId,
+        name: e.imageFileName,
+        commandLine: e.commandLine,
+        startNs: -Infinity,
+        endNs: Infinity,
+      });
+    }
+    processByPid.set(e.processId, list);
+  }
+  const processLabels: string[] = [];
+  const processIds: number[] = [];
+  for (const p of processes) {
+    const name = p.processId === 0 && p.name === '' ? 'Idle' : p.name === '' ? 'Unknown' : p.name;
+    processLabels.push(`${name} (${p.processId})`);
+    processIds.push(p.processId);
+  }
+  const processAt = (pid: number, timeNs: number): number => {
+    let list = processByPid.get(pid);
+    if (list === undefined) {
+      list = [processes.length];
+      processByPid.set(pid, list);
+      processes.push({
+        processId: pid,
+        parentId: 0,
+        name: pid === 0 ? 'Idle' : 'Unknown',
+        commandLine: '',
+        startNs: -Infinity,
+        endNs: Infinity,
+      });
+      processLabels.push(`${pid === 0 ? 'Idle' : 'Unknown'} (${pid})`);
+      processIds.push(pid);
+    }
+    let found = list[0]!;
+    for (const index of list) if (processes[index]!.startNs <= timeNs) found = index;
+    return found;
+  };
+
+  const threads: ThreadInfo[] = [];
+  const threadLabels: string[] = [];
+  const threadTids: number[] = [];
+  const threadProcess: number[] = [];
+  const byTid = new Map<number, number[]>();
+  type MutableThread = { -readonly [K in keyof ThreadInfo]: ThreadInfo[K] };
+  const addThread = (t: ThreadInfo): number => {
+    const index = threads.length;
+    threads.push(t);
+    threadTids.push(t.threadId);
+    threadProcess.push(-1);
+    threadLabels.push('');
+    const list = byTid.get(t.threadId) ?? [];
+    list.push(index);
+    byTid.set(t.threadId, list);
+    return index;
+  };
+  for (const e of [...threadEvents].sort((a, b) => a.timeNs - b.timeNs)) {
+    const list = byTid.get(e.threadId);
+    const last = list !== undefined ? (threads[list[list.length - 1]!] as MutableThread) : undefined;
+    if (e.kind === 'start' || e.kind === 'dcstart') {
+      if (
+        last !== undefined &&
+        last.endNs === Infinity &&
+        (e.kind === 'dcstart' || last.processId === e.processId)
+      ) {
+        if (e.name !== '') last.name = e.name;
+        continue;
+      }
+      if (last !== undefined && last.endNs === Infinity) last.endNs = e.timeNs;
+      addThread({
+        threadId: e.threadId,
+        processId: e.processId,
+        name: e.name,
+        startNs: e.kind === 'dcstart' ? -Infinity : e.timeNs,
+        endNs: Infinity,
+      });
+    } else if (e.kind === 'end') {
+      if (last !== undefined && last.endNs === Infinity) last.endNs = e.timeNs;
+      else
+        addThread({
+          threadId: e.threadId,
+          processId: e.processId,
+          name: e.name,
+          startNs: -Infinity,
+          endNs: e.timeNs,
+        });
+    } else if (e.kind === 'dcend') {
+      if (last === undefined)
+        addThread({
+          threadId: e.threadId,
+          processId: e.processId,
+          name: e.name,
+          startNs: -Infinity,
+          endNs: Infinity,
+        });
+    } else if (last !== undefined) {
+      last.name = e.name;
+    } else {
+      addThread({
+        threadId: e.threadId,
+        processId: e.processId,
+        name: e.name,
+        startNs: -Infinity,
+        endNs: Infinity,
+      });
+    }
+  }
+  const labelThread = (index: number) => {
+    const t = threads[index]!;
+    threadLabels[index] = t.name !== '' ? `${t.name} (${t.threadId})` : String(t.threadId);
+    threadProcess[index] = processAt(t.processId, t.startNs === -Infinity ? 0 : t.startNs);
+  };
+  for (let i = 0; i < threads.length; i++) labelThread(i);
+
+  // Per tid: the instances in start order; lookups remember the tid's last answer and its validity.
+  const lookup = (tid: number, timeNs: number): number => {
+    let list = byTid.get(tid);
+    if (list === undefined) {
+      const index = addThread({
+        threadId: tid,
+        processId: tid === 0 ? 0 : UNKNOWN_PID,
+        name: '',
+        startNs: -Infinity,
+        endNs: Infinity,
+      });
+      if (tid === 0) labelThread(index);
+      else {
+        threadLabels[index] = String(tid);
+        threadProcess[index] = unknownProcess();
+      }
+      list = byTid.get(tid)!;
+    }
+    if (list.length === 1) return list[0]!;
+    let found = list[0]!;
+    for (const index of list) if (threads[index]!.startNs <= timeNs) found = index;
+    return found;
+  };
+  let unknownIndex = -1;
+  const unknownProcess = (): number => {
+    if (unknownIndex < 0) {
+      unknownIndex = processes.length;
+      processes.push({
+        processId: UNKNOWN_PID,
+        parentId: 0,
+        name: 'Unknown',
+        commandLine: '',
+        startNs: -Infinity,
+        endNs: Infinity,
+      });
+      processLabels.push('Unknown');
+      processIds.push(-1);
+    }
+    return unknownIndex;
+  };
+  return { threads, processes, threadLabels, threadTids, threadProcess, processLabels, processIds, lookup };
+}
+
+/** Process id of threads whose process was never logged. */
+const UNKNOWN_PID = 0xfffffffe;
+
+// ---------------------------------------------------------------------------------------------
+// Functions and modules
+// ---------------------------------------------------------------------------------------------
+
+class FunctionDirectory {
+  readonly modules: string[] = ['Unknown'];
+  readonly moduleIds = new Map<string, number>([['Unknown', 0]]);
+  readonly names: string[] = [];
+  readonly funcModule: number[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly symbolMaps = new Map<ImageInstance, SymbolMap | null>();
+
+  constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
+
+  private moduleId(name: string): number {
+    let id = this.moduleIds.get(name);
+    if (id === undefined) {
+      id = this.modules.length;
+      this.modules.push(name);
+      this.moduleIds.set(name, id);
+    }
+    return id;
+  }
+
+  private intern(module: number, name: string): number {
+    const key = `${module}\u0000${name}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.funcModule.push(module);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The function id of an address inside `image` (or none). */
+  resolve(address: number, image: ImageInstance | undefined): number {
+    if (image === undefined) return this.intern(0, addressText(address));
+    const module = this.moduleId(image.module);
+    let map = this.symbolMaps.get(image);
+    if (map === undefined) {
+      map = this.symbolsOf(image) ?? null;
+      this.symbolMaps.set(image, map);
+    }
+    const rva = address - image.base;
+    if (map !== null) {
+      const index = findSymbol(map, rva);
+      if (index >= 0) return this.intern(module, map.names[index]!);
+    }
+    return this.intern(module, `${image.module}+0x${rva.toString(16)}`);
+  }
+}
+
+function addressText(address: number): string {
+  const hi = Math.floor(address / 0x1_0000_0000);
+  const lo = address - hi * 0x1_0000_0000;
+  const fullHi = hi >= 0x8000 ? (hi | 0xfffe0000) >>> 0 : hi;
+  return fullHi === 0
+    ? `0x${lo.toString(16)}`
+    : `0x${fullHi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unions
+// ---------------------------------------------------------------------------------------------
+
+/** Union of two per-CPU start-sorted interval lists (either may overlap itself), with prefix sums. */
+export function buildUnion(
+  cpuSlots: number,
+  a:
+    | {
+        offsets: Int32Array;
+        start: ArrayLike<number>;
+        end: (i: number) => number;
+        keep: (i: number) => boolean;
+      }
+    | undefined,
+  b:
+    | {
+        offsets: Int32Array;
+        start: ArrayLike<number>;
+        end: (i: number) => number;
+        keep: (i: number) => boolean;
+      }
+    | undefined,
+): UnionTable {
+  const outStart: number[] = [];
+  const outEnd: number[] = [];
+  const offsets = new Int32Array(cpuSlots + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    offsets[c] = outStart.length;
+    let i = a !== undefined ? a.offsets[c]! : 0;
+    const iEnd = a !== undefined ? a.offsets[c + 1]! : 0;
+    let j = b !== undefined ? b.offsets[c]! : 0;
+    const jEnd = b !== undefined ? b.offsets[c + 1]! : 0;
+    let curStart = NaN;
+    let curEnd = NaN;
+    for (;;) {
+      while (i < iEnd && !a!.keep(i)) i++;
+      while (j < jEnd && !b!.keep(j)) j++;
+      let s: number;
+      let e: number;
+      if (i < iEnd && (j >= jEnd || a!.start[i]! <= b!.start[j]!)) {
+        s = a!.start[i]!;
+        e = a!.end(i);
+        i++;
+      } else if (j < jEnd) {
+        s = b!.start[j]!;
+        e = b!.end(j);
+        j++;
+      } else break;
+      if (!(e > s)) continue;
+      if (!Number.isNaN(curStart) && s <= curEnd) {
+        if (e > curEnd) curEnd = e;
+      } else {
+        if (!Number.isNaN(curStart)) {
+          outStart.push(curStart);
+          outEnd.push(curEnd);
+        }
+        curStart = s;
+        curEnd = e;
+      }
+    }
+    if (!Number.isNaN(curStart)) {
+      outStart.push(curStart);
+      outEnd.push(curEnd);
+    }
+  }
+  offsets[cpuSlots] = outStart.length;
+  const start = Float64Array.from(outStart);
+  const end = Float64Array.from(outEnd);
+  const before = new Float64Array(start.length + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    let total = 0;
+    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
+      before[k] = total;
+      total += end[k]! - start[k]!;
+    }
+    before[offsets[c + 1]!] = total;
+  }
+  return { cpuOffsets: offsets, start, end, before };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finalize
+// ---------------------------------------------------------------------------------------------
+
+export function finalizeModel(
+  partials: readonly Partial[],
+  header: HeaderFacts,
+  options: FinalizeOptions = {},
+): EngineModel {
+  const counts: Record<string, number> = {};
+  let events = 0;
+  let lastEventNs = 0;
+  let idleEvents = 0;
+  let cswitches = 0;
+  let compactBatches = 0;
+  let maxCpu = header.cpuCount - 1;
+  const eventsPerCpu: number[] = [];
+  let groupMasks: number[] | undefined;
+  for (const p of partials) {
+    for (const [k, v] of Object.entries(p.counts)) counts[k] = (counts[k] ?? 0) + v;
+    events += p.events;
+    lastEventNs = Math.max(lastEventNs, p.lastEventNs);
+    idleEvents += p.idleEvents;
+    cswitches += p.cswitches;
+    compactBatches += p.compactSwitchBatches;
+    p.eventsPerCpu.forEach((n, cpu) => {
+      eventsPerCpu[cpu] = (eventsPerCpu[cpu] ?? 0) + n;
+      if (n > 0) maxCpu = Math.max(maxCpu, cpu);
+    });
+    groupMasks ??= p.groupMasks;
+  }
+  const cpuSlots = Math.max(1, maxCpu + 1);
+  const durationNs = lastEventNs;
+  const metadataOf = <T extends { timeNs: number }>(pick: (p: Partial) => readonly T[]) =>
+    partials.flatMap(pick).sort((a, b) => a.timeNs - b.timeNs);
+  const imageEvents = metadataOf((p) => p.images);
+  const rsdsEvents = metadataOf((p) => p.rsds);
+  const directory = buildThreadDirectory(
+    metadataOf((p) => p.processes),
+    metadataOf((p) => p.threads),
+  );
+  const profileIntervals = metadataOf((p) => p.profileIntervals).filter((e) => e.source === 0);
+  checkStop(options);
+
+  // Images and symbols.
+  const instances = buildImageInstances(imageEvents);
+  const kernelMap = new ImageMap(instances.filter((i) => i.processId === 0));
+  const userMaps = new Map<number, ImageMap>();
+  {
+    const byPid = new Map<number, ImageInstance[]>();
+    for (const i of instances)
+      if (i.processId !== 0) byPid.set(i.processId, [...(byPid.get(i.processId) ?? []), i]);
+    for (const [pid, list] of byPid) userMaps.set(pid, new ImageMap(list));
+  }
+  const symbolDirs = options.symbolDirs ?? symbolDirectories(options.tracePath);
+  const pdbOf = new Map<
+    ImageInstance,
+    { name: string; guid: string; age: number; map: SymbolMap | undefined }
+  >();
+  for (const r of rsdsEvents) {
+    const kernel = isKernelImage(r);
+    const map = kernel ? kernelMap : userMaps.get(r.processId);
+    const image = map?.candidates(r.base).find((i) => i.base === r.base);
+    if (image === undefined || pdbOf.has(image)) continue;
+    pdbOf.set(image, {
+      name: r.pdbFileName,
+      guid: r.guid,
+      age: r.age,
+      map: symbolDirs.length > 0 ? loadSymbolMap(symbolDirs, r.pdbFileName, r.guid, r.age) : undefined,
+    });
+  }
+  const functions = new FunctionDirectory((image) => pdbOf.get(image)?.map);
+
+  // DPC/ISR rows.
+  const dpcParts = partials.map((p) => p.dpc);
+  const dpcLengths = dpcParts.map((d) => d.length);
+  const dpcCpu = concat(
+    dpcParts.map((d) => d.cpu),
+    dpcLengths,
+  );
+  const dpcEnter = concat(
+    dpcParts.map((d) => d.enter),
+    dpcLengths,
+  );
+  // Partial-local routine ids → global routine entries (address, function), distinct routines only.
+  const routineAddress: number[] = [];
+  const routineFunc: number[] = [];
+  const routineEntry = new Map<string, number>();
+  const entryOf = (address: number, func: number): number => {
+    const key = `${address}:${func}`;
+    let id = routineEntry.get(key);
+    if (id === undefined) {
+      id = routineAddress.length;
+      routineAddress.push(address);
+      routineFunc.push(func);
+      routineEntry.set(key, id);
+    }
+    return id;
+  };
+  const dpcRoutineGlobal = new Uint32Array(dpcCpu.length);
+  {
+    let at = 0;
+    for (const p of partials) {
+      const local = p.routines;
+      const direct = new Int32Array(local.length).fill(-1);
+      const ambiguous: ImageInstance[][] = [];
+      for (let r = 0; r < local.length; r++) {
+        const address = local[r]!;
+        const found = kernelMap.candidates(address);
+        if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
+        else ambiguous[r] = found;
+      }
+      const rows = p.dpc.routine;
+      for (let i = 0; i < p.dpc.length; i++) {
+        const r = rows[i]!;
+        const d = direct[r]!;
+        if (d >= 0) dpcRoutineGlobal[at + i] = d;
+        else {
+          const address = local[r]!;
+          dpcRoutineGlobal[at + i] = entryOf(
+            address,
+            functions.resolve(address, pickByTime(ambiguous[r]!, p.dpc.enter[i]!)),
+          );
+        }
+      }
+      at += p.dpc.length;
+    }
+  }
+  checkStop(options);
+  const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
+  const dpc: DpcTable = {
+    length: dpcCpu.length,
+    cpuOffsets: dpcOrder.offsets,
+    kind: gather(
+      concat(
+        dpcParts.map((d) => d.kind),
+        dpcLengths,
+      ),
+      dpcOrder.order,
+      dpcOrder.identity,
+    ),
+    enter: gather(dpcEnter, dpcOrder.order, dpcOrder.identity),
+    duration: gather(
+      concat(
+        dpcParts.map((d) => d.duration),
+        dpcLengths,
+      ),
+      dpcOrder.order,
+      dpcOrder.identity,
+    ),
+    exclusive: gather(
+      concat(
+        dpcParts.map((d) => d.exclusive),
+        dpcLengths,
+      ),
+      dpcOrder.order,
+      dpcOrder.identity,
+    ),
+    fragments: gather(
+      concat(
+        dpcParts.map((d) => d.fragments),
+        dpcLengths,
+      ),
+      dpcOrder.order,
+      dpcOrder.identity,
+    ),
+    routine: gather(dpcRoutineGlobal, dpcOrder.order, false),
+  };
+  checkStop(options);
+
+  // Running intervals (+ each CPU's open tail, closed at the trace end).
+  const runParts = partials.map((p) => p.run);
+  const tails = partials.flatMap((p) => p.runTails);
+  const runLengths = [...runParts.map((r) => r.length), tails.length];
+  const runCpu = concat([...runParts.map((r) => r.cpu), Uint16Array.from(tails, (t) => t.cpu)], runLengths);
+  const runStartRaw = concat(
+    [...runParts.map((r) => r.start), Float64Array.from(tails, (t) => t.start)],
+    runLengths,
+  );
+  const runEndRaw = concat(
+    [...runParts.map((r) => r.end), Float64Array.from(tails, () => durationNs)],
+    runLengths,
+  );
+  const runTidRaw = concat(
+    [...runParts.map((r) => r.tid), Uint32Array.from(tails, (t) => t.tid)],
+    runLengths,
+  );
+  const runWaitRaw = concat(
+    [...runParts.map((r) => r.waitRaw), Float32Array.from(tails, (t) => t.waitRaw)],
+    runLengths,
+  );
+  const runCStateRaw = concat(
+    [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
+    runLengths,
+  );
+  const runOrder = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
+  const runStart = gather(runStartRaw, runOrder.order, runOrder.identity);
+  const runEnd = gather(runEndRaw, runOrder.order, runOrder.identity);
+  const runTid = gather(runTidRaw, runOrder.order, runOrder.identity);
+  const runCState = gather(runCStateRaw, runOrder.order, runOrder.identity);
+  const runThread = new Int32Array(runTid.length);
+  for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
+  const readyNs = computeReadyTimes(partials, runStart, runTid);
+  const run: RunTable = {
+    length: runStart.length,
+    cpuOffsets: runOrder.offsets,
+    start: runStart,
+    end: runEnd,
+    thread: runThread,
+    readyNs,
+    waitRaw: gather(runWaitRaw, runOrder.order, runOrder.identity),
+  };
+  checkStop(options);
+
+  // Samples: weight from the profile interval in effect, module/function from the image maps.
+  const sampleParts = partials.map((p) => p.samples);
+  const sampleLengths = sampleParts.map((s) => s.length);
+  const sCpu = concat(
+    sampleParts.map((s) => s.cpu),
+    sampleLengths,
+  );
+  const sTime = concat(
+    sampleParts.map((s) => s.time),
+    sampleLengths,
+  );
+  const sOrder = cpuTimeOrder(sCpu, sTime, sCpu.length, cpuSlots);
+  const sampleTime = gather(sTime, sOrder.order, sOrder.identity);
+  const sampleTid = gather(
+    concat(
+      sampleParts.map((s) => s.tid),
+      sampleLengths,
+    ),
+    sOrder.order,
+    sOrder.identity,
+  );
+  const sampleIp = gather(
+    concat(
+      sampleParts.map((s) => s.ip),
+      sampleLengths,
+    ),
+    sOrder.order,
+    sOrder.identity,
+  );
+  const sampleCount = gather(
+    concat(
+      sampleParts.map((s) => s.count),
+      sampleLengths,
+    ),
+    sOrder.order,
+    sOrder.identity,
+  );
+  const sampleFlags = gather(
+    concat(
+      sampleParts.map((s) => s.flags),
+      sampleLengths,
+    ),
+    sOrder.order,
+    sOrder.identity,
+  );
+  const sampleThread = new Int32Array(sampleTime.length);
+  const sampleWeight = new Float32Array(sampleTime.length);
+  const sampleFunc = new Int32Array(sampleTime.length);
+  const kernelFuncCache = new Map<number, number>();
+  for (let i = 0; i < sampleTime.length; i++) {
+    const t = sampleTime[i]!;
+    const thread = directory.lookup(sampleTid[i]!, t);
+    sampleThread[i] = thread;
+    sampleWeight[i] = sampleCount[i]! * intervalAt(profileIntervals, t) * 100;
+    const ip = sampleIp[i]!;
+    const pid = directory.processIds[directory.threadProcess[thread]!]!;
+    const userMap = ip < KERNEL_SPACE_KEY ? userMaps.get(pid) : undefined;
+    const userImage = userMap?.resolve(ip, t);
+    if (userImage !== undefined) sampleFunc[i] = functions.resolve(ip, userImage);
+    else {
+      let f = kernelFuncCache.get(ip);
+      if (f === undefined) {
+        f = functions.resolve(ip, kernelMap.resolve(ip, t));
+        kernelFuncCache.set(ip, f);
+      }
+      sampleFunc[i] = f;
+    }
+  }
+  // Global running total (not reset per CPU): a CPU's busy weight over rows lo..hi is cum[hi] − cum[lo].
+  const busyCumulative = new Float64Array(sampleTime.length + 1);
+  {
+    let total = 0;
+    for (let i = 0; i < sampleTime.length; i++) {
+      busyCumulative[i] = total;
+      if (sampleTid[i] !== 0 || sampleFlags[i] !== 0) total += sampleWeight[i]!;
+    }
+    busyCumulative[sampleTime.length] = total;
+  }
+  const samples: SampleTable = {
+    length: sampleTime.length,
+    cpuOffsets: sOrder.offsets,
+    time: sampleTime,
+    thread: sampleThread,
+    weight: sampleWeight,
+    flags: sampleFlags,
+    func: sampleFunc,
+    busyCumulative,
+  };
+  checkStop(options);
+
+  // Unions: busy = non-idle running ∪ DPC/ISR; DPC/ISR time alone.
+  const dpcIntervals = {
+    offsets: dpc.cpuOffsets,
+    start: dpc.enter,
+    end: (i: number) => dpc.enter[i]! + dpc.duration[i]!,
+    keep: () => true,
+  };
+  const threadTids = directory.threadTids;
+  const busy = buildUnion(
+    cpuSlots,
+    {
+      offsets: run.cpuOffsets,
+      start: run.start,
+      end: (i) => run.end[i]!,
+      keep: (i) => threadTids[run.thread[i]!] !== 0,
+    },
+    dpcIntervals,
+  );
+  const dpcUnion = buildUnion(cpuSlots, dpcIntervals, undefined);
+
+  // Idle states.
+  const idle = buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
+  checkStop(options);
+
+  const images: ImageInfo[] = instances.map((i) => {
+    const pdb = pdbOf.get(i);
+    return {
+      base: i.base,
+      size: i.size,
+      processId: i.processId,
+      fileName: i.fileName,
+      module: i.module,
+      loadNs: i.loadNs,
+      unloadNs: i.unloadNs,
+      ...(pdb !== undefined
+        ? { pdb: { name: pdb.name, guid: pdb.guid, age: pdb.age, symbols: pdb.map?.names.length ?? 0 } }
+        : {}),
+    };
+  });
+  const cpusWithEvents: number[] = [];
+  for (let c = 0; c < cpuSlots; c++) if ((eventsPerCpu[c] ?? 0) > 0) cpusWithEvents.push(c);
+  const stateCount = idle.state.reduce((m, s) => Math.max(m, s), 0) + 1;
+  const stateNames = Array.from({ length: stateCount }, (_, i) => `C${i}`);
+
+  const summary: TraceSummary = buildSummary(header, {
+    events,
+    durationNs,
+    counts,
+    groupMasks,
+    cpuCount: Math.max(header.cpuCount, cpuSlots),
+    seen: {
+      dpc: dpc.kind.some((k) => k < 3),
+      isr: dpc.kind.some((k) => k >= 3),
+      cswitches,
+      compactBatches,
+      ready: partials.some((p) => p.ready.length > 0),
+      samples: samples.length,
+      idleEvents,
+      idleSource: idle.source,
+      processThread: directory.processes.length > 0 || partials.some((p) => p.threads.length > 0),
+      images: instances.length,
+    },
+    tableRows: {
+      dpcIsr: dpc.length,
+      cpuPrecise: run.length,
+      cpuSampled: samples.length,
+      idleStates: idle.length,
+    },
+  });
+
+  return {
+    summary,
+    cpuSlots,
+    durationNs,
+    dpc,
+    run,
+    samples,
+    idle,
+    busy,
+    dpcUnion,
+    dict: {
+      modules: functions.modules,
+      functionNames: functions.names,
+      funcModule: Int32Array.from(functions.funcModule),
+      routineAddress: Float64Array.from(routineAddress),
+      routineFunc: Int32Array.from(routineFunc),
+      processLabels: directory.processLabels,
+      processIds: Int32Array.from(directory.processIds),
+      threadLabels: directory.threadLabels,
+      threadTids: Uint32Array.from(directory.threadTids),
+      threadProcess: Int32Array.from(directory.threadProcess),
+      stateNames,
+    },
+    processes: directory.processes,
+    threads: directory.threads,
+    images,
+    cpusWithEvents,
+  };
+}
+
+function intervalAt(intervals: readonly { timeNs: number; interval: number }[], timeNs: number): number {
+  let value = DEFAULT_PROFILE_INTERVAL_100NS;
+  for (const e of intervals) {
+    if (e.timeNs > timeNs) break;
+    if (e.interval > 0) value = e.interval;
+  }
+  return value;
+}
+
+/**
+ * Ready time of each switch-in: start − the thread's latest ReadyThread at or before it (and
+ * after its previous switch-in is not checked: a thread readied twice keeps the later one).
+ * ReadyThread events are bucketed by tid and sorted once; each row is one binary search.
+ */
+function computeReadyTimes(
+  partials: readonly Partial[],
+  runStart: Float64Array,
+  runTid: Uint32Array,
+): Float32Array {
+  const out = new Float32Array(runStart.length).fill(NaN);
+  const total = partials.reduce((n, p) => n + p.ready.length, 0);
+  if (total === 0) return out;
+  const slot = new Map<number, number>();
+  const countByTid: number[] = [];
+  for (const p of partials) {
+    for (let i = 0; i < p.ready.length; i++) {
+      const tid = p.ready.tid[i]!;
+      let s = slot.get(tid);
+      if (s === undefined) {
+        s = countByTid.length;
+        slot.set(tid, s);
+        countByTid.push(0);
+      }
+      countByTid[s]!++;
+    }
+  }
+  const offsets = new Int32Array(countByTid.length + 1);
+  for (let s = 0; s < countByTid.length; s++) offsets[s + 1] = offsets[s]! + countByTid[s]!;
+  const fill = offsets.slice(0, countByTid.length);
+  const times = new Float64Array(total);
+  for (const p of partials)
+    for (let i = 0; i < p.ready.length; i++) times[fill[slot.get(p.ready.tid[i]!)!]!++] = p.ready.time[i]!;
+  for (let s = 0; s < countByTid.length; s++) times.subarray(offsets[s]!, offsets[s + 1]!).sort();
+  for (let i = 0; i < runStart.length; i++) {
+    const s = slot.get(runTid[i]!);
+    if (s === undefined) continue;
+    const t = runStart[i]!;
+    let lo = offsets[s]!;
+    let hi = offsets[s + 1]!;
+    const first = lo;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (times[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > first) out[i] = t - times[lo - 1]!;
+  }
+  return out;
+}
+
+function buildIdleTable(
+  partials: readonly Partial[],
+  fromEvents: boolean,
+  run: RunTable,
+  runTid: Uint32Array,
+  runCState: Int8Array,
+  cpuSlots: number,
+  durationNs: number,
+): IdleTable {
+  const perCpu: { start: number; end: number; state: number }[][] = Array.from(
+    { length: cpuSlots },
+    () => [],
+  );
+  let source: IdleTable['source'] = 'none';
+  if (fromEvents) {
+    source = 'events';
+    for (const p of partials) {
+      for (let i = 0; i < p.idle.length; i++)
+        perCpu[p.idle.cpu[i]!]!.push({
+          start: p.idle.start[i]!,
+          end: p.idle.end[i]!,
+          state: p.idle.state[i]!,
+        });
+      for (const t of p.idleTails)
+        if (durationNs > t.start) perCpu[t.cpu]!.push({ start: t.start, end: durationNs, state: t.state });
+    }
+  } else if (run.length > 0) {
+    source = 'cswitch';
+    for (let c = 0; c < cpuSlots; c++) {
+      for (let i = run.cpuOffsets[c]!; i < run.cpuOffsets[c + 1]!; i++) {
+        if (runTid[i] === 0 && runCState[i]! >= 0)
+          perCpu[c]!.push({ start: run.start[i]!, end: run.end[i]!, state: runCState[i]! + 1 });
+      }
+    }
+  }
+  const offsets = new Int32Array(cpuSlots + 1);
+  const start: number[] = [];
+  const end: number[] = [];
+  const state: number[] = [];
+  const hasData = (c: number) =>
+    perCpu[c]!.length > 0 || (source === 'cswitch' && run.cpuOffsets[c + 1]! > run.cpuOffsets[c]!);
+  for (let c = 0; c < cpuSlots; c++) {
+    offsets[c] = start.length;
+    if (!hasData(c)) continue;
+    const list = perCpu[c]!.sort((a, b) => a.start - b.start);
+    let cursor = 0;
+    for (const iv of list) {
+      const s = Math.max(iv.start, cursor);
+      if (s > cursor) {
+        start.push(cursor);
+        end.push(s);
+        state.push(0);
+      }
+      if (iv.end > s) {
+        start.push(s);
+        end.push(iv.end);
+        state.push(iv.state);
+        cursor = iv.end;
+      }
+    }
+    if (durationNs > cursor) {
+      start.push(cursor);
+      end.push(durationNs);
+      state.push(0);
+    }
+  }
+  offsets[cpuSlots] = start.length;
+  return {
+    length: start.length,
+    cpuOffsets: offsets,
+    start: Float64Array.from(start),
+    end: Float64Array.from(end),
+    state: Uint8Array.from(state),
+    source,
+  };
+}
+
+export type { Diagnostic };

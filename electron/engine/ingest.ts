@@ -1,0 +1,227 @@
+// The fast path from the reader to the builder: one visitor for `trace.forEachEvent(visit,
+// {order:'per-cpu', includeCpu})` that dispatches on the kernel hook id, converts ticks to
+// TraceNs and calls the PartialBuilder's primitive appends. Event kinds are counted per hook id
+// in a typed array (the name is looked up once per hook), other events by eventKindName.
+//
+//   RawEvent ──hookId switch──> decode (DPC inline; others via reader decoders) ──> PartialBuilder
+
+import {
+  decodeCompactCSwitchBatch,
+  decodeCSwitch,
+  decodeDbgIdRsds,
+  decodeHeaderExtension,
+  decodeIdleEnter,
+  decodeImage,
+  decodeProcess,
+  decodeProfileInterval,
+  decodeReadyThread,
+  decodeSampledProfile,
+  decodeThread,
+  decodeThreadName,
+  dpcKindOfHook,
+  eventKindName,
+  isDbgIdRsdsEvent,
+  KernelHook,
+  readPointerKey,
+  readU64,
+  type RawEvent,
+  type TraceClock,
+} from '../reader/index.js';
+import type { ImageEventKind, LifetimeKind, PartialBuilder } from './partial.js';
+
+export interface EventSink {
+  visit(ev: RawEvent): void;
+  /** Folds the per-hook counters into the builder's `counts`. */
+  flushCounts(): void;
+}
+
+export function createIngest(builder: PartialBuilder, clock: TraceClock): EventSink {
+  const origin = clock.originTicks;
+  const nsPerTick = clock.nsPerTick;
+  const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
+  const kernelCounts = new Float64Array(0x10000);
+  const kernelNames: (string | undefined)[] = [];
+  const otherCounts = builder.counts;
+
+  const imageEvent = (ev: RawEvent, kind: ImageEventKind, timeNs: number) => {
+    const r = decodeImage(ev);
+    if (r === undefined) return;
+    builder.images.push({
+      timeNs,
+      kind,
+      base: r.imageBase,
+      size: r.imageSize,
+      processId: r.processId,
+      fileName: r.fileName,
+    });
+  };
+  const processEvent = (ev: RawEvent, kind: LifetimeKind, timeNs: number) => {
+    const r = decodeProcess(ev);
+    if (r === undefined) return;
+    builder.processes.push({
+      timeNs,
+      kind,
+      processId: r.processId,
+      parentId: r.parentId,
+      imageFileName: r.imageFileName,
+      commandLine: r.commandLine,
+    });
+  };
+  const threadEvent = (ev: RawEvent, kind: LifetimeKind, timeNs: number) => {
+    const r = decodeThread(ev);
+    if (r === undefined) return;
+    builder.threads.push({ timeNs, kind, threadId: r.threadId, processId: r.processId, name: r.name });
+  };
+
+  const visit = (ev: RawEvent): void => {
+    const timeNs = (ev.timestamp - origin) * nsPerTick;
+    const cpu = ev.cpu;
+    builder.noteEvent(cpu, timeNs);
+    const family = ev.family;
+    if (family !== 'system' && family !== 'compact' && family !== 'perfinfo') {
+      const name = eventKindName(ev);
+      otherCounts[name] = (otherCounts[name] ?? 0) + 1;
+      if ((family === 'full' || family === 'instance' || family === 'eventheader') && isDbgIdRsdsEvent(ev)) {
+        const r = decodeDbgIdRsds(ev);
+        if (r !== undefined)
+          builder.rsds.push({
+            timeNs,
+            base: r.imageBase,
+            processId: r.processId,
+            guid: r.guid,
+            age: r.age,
+            pdbFileName: r.pdbFileName,
+          });
+      }
+      return;
+    }
+    const hook = ev.hookId;
+    if (kernelCounts[hook]!++ === 0) kernelNames[hook] = eventKindName(ev);
+    switch (hook) {
+      case KernelHook.Dpc:
+      case KernelHook.ThreadedDpc:
+      case KernelHook.TimerDpc:
+      case KernelHook.Isr:
+      case KernelHook.IsrMsi: {
+        // Inline decode of the hottest event (no record object): InitialTime u64, Routine P.
+        const P = ev.pointerSize;
+        if (ev.payloadSize < 8 + P) return;
+        const at = ev.payloadOffset;
+        const enter = toNs(readU64(ev.view, at));
+        builder.appendDpc(cpu, dpcKindOfHook(hook), enter, timeNs, readPointerKey(ev.view, at + 8, P));
+        return;
+      }
+      case KernelHook.CSwitch: {
+        const r = decodeCSwitch(ev);
+        if (r !== undefined)
+          builder.appendCSwitch(
+            cpu,
+            timeNs,
+            r.newThreadId,
+            r.oldThreadId,
+            r.previousCState,
+            r.newThreadWaitTime,
+          );
+        return;
+      }
+      case KernelHook.CompactCSwitch: {
+        const batch = decodeCompactCSwitchBatch(ev);
+        if (batch === undefined) return;
+        builder.noteCompactBatch();
+        for (const s of batch)
+          builder.appendCompactSwitch(cpu, toNs(s.ticks), s.oldThreadId, s.newThreadWaitTime);
+        return;
+      }
+      case KernelHook.ReadyThread: {
+        const r = decodeReadyThread(ev);
+        if (r !== undefined) builder.appendReady(timeNs, r.readiedThreadId);
+        return;
+      }
+      case KernelHook.SampledProfile: {
+        const r = decodeSampledProfile(ev);
+        if (r !== undefined)
+          builder.appendSample(
+            cpu,
+            timeNs,
+            r.threadId,
+            r.instructionPointer,
+            r.count,
+            r.executingDpc,
+            r.executingIsr,
+          );
+        return;
+      }
+      case KernelHook.ProfileSetInterval:
+      case KernelHook.ProfileCollectionStart: {
+        const r = decodeProfileInterval(ev);
+        if (r !== undefined)
+          builder.profileIntervals.push({ timeNs, source: r.source, interval: r.newInterval });
+        return;
+      }
+      case KernelHook.IdleStateEnter: {
+        const r = decodeIdleEnter(ev);
+        if (r !== undefined) builder.appendIdleEnter(cpu, timeNs, r.state);
+        return;
+      }
+      case KernelHook.IdleStateExit:
+        builder.appendIdleExit(cpu, timeNs);
+        return;
+      case KernelHook.ImageLoad:
+        return imageEvent(ev, 'load', timeNs);
+      case KernelHook.ImageUnload:
+        return imageEvent(ev, 'unload', timeNs);
+      case KernelHook.ImageDCStart:
+        return imageEvent(ev, 'dcstart', timeNs);
+      case KernelHook.ImageDCEnd:
+        return imageEvent(ev, 'dcend', timeNs);
+      case KernelHook.ProcessStart:
+        return processEvent(ev, 'start', timeNs);
+      case KernelHook.ProcessEnd:
+        return processEvent(ev, 'end', timeNs);
+      case KernelHook.ProcessDCStart:
+        return processEvent(ev, 'dcstart', timeNs);
+      case KernelHook.ProcessDCEnd:
+        return processEvent(ev, 'dcend', timeNs);
+      case KernelHook.ThreadStart:
+        return threadEvent(ev, 'start', timeNs);
+      case KernelHook.ThreadEnd:
+        return threadEvent(ev, 'end', timeNs);
+      case KernelHook.ThreadDCStart:
+        return threadEvent(ev, 'dcstart', timeNs);
+      case KernelHook.ThreadDCEnd:
+        return threadEvent(ev, 'dcend', timeNs);
+      case KernelHook.ThreadSetName: {
+        const r = decodeThreadName(ev);
+        if (r !== undefined)
+          builder.threads.push({
+            timeNs,
+            kind: 'name',
+            threadId: r.threadId,
+            processId: r.processId,
+            name: r.name,
+          });
+        return;
+      }
+      case KernelHook.HeaderExtension:
+      case KernelHook.EndExtension: {
+        if (builder.groupMasks !== undefined) return;
+        const r = decodeHeaderExtension(ev);
+        if (r !== undefined) builder.groupMasks = [...r.groupMasks];
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const flushCounts = () => {
+    for (let hook = 0; hook < kernelCounts.length; hook++) {
+      const n = kernelCounts[hook]!;
+      if (n === 0) continue;
+      const name = kernelNames[hook]!;
+      otherCounts[name] = (otherCounts[name] ?? 0) + n;
+      kernelCounts[hook] = 0;
+    }
+  };
+  return { visit, flushCounts };
+}

@@ -1,0 +1,96 @@
+// Loading: opens a file with the reader, reads the events of some CPUs into a partial (the part a
+// parser worker does), and turns header facts into the summary's first fields. Bad files become
+// EngineError('bad-file') with the reader's message (which names the file offset).
+//
+//   path ──fileByteSource/openEtl──> EtlTrace ──forEachEvent(per-cpu, includeCpu)──> ingest ──> Partial
+
+import { EtlFormatError, fileByteSource, openEtl, type EtlTrace } from '../reader/index.js';
+import { createIngest } from './ingest.js';
+import { PartialBuilder, type Partial } from './partial.js';
+import { EngineError } from './query-common.js';
+import type { HeaderFacts } from './summary.js';
+import path from 'node:path';
+
+const CLOCK_TYPES = ['Raw', 'QPC', 'SystemTime', 'CPUCycle'];
+/** FILETIME of 1970-01-01 (100-ns units since 1601). */
+const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000;
+
+export function openTraceFile(filePath: string): EtlTrace {
+  let source;
+  try {
+    source = fileByteSource(filePath);
+  } catch (error) {
+    throw new EngineError(`Cannot open ${filePath}: ${(error as Error).message}`, 'not-found');
+  }
+  try {
+    return openEtl(source);
+  } catch (error) {
+    source.close();
+    if (error instanceof EtlFormatError)
+      throw new EngineError(
+        `${path.basename(filePath)} is not a readable ETL trace: ${error.message}`,
+        'bad-file',
+        'BadFileError',
+      );
+    throw new EngineError(
+      `${path.basename(filePath)} could not be read: ${(error as Error).message}`,
+      'bad-file',
+      'BadFileError',
+    );
+  }
+}
+
+export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
+  const h = trace.header;
+  let compressed = 0;
+  let buffersLost = h.buffersLost;
+  for (let i = 0; i < trace.buffers.length; i++) {
+    compressed += trace.buffers.compressed[i]!;
+    // BufferFlag 0x0004: this buffer was lost.
+    if ((trace.buffers.flags[i]! & 0x0004) !== 0) buffersLost++;
+  }
+  const originFiletime =
+    h.startTime + ((trace.clock.originTicks - h.headerTimestamp) / trace.clock.frequency) * 1e7;
+  const unixMs = (originFiletime - FILETIME_UNIX_EPOCH) / 1e4;
+  const start = new Date(unixMs);
+  return {
+    fileName: path.basename(filePath),
+    fileSize: trace.source.size,
+    build: h.build,
+    osVersion: `${h.majorVersion}.${h.minorVersion}`,
+    cpuCount: h.numberOfProcessors,
+    pointerSize: h.pointerSize,
+    loggerName: h.loggerName,
+    logFileName: h.logFileName,
+    clockType: CLOCK_TYPES[h.clockType] ?? `Unknown(${h.clockType})`,
+    clockFrequencyHz: trace.clock.frequency,
+    startTimeUtc: Number.isFinite(start.getTime()) ? start.toISOString() : '',
+    buffers: trace.buffers.length,
+    compressedBuffers: compressed,
+    eventsLost: h.eventsLost,
+    buffersLost,
+    diagnostics: [...trace.diagnostics],
+  };
+}
+
+export interface ReadPartialOptions {
+  readonly includeCpu?: (cpu: number) => boolean;
+  readonly onProgress?: (bytesRead: number, events: number) => void;
+  readonly shouldStop?: () => boolean;
+}
+
+/** Reads the events of the included CPUs into a partial (throws 'cancelled' when stopped). */
+export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): Partial {
+  const builder = new PartialBuilder();
+  const ingest = createIngest(builder, trace.clock);
+  const stats = trace.forEachEvent(ingest.visit, {
+    order: 'per-cpu',
+    ...(options.includeCpu !== undefined ? { includeCpu: options.includeCpu } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    ...(options.shouldStop !== undefined ? { shouldStop: options.shouldStop } : {}),
+  });
+  if (stats.stopped) throw new EngineError('Loading was cancelled.', 'cancelled', 'CancelledError');
+  ingest.flushCounts();
+  builder.bytesRead = stats.bytesRead;
+  return builder.finish();
+}

@@ -1,0 +1,139 @@
+// The finalized, query-ready model: per-table typed-array columns with rows grouped by CPU and
+// time-sorted inside each CPU (`cpuOffsets[c] .. cpuOffsets[c+1]`), plus the dictionaries that
+// turn integer codes into the text results show. Built once by finalize.ts, then read-only.
+//
+//   dpc row ──routine──> routineFunc ──> funcModule ──> modules[]      (group by = integer work)
+//   run/sample row ──thread──> threadProcess ──> processLabels[]
+
+import type { TraceSummary } from '../../shared/contract.js';
+
+/** Rows of one CPU are `offsets[cpu] .. offsets[cpu + 1]`; `offsets.length = cpuSlots + 1`. */
+export type CpuOffsets = Int32Array;
+
+export interface DpcTable {
+  readonly length: number;
+  readonly cpuOffsets: CpuOffsets;
+  /** 0 DPC, 1 ThreadedDPC, 2 TimerDPC, 3 ISR, 4 ISR-MSI (index into DPC_TYPES). */
+  readonly kind: Uint8Array;
+  readonly enter: Float64Array;
+  /** Inclusive duration, ns (float32: exact to the ns below 16.7 ms, 2 ns steps above). */
+  readonly duration: Float32Array;
+  readonly exclusive: Float32Array;
+  readonly fragments: Uint16Array;
+  /** Index into the routine dictionary (address + resolved function). */
+  readonly routine: Uint32Array;
+}
+
+export interface RunTable {
+  readonly length: number;
+  readonly cpuOffsets: CpuOffsets;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** Thread instance index (dictionary `threads`). */
+  readonly thread: Int32Array;
+  /** Time from the thread's last ReadyThread to this switch-in, ns (NaN: no ReadyThread seen). */
+  readonly readyNs: Float32Array;
+  /** NewThreadWaitTime as logged with the switch-in (NaN when unknown). */
+  readonly waitRaw: Float32Array;
+}
+
+export interface SampleTable {
+  readonly length: number;
+  readonly cpuOffsets: CpuOffsets;
+  readonly time: Float64Array;
+  readonly thread: Int32Array;
+  /** Count × profile interval, ns. */
+  readonly weight: Float32Array;
+  /** bit0 DPC, bit1 ISR. */
+  readonly flags: Uint8Array;
+  /** Index into the function dictionary. */
+  readonly func: Int32Array;
+  /** Cumulative busy weight (ns) before each row, over all rows: busy(lo..hi) = cum[hi] − cum[lo]. */
+  readonly busyCumulative: Float64Array;
+}
+
+/** Contiguous C-state rows per CPU covering the trace (C0 rows fill the gaps). */
+export interface IdleTable {
+  readonly length: number;
+  readonly cpuOffsets: CpuOffsets;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** 0 = C0, n = Cn. */
+  readonly state: Uint8Array;
+  readonly source: 'events' | 'cswitch' | 'none';
+}
+
+/** Disjoint sorted intervals per CPU with prefix sums: covered(a, b) in O(log n). */
+export interface UnionTable {
+  readonly cpuOffsets: CpuOffsets;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** Total length of the intervals before index i (same indexing as start/end, per CPU). */
+  readonly before: Float64Array;
+}
+
+export interface Dictionaries {
+  readonly modules: readonly string[];
+  readonly functionNames: readonly string[];
+  readonly funcModule: Int32Array;
+  readonly routineAddress: Float64Array;
+  readonly routineFunc: Int32Array;
+  readonly processLabels: readonly string[];
+  readonly processIds: Int32Array;
+  readonly threadLabels: readonly string[];
+  readonly threadTids: Uint32Array;
+  readonly threadProcess: Int32Array;
+  readonly stateNames: readonly string[];
+}
+
+export interface ProcessInfo {
+  readonly processId: number;
+  readonly parentId: number;
+  readonly name: string;
+  readonly commandLine: string;
+  readonly startNs: number;
+  readonly endNs: number;
+}
+export interface ThreadInfo {
+  readonly threadId: number;
+  readonly processId: number;
+  readonly name: string;
+  readonly startNs: number;
+  readonly endNs: number;
+}
+export interface ImageInfo {
+  readonly base: number;
+  readonly size: number;
+  readonly processId: number;
+  readonly fileName: string;
+  readonly module: string;
+  readonly loadNs: number;
+  readonly unloadNs: number;
+  readonly pdb?: {
+    readonly name: string;
+    readonly guid: string;
+    readonly age: number;
+    readonly symbols: number;
+  };
+}
+
+export interface EngineModel {
+  readonly summary: TraceSummary;
+  /** Slots in every cpuOffsets (≥ cpuCount). */
+  readonly cpuSlots: number;
+  readonly durationNs: number;
+  readonly dpc: DpcTable;
+  readonly run: RunTable;
+  readonly samples: SampleTable;
+  readonly idle: IdleTable;
+  /** Busy time per CPU (non-idle running ∪ DPC/ISR) — precise utilization. */
+  readonly busy: UnionTable;
+  /** DPC/ISR time per CPU (union, so an ISR inside a DPC is not counted twice). */
+  readonly dpcUnion: UnionTable;
+  readonly dict: Dictionaries;
+  readonly processes: readonly ProcessInfo[];
+  readonly threads: readonly ThreadInfo[];
+  readonly images: readonly ImageInfo[];
+  /** CPUs that logged any event (for "all CPUs" in results). */
+  readonly cpusWithEvents: readonly number[];
+}

@@ -1,0 +1,461 @@
+// The per-CPU-stream builder: turns one stream of events (one or more whole CPUs, each CPU's
+// events in time order, as `forEachEvent({order:'per-cpu'})` delivers them) into a *partial*:
+// raw columns plus the metadata events it saw. Partials from several parser workers are merged
+// and finalized once (finalize.ts). Everything here takes primitives (times already in TraceNs),
+// so it is tested with hand-made streams and knows nothing about the reader.
+//
+//   appendDpc / appendCSwitch / appendCompactSwitch / appendReady / appendSample / appendIdle…
+//        │ (per-CPU state: current thread, open idle state, ISRs awaiting their DPC)
+//        ▼
+//   finish() ──> Partial { dpc, run, ready, samples, idle columns; images, processes, threads… }
+//
+// DPC fragments: an ISR that interrupts a DPC on the same CPU exits (and is logged) before the
+// DPC does, so each CPU keeps the ISRs logged since its last DPC-family event; when the DPC
+// arrives, the ISRs inside [enter, exit] are its interruptions (exclusive = inclusive − their
+// total, fragments = their number + 1).
+
+import { f32, f64, i8, u16, u32, u8, type Column } from './columns.js';
+
+export const DPC_KIND_ISR = 3;
+export const DPC_KIND_ISR_MSI = 4;
+export const isIsrKind = (kind: number): boolean => kind === DPC_KIND_ISR || kind === DPC_KIND_ISR_MSI;
+
+/** Thread id meaning "not known" (compact CSwitch tail whose new thread was never named). */
+export const UNKNOWN_TID = 0xffffffff;
+
+/** ISRs remembered per CPU while waiting for the DPC that may contain them; more means no DPC
+ *  is coming (ISR-only CPU), so the oldest half is dropped. */
+const MAX_PENDING_ISRS = 4096;
+
+export type ImageEventKind = 'load' | 'unload' | 'dcstart' | 'dcend';
+export interface ImageEvent {
+  readonly timeNs: number;
+  readonly kind: ImageEventKind;
+  readonly base: number;
+  readonly size: number;
+  readonly processId: number;
+  readonly fileName: string;
+}
+export interface RsdsEvent {
+  readonly timeNs: number;
+  readonly base: number;
+  readonly processId: number;
+  readonly guid: string;
+  readonly age: number;
+  readonly pdbFileName: string;
+}
+export type LifetimeKind = 'start' | 'end' | 'dcstart' | 'dcend';
+export interface ProcessEvent {
+  readonly timeNs: number;
+  readonly kind: LifetimeKind;
+  readonly processId: number;
+  readonly parentId: number;
+  readonly imageFileName: string;
+  readonly commandLine: string;
+}
+export interface ThreadEvent {
+  readonly timeNs: number;
+  readonly kind: LifetimeKind | 'name';
+  readonly threadId: number;
+  readonly processId: number;
+  readonly name: string;
+}
+export interface ProfileIntervalEvent {
+  readonly timeNs: number;
+  readonly source: number;
+  /** 100-ns units. */
+  readonly interval: number;
+}
+
+/** Columns of a partial: typed arrays with their filled length (structured-clone/transfer safe). */
+export interface PartialDpc {
+  length: number;
+  cpu: Uint16Array;
+  kind: Uint8Array;
+  enter: Float64Array;
+  duration: Float32Array;
+  exclusive: Float32Array;
+  fragments: Uint16Array;
+  /** Index into `routines` of this partial. */
+  routine: Uint32Array;
+}
+export interface PartialRun {
+  length: number;
+  cpu: Uint16Array;
+  start: Float64Array;
+  end: Float64Array;
+  tid: Uint32Array;
+  /** NewThreadWaitTime as logged with the switch that started this interval (NaN if unknown). */
+  waitRaw: Float32Array;
+  /** Idle intervals (tid 0) ended by a CSwitch: PreviousCState; −1 otherwise/unknown. */
+  prevCState: Int8Array;
+}
+export interface PartialSamples {
+  length: number;
+  cpu: Uint16Array;
+  time: Float64Array;
+  tid: Uint32Array;
+  ip: Float64Array;
+  count: Uint16Array;
+  /** bit0 DPC, bit1 ISR. */
+  flags: Uint8Array;
+}
+export interface PartialIntervals {
+  length: number;
+  cpu: Uint16Array;
+  start: Float64Array;
+  end: Float64Array;
+  state: Uint8Array;
+}
+export interface PartialTimeTid {
+  length: number;
+  time: Float64Array;
+  tid: Uint32Array;
+}
+/** A CPU's still-open state when its stream ended: closed at the trace end by finalize. */
+export interface OpenTail {
+  readonly cpu: number;
+  readonly start: number;
+  readonly tid: number;
+  readonly waitRaw: number;
+}
+export interface OpenIdle {
+  readonly cpu: number;
+  readonly start: number;
+  readonly state: number;
+}
+
+export interface Partial {
+  dpc: PartialDpc;
+  routines: Float64Array;
+  run: PartialRun;
+  runTails: OpenTail[];
+  ready: PartialTimeTid;
+  samples: PartialSamples;
+  idle: PartialIntervals;
+  idleTails: OpenIdle[];
+  images: ImageEvent[];
+  rsds: RsdsEvent[];
+  processes: ProcessEvent[];
+  threads: ThreadEvent[];
+  profileIntervals: ProfileIntervalEvent[];
+  groupMasks: number[] | undefined;
+  counts: Record<string, number>;
+  /** Per CPU (index) the number of events seen; tells which CPUs this partial covered. */
+  eventsPerCpu: number[];
+  events: number;
+  bytesRead: number;
+  lastEventNs: number;
+  /** Every IdleStateEnter/Exit seen (even unpaired): decides whether the CSwitch fallback applies. */
+  idleEvents: number;
+  compactSwitchBatches: number;
+  cswitches: number;
+}
+
+interface CpuState {
+  /** Time the current running interval began (NaN: no switch seen yet → trace start). */
+  runStart: number;
+  runTid: number;
+  runWait: number;
+  seenSwitch: boolean;
+  idleStart: number;
+  idleState: number;
+  pendingIsrEnter: number[];
+  pendingIsrExit: number[];
+}
+
+export class PartialBuilder {
+  private readonly dpcCpu = u16();
+  private readonly dpcKind = u8();
+  private readonly dpcEnter = f64();
+  private readonly dpcDuration = f32();
+  private readonly dpcExclusive = f32();
+  private readonly dpcFragments = u16();
+  private readonly dpcRoutine = u32();
+  private readonly routineIds = new Map<number, number>();
+  private readonly routineList = f64(256);
+
+  private readonly runCpu = u16();
+  private readonly runStart = f64();
+  private readonly runEnd = f64();
+  private readonly runTid = u32();
+  private readonly runWait = f32();
+  private readonly runCState = i8();
+
+  private readonly readyTime = f64();
+  private readonly readyTid = u32();
+
+  private readonly sampleCpu = u16();
+  private readonly sampleTime = f64();
+  private readonly sampleTid = u32();
+  private readonly sampleIp = f64();
+  private readonly sampleCount = u16();
+  private readonly sampleFlags = u8();
+
+  private readonly idleCpu = u16();
+  private readonly idleStart = f64();
+  private readonly idleEnd = f64();
+  private readonly idleState = u8();
+
+  private readonly cpus: CpuState[] = [];
+  readonly images: ImageEvent[] = [];
+  readonly rsds: RsdsEvent[] = [];
+  readonly processes: ProcessEvent[] = [];
+  readonly threads: ThreadEvent[] = [];
+  readonly profileIntervals: ProfileIntervalEvent[] = [];
+  groupMasks: number[] | undefined;
+  counts: Record<string, number> = {};
+  readonly eventsPerCpu: number[] = [];
+  events = 0;
+  bytesRead = 0;
+  lastEventNs = 0;
+  private idleEvents = 0;
+  private compactSwitchBatches = 0;
+  private cswitches = 0;
+
+  private cpu(cpu: number): CpuState {
+    let state = this.cpus[cpu];
+    if (state === undefined) {
+      state = {
+        runStart: 0,
+        runTid: UNKNOWN_TID,
+        runWait: NaN,
+        seenSwitch: false,
+        idleStart: NaN,
+        idleState: 0,
+        pendingIsrEnter: [],
+        pendingIsrExit: [],
+      };
+      this.cpus[cpu] = state;
+    }
+    return state;
+  }
+
+  /** Every event passes here once (any kind): per-CPU counts and the trace's last time. */
+  noteEvent(cpu: number, timeNs: number): void {
+    this.events++;
+    this.eventsPerCpu[cpu] = (this.eventsPerCpu[cpu] ?? 0) + 1;
+    if (timeNs > this.lastEventNs) this.lastEventNs = timeNs;
+  }
+
+  appendDpc(cpu: number, kind: number, enterNs: number, exitNs: number, routine: number): void {
+    const state = this.cpu(cpu);
+    const duration = exitNs - enterNs;
+    let exclusive = duration;
+    let fragments = 1;
+    if (isIsrKind(kind)) {
+      if (state.pendingIsrEnter.length >= MAX_PENDING_ISRS) {
+        state.pendingIsrEnter.splice(0, MAX_PENDING_ISRS / 2);
+        state.pendingIsrExit.splice(0, MAX_PENDING_ISRS / 2);
+      }
+      state.pendingIsrEnter.push(enterNs);
+      state.pendingIsrExit.push(exitNs);
+    } else if (state.pendingIsrEnter.length > 0) {
+      const enters = state.pendingIsrEnter;
+      const exits = state.pendingIsrExit;
+      for (let i = 0; i < enters.length; i++) {
+        if (enters[i]! >= enterNs && exits[i]! <= exitNs) {
+          exclusive -= exits[i]! - enters[i]!;
+          fragments++;
+        }
+      }
+      enters.length = 0;
+      exits.length = 0;
+    }
+    let routineId = this.routineIds.get(routine);
+    if (routineId === undefined) {
+      routineId = this.routineList.length;
+      this.routineIds.set(routine, routineId);
+      this.routineList.push(routine);
+    }
+    this.dpcCpu.push(cpu);
+    this.dpcKind.push(kind);
+    this.dpcEnter.push(enterNs);
+    this.dpcDuration.push(duration);
+    this.dpcExclusive.push(exclusive);
+    this.dpcFragments.push(Math.min(fragments, 0xffff));
+    this.dpcRoutine.push(routineId);
+  }
+
+  /** A full CSwitch (0x0524) at `timeNs` on `cpu`: the old thread ran until now. */
+  appendCSwitch(
+    cpu: number,
+    timeNs: number,
+    newTid: number,
+    oldTid: number,
+    previousCState: number,
+    newThreadWaitTime: number,
+  ): void {
+    this.cswitches++;
+    this.closeRun(cpu, timeNs, oldTid, oldTid === 0 ? previousCState : -1);
+    const state = this.cpu(cpu);
+    state.runTid = newTid;
+    state.runWait = newThreadWaitTime;
+  }
+
+  /** One switch of a compact batch (0x0525): only the old thread is known; the new thread is
+   *  the old thread of the CPU's next switch. */
+  appendCompactSwitch(cpu: number, timeNs: number, oldTid: number, newThreadWaitTime: number): void {
+    this.cswitches++;
+    this.closeRun(cpu, timeNs, oldTid, -1);
+    const state = this.cpu(cpu);
+    state.runTid = UNKNOWN_TID;
+    state.runWait = newThreadWaitTime;
+  }
+
+  noteCompactBatch(): void {
+    this.compactSwitchBatches++;
+  }
+
+  private closeRun(cpu: number, timeNs: number, oldTid: number, cstate: number): void {
+    const state = this.cpu(cpu);
+    const start = state.seenSwitch ? state.runStart : 0;
+    if (timeNs > start) {
+      this.runCpu.push(cpu);
+      this.runStart.push(start);
+      this.runEnd.push(timeNs);
+      this.runTid.push(oldTid);
+      this.runWait.push(state.seenSwitch ? state.runWait : NaN);
+      this.runCState.push(cstate);
+    }
+    state.seenSwitch = true;
+    state.runStart = timeNs;
+  }
+
+  appendReady(timeNs: number, readiedTid: number): void {
+    this.readyTime.push(timeNs);
+    this.readyTid.push(readiedTid);
+  }
+
+  /** SampledProfile: `count` samples (weight = count × interval, resolved at finalize). */
+  appendSample(
+    cpu: number,
+    timeNs: number,
+    tid: number,
+    ip: number,
+    count: number,
+    dpc: boolean,
+    isr: boolean,
+  ): void {
+    this.sampleCpu.push(cpu);
+    this.sampleTime.push(timeNs);
+    this.sampleTid.push(tid);
+    this.sampleIp.push(ip);
+    this.sampleCount.push(Math.min(count, 0xffff));
+    this.sampleFlags.push((dpc ? 1 : 0) | (isr ? 2 : 0));
+  }
+
+  /** IdleStateEnter(State = s): the CPU sleeps in C{s+1} until the next exit. */
+  appendIdleEnter(cpu: number, timeNs: number, state: number): void {
+    this.idleEvents++;
+    const s = this.cpu(cpu);
+    s.idleStart = timeNs;
+    s.idleState = state + 1;
+  }
+
+  appendIdleExit(cpu: number, timeNs: number): void {
+    this.idleEvents++;
+    const s = this.cpu(cpu);
+    if (!Number.isNaN(s.idleStart) && timeNs >= s.idleStart) {
+      this.appendIdleInterval(cpu, s.idleStart, timeNs, s.idleState);
+    }
+    s.idleStart = NaN;
+  }
+
+  /** A closed idle interval in state index `state` (1 = C1, …). */
+  appendIdleInterval(cpu: number, startNs: number, endNs: number, state: number): void {
+    if (endNs <= startNs) return;
+    this.idleCpu.push(cpu);
+    this.idleStart.push(startNs);
+    this.idleEnd.push(endNs);
+    this.idleState.push(Math.min(state, 255));
+  }
+
+  finish(): Partial {
+    const runTails: OpenTail[] = [];
+    const idleTails: OpenIdle[] = [];
+    this.cpus.forEach((state, cpu) => {
+      if (state.seenSwitch && state.runTid !== UNKNOWN_TID) {
+        runTails.push({ cpu, start: state.runStart, tid: state.runTid, waitRaw: state.runWait });
+      }
+      if (!Number.isNaN(state.idleStart))
+        idleTails.push({ cpu, start: state.idleStart, state: state.idleState });
+    });
+    const eventsPerCpu: number[] = [];
+    for (let i = 0; i < this.eventsPerCpu.length; i++) eventsPerCpu.push(this.eventsPerCpu[i] ?? 0);
+    return {
+      dpc: {
+        length: this.dpcCpu.length,
+        cpu: this.dpcCpu.trimmed(),
+        kind: this.dpcKind.trimmed(),
+        enter: this.dpcEnter.trimmed(),
+        duration: this.dpcDuration.trimmed(),
+        exclusive: this.dpcExclusive.trimmed(),
+        fragments: this.dpcFragments.trimmed(),
+        routine: this.dpcRoutine.trimmed(),
+      },
+      routines: this.routineList.trimmed(),
+      run: {
+        length: this.runCpu.length,
+        cpu: this.runCpu.trimmed(),
+        start: this.runStart.trimmed(),
+        end: this.runEnd.trimmed(),
+        tid: this.runTid.trimmed(),
+        waitRaw: this.runWait.trimmed(),
+        prevCState: this.runCState.trimmed(),
+      },
+      runTails,
+      ready: { length: this.readyTime.length, time: this.readyTime.trimmed(), tid: this.readyTid.trimmed() },
+      samples: {
+        length: this.sampleCpu.length,
+        cpu: this.sampleCpu.trimmed(),
+        time: this.sampleTime.trimmed(),
+        tid: this.sampleTid.trimmed(),
+        ip: this.sampleIp.trimmed(),
+        count: this.sampleCount.trimmed(),
+        flags: this.sampleFlags.trimmed(),
+      },
+      idle: {
+        length: this.idleCpu.length,
+        cpu: this.idleCpu.trimmed(),
+        start: this.idleStart.trimmed(),
+        end: this.idleEnd.trimmed(),
+        state: this.idleState.trimmed(),
+      },
+      idleTails,
+      images: this.images,
+      rsds: this.rsds,
+      processes: this.processes,
+      threads: this.threads,
+      profileIntervals: this.profileIntervals,
+      groupMasks: this.groupMasks,
+      counts: this.counts,
+      eventsPerCpu,
+      events: this.events,
+      bytesRead: this.bytesRead,
+      lastEventNs: this.lastEventNs,
+      idleEvents: this.idleEvents,
+      compactSwitchBatches: this.compactSwitchBatches,
+      cswitches: this.cswitches,
+    };
+  }
+}
+
+/** The ArrayBuffers of a partial, for a postMessage transfer list (moved, not copied). */
+export function partialTransferList(partial: Partial): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (columns: object) => {
+    for (const value of Object.values(columns)) {
+      if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) buffers.add(value.buffer);
+    }
+  };
+  add(partial.dpc);
+  add(partial.run);
+  add(partial.ready);
+  add(partial.samples);
+  add(partial.idle);
+  if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
+  return [...buffers];
+}
+
+export type { Column };

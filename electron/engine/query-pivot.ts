@@ -1,0 +1,316 @@
+// PivotQuery: nested groups over any ordered list of a table's columns, with every aggregate.
+//
+//   1. one pass over the filtered rows (per CPU, binary-searched to the range): each row's leaf
+//      key = Σ code_k · stride_k → leaf slot (dense Int32Array when the key space is small, a Map
+//      otherwise); leaf count/sum/min/max/over updated; (leaf, value) written to scratch arrays
+//   2. leaves sorted by their code tuple, so every group at every depth is a contiguous run of leaves
+//   3. values scattered (counting sort) into leaf order; percentiles by selection inside each
+//      group's contiguous slice — children first, then their parent (selection only permutes inside
+//      a slice, so the parent's slice still holds exactly its rows)
+//   4. siblings sorted and cut to limitPerLevel
+//
+// Scratch arrays live in PivotScratch and are reused across queries (no growth per query).
+
+import type {
+  Aggregates,
+  GroupColumn,
+  PivotNode,
+  PivotQuery,
+  PivotResult,
+  SortKey,
+} from '../../shared/contract.js';
+import type { EngineModel } from './model.js';
+import {
+  budgetOfKind,
+  CANCEL_CHECK_MASK,
+  cancelledError,
+  EngineError,
+  measureOf,
+  resolveFilter,
+  rowPasses,
+  rowSpan,
+  type CancelToken,
+  type ColumnSpec,
+  type TableSpec,
+} from './query-common.js';
+import { percentileOfSlice } from './select.js';
+
+/** Key spaces up to this many slots use a dense lookup array (4 MiB of Int32) instead of a Map. */
+const DENSE_KEY_LIMIT = 1 << 20;
+/** Default children per node when the query gives no limit (bounded results). */
+const DEFAULT_LIMIT_PER_LEVEL = 500;
+
+export class PivotScratch {
+  leafOf = new Int32Array(0);
+  values = new Float32Array(0);
+  ordered = new Float32Array(0);
+  dense = new Int32Array(0);
+
+  ensureRows(n: number): void {
+    if (this.leafOf.length < n) {
+      const size = Math.max(n, 1024);
+      this.leafOf = new Int32Array(size);
+      this.values = new Float32Array(size);
+      this.ordered = new Float32Array(size);
+    }
+  }
+
+  ensureDense(n: number): Int32Array {
+    if (this.dense.length < n) this.dense = new Int32Array(n).fill(-1);
+    return this.dense;
+  }
+}
+
+interface Leaves {
+  count: number;
+  keys: number[];
+  codes: Int32Array[];
+  n: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  over: Float64Array;
+}
+
+export function runPivot(
+  model: EngineModel,
+  spec: TableSpec,
+  query: PivotQuery,
+  token: CancelToken,
+  scratch: PivotScratch,
+): PivotResult {
+  const groupBy = query.groupBy;
+  const columns: ColumnSpec[] = groupBy.map((name) => {
+    const column = spec.columns[name];
+    if (column === undefined)
+      throw new EngineError(`The ${spec.id} table has no column "${name}".`, 'bad-request');
+    return column;
+  });
+  if (new Set(groupBy).size !== groupBy.length)
+    throw new EngineError('A column appears twice in groupBy.', 'bad-request');
+  const filter = resolveFilter(model, spec, query.filter);
+  const depth = columns.length;
+  const strides = new Array<number>(depth).fill(1);
+  let keySpace = 1;
+  for (let k = depth - 1; k >= 0; k--) {
+    strides[k] = keySpace;
+    keySpace *= Math.max(1, columns[k]!.cardinality);
+  }
+  const useDense = keySpace <= DENSE_KEY_LIMIT;
+  if (!useDense && keySpace > Number.MAX_SAFE_INTEGER)
+    throw new EngineError('Too many group-by combinations.', 'bad-request');
+  const dense = useDense ? scratch.ensureDense(keySpace) : undefined;
+  const sparse = useDense ? undefined : new Map<number, number>();
+
+  let maxRows = 0;
+  for (const cpu of filter.cpus) {
+    const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
+    maxRows += hi - lo;
+  }
+  scratch.ensureRows(maxRows);
+  const leafOf = scratch.leafOf;
+  const values = scratch.values;
+  const leaves: Leaves = {
+    count: 0,
+    keys: [],
+    codes: [],
+    n: new Float64Array(64),
+    sum: new Float64Array(64),
+    min: new Float64Array(64),
+    max: new Float64Array(64),
+    over: new Float64Array(64),
+  };
+  const addLeaf = (key: number): number => {
+    const index = leaves.count++;
+    if (index === leaves.n.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      leaves.n = grow(leaves.n);
+      leaves.sum = grow(leaves.sum);
+      leaves.min = grow(leaves.min);
+      leaves.max = grow(leaves.max);
+      leaves.over = grow(leaves.over);
+    }
+    leaves.keys.push(key);
+    leaves.min[index] = Infinity;
+    leaves.max[index] = -Infinity;
+    return index;
+  };
+
+  const kinds = spec.kind;
+  const rangeStart = filter.start;
+  const rangeEnd = filter.end;
+  const hasRowFilter =
+    filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
+  let rows = 0;
+  try {
+    for (const cpu of filter.cpus) {
+      const [lo, hi] = rowSpan(spec, cpu, rangeStart, filter.rowEnd);
+      let cpuKey = 0;
+      for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
+      for (let i = lo; i < hi; i++) {
+        if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+        if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
+        const value = measureOf(spec, i, rangeStart, rangeEnd);
+        if (spec.measure === 'clipped' && !(value > 0)) continue;
+        let key = cpuKey;
+        for (let k = 0; k < depth; k++) {
+          const column = columns[k]!;
+          const rowCodes = column.rows;
+          if (rowCodes === null) continue;
+          const raw = rowCodes[i]!;
+          key += (column.remap !== null ? column.remap[raw]! : raw) * strides[k]!;
+        }
+        let leaf: number;
+        if (dense !== undefined) {
+          leaf = dense[key]!;
+          if (leaf < 0) {
+            leaf = addLeaf(key);
+            dense[key] = leaf;
+          }
+        } else {
+          const found = sparse!.get(key);
+          if (found === undefined) {
+            leaf = addLeaf(key);
+            sparse!.set(key, leaf);
+          } else leaf = found;
+        }
+        leafOf[rows] = leaf;
+        values[rows] = value;
+        rows++;
+        leaves.n[leaf]!++;
+        leaves.sum[leaf]! += value;
+        if (value < leaves.min[leaf]!) leaves.min[leaf] = value;
+        if (value > leaves.max[leaf]!) leaves.max[leaf] = value;
+        if (kinds !== undefined && value > budgetOfKind(kinds[i]!)) leaves.over[leaf]!++;
+      }
+    }
+  } finally {
+    if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
+  }
+
+  // Leaves in code-tuple order: groups at every depth become contiguous.
+  const leafCodes = leaves.keys.map((key) => {
+    const codes = new Int32Array(depth);
+    let rest = key;
+    for (let k = 0; k < depth; k++) {
+      codes[k] = Math.floor(rest / strides[k]!);
+      rest -= codes[k]! * strides[k]!;
+    }
+    return codes;
+  });
+  const leafOrder = Array.from({ length: leaves.count }, (_, i) => i).sort((a, b) => {
+    const ca = leafCodes[a]!;
+    const cb = leafCodes[b]!;
+    for (let k = 0; k < depth; k++) if (ca[k] !== cb[k]) return ca[k]! - cb[k]!;
+    return 0;
+  });
+  const leafStart = new Int32Array(leaves.count + 1);
+  const rankOf = new Int32Array(leaves.count);
+  leafOrder.forEach((leaf, rank) => {
+    rankOf[leaf] = rank;
+  });
+  for (let r = 0; r < leaves.count; r++) leafStart[r + 1] = leafStart[r]! + leaves.n[leafOrder[r]!]!;
+  const fill = leafStart.slice(0, Math.max(1, leaves.count));
+  const ordered = scratch.ordered;
+  for (let j = 0; j < rows; j++) {
+    if ((j & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+    ordered[fill[rankOf[leafOf[j]!]!]!++] = values[j]!;
+  }
+
+  const rangeLength = Math.max(0, rangeEnd - rangeStart);
+  const cpuCount = filter.cpus.length;
+  const cpuLevel = groupBy.indexOf('cpu');
+  const limit = query.limitPerLevel ?? DEFAULT_LIMIT_PER_LEVEL;
+  const sortBy: SortKey = query.sortBy ?? 'totalMs';
+  const descending = query.descending ?? sortBy !== 'key';
+
+  const aggregate = (fromRank: number, toRank: number, perCpu: boolean): Aggregates => {
+    let n = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let over = 0;
+    for (let r = fromRank; r < toRank; r++) {
+      const leaf = leafOrder[r]!;
+      n += leaves.n[leaf]!;
+      sum += leaves.sum[leaf]!;
+      if (leaves.min[leaf]! < min) min = leaves.min[leaf]!;
+      if (leaves.max[leaf]! > max) max = leaves.max[leaf]!;
+      over += leaves.over[leaf]!;
+    }
+    const a = leafStart[fromRank]!;
+    const b = leafStart[toRank]!;
+    if (token.cancelled) throw cancelledError();
+    const denominator = rangeLength * (perCpu ? 1 : cpuCount);
+    return {
+      count: n,
+      totalMs: sum / 1e6,
+      minUs: n > 0 ? min / 1e3 : 0,
+      maxUs: n > 0 ? max / 1e3 : 0,
+      avgUs: n > 0 ? sum / n / 1e3 : 0,
+      p50Us: percentileOfSlice(ordered, a, b, 0.5) / 1e3,
+      p90Us: percentileOfSlice(ordered, a, b, 0.9) / 1e3,
+      p99Us: percentileOfSlice(ordered, a, b, 0.99) / 1e3,
+      overBudget: over,
+      percent: denominator > 0 ? (100 * sum) / denominator : 0,
+    };
+  };
+
+  const build = (
+    fromRank: number,
+    toRank: number,
+    level: number,
+  ): { nodes: PivotNode[]; omitted: number } => {
+    const nodes: PivotNode[] = [];
+    const column = columns[level]!;
+    let r = fromRank;
+    while (r < toRank) {
+      const code = leafCodes[leafOrder[r]!]![level]!;
+      let end = r + 1;
+      while (end < toRank && leafCodes[leafOrder[end]!]![level] === code) end++;
+      const children = level + 1 < depth ? build(r, end, level + 1) : undefined;
+      const aggregates = aggregate(r, end, cpuLevel >= 0 && cpuLevel <= level);
+      nodes.push({
+        key: column.label(code),
+        aggregates,
+        ...(children !== undefined ? { children: children.nodes } : {}),
+        ...(children !== undefined && children.omitted > 0 ? { omittedChildren: children.omitted } : {}),
+      });
+      r = end;
+    }
+    sortNodes(nodes, sortBy, descending);
+    const omitted = Math.max(0, nodes.length - limit);
+    if (omitted > 0) nodes.length = limit;
+    return { nodes, omitted };
+  };
+
+  const top = depth > 0 ? build(0, leaves.count, 0) : { nodes: [], omitted: 0 };
+  const total = aggregate(0, leaves.count, false);
+  return {
+    kind: 'pivot',
+    groupBy: [...groupBy] as GroupColumn[],
+    total,
+    rows: top.nodes,
+    omittedRows: top.omitted,
+  };
+}
+
+function compareKeys(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortNodes(nodes: PivotNode[], sortBy: SortKey, descending: boolean): void {
+  const sign = descending ? -1 : 1;
+  nodes.sort((x, y) => {
+    const primary =
+      sortBy === 'key' ? compareKeys(x.key, y.key) : x.aggregates[sortBy] - y.aggregates[sortBy];
+    return primary !== 0 ? sign * primary : compareKeys(x.key, y.key);
+  });
+}

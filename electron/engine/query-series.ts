@@ -1,0 +1,172 @@
+// SeriesQuery: N equal time buckets per CPU for the graphs.
+//   utilization  precise: busy-union prefix sums (2 binary searches per bucket edge, any N);
+//                sampled: cumulative busy sample weight at each bucket edge
+//   dpcIsrTime   DPC/ISR-union prefix sums
+//   cstate       C-state rows walked once, clipped into the buckets they overlap
+//   dpcDurations longest DPC/ISR per CPU per bucket (by enter time), µs
+
+import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
+import type { TimeRange, TraceNs } from '../../shared/units.js';
+import { lowerBound, upperBound } from './images.js';
+import type { EngineModel, UnionTable } from './model.js';
+import {
+  CANCEL_CHECK_MASK,
+  cancelledError,
+  EngineError,
+  resolveFilter,
+  rowPasses,
+  rowSpan,
+  type CancelToken,
+  type TableSpec,
+} from './query-common.js';
+
+/** The contract's cap on buckets (a 4K screen at one bucket per pixel, twice over). */
+const MAX_BUCKETS = 10_000;
+
+/** Covered time of a union on one CPU in [0, t). */
+function coveredBefore(union: UnionTable, cpu: number, t: number): number {
+  const lo = union.cpuOffsets[cpu] ?? 0;
+  const hi = union.cpuOffsets[cpu + 1] ?? 0;
+  const k = upperBound(union.start, t, lo, hi) - 1;
+  if (k < lo) return 0;
+  return union.before[k]! + Math.min(t, union.end[k]!) - union.start[k]!;
+}
+
+function unionSeries(union: UnionTable, cpu: number, start: number, bucketNs: number, n: number): number[] {
+  const values = new Array<number>(n);
+  let previous = coveredBefore(union, cpu, start);
+  for (let b = 0; b < n; b++) {
+    const edge = b + 1 === n ? start + bucketNs * n : start + bucketNs * (b + 1);
+    const next = coveredBefore(union, cpu, edge);
+    values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
+    previous = next;
+  }
+  return values;
+}
+
+export function runSeries(
+  model: EngineModel,
+  specs: { dpcIsr: TableSpec; idleStates: TableSpec },
+  query: SeriesQuery,
+  token: CancelToken,
+): SeriesResult {
+  const n = Math.floor(query.buckets);
+  if (!(n >= 1 && n <= MAX_BUCKETS))
+    throw new EngineError(`buckets must be between 1 and ${MAX_BUCKETS}.`, 'bad-request');
+  const filter = resolveFilter(
+    model,
+    query.metric === 'dpcDurations' ? specs.dpcIsr : undefined,
+    query.filter,
+  );
+  const start = filter.start;
+  const bucketNs = (filter.end - filter.start) / n;
+  const range: TimeRange = { start: start as TraceNs, end: filter.end as TraceNs };
+  const cpus: CpuSeries[] = [];
+  let source: SeriesResult['source'] = 'events';
+  let stateNames: string[] | undefined;
+
+  if (query.metric === 'utilization') {
+    source = model.summary.utilizationSource;
+    for (const cpu of filter.cpus) {
+      if (token.cancelled) throw cancelledError();
+      if (source === 'precise') cpus.push({ cpu, values: unionSeries(model.busy, cpu, start, bucketNs, n) });
+      else if (source === 'sampled')
+        cpus.push({ cpu, values: sampledSeries(model, cpu, start, bucketNs, n, filter.rowEnd) });
+    }
+  } else if (query.metric === 'dpcIsrTime') {
+    for (const cpu of filter.cpus) {
+      if (token.cancelled) throw cancelledError();
+      cpus.push({ cpu, values: unionSeries(model.dpcUnion, cpu, start, bucketNs, n) });
+    }
+  } else if (query.metric === 'cstate') {
+    source = model.idle.source === 'none' ? 'none' : 'events';
+    stateNames = [...model.dict.stateNames];
+    const states = stateNames.length;
+    const idle = model.idle;
+    for (const cpu of filter.cpus) {
+      const [lo, hi] = rowSpan(specs.idleStates, cpu, filter.start, filter.rowEnd);
+      if (lo >= hi) continue;
+      const residency = Array.from({ length: states }, () => new Float64Array(n));
+      for (let i = lo; i < hi; i++) {
+        if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+        const s = Math.max(idle.start[i]!, filter.start);
+        const e = Math.min(idle.end[i]!, filter.end);
+        if (!(e > s) || bucketNs <= 0) continue;
+        const row = residency[idle.state[i]!]!;
+        let b = Math.min(n - 1, Math.floor((s - start) / bucketNs));
+        while (b < n) {
+          const bs = start + b * bucketNs;
+          const be = b + 1 === n ? filter.end : bs + bucketNs;
+          const overlap = Math.min(e, be) - Math.max(s, bs);
+          if (overlap > 0) row[b]! += overlap;
+          if (be >= e) break;
+          b++;
+        }
+      }
+      const values = new Array<number>(n);
+      for (let b = 0; b < n; b++) {
+        let best = -1;
+        let bestTime = 0;
+        for (let s = 0; s < states; s++) {
+          if (residency[s]![b]! > bestTime) {
+            bestTime = residency[s]![b]!;
+            best = s;
+          }
+        }
+        values[b] = best;
+      }
+      cpus.push({
+        cpu,
+        values,
+        stateResidency: residency.map((r) => Array.from(r, (t) => (bucketNs > 0 ? (100 * t) / bucketNs : 0))),
+      });
+    }
+  } else {
+    const spec = specs.dpcIsr;
+    const hasRowFilter =
+      filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
+    for (const cpu of filter.cpus) {
+      const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
+      const values = new Array<number>(n).fill(0);
+      for (let i = lo; i < hi; i++) {
+        if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+        if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
+        const b = bucketNs > 0 ? Math.min(n - 1, Math.floor((model.dpc.enter[i]! - start) / bucketNs)) : 0;
+        const us = model.dpc.duration[i]! / 1e3;
+        if (us > values[b]!) values[b] = us;
+      }
+      cpus.push({ cpu, values });
+    }
+  }
+  return {
+    kind: 'series',
+    metric: query.metric,
+    range,
+    bucketNs,
+    source,
+    cpus,
+    ...(stateNames !== undefined ? { stateNames } : {}),
+  };
+}
+
+function sampledSeries(
+  model: EngineModel,
+  cpu: number,
+  start: number,
+  bucketNs: number,
+  n: number,
+  rowEnd: number,
+): number[] {
+  const s = model.samples;
+  const lo = s.cpuOffsets[cpu] ?? 0;
+  const hi = s.cpuOffsets[cpu + 1] ?? 0;
+  const values = new Array<number>(n);
+  let previous = s.busyCumulative[lowerBound(s.time, start, lo, hi)]!;
+  for (let b = 0; b < n; b++) {
+    const edge = b + 1 === n ? rowEnd : start + bucketNs * (b + 1);
+    const next = s.busyCumulative[lowerBound(s.time, edge, lo, hi)]!;
+    values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
+    previous = next;
+  }
+  return values;
+}

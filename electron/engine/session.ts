@@ -1,0 +1,101 @@
+// `openTraceInProcess`: the same TraceSession the worker pool gives, loaded and queried on the
+// calling thread (for the CLI's small files, tests and benchmarks of the engine alone).
+//
+//   path ──openTraceFile──> readPartial (all CPUs) ──finalizeModel──> Engine ──> TraceSession
+
+import type { ExportRequest, Query, ResultOf, TraceSummary } from '../../shared/contract.js';
+import { Engine } from './engine.js';
+import { finalizeModel } from './finalize.js';
+import { headerFacts, openTraceFile, readPartial } from './load.js';
+import { EngineError, signalToken } from './query-common.js';
+import type { OpenSessionOptions, TraceSession } from './session-types.js';
+import { headerOnlySummary } from './summary.js';
+
+/** Loads the whole trace synchronously and returns the engine (no session wrapper). */
+export function loadEngine(filePath: string, options: OpenSessionOptions = {}): Engine {
+  const started = Date.now();
+  const trace = openTraceFile(filePath);
+  try {
+    const header = headerFacts(trace, filePath);
+    const totalBytes = trace.source.size;
+    options.onProgress?.({
+      phase: 'reading',
+      bytesRead: 0,
+      totalBytes,
+      events: 0,
+      elapsedMs: Date.now() - started,
+      summary: headerOnlySummary(header),
+    });
+    const shouldStop = () => options.signal?.aborted === true;
+    const partial = readPartial(trace, {
+      shouldStop,
+      onProgress: (bytesRead, events) =>
+        options.onProgress?.({
+          phase: 'reading',
+          bytesRead,
+          totalBytes,
+          events,
+          elapsedMs: Date.now() - started,
+        }),
+    });
+    options.onProgress?.({
+      phase: 'indexing',
+      bytesRead: partial.bytesRead,
+      totalBytes,
+      events: partial.events,
+      elapsedMs: Date.now() - started,
+    });
+    const model = finalizeModel(
+      [partial],
+      { ...header, diagnostics: [...trace.diagnostics] },
+      { tracePath: filePath, shouldStop },
+    );
+    options.onProgress?.({
+      phase: 'ready',
+      bytesRead: partial.bytesRead,
+      totalBytes,
+      events: partial.events,
+      elapsedMs: Date.now() - started,
+      summary: model.summary,
+    });
+    return new Engine(model);
+  } finally {
+    trace.close();
+  }
+}
+
+export class InProcessSession implements TraceSession {
+  private closed = false;
+  constructor(readonly engine: Engine) {}
+
+  get summary(): TraceSummary {
+    return this.engine.model.summary;
+  }
+
+  private check(): void {
+    if (this.closed) throw new EngineError('The trace was closed.', 'not-found');
+  }
+
+  async query<Q extends Query>(query: Q, signal?: AbortSignal): Promise<ResultOf<Q>> {
+    this.check();
+    return this.engine.query(query, signalToken(signal));
+  }
+
+  async exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }> {
+    this.check();
+    return this.engine.exportCsv(request, path, signalToken(signal));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+export async function openTraceInProcess(
+  filePath: string,
+  options: OpenSessionOptions = {},
+): Promise<TraceSession> {
+  if (options.signal?.aborted === true)
+    throw new EngineError('Loading was cancelled.', 'cancelled', 'CancelledError');
+  return new InProcessSession(loadEngine(filePath, options));
+}
