@@ -11,7 +11,8 @@ import WebSocket from 'ws';
 import { WEBSOCKET_HTTP_PATH, type BackendEvent } from '../../shared/contract.js';
 import { createFrameClient } from '../../renderer/transport/frame-client.js';
 import { FakeEngine } from '../backend/test-helpers.js';
-import { cleanFileName, exportFileName, startServer, type RunningServer } from './server.js';
+import { cleanFileName, exportFileName } from '../backend/file-names.js';
+import { startServer, type RunningServer } from './server.js';
 
 let dir: string;
 let server: RunningServer;

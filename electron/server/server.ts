@@ -34,14 +34,13 @@ import type { OpenTraceSession } from '../engine/session-types.js';
 import { createBackend, type ExportDestination, type OpenedTrace } from '../backend/backend.js';
 import { badRequest, toBackendWireError } from '../backend/errors.js';
 import { serveFrames } from '../backend/frame-server.js';
+import { cleanFileName, contentDisposition, exportFileName } from '../backend/file-names.js';
 import { contentTypeFor, rendererCsp, resolveStaticPath, securityHeaders } from '../backend/static-files.js';
 
 /** 16 random bytes = 128 bits: not guessable by another local user probing the port. */
 const TOKEN_BYTES = 16;
 /** Client frames are small requests (the largest is a filter with long value lists). */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
-/** Upload/download ids and names in URLs. */
-const MAX_NAME_LENGTH = 255;
 
 export interface ServerOptions {
   /** A trace to open as soon as a page connects (`etlscope serve FILE`). */
@@ -92,32 +91,6 @@ export function packageRoot(fromDir = path.dirname(fileURLToPath(import.meta.url
 export const defaultSamplePath = (): string => path.join(packageRoot(), 'assets', 'sample.etl');
 /** dist/renderer of the etlscope folder (built by scripts/build.mjs). */
 export const defaultStaticDir = (): string => path.join(packageRoot(), 'dist', 'renderer');
-
-/** A file name safe for a temp file suffix and a Content-Disposition header. */
-export function cleanFileName(name: string | null | undefined, fallback: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base
-    .replace(/[\u0000-\u001f\u007f"]/g, '')
-    .trim()
-    .slice(0, MAX_NAME_LENGTH);
-  return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback;
-}
-
-/** The download's file name: backup.etl → backup-dpc-durations.csv / backup-dpcIsr-pivot.csv. */
-export function exportFileName(traceName: string, request: Pick<ExportRequest, 'what' | 'table'>): string {
-  const stem = traceName.replace(/\.etl$/i, '');
-  return cleanFileName(
-    `${stem}-${request.what === 'rows' ? 'dpc-durations' : `${request.table}-pivot`}.csv`,
-    'export.csv',
-  );
-}
-
-/** RFC 6266: an ASCII fallback name plus the exact UTF-8 name. */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
 
 function tokensMatch(given: string | null | undefined, token: string): boolean {
   if (typeof given !== 'string') return false;
