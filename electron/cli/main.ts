@@ -7,7 +7,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TraceSession } from '../engine/session-types.js';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args.js';
-import { cpu, dpc, dpcCsv, filterFromOptions, formatCpu, formatDpc, formatIdle, formatInfo, idle, info, report } from './commands.js';
+import {
+  cpu,
+  dpc,
+  dpcCsv,
+  filterFromOptions,
+  formatCpu,
+  formatDpc,
+  formatIdle,
+  formatInfo,
+  idle,
+  info,
+  report,
+} from './commands.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -25,7 +37,8 @@ async function openSession(file: string, options: CliOptions): Promise<TraceSess
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     onProgress: showProgress
       ? (p) => {
-          if (p.totalBytes > 0) process.stderr.write(`\rreading ${file}: ${Math.floor((100 * p.bytesRead) / p.totalBytes)} %`);
+          if (p.totalBytes > 0)
+            process.stderr.write(`\rreading ${file}: ${Math.floor((100 * p.bytesRead) / p.totalBytes)} %`);
         }
       : undefined,
   });
@@ -50,10 +63,26 @@ async function exportRows(session: TraceSession, options: CliOptions, out: strin
 }
 
 async function serve(options: CliOptions): Promise<void> {
-  const { startServer } = await import('../server/index.js');
+  const { startServer, defaultStaticDir } = await import('../server/index.js');
+  const { openTraceSession } = await import('../worker/index.js');
   const file = options.file !== undefined ? path.resolve(options.file) : undefined;
   if (file !== undefined && !existsSync(file)) throw new CliError(`no such file: ${options.file}`);
-  const server = await startServer({ ...(file !== undefined ? { file } : {}), ...(options.port !== undefined ? { port: options.port } : {}) });
+  if (!existsSync(path.join(defaultStaticDir(), 'index.html'))) {
+    // A fresh checkout whose `npm install` skipped the build (e.g. --ignore-scripts): build now.
+    process.stderr.write('etlscope: building the user interface first (dist/renderer is missing)…\n');
+    const { spawnSync } = await import('node:child_process');
+    const built = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], {
+      stdio: 'inherit',
+    });
+    if (built.status !== 0)
+      throw new CliError('could not build the user interface (node scripts/build.mjs failed)');
+  }
+  const server = await startServer({
+    openSession: openTraceSession,
+    ...(file !== undefined ? { file } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+  });
   print(`etlscope is serving on ${server.url}`);
   print('Open that address in a browser (the token in it keeps other local users out). Ctrl+C stops.');
   const stop = () => {

@@ -1,0 +1,258 @@
+// `npm run bench`: the speed and memory figures issue 3 asks for, on generated traces of
+// 100 MiB and 1 GiB (16 CPUs, the writer's `scale` mix) and on the real perfview-net452-x64.etl.
+//
+//   writer (scale scenario) ──> bench-data/*.etl ──> fs read baseline
+//                                                └─> openTraceSession (1 and 2 parser workers) ──> queries
+//
+// Prints the machine, every figure with its goal and ratio, and writes bench-results/latest.json
+// (plus a timestamped copy) so runs can be compared between commits.
+// Options: --sizes 100MiB,1GiB   --runs N (query repetitions, default 20)   --quick (100 MiB only)
+
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Query } from '../../shared/contract.js';
+import type { TraceSession } from '../../electron/engine/session-types.js';
+import { openTraceSession } from '../../electron/worker/index.js';
+import { SCENARIOS } from '../writer/scenarios.js';
+import { simulate } from '../writer/simulate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dataDir = path.join(root, 'bench-data');
+const resultsDir = path.join(root, 'bench-results');
+const realTrace = path.resolve(process.env.ETLSCOPE_TRACES ?? path.join(root, '..', 'shared', 'traces'), 'perfview-net452-x64.etl');
+
+/** Read baseline chunk: the same order of magnitude the reader uses per buffer batch. */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Query repetitions per case; p95 of 20 is the 19th value, enough to see a stall. */
+const DEFAULT_RUNS = 20;
+
+const GOALS = {
+  loadMBps: 300,
+  rssPerFileByte: 0.6,
+  groupP95Ms: 50,
+  seriesP95Ms: 30,
+};
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(MiB|GiB)$/i.exec(text.trim());
+  if (m === null) throw new Error(`bad size ${text} (use e.g. 100MiB, 1GiB)`);
+  return Math.round(Number(m[1]) * (m[2]!.toLowerCase() === 'gib' ? 1024 ** 3 : 1024 ** 2));
+}
+
+const mb = (bytes: number) => bytes / 1e6;
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function rssBytes(): number {
+  return process.memoryUsage().rss;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Generates (once) a scale trace of about `bytes`. */
+function ensureTrace(bytes: number): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, `scale-${Math.round(bytes / 1024 ** 2)}MiB.etl`);
+  if (existsSync(file) && existsSync(`${file}.truth.json`)) return file;
+  console.log(`generating ${path.relative(root, file)} with the trace writer…`);
+  const started = performance.now();
+  simulate(SCENARIOS.scale!, { path: file, targetBytes: bytes, seed: 7 });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`  ${fmt(mb(statSync(file).size), 0)} MB in ${fmt(seconds)} s (${fmt(mb(statSync(file).size) / seconds, 0)} MB/s)`);
+  return file;
+}
+
+function fsReadSeconds(file: string): number {
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  const fd = openSync(file, 'r');
+  const started = performance.now();
+  try {
+    let offset = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, offset);
+      if (n <= 0) break;
+      offset += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+interface LoadFigure {
+  workers: number;
+  seconds: number;
+  mbPerSecond: number;
+  eventsPerSecond: number;
+  rssAfterLoadBytes: number;
+  rssPerFileByte: number;
+}
+
+async function measureLoad(file: string, workers: number): Promise<{ figure: LoadFigure; session: TraceSession }> {
+  gc();
+  const started = performance.now();
+  const session = await openTraceSession(file, { workers });
+  const seconds = (performance.now() - started) / 1000;
+  gc();
+  const size = statSync(file).size;
+  const rss = rssBytes();
+  return {
+    session,
+    figure: {
+      workers,
+      seconds,
+      mbPerSecond: mb(size) / seconds,
+      eventsPerSecond: session.summary.events / seconds,
+      rssAfterLoadBytes: rss,
+      rssPerFileByte: rss / size,
+    },
+  };
+}
+
+interface QueryFigure {
+  name: string;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  goalMs: number;
+}
+
+async function timeQuery(session: TraceSession, name: string, query: Query, runs: number, goalMs: number): Promise<QueryFigure> {
+  const times: number[] = [];
+  await session.query(query); // warm-up (JIT, lazily built indexes)
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await session.query(query);
+    times.push(performance.now() - started);
+  }
+  return { name, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), maxMs: Math.max(...times), goalMs };
+}
+
+async function queryFigures(session: TraceSession, runs: number): Promise<{ figures: QueryFigure[]; rssGrowthBytes: number }> {
+  const duration = session.summary.durationNs;
+  const onePercent = { start: duration * 0.495, end: duration * 0.505 } as unknown as NonNullable<Parameters<typeof Object>[0]>;
+  const cpuFilter = [0, 2, 4, 6];
+  const group = (groupBy: ('module' | 'function' | 'cpu')[], filter: object): Query =>
+    ({ kind: 'pivot', table: 'dpcIsr', filter, groupBy, sortBy: 'totalMs', descending: true }) as Query;
+  const cases: [string, Query, number][] = [
+    ['dpc by module, full range', group(['module'], {}), GOALS.groupP95Ms],
+    ['dpc by module+function, full range', group(['module', 'function'], {}), GOALS.groupP95Ms],
+    ['dpc by cpu, full range', group(['cpu'], {}), GOALS.groupP95Ms],
+    ['dpc by module, 1% range', group(['module'], { range: onePercent }), GOALS.groupP95Ms],
+    ['dpc by module+function, 1% range', group(['module', 'function'], { range: onePercent }), GOALS.groupP95Ms],
+    ['dpc by cpu, 1% range', group(['cpu'], { range: onePercent }), GOALS.groupP95Ms],
+    ['dpc by module+function, CPUs 0,2,4,6', group(['module', 'function'], { cpus: cpuFilter }), GOALS.groupP95Ms],
+    ['dpc by module, 1% range, CPUs 0,2,4,6', group(['module'], { range: onePercent, cpus: cpuFilter }), GOALS.groupP95Ms],
+    ['utilization series, 2000 buckets, all CPUs', { kind: 'series', metric: 'utilization', filter: {}, buckets: 2000 }, GOALS.seriesP95Ms],
+  ];
+  const figures: QueryFigure[] = [];
+  gc();
+  const rssBefore = rssBytes();
+  for (const [name, query, goal] of cases) figures.push(await timeQuery(session, name, query, runs, goal));
+  gc();
+  return { figures, rssGrowthBytes: rssBytes() - rssBefore };
+}
+
+function line(label: string, value: string, goal?: string, ok?: boolean): void {
+  const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
+  console.log(`  ${label.padEnd(46)} ${value.padStart(14)}${goal !== undefined ? `   goal ${goal}` : ''}${verdict}`);
+}
+
+async function benchFile(file: string, label: string, runs: number, withQueries: boolean) {
+  const size = statSync(file).size;
+  console.log(`\n== ${label}: ${path.basename(file)}, ${fmt(mb(size), 1)} MB`);
+  fsReadSeconds(file); // warm the page cache so both figures measure CPU, not the disk
+  const readSeconds = fsReadSeconds(file);
+  line('fs read (baseline)', `${fmt(mb(size) / readSeconds, 0)} MB/s`);
+  const loads: LoadFigure[] = [];
+  let kept: TraceSession | undefined;
+  for (const workers of [1, 2]) {
+    const { figure, session } = await measureLoad(file, workers);
+    loads.push(figure);
+    line(`load, ${workers} parser worker${workers > 1 ? 's' : ''}`, `${fmt(figure.mbPerSecond, 0)} MB/s`, `≥ ${GOALS.loadMBps} MB/s`, figure.mbPerSecond >= GOALS.loadMBps);
+    line(`  time / events per second`, `${fmt(figure.seconds, 2)} s`, undefined);
+    line(`  events/s`, `${fmt(figure.eventsPerSecond / 1e6, 2)} M/s`);
+    line(`  ratio to fs read`, `${fmt(figure.seconds / readSeconds, 1)}× slower`);
+    line(`  resident memory after load`, `${fmt(figure.rssAfterLoadBytes / 1e6, 0)} MB`, `≤ ${GOALS.rssPerFileByte} × file`, figure.rssPerFileByte <= GOALS.rssPerFileByte);
+    line(`  memory / file size`, `${fmt(figure.rssPerFileByte, 2)}×`);
+    if (workers === 2 || !withQueries) {
+      await session.close();
+    } else {
+      kept = session;
+    }
+  }
+  let queries: Awaited<ReturnType<typeof queryFigures>> | undefined;
+  if (withQueries && kept !== undefined) {
+    console.log(`  queries on ${kept.summary.tableRows.dpcIsr.toLocaleString('en')} DPC/ISR rows, ${runs} runs each:`);
+    queries = await queryFigures(kept, runs);
+    for (const q of queries.figures) line(`  ${q.name}`, `p95 ${fmt(q.p95Ms)} ms`, `≤ ${q.goalMs} ms`, q.p95Ms <= q.goalMs);
+    line('  memory growth over all query runs', `${fmt(queries.rssGrowthBytes / 1e6, 1)} MB`);
+    await kept.close();
+  }
+  return {
+    file: path.basename(file),
+    bytes: size,
+    events: undefined as number | undefined,
+    fsReadMBps: mb(size) / readSeconds,
+    loads,
+    queries,
+  };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(argValue('--runs') ?? DEFAULT_RUNS);
+  const sizes = process.argv.includes('--quick') ? ['100MiB'] : (argValue('--sizes') ?? '100MiB,1GiB').split(',');
+  const machine = {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  console.log(`etlscope benchmark — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+  const results = [];
+  const loadSeconds: Record<string, number> = {};
+  for (const size of sizes) {
+    const file = ensureTrace(parseSize(size));
+    const result = await benchFile(file, `generated ${size}`, runs, true);
+    loadSeconds[size] = result.loads[0]!.seconds;
+    results.push(result);
+  }
+  if (existsSync(realTrace)) {
+    results.push(await benchFile(realTrace, 'real trace', runs, false));
+  } else {
+    console.log(`\n(real trace not found at ${realTrace}; skipped)`);
+  }
+  const scaling: Record<string, number> = {};
+  if (loadSeconds['100MiB'] !== undefined && loadSeconds['1GiB'] !== undefined) {
+    scaling.loadTimeRatio1GiBto100MiB = loadSeconds['1GiB'] / loadSeconds['100MiB'];
+    console.log(`\n== scaling\n  load time 1 GiB / 100 MiB: ${fmt(scaling.loadTimeRatio1GiBto100MiB, 2)} (linear would be 10.24)`);
+  }
+  for (const r of results) {
+    const [one, two] = r.loads;
+    if (one !== undefined && two !== undefined) {
+      console.log(`  ${r.file}: 2 workers vs 1: ${fmt(one.seconds / two.seconds, 2)}× faster`);
+    }
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  const json = JSON.stringify({ date: new Date().toISOString(), machine, goals: GOALS, results, scaling }, null, 2);
+  writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  writeFileSync(path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), json);
+  console.log(`\nresults written to ${path.relative(root, path.join(resultsDir, 'latest.json'))}`);
+}
+
+await main();
+process.exit(0);
