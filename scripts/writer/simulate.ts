@@ -330,6 +330,8 @@ const ISR_TO_DPC_GAP_US = [0.5, 2] as const;
 const PROFILE_INTERVAL_100NS = 10_000;
 /** Rundown lead: simulated activity starts this long after the header so the rundown comes first. */
 const RUNDOWN_LEAD_TICKS = 16;
+/** 'even' generators stop this long before the end so a queued backlog still completes. */
+const EVEN_TAIL_MS = 3;
 /** Perf-state changes per CPU per second (P-state churn under a balanced power plan). */
 const PERF_STATE_CHANGES_PER_SECOND = 4;
 /** Marker events of a user provider (EVENT_HEADER) per second on CPU 0. */
@@ -374,6 +376,9 @@ interface GenInstance {
   nested?: RoutineRef;
   meanGapTicks: number;
   next: number;
+  /** 'even' arrivals: index of the next gap slot, and how many slots the trace has. */
+  slot: number;
+  slots: number;
 }
 
 interface Accum {
@@ -596,18 +601,20 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   };
   writeProcess(w, 0, rundownTs, 'DCStart', processFields(idleProcess));
   for (const p of processes) writeProcess(w, 0, rundownTs, 'DCStart', processFields(p));
-  for (let cpu = 0; cpu < cpuCount; cpu++) {
-    writeThread(w, 0, rundownTs, 'DCStart', {
-      ...threadFields({ tid: 0, pid: 0, priority: 0 } as ThreadState),
-      processId: 0,
-      threadId: 0,
-      userStackBase: 0n,
-      userStackLimit: 0n,
-      tebBase: 0n,
-      affinity: 1n << BigInt(cpu % 64),
-      name: '',
-    });
-  }
+  /** The idle thread of each CPU (Idle process, TID 0), as the kernel's rundown lists it. */
+  const idleThreadFields = (cpu: number): ThreadFields => ({
+    processId: 0,
+    threadId: 0,
+    stackBase: (P === 8 ? 0xfffff8036f000000n : 0x82f00000n) + BigInt(cpu) * 0x8000n,
+    stackLimit: (P === 8 ? 0xfffff8036effa000n : 0x82efa000n) + BigInt(cpu) * 0x8000n,
+    userStackBase: 0n,
+    userStackLimit: 0n,
+    affinity: 1n << BigInt(cpu % 64),
+    win32StartAddr: ntos.base + BigInt(ntos.rvas.get('KiIdleLoop') ?? 0x1010),
+    tebBase: 0n,
+    basePriority: 0,
+  });
+  for (let cpu = 0; cpu < cpuCount; cpu++) writeThread(w, 0, rundownTs, 'DCStart', idleThreadFields(cpu));
   for (const t of threads) writeThread(w, 0, rundownTs, 'DCStart', threadFields(t));
   writeKernelBase(w, 0, rundownTs, ntos.base);
   for (const im of images) {
@@ -634,7 +641,14 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     for (const g of spec.interrupts) {
       const cpus = g.cpus === 'all' ? Array.from({ length: cpuCount }, (_, i) => i) : g.cpus;
       if (!cpus.includes(cpu) || g.perSecond <= 0) continue;
-      const meanGapTicks = frequency / (g.perSecond / cpus.length);
+      const perCpu = g.perSecond / cpus.length;
+      // 'even' arrivals in a fixed-length trace: exactly round(rate × seconds) slots that end
+      // EVEN_TAIL_MS before the end, so queued DPCs still finish inside the trace.
+      const evenSlots =
+        g.arrivals === 'even' && Number.isFinite(fixedEnd) ? Math.round(perCpu * seconds) : Infinity;
+      const meanGapTicks = Number.isFinite(evenSlots)
+        ? (fixedEnd - simStart - (EVEN_TAIL_MS / 1000) * frequency) / Math.max(1, evenSlots)
+        : frequency / perCpu;
       const inst: GenInstance = {
         spec: g,
         main: routine(g.module, g.function, g.kind),
@@ -644,24 +658,30 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         nested: g.nestedIsr ? routine(g.nestedIsr.module, g.nestedIsr.function, g.nestedIsr.kind) : undefined,
         meanGapTicks,
         next: 0,
+        slot: 0,
+        slots: evenSlots,
       };
-      inst.next = simStart + firstGap(inst);
+      inst.next = nextArrival(inst, simStart);
       out.push(inst);
     }
     return out;
   }
 
-  function firstGap(g: GenInstance): number {
+  /**
+   * Next arrival time of a generator. poisson: exponential gaps; even: one arrival per gap slot at a
+   * random point of the slot's middle 80 % (exact counts, no drift); periodic: period ±2 %.
+   */
+  function nextArrival(g: GenInstance, previous: number): number {
     const mode = g.spec.arrivals ?? 'poisson';
-    if (mode === 'poisson') return Math.max(1, Math.round(rng.exponential(g.meanGapTicks)));
-    return Math.max(1, Math.round(rng.next() * g.meanGapTicks));
-  }
-
-  function nextGap(g: GenInstance): number {
-    const mode = g.spec.arrivals ?? 'poisson';
-    if (mode === 'poisson') return Math.max(1, Math.round(rng.exponential(g.meanGapTicks)));
-    const jitter = mode === 'even' ? 0.4 : 0.02;
-    return Math.max(1, Math.round(g.meanGapTicks * (1 + jitter * (2 * rng.next() - 1))));
+    if (mode === 'even') {
+      const slot = g.slot++;
+      if (slot >= g.slots) return Infinity;
+      return simStart + Math.round((slot + 0.1 + 0.8 * rng.next()) * g.meanGapTicks);
+    }
+    if (mode === 'poisson') return previous + Math.max(1, Math.round(rng.exponential(g.meanGapTicks)));
+    const first = previous === simStart;
+    const gap = first ? rng.next() * g.meanGapTicks : g.meanGapTicks * (1 + 0.02 * (2 * rng.next() - 1));
+    return previous + Math.max(1, Math.round(gap));
   }
 
   function drawDuration(d: DurationSpec): number {
@@ -831,7 +851,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
           this.episode(spike!.gen, spikeTs, spike!.durTicks);
         } else {
           const g = this.gens[gi];
-          g.next = arrival + nextGap(g);
+          g.next = nextArrival(g, arrival);
           this.episode(g, arrival, 0);
         }
       }
@@ -1158,8 +1178,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   // ---- rundown at the end (CPU 0, at T: the last event of the trace)
   writeProcess(w, 0, end, 'DCEnd', processFields(idleProcess));
   for (const p of processes) if (!p.ended) writeProcess(w, 0, end, 'DCEnd', processFields(p));
+  for (let cpu = 0; cpu < cpuCount; cpu++) writeThread(w, 0, end, 'DCEnd', idleThreadFields(cpu));
   for (const t of threads) if (pools[t.cpu].includes(t)) writeThread(w, 0, end, 'DCEnd', threadFields(t));
   for (const im of images) writeImage(w, 0, end, 'DCEnd', imageFields(im, 0));
+  for (const p of processes)
+    if (!p.ended && p.image !== undefined) writeImage(w, 0, end, 'DCEnd', imageFields(p.image, p.pid));
   const { stats, bytes } = w.close();
 
   // ---- truth
