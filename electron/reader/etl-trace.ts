@@ -567,7 +567,8 @@ class EtlTraceImpl implements EtlTrace {
     run.buffersRead++;
     if (dataEnd <= BUFFER_HEADER_SIZE) return false;
     if (stream.bytes.length < dataEnd) {
-      stream.bytes = new Uint8Array(Math.max(dataEnd, 65536));
+      // Exactly what this buffer needs: with many CPUs (or a corrupt file) memory stays ~ bytes present.
+      stream.bytes = new Uint8Array(dataEnd);
       stream.view = new DataView(stream.bytes.buffer);
     }
     if (b.compressed[bi] === 0) {
