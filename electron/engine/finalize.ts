@@ -822,31 +822,43 @@ export function finalizeModel(
   const stateCount = idle.state.reduce((m, s) => Math.max(m, s), 0) + 1;
   const stateNames = Array.from({ length: stateCount }, (_, i) => `C${i}`);
 
-  const summary: TraceSummary = buildSummary(header, {
-    events,
-    durationNs,
-    counts,
-    groupMasks,
-    cpuCount: Math.max(header.cpuCount, cpuSlots),
-    seen: {
-      dpc: dpc.kind.some((k) => k < 3),
-      isr: dpc.kind.some((k) => k >= 3),
-      cswitches,
-      compactBatches,
-      ready: partials.some((p) => p.ready.length > 0),
-      samples: samples.length,
-      idleEvents,
-      idleSource: idle.source,
-      processThread: directory.processes.length > 0 || partials.some((p) => p.threads.length > 0),
-      images: instances.length,
+  // Diagnostics: the header scan's plus what each partial's reader found (deduplicated).
+  const diagnostics: Diagnostic[] = [];
+  const seenDiagnostics = new Set<string>();
+  for (const d of [...header.diagnostics, ...partials.flatMap((p) => p.diagnostics ?? [])]) {
+    const key = `${d.code}@${d.fileOffset ?? ''}:${d.message}`;
+    if (seenDiagnostics.has(key)) continue;
+    seenDiagnostics.add(key);
+    diagnostics.push(d);
+  }
+  const summary: TraceSummary = buildSummary(
+    { ...header, diagnostics },
+    {
+      events,
+      durationNs,
+      counts,
+      groupMasks,
+      cpuCount: Math.max(header.cpuCount, cpuSlots),
+      seen: {
+        dpc: dpc.kind.some((k) => k < 3),
+        isr: dpc.kind.some((k) => k >= 3),
+        cswitches,
+        compactBatches,
+        ready: partials.some((p) => p.ready.length > 0),
+        samples: samples.length,
+        idleEvents,
+        idleSource: idle.source,
+        processThread: directory.processes.length > 0 || partials.some((p) => p.threads.length > 0),
+        images: instances.length,
+      },
+      tableRows: {
+        dpcIsr: dpc.length,
+        cpuPrecise: run.length,
+        cpuSampled: samples.length,
+        idleStates: idle.length,
+      },
     },
-    tableRows: {
-      dpcIsr: dpc.length,
-      cpuPrecise: run.length,
-      cpuSampled: samples.length,
-      idleStates: idle.length,
-    },
-  });
+  );
 
   return {
     summary,

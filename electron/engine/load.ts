@@ -92,5 +92,7 @@ export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): 
   if (stats.stopped) throw new EngineError('Loading was cancelled.', 'cancelled', 'CancelledError');
   ingest.flushCounts();
   builder.bytesRead = stats.bytesRead;
-  return builder.finish();
+  const partial = builder.finish();
+  partial.diagnostics = [...trace.diagnostics];
+  return partial;
 }

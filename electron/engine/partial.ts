@@ -14,6 +14,7 @@
 // arrives, the ISRs inside [enter, exit] are its interruptions (exclusive = inclusive − their
 // total, fragments = their number + 1).
 
+import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8, type Column } from './columns.js';
 
 export const DPC_KIND_ISR = 3;
@@ -150,6 +151,8 @@ export interface Partial {
   idleEvents: number;
   compactSwitchBatches: number;
   cswitches: number;
+  /** Problems the reader found while reading this partial's buffers (set by the load layer). */
+  diagnostics?: Diagnostic[];
 }
 
 interface CpuState {

@@ -1,0 +1,234 @@
+// What the two worker roles do, written as plain functions over a message port so the thin
+// worker-entry.ts only wires them to `parentPort`:
+//
+//   engine host: load (itself, or split CPUs across parser workers and merge their partials)
+//                → finalize → answer queries/exports until terminated
+//   parser host: read the given CPUs of a file into a partial, transfer it back, exit
+//
+// CPU split: CPUs are assigned greedily by their buffer bytes (largest first to the least
+// loaded share), so shares take about the same time. The engine worker parses one share itself.
+
+import { Worker } from 'node:worker_threads';
+import { toWireError, type WireError } from '../../shared/contract.js';
+import { Engine } from '../engine/engine.js';
+import { finalizeModel } from '../engine/finalize.js';
+import { headerFacts, openTraceFile, readPartial } from '../engine/load.js';
+import { partialTransferList, type Partial } from '../engine/partial.js';
+import type { CancelToken } from '../engine/query-common.js';
+import { headerOnlySummary } from '../engine/summary.js';
+import {
+  LOAD_CANCEL_SLOT,
+  type EngineToParser,
+  type EngineToPool,
+  type ParserToEngine,
+  type PoolToEngine,
+} from './messages.js';
+import { workerLaunch } from './worker-script.js';
+
+/** Below this file size one parser is faster than paying for worker start-up and a merge. */
+export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
+/** Progress messages at most this often (the reader reports every few MB). */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface Port {
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: unknown) => void): void;
+}
+
+function wire(error: unknown): WireError {
+  const w = toWireError(error);
+  return w.code !== undefined ? w : { ...w, code: 'internal' };
+}
+
+/** Splits CPUs into `n` shares balanced by their buffer bytes. */
+export function splitCpus(bytesByCpu: ReadonlyMap<number, number>, n: number): number[][] {
+  const shares = Array.from({ length: n }, () => ({ cpus: [] as number[], bytes: 0 }));
+  const cpus = [...bytesByCpu.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  for (const [cpu, bytes] of cpus) {
+    const target = shares.reduce((best, s) => (s.bytes < best.bytes ? s : best), shares[0]!);
+    target.cpus.push(cpu);
+    target.bytes += bytes;
+  }
+  return shares.map((s) => s.cpus.sort((a, b) => a - b)).filter((s) => s.length > 0);
+}
+
+export function runEngineHost(port: Port, cancel: Int32Array): void {
+  let engine: Engine | undefined;
+  const post = (message: EngineToPool) => port.postMessage(message);
+  const tokenFor = (slot: number): CancelToken => ({
+    get cancelled() {
+      return Atomics.load(cancel, slot) !== 0;
+    },
+  });
+
+  port.on('message', (raw) => {
+    const message = raw as PoolToEngine;
+    if (message.type === 'load') {
+      load(message.path, message.workers).then(
+        (loaded) => {
+          engine = loaded;
+          post({ type: 'loaded', summary: loaded.model.summary });
+        },
+        (error: unknown) => post({ type: 'load-failed', error: wire(error) }),
+      );
+      return;
+    }
+    if (engine === undefined) {
+      post({
+        type: 'failed',
+        id: message.id,
+        error: { name: 'EngineError', message: 'The trace is not loaded yet.', code: 'not-found' },
+      });
+      return;
+    }
+    try {
+      if (message.type === 'query') {
+        post({ type: 'result', id: message.id, result: engine.query(message.query, tokenFor(message.slot)) });
+      } else {
+        const { rows } = engine.exportCsv(message.request, message.path, tokenFor(message.slot));
+        post({ type: 'exported', id: message.id, rows });
+      }
+    } catch (error) {
+      post({ type: 'failed', id: message.id, error: wire(error) });
+    }
+  });
+
+  async function load(path: string, requestedWorkers: number): Promise<Engine> {
+    const started = Date.now();
+    const shouldStop = () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0;
+    const trace = openTraceFile(path);
+    const header = headerFacts(trace, path);
+    const totalBytes = trace.source.size;
+    post({
+      type: 'progress',
+      progress: {
+        phase: 'scanning',
+        bytesRead: 0,
+        totalBytes,
+        events: 0,
+        elapsedMs: Date.now() - started,
+        summary: headerOnlySummary(header),
+      },
+    });
+
+    const bytesByCpu = new Map<number, number>();
+    for (let i = 0; i < trace.buffers.length; i++) {
+      const cpu = trace.buffers.cpu[i]!;
+      bytesByCpu.set(cpu, (bytesByCpu.get(cpu) ?? 0) + trace.buffers.size[i]!);
+    }
+    const workers = Math.max(1, Math.min(requestedWorkers, bytesByCpu.size));
+    const shares = workers > 1 ? splitCpus(bytesByCpu, workers) : [[...bytesByCpu.keys()]];
+
+    // Progress: each share reports its own bytes/events; the sum goes to the pool.
+    const shareBytes = new Array<number>(shares.length).fill(0);
+    const shareEvents = new Array<number>(shares.length).fill(0);
+    let lastPost = 0;
+    const report = (share: number, bytesRead: number, events: number) => {
+      shareBytes[share] = bytesRead;
+      shareEvents[share] = events;
+      const now = Date.now();
+      if (now - lastPost < PROGRESS_INTERVAL_MS) return;
+      lastPost = now;
+      post({
+        type: 'progress',
+        progress: {
+          phase: 'reading',
+          bytesRead: shareBytes.reduce((a, b) => a + b, 0),
+          totalBytes,
+          events: shareEvents.reduce((a, b) => a + b, 0),
+          elapsedMs: now - started,
+        },
+      });
+    };
+
+    const children: Worker[] = [];
+    const remote = shares.slice(1).map(
+      (cpus, k) =>
+        new Promise<Partial>((resolve, reject) => {
+          const launch = workerLaunch();
+          const child = new Worker(launch.file, {
+            eval: launch.eval,
+            workerData: { role: 'parser', cancel: cancel.buffer },
+          });
+          children.push(child);
+          child.on('message', (raw: unknown) => {
+            const m = raw as ParserToEngine;
+            if (m.type === 'progress') report(k + 1, m.bytesRead, m.events);
+            else if (m.type === 'partial') resolve(m.partial);
+            else reject(Object.assign(new Error(m.error.message), m.error));
+          });
+          child.on('error', reject);
+          child.on('exit', (code) => {
+            if (code !== 0) reject(new Error(`A parser worker stopped unexpectedly (exit code ${code}).`));
+          });
+          const request: EngineToParser = { type: 'parse', path, cpus };
+          child.postMessage(request);
+        }),
+    );
+    try {
+      const own = new Set(shares[0]);
+      const local = readPartial(trace, {
+        ...(shares.length > 1 ? { includeCpu: (cpu: number) => own.has(cpu) } : {}),
+        shouldStop,
+        onProgress: (bytesRead, events) => report(0, bytesRead, events),
+      });
+      const partials = [local, ...(await Promise.all(remote))];
+      const bytesRead = partials.reduce((n, p) => n + p.bytesRead, 0);
+      const events = partials.reduce((n, p) => n + p.events, 0);
+      post({
+        type: 'progress',
+        progress: { phase: 'indexing', bytesRead, totalBytes, events, elapsedMs: Date.now() - started },
+      });
+      const model = finalizeModel(
+        partials,
+        { ...header, diagnostics: [...trace.diagnostics] },
+        { tracePath: path, shouldStop },
+      );
+      post({
+        type: 'progress',
+        progress: {
+          phase: 'ready',
+          bytesRead,
+          totalBytes,
+          events,
+          elapsedMs: Date.now() - started,
+          summary: model.summary,
+        },
+      });
+      return new Engine(model);
+    } finally {
+      trace.close();
+      for (const child of children) void child.terminate();
+    }
+  }
+}
+
+export function runParserHost(port: Port, cancel: Int32Array): void {
+  port.on('message', (raw) => {
+    const message = raw as EngineToParser;
+    const post = (m: ParserToEngine, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+    try {
+      const trace = openTraceFile(message.path);
+      try {
+        const cpus = new Set(message.cpus);
+        let lastPost = 0;
+        const partial = readPartial(trace, {
+          includeCpu: (cpu) => cpus.has(cpu),
+          shouldStop: () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0,
+          onProgress: (bytesRead, events) => {
+            const now = Date.now();
+            if (now - lastPost < PROGRESS_INTERVAL_MS) return;
+            lastPost = now;
+            post({ type: 'progress', bytesRead, events });
+          },
+        });
+        // Columns are moved to the engine worker, not copied.
+        post({ type: 'partial', partial }, partialTransferList(partial));
+      } finally {
+        trace.close();
+      }
+    } catch (error) {
+      post({ type: 'failed', error: wire(error) });
+    }
+  });
+}

@@ -1,0 +1,248 @@
+// The worker pool: `openTraceSession(path, options)` loads a trace in an engine worker thread
+// (never on the caller's thread) and returns a TraceSession whose queries run there too.
+// `openTraceInProcess` (re-exported) is the same session without threads.
+//
+//   caller ──openTraceSession──> engine worker ──(big file, 2+ cores)──> parser workers
+//          <──progress / summary──              <──partials (transferred)──
+//   session.query(q, signal) ──{query, slot}──> engine worker ──result──> caller
+//   signal.abort() ──Atomics.store(cancel[slot], 1)──> the running loop throws 'cancelled'
+
+import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type {
+  ExportRequest,
+  Query,
+  QueryResult,
+  ResultOf,
+  TraceSummary,
+  WireError,
+} from '../../shared/contract.js';
+import type { OpenSessionOptions, TraceSession } from '../engine/session-types.js';
+import { SPLIT_MIN_BYTES } from './hosts.js';
+import { CANCEL_SLOTS, LOAD_CANCEL_SLOT, type EngineToPool, type PoolToEngine } from './messages.js';
+import { workerLaunch } from './worker-script.js';
+
+export { openTraceInProcess } from '../engine/session.js';
+
+/** Parser workers used at most: beyond 4 the merge and the disk dominate. */
+const MAX_AUTO_WORKERS = 4;
+
+export class SessionError extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+    this.name = wire.name;
+  }
+  get code(): WireError['code'] {
+    return this.wire.code;
+  }
+}
+
+const cancelled = (what: string) =>
+  new SessionError({ name: 'CancelledError', message: `${what} was cancelled.`, code: 'cancelled' });
+
+/** Parser workers for a file: 1 below SPLIT_MIN_BYTES or on one core, else up to the cores. */
+export function defaultWorkerCount(fileBytes: number): number {
+  const cores = availableParallelism();
+  if (fileBytes < SPLIT_MIN_BYTES || cores < 2) return 1;
+  return Math.min(cores, MAX_AUTO_WORKERS);
+}
+
+interface Pending {
+  readonly slot: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  settled: boolean;
+}
+
+class WorkerSession implements TraceSession {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly freeSlots: number[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly cancel: Int32Array,
+    readonly summary: TraceSummary,
+  ) {
+    for (let s = CANCEL_SLOTS - 1; s > LOAD_CANCEL_SLOT; s--) this.freeSlots.push(s);
+    worker.on('message', (raw: unknown) => this.onMessage(raw as EngineToPool));
+    worker.on('error', (error) =>
+      this.failAll({
+        name: 'WorkerError',
+        message: `The engine worker failed: ${error.message}`,
+        code: 'internal',
+      }),
+    );
+    worker.on('exit', () =>
+      this.failAll({
+        name: 'WorkerError',
+        message: 'The engine worker stopped.',
+        code: this.closed ? 'not-found' : 'internal',
+      }),
+    );
+    worker.unref();
+  }
+
+  private onMessage(message: EngineToPool): void {
+    if (message.type !== 'result' && message.type !== 'exported' && message.type !== 'failed') return;
+    const entry = this.pending.get(message.id);
+    if (entry === undefined) return;
+    this.pending.delete(message.id);
+    Atomics.store(this.cancel, entry.slot, 0);
+    this.freeSlots.push(entry.slot);
+    if (this.pending.size === 0) this.worker.unref();
+    if (entry.settled) return;
+    entry.settled = true;
+    if (message.type === 'result') entry.resolve(message.result);
+    else if (message.type === 'exported') entry.resolve({ rows: message.rows });
+    else entry.reject(new SessionError(message.error));
+  }
+
+  private failAll(error: WireError): void {
+    this.closed = true;
+    for (const entry of this.pending.values()) {
+      if (!entry.settled) {
+        entry.settled = true;
+        entry.reject(new SessionError(error));
+      }
+    }
+    this.pending.clear();
+  }
+
+  private send<T>(
+    build: (id: number, slot: number) => PoolToEngine,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<T> {
+    if (this.closed)
+      return Promise.reject(
+        new SessionError({ name: 'EngineError', message: 'The trace was closed.', code: 'not-found' }),
+      );
+    if (signal?.aborted === true) return Promise.reject(cancelled(what));
+    const slot = this.freeSlots.pop();
+    if (slot === undefined)
+      return Promise.reject(
+        new SessionError({ name: 'EngineError', message: 'Too many queries at once.', code: 'bad-request' }),
+      );
+    const id = this.nextId++;
+    Atomics.store(this.cancel, slot, 0);
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { slot, resolve: resolve as (v: unknown) => void, reject, settled: false };
+      this.pending.set(id, entry);
+      this.worker.ref();
+      signal?.addEventListener(
+        'abort',
+        () => {
+          // The worker sees the flag within a few thousand rows; we answer the caller at once.
+          Atomics.store(this.cancel, slot, 1);
+          if (!entry.settled) {
+            entry.settled = true;
+            reject(cancelled(what));
+          }
+        },
+        { once: true },
+      );
+      this.worker.postMessage(build(id, slot));
+    });
+  }
+
+  query<Q extends Query>(query: Q, signal?: AbortSignal): Promise<ResultOf<Q>> {
+    return this.send<QueryResult>(
+      (id, slot) => ({ type: 'query', id, slot, query }),
+      signal,
+      'The query',
+    ) as Promise<ResultOf<Q>>;
+  }
+
+  exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }> {
+    return this.send<{ rows: number }>(
+      (id, slot) => ({ type: 'export', id, slot, request, path }),
+      signal,
+      'The export',
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of this.pending.values()) Atomics.store(this.cancel, entry.slot, 1);
+    this.failAll({ name: 'EngineError', message: 'The trace was closed.', code: 'cancelled' });
+    await this.worker.terminate();
+  }
+}
+
+/** Loads `path` in a worker thread; implements OpenTraceSession. */
+export async function openTraceSession(
+  path: string,
+  options: OpenSessionOptions = {},
+): Promise<TraceSession> {
+  if (options.signal?.aborted === true) throw cancelled('Loading');
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch (error) {
+    throw new SessionError({
+      name: 'NotFoundError',
+      message: `Cannot open ${path}: ${(error as Error).message}`,
+      code: 'not-found',
+    });
+  }
+  const workers = Math.max(1, Math.floor(options.workers ?? defaultWorkerCount(size)));
+  const cancelBuffer = new SharedArrayBuffer(4 * CANCEL_SLOTS);
+  const cancel = new Int32Array(cancelBuffer);
+  const launch = workerLaunch();
+  const worker = new Worker(launch.file, {
+    eval: launch.eval,
+    workerData: { role: 'engine', cancel: cancelBuffer },
+  });
+
+  return new Promise<TraceSession>((resolve, reject) => {
+    let done = false;
+    const finish = (error: unknown, session?: TraceSession) => {
+      if (done) return;
+      done = true;
+      worker.off('message', onMessage);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (session !== undefined) resolve(session);
+      else {
+        void worker.terminate();
+        reject(error);
+      }
+    };
+    const onMessage = (raw: unknown) => {
+      const message = raw as EngineToPool;
+      if (message.type === 'progress') options.onProgress?.(message.progress);
+      else if (message.type === 'loaded')
+        finish(undefined, new WorkerSession(worker, cancel, message.summary));
+      else if (message.type === 'load-failed') finish(new SessionError(message.error));
+    };
+    const onAbort = () => {
+      Atomics.store(cancel, LOAD_CANCEL_SLOT, 1);
+      finish(cancelled('Loading'));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', (error) =>
+      finish(
+        new SessionError({
+          name: 'WorkerError',
+          message: `The engine worker failed: ${error.message}`,
+          code: 'internal',
+        }),
+      ),
+    );
+    worker.once('exit', (code) =>
+      finish(
+        new SessionError({
+          name: 'WorkerError',
+          message: `The engine worker stopped while loading (exit code ${code}).`,
+          code: 'internal',
+        }),
+      ),
+    );
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const request: PoolToEngine = { type: 'load', path, workers };
+    worker.postMessage(request);
+  });
+}

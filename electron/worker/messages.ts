@@ -1,0 +1,66 @@
+// The worker_threads contract: every message between the pool (caller's thread), the engine
+// worker (holds the model, answers queries) and the parser workers (read some CPUs into a
+// partial) is one of these discriminated unions. Errors travel as WireError (plain data).
+//
+//   pool ──PoolToEngine──> engine worker ──EngineToParser──> parser workers (2+ for big files)
+//        <──EngineToPool──              <──ParserToEngine── (partials: ArrayBuffers transferred)
+//
+// Cancellation does not wait for the message queue (a query loop is synchronous): the pool and
+// the workers share one Int32Array over a SharedArrayBuffer; slot LOAD_CANCEL_SLOT cancels the
+// load, and each query/export gets its own slot that the pool sets to 1 to cancel it.
+
+import type {
+  ExportRequest,
+  LoadProgress,
+  Query,
+  QueryResult,
+  TraceSummary,
+  WireError,
+} from '../../shared/contract.js';
+import type { Partial } from '../engine/partial.js';
+
+export const LOAD_CANCEL_SLOT = 0;
+/** Slots in the shared cancel array: 1 for the load + concurrent queries/exports (slots are reused). */
+export const CANCEL_SLOTS = 256;
+
+export type WorkerRole = 'engine' | 'parser';
+
+export interface EngineWorkerData {
+  readonly role: 'engine';
+  readonly cancel: SharedArrayBuffer;
+}
+export interface ParserWorkerData {
+  readonly role: 'parser';
+  readonly cancel: SharedArrayBuffer;
+}
+export type WorkerData = EngineWorkerData | ParserWorkerData;
+
+export type PoolToEngine =
+  | { readonly type: 'load'; readonly path: string; readonly workers: number }
+  | { readonly type: 'query'; readonly id: number; readonly slot: number; readonly query: Query }
+  | {
+      readonly type: 'export';
+      readonly id: number;
+      readonly slot: number;
+      readonly request: ExportRequest;
+      readonly path: string;
+    };
+
+export type EngineToPool =
+  | { readonly type: 'progress'; readonly progress: Omit<LoadProgress, 'traceId'> }
+  | { readonly type: 'loaded'; readonly summary: TraceSummary }
+  | { readonly type: 'load-failed'; readonly error: WireError }
+  | { readonly type: 'result'; readonly id: number; readonly result: QueryResult }
+  | { readonly type: 'exported'; readonly id: number; readonly rows: number }
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError };
+
+export type EngineToParser = {
+  readonly type: 'parse';
+  readonly path: string;
+  readonly cpus: readonly number[];
+};
+
+export type ParserToEngine =
+  | { readonly type: 'progress'; readonly bytesRead: number; readonly events: number }
+  | { readonly type: 'partial'; readonly partial: Partial }
+  | { readonly type: 'failed'; readonly error: WireError };

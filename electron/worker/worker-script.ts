@@ -1,0 +1,53 @@
+// Where the worker script is and how to start it, for the three ways this code runs:
+//   bundled ESM  (dist/node/cli.mjs, dist/node/worker.mjs)      → dist/node/worker.mjs
+//   bundled CJS  (dist/electron/main.cjs, dist/electron/worker.cjs) → dist/electron/worker.cjs
+//   from source  (tsx, vitest: this file is worker-script.ts)      → worker-entry.ts via `--import tsx`
+// The file of the running code decides; env ETLSCOPE_WORKER_SCRIPT overrides (for odd layouts).
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+function runningFile(): string {
+  // CJS bundles have __filename; ESM (bundled or source) has import.meta.url.
+  if (typeof __filename === 'string' && __filename !== '') return __filename;
+  return fileURLToPath(import.meta.url);
+}
+
+export interface WorkerLaunch {
+  /** A script path, or (source mode) bootstrap code to run with `eval: true`. */
+  readonly file: string;
+  readonly eval: boolean;
+}
+
+export function workerLaunch(): WorkerLaunch {
+  const override = process.env.ETLSCOPE_WORKER_SCRIPT;
+  const here = runningFile();
+  const dir = path.dirname(here);
+  if (override !== undefined && override !== '') {
+    return override.endsWith('.ts') ? tsxBootstrap(here, override) : { file: override, eval: false };
+  }
+  if (here.endsWith('.ts')) return tsxBootstrap(here, path.join(dir, 'worker-entry.ts'));
+  if (here.endsWith('.cjs')) return { file: path.join(dir, 'worker.cjs'), eval: false };
+  return { file: path.join(dir, 'worker.mjs'), eval: false };
+}
+
+/**
+ * Source mode: a tiny bootstrap that registers tsx's ESM loader inside the worker, then imports
+ * the TypeScript entry. (Passing `--import tsx` in execArgv is not honoured when the parent
+ * itself runs under a loader such as tsx's CLI or vitest, so the worker registers it itself.)
+ */
+function tsxBootstrap(from: string, entry: string): WorkerLaunch {
+  const api = pathToFileURL(
+    path.join(
+      path.dirname(createRequire(from).resolve('tsx/package.json')),
+      'dist',
+      'esm',
+      'api',
+      'index.mjs',
+    ),
+  ).href;
+  const target = pathToFileURL(entry).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
+  return { file: code, eval: true };
+}
