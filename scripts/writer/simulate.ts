@@ -242,7 +242,8 @@ function nameHash(text: string): number {
 }
 
 function hashGuid(text: string): string {
-  const parts = [0, 1, 2, 3].map((k) => nameHash(`${text}#${k}`).toString(16).padStart(8, '0')).join('');
+  const rng = new Rng(nameHash(text));
+  const parts = [0, 1, 2, 3].map(() => rng.nextU32().toString(16).padStart(8, '0')).join('');
   return `${parts.slice(0, 8)}-${parts.slice(8, 12)}-4${parts.slice(13, 16)}-a${parts.slice(17, 20)}-${parts.slice(20, 32)}`;
 }
 
