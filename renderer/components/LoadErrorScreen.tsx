@@ -5,6 +5,7 @@ import { closeTrace } from '../app/actions.js';
 import { formatHex } from '../format.js';
 import { useApp } from '../state/store.js';
 import { OpenButton } from './OpenButton.js';
+import { ThemeToggle } from './ThemeToggle.js';
 import { TraceOverview } from './TraceOverview.js';
 
 const CODE_EXPLANATION: Record<string, string> = {
@@ -24,6 +25,9 @@ function offsetIn(message: string): string | undefined {
   return `${formatHex(value)} (byte ${value.toLocaleString('en-US')})`;
 }
 
+/** Backend messages start in lower case (they are also used mid-sentence); a heading starts upper case. */
+const sentence = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function LoadErrorScreen() {
   const error = useApp((s) => s.loadError);
   const name = useApp((s) => s.loadingName);
@@ -32,9 +36,12 @@ export function LoadErrorScreen() {
   const offset = error !== undefined ? offsetIn(error.message) : undefined;
   return (
     <div className="error-screen" data-testid="load-error">
+      <div className="start-corner">
+        <ThemeToggle />
+      </div>
       <div className="error-card">
         <h2>Could not open {name}</h2>
-        <p className="error-what">{error?.message ?? 'The trace could not be read.'}</p>
+        <p className="error-what">{sentence(error?.message ?? 'The trace could not be read.')}</p>
         {error?.code !== undefined && CODE_EXPLANATION[error.code] !== undefined && (
           <p>{CODE_EXPLANATION[error.code]}</p>
         )}

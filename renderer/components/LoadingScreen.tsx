@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { cancelLoading, onUploadProgress } from '../app/actions.js';
 import { formatBytes, formatCount } from '../format.js';
 import { useApp } from '../state/store.js';
+import { ThemeToggle } from './ThemeToggle.js';
 import { TraceOverview } from './TraceOverview.js';
 
 /** Elapsed-time refresh: often enough to look alive, rarely enough to cost nothing. */
@@ -48,6 +49,9 @@ export function LoadingScreen() {
 
   return (
     <div className="loading-screen" data-testid="loading-screen">
+      <div className="start-corner">
+        <ThemeToggle />
+      </div>
       <div className="loading-card">
         <h2>Opening {name}</h2>
         <div

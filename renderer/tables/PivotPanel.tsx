@@ -137,7 +137,12 @@ function GoldBar({ table }: { table: TableId }) {
             </button>
           </span>
         ))}
-        {dropIndex === layout.groupBy.length && <span className="drop-end" />}
+        <span
+          className={dropIndex === layout.groupBy.length ? 'group-zone-end active' : 'group-zone-end'}
+          onDragOver={acceptDrag(layout.groupBy.length)}
+          onDrop={dropAt(layout.groupBy.length)}
+          data-testid="group-zone-end"
+        />
       </div>
       <div className="gold-bar" title="Columns left of the gold bar group the rows" />
       <div
@@ -284,7 +289,7 @@ function PivotTable({
         <div className="pivot-row total" style={{ gridTemplateColumns: template }} data-testid="pivot-total">
           <span className="cell-key">Total (range and filters)</span>
           {columns.map((column) => (
-            <span key={column} className="num">
+            <span key={column} className="num" data-col={column} data-value={result.total[column]}>
               {formatAggregate(column, result.total[column])}
             </span>
           ))}
@@ -328,7 +333,12 @@ function PivotTable({
                         ((column === 'avgUs' || column === 'p99Us' || column === 'maxUs') &&
                           value > budgetUs));
                     return (
-                      <span key={column} className={hot ? 'num hot' : 'num'} data-col={column}>
+                      <span
+                        key={column}
+                        className={hot ? 'num hot' : 'num'}
+                        data-col={column}
+                        data-value={value}
+                      >
                         {formatAggregate(column, value)}
                       </span>
                     );

@@ -47,9 +47,23 @@ function mulberry32(seed: number) {
 function makeRows(): Row[] {
   const rand = mulberry32(42);
   const rows: Row[] = [];
-  const add = (count: number, cpus: number[], type: DpcType, module: string, fn: string, dur: () => number) => {
+  const add = (
+    count: number,
+    cpus: number[],
+    type: DpcType,
+    module: string,
+    fn: string,
+    dur: () => number,
+  ) => {
     for (let i = 0; i < count; i++) {
-      rows.push({ cpu: cpus[Math.floor(rand() * cpus.length)], type, module, function: fn, enter: rand() * DURATION, dur: dur() });
+      rows.push({
+        cpu: cpus[Math.floor(rand() * cpus.length)],
+        type,
+        module,
+        function: fn,
+        enter: rand() * DURATION,
+        dur: dur(),
+      });
     }
   };
   const all = Array.from({ length: CPUS }, (_, i) => i);
@@ -70,14 +84,18 @@ const overBudget = (r: Row) => (r.type.startsWith('ISR') ? r.dur > 25e3 : r.dur 
 
 export function createFakeSession(fileName: string, fileSize: number): TraceSession {
   const rows = makeRows();
-  const keyOf = (r: Row, c: GroupColumn): string => (c === 'cpu' ? String(r.cpu) : c === 'type' ? r.type : c === 'module' ? r.module : r.function);
+  const keyOf = (r: Row, c: GroupColumn): string =>
+    c === 'cpu' ? String(r.cpu) : c === 'type' ? r.type : c === 'module' ? r.module : r.function;
   const matches = (r: Row, f: QueryFilter): boolean => {
     if (f.range && (r.enter + r.dur <= f.range.start || r.enter >= f.range.end)) return false;
     if (f.cpus && !f.cpus.includes(r.cpu)) return false;
-    for (const [c, vs] of Object.entries(f.include ?? {})) if (vs && !vs.includes(keyOf(r, c as GroupColumn))) return false;
-    for (const [c, vs] of Object.entries(f.exclude ?? {})) if (vs && vs.includes(keyOf(r, c as GroupColumn))) return false;
+    for (const [c, vs] of Object.entries(f.include ?? {}))
+      if (vs && !vs.includes(keyOf(r, c as GroupColumn))) return false;
+    for (const [c, vs] of Object.entries(f.exclude ?? {}))
+      if (vs && vs.includes(keyOf(r, c as GroupColumn))) return false;
     if (f.durationNs?.min !== undefined && r.dur < f.durationNs.min) return false;
-    if (f.durationNs?.max !== undefined && f.durationNs.max !== null && r.dur >= f.durationNs.max) return false;
+    if (f.durationNs?.max !== undefined && f.durationNs.max !== null && r.dur >= f.durationNs.max)
+      return false;
     return true;
   };
   const aggregate = (set: Row[], f: QueryFilter): Aggregates => {
@@ -97,7 +115,14 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
       percent: (total / span) * 100,
     };
   };
-  const group = (set: Row[], by: readonly GroupColumn[], f: QueryFilter, sortBy: string, desc: boolean, limit: number): { nodes: PivotNode[]; omitted: number } => {
+  const group = (
+    set: Row[],
+    by: readonly GroupColumn[],
+    f: QueryFilter,
+    sortBy: string,
+    desc: boolean,
+    limit: number,
+  ): { nodes: PivotNode[]; omitted: number } => {
     if (by.length === 0) return { nodes: [], omitted: 0 };
     const groups = new Map<string, Row[]>();
     for (const r of set) {
@@ -108,13 +133,20 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
     }
     const nodes = [...groups.entries()].map(([key, g]) => {
       const child = group(g, by.slice(1), f, sortBy, desc, limit);
-      return { key, aggregates: aggregate(g, f), ...(by.length > 1 ? { children: child.nodes, omittedChildren: child.omitted } : {}) };
+      return {
+        key,
+        aggregates: aggregate(g, f),
+        ...(by.length > 1 ? { children: child.nodes, omittedChildren: child.omitted } : {}),
+      };
     });
     const value = (n: PivotNode) => (sortBy === 'key' ? n.key : n.aggregates[sortBy as keyof Aggregates]);
     nodes.sort((a, b) => {
       const va = value(a);
       const vb = value(b);
-      const cmp = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), 'en', { numeric: true });
+      const cmp =
+        typeof va === 'number' && typeof vb === 'number'
+          ? va - vb
+          : String(va).localeCompare(String(vb), 'en', { numeric: true });
       return desc ? -cmp : cmp;
     });
     return { nodes: nodes.slice(0, limit), omitted: Math.max(0, nodes.length - limit) };
@@ -149,14 +181,40 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
     const out = cpus.map((cpu) => {
       const arr = per.get(cpu)!;
       if (q.metric === 'utilization') {
-        return { cpu, values: arr.map((v, i) => Math.min(100, v * (cpu % 2 === 0 && cpu < 8 ? 1 : 1) + 8 + 6 * Math.sin((range.start + i * width) / 4e8 + cpu) + rand() * 4)) };
+        return {
+          cpu,
+          values: arr.map((v, i) =>
+            Math.min(
+              100,
+              v * (cpu % 2 === 0 && cpu < 8 ? 1 : 1) +
+                8 +
+                6 * Math.sin((range.start + i * width) / 4e8 + cpu) +
+                rand() * 4,
+            ),
+          ),
+        };
       }
       if (q.metric === 'cstate') {
-        return { cpu, values: arr.map((_, i) => (cpu < 8 && cpu % 2 === 0 ? 0 : [0, 1, 1, 2, 2, 2, 3][Math.floor(((range.start + i * width) / 2e8 + cpu * 3) % 7)])) };
+        return {
+          cpu,
+          values: arr.map((_, i) =>
+            cpu < 8 && cpu % 2 === 0
+              ? 0
+              : [0, 1, 1, 2, 2, 2, 3][Math.floor(((range.start + i * width) / 2e8 + cpu * 3) % 7)],
+          ),
+        };
       }
       return { cpu, values: arr.map((v) => (q.metric === 'dpcIsrTime' ? Math.min(100, v) : v)) };
     });
-    return { kind: 'series', metric: q.metric, range, bucketNs: width, source: q.metric === 'utilization' ? 'precise' : 'events', cpus: out, ...(q.metric === 'cstate' ? { stateNames: ['C0', 'C1', 'C2', 'C3'] } : {}) };
+    return {
+      kind: 'series',
+      metric: q.metric,
+      range,
+      bucketNs: width,
+      source: q.metric === 'utilization' ? 'precise' : 'events',
+      cpus: out,
+      ...(q.metric === 'cstate' ? { stateNames: ['C0', 'C1', 'C2', 'C3'] } : {}),
+    };
   };
   const summary: TraceSummary = {
     fileName,
@@ -176,7 +234,18 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
     events: rows.length * 2,
     eventsLost: 0,
     buffersLost: 0,
-    recorded: { contextSwitches: true, compactContextSwitches: false, dpc: true, interrupts: true, sampledProfile: false, idleStates: true, readyThread: true, processThread: true, imageLoad: true, stackWalk: false },
+    recorded: {
+      contextSwitches: true,
+      compactContextSwitches: false,
+      dpc: true,
+      interrupts: true,
+      sampledProfile: false,
+      idleStates: true,
+      readyThread: true,
+      processThread: true,
+      imageLoad: true,
+      stackWalk: false,
+    },
     explanations: ['No stack walks were recorded — call stacks are unavailable.'],
     counts: { 'PerfInfo/DPC': 38500, 'PerfInfo/ISR-MSI': 3000, 'Thread/CSwitch': 120000 },
     diagnostics: [],
@@ -189,17 +258,45 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
       await new Promise((r) => setTimeout(r, 30));
       if (q.kind === 'pivot') {
         const set = rows.filter((r) => matches(r, q.filter));
-        const g = group(set, q.groupBy.filter((c) => ['cpu', 'type', 'module', 'function'].includes(c)), q.filter, q.sortBy ?? 'totalMs', q.descending ?? true, q.limitPerLevel ?? 500);
-        return { kind: 'pivot', groupBy: q.groupBy, total: aggregate(set, q.filter), rows: g.nodes, omittedRows: g.omitted } as unknown as ResultOf<Q>;
+        const g = group(
+          set,
+          q.groupBy.filter((c) => ['cpu', 'type', 'module', 'function'].includes(c)),
+          q.filter,
+          q.sortBy ?? 'totalMs',
+          q.descending ?? true,
+          q.limitPerLevel ?? 500,
+        );
+        return {
+          kind: 'pivot',
+          groupBy: q.groupBy,
+          total: aggregate(set, q.filter),
+          rows: g.nodes,
+          omittedRows: g.omitted,
+        } as unknown as ResultOf<Q>;
       }
       if (q.kind === 'histogram') {
         const set = rows.filter((r) => matches(r, q.filter));
-        const edges = q.scheme === 'doubling' ? [0, 1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 64e3, 128e3, 256e3, 512e3, 1024e3] : [0, 250e3, 500e3, 1000e3, 2000e3, 4000e3];
+        const edges =
+          q.scheme === 'doubling'
+            ? [0, 1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 64e3, 128e3, 256e3, 512e3, 1024e3]
+            : [0, 250e3, 500e3, 1000e3, 2000e3, 4000e3];
         const buckets: HistogramBucket[] = edges.map((min, i) => {
           const max = edges[i + 1] ?? null;
           const inB = set.filter((r) => r.dur >= min && (max === null || r.dur < max));
-          const label = max === null ? `>= ${min / 1e3} µs` : min === 0 ? `< ${max / 1e3} µs` : `${min / 1e3}-${max / 1e3} µs`;
-          return { label, minNs: min, maxNs: max, count: inB.length, dpcCount: inB.filter((r) => !r.type.startsWith('ISR')).length, isrCount: inB.filter((r) => r.type.startsWith('ISR')).length };
+          const label =
+            max === null
+              ? `>= ${min / 1e3} µs`
+              : min === 0
+                ? `< ${max / 1e3} µs`
+                : `${min / 1e3}-${max / 1e3} µs`;
+          return {
+            label,
+            minNs: min,
+            maxNs: max,
+            count: inB.length,
+            dpcCount: inB.filter((r) => !r.type.startsWith('ISR')).length,
+            isrCount: inB.filter((r) => r.type.startsWith('ISR')).length,
+          };
         });
         return { kind: 'histogram', scheme: q.scheme, buckets } as unknown as ResultOf<Q>;
       }
@@ -207,15 +304,36 @@ export function createFakeSession(fileName: string, fileSize: number): TraceSess
         return series(q) as ResultOf<Q>;
       }
       const cands = rows.filter((r) => matches(r, q.filter) && overBudget(r));
-      const row = q.direction === 'next' ? cands.find((r) => r.enter >= q.from) : [...cands].reverse().find((r) => r.enter <= q.from);
-      return { kind: 'find', found: row !== undefined, ...(row ? { row: toRow(row) } : {}) } as unknown as ResultOf<Q>;
+      const row =
+        q.direction === 'next'
+          ? cands.find((r) => r.enter >= q.from)
+          : [...cands].reverse().find((r) => r.enter <= q.from);
+      return {
+        kind: 'find',
+        found: row !== undefined,
+        ...(row ? { row: toRow(row) } : {}),
+      } as unknown as ResultOf<Q>;
     },
     async exportCsv(request: ExportRequest, path: string) {
       const set = rows.filter((r) => matches(r, request.filter));
-      const lines = ['CPU,Type,Module,Function,Address,Enter Time (s),Exit Time (s),Duration (µs),Exclusive Duration (µs)'];
+      const lines = [
+        'CPU,Type,Module,Function,Address,Enter Time (s),Exit Time (s),Duration (µs),Exclusive Duration (µs)',
+      ];
       for (const r of set) {
         const x = toRow(r);
-        lines.push([x.cpu, x.type, x.module, x.function, x.address, x.enterSeconds.toFixed(9), x.exitSeconds.toFixed(9), x.durationUs.toFixed(3), x.exclusiveDurationUs.toFixed(3)].join(','));
+        lines.push(
+          [
+            x.cpu,
+            x.type,
+            x.module,
+            x.function,
+            x.address,
+            x.enterSeconds.toFixed(9),
+            x.exitSeconds.toFixed(9),
+            x.durationUs.toFixed(3),
+            x.exclusiveDurationUs.toFixed(3),
+          ].join(','),
+        );
       }
       await writeFile(path, lines.join('\n') + '\n');
       return { rows: set.length };

@@ -12,9 +12,18 @@ const server = await startServer({
   openSession: async (file, options) => {
     const size = (await stat(file)).size;
     if (size < 64) {
-      throw Object.assign(new Error(`Not an ETL file: the header buffer at offset 0x0 is only ${size} bytes`), { code: 'bad-file', name: 'EtlFormatError' });
+      throw Object.assign(
+        new Error(`Not an ETL file: the header buffer at offset 0x0 is only ${size} bytes`),
+        { code: 'bad-file', name: 'EtlFormatError' },
+      );
     }
-    options?.onProgress?.({ phase: 'reading', bytesRead: size / 2, totalBytes: size, events: 1000, elapsedMs: 10 });
+    options?.onProgress?.({
+      phase: 'reading',
+      bytesRead: size / 2,
+      totalBytes: size,
+      events: 1000,
+      elapsedMs: 10,
+    });
     return createFakeSession(path.basename(file), size);
   },
 });
