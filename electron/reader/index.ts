@@ -41,14 +41,20 @@ export {
   kernelHookName,
   providerNameFromTraits,
 } from './kernel/hooks.js';
-export { decodeDpc, dpcKindOfHook } from './kernel/dpc.js';
+export { decodeDpc, decodeDpcInto, createDpcScratch, dpcKindOfHook, type DpcScratch } from './kernel/dpc.js';
 export {
   decodeCSwitch,
   decodeCompactCSwitchBatch,
   decodeReadyThread,
   COMPACT_MAXIMUM_WAIT_REASON,
 } from './kernel/cswitch.js';
-export { decodeSampledProfile, decodeProfileInterval } from './kernel/profile.js';
+export {
+  decodeSampledProfile,
+  decodeSampledProfileInto,
+  createSampledProfileScratch,
+  decodeProfileInterval,
+  type SampledProfileScratch,
+} from './kernel/profile.js';
 export { decodeStackWalk, decodeStackKeyReference, decodeStackKeyDefinition } from './kernel/stack.js';
 export { decodeProcess } from './kernel/process.js';
 export { decodeThread, decodeThreadName } from './kernel/thread.js';

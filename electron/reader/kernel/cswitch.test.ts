@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
-import { decodeCompactCSwitchBatch, decodeCSwitch, decodeReadyThread } from './cswitch.js';
+import {
+  createCSwitchScratch,
+  decodeCompactCSwitchBatch,
+  decodeCSwitch,
+  decodeCSwitchInto,
+  decodeReadyThread,
+} from './cswitch.js';
 import { KernelHook } from './hooks.js';
 
 describe('decodeCSwitch', () => {
@@ -127,5 +133,31 @@ describe('decodeReadyThread', () => {
       });
     }
     expect(decodeReadyThread(rawEventForPayload(new Uint8Array(3), { pointerSize: 8 }))).toBeUndefined();
+  });
+});
+
+describe('decodeCSwitchInto', () => {
+  it('fills the scratch exactly like decodeCSwitch', () => {
+    const payload = new ByteWriter()
+      .u32(8)
+      .u32(12)
+      .u8(1)
+      .u8(2)
+      .u8(1)
+      .u8(0)
+      .u8(3)
+      .u8(0)
+      .u8(2)
+      .u8(1)
+      .u32(9)
+      .i32(4)
+      .done();
+    const out = createCSwitchScratch();
+    for (const version of [1, 2, 4]) {
+      const ev = rawEventForPayload(payload, { pointerSize: 8, hookId: KernelHook.CSwitch, version });
+      expect(decodeCSwitchInto(ev, out)).toBe(true);
+      expect(out).toEqual(decodeCSwitch(ev));
+    }
+    expect(decodeCSwitchInto(rawEventForPayload(new Uint8Array(15), { pointerSize: 8 }), out)).toBe(false);
   });
 });

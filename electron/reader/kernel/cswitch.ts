@@ -128,3 +128,41 @@ export function decodeReadyThread(ev: RawEvent): ReadyThreadRecord | undefined {
     flags: full ? view.getUint8(at + 6) : 0,
   };
 }
+
+/** Mutable scratch for decodeCSwitchInto (hot path, no allocation). */
+export type CSwitchScratch = { -readonly [K in keyof CSwitchRecord]: CSwitchRecord[K] };
+
+export function createCSwitchScratch(): CSwitchScratch {
+  return {
+    newThreadId: 0,
+    oldThreadId: 0,
+    newThreadPriority: 0,
+    oldThreadPriority: 0,
+    previousCState: 0,
+    oldThreadWaitReason: 0,
+    oldThreadWaitMode: 0,
+    oldThreadState: 0,
+    oldThreadWaitIdealProcessor: 0,
+    newThreadWaitTime: 0,
+    oldThreadRemainingQuantum: 0,
+  };
+}
+
+export function decodeCSwitchInto(ev: RawEvent, out: CSwitchScratch): boolean {
+  const n = ev.payloadSize;
+  if (n < 16) return false;
+  const view = ev.view;
+  const at = ev.payloadOffset;
+  out.newThreadId = view.getUint32(at, true);
+  out.oldThreadId = view.getUint32(at + 4, true);
+  out.newThreadPriority = view.getInt8(at + 8);
+  out.oldThreadPriority = view.getInt8(at + 9);
+  out.previousCState = ev.version < 2 ? 0 : view.getUint8(at + 10);
+  out.oldThreadWaitReason = view.getUint8(at + 12);
+  out.oldThreadWaitMode = view.getUint8(at + 13) & 1;
+  out.oldThreadState = view.getUint8(at + 14);
+  out.oldThreadWaitIdealProcessor = view.getUint8(at + 15);
+  out.newThreadWaitTime = n >= 20 ? view.getUint32(at + 16, true) : 0;
+  out.oldThreadRemainingQuantum = n >= 24 ? view.getInt32(at + 20, true) : 0;
+  return true;
+}

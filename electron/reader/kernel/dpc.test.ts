@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
-import { decodeDpc } from './dpc.js';
+import { createDpcScratch, decodeDpc, decodeDpcInto } from './dpc.js';
 import { KernelHook } from './hooks.js';
 
 describe('decodeDpc', () => {
@@ -47,5 +47,41 @@ describe('decodeDpc', () => {
     expect(
       decodeDpc(rawEventForPayload(new Uint8Array(16), { pointerSize: 8, hookId: KernelHook.CSwitch })),
     ).toBeUndefined();
+  });
+});
+
+describe('decodeDpcInto', () => {
+  it('fills the scratch like decodeDpc, without allocating per event', () => {
+    const out = createDpcScratch();
+    for (const P of [4, 8] as const) {
+      const msi = new ByteWriter().u64(6).ptr(0xfffff80000000abcn, P).u8(1).u8(0x60).u16(0).u32(17).done();
+      const ev = rawEventForPayload(msi, { pointerSize: P, hookId: KernelHook.IsrMsi });
+      expect(decodeDpcInto(ev, out)).toBe(true);
+      const rec = decodeDpc(ev)!;
+      expect(out).toEqual({
+        kind: 4,
+        enterTicks: 6,
+        routine: rec.routine,
+        returnValue: 1,
+        vector: 0x60,
+        messageNumber: 17,
+      });
+      const plain = rawEventForPayload(new ByteWriter().u64(7).ptr(0x1234, P).done(), {
+        pointerSize: P,
+        hookId: KernelHook.TimerDpc,
+      });
+      expect(decodeDpcInto(plain, out)).toBe(true);
+      expect(out).toEqual({
+        kind: 2,
+        enterTicks: 7,
+        routine: 0x1234,
+        returnValue: -1,
+        vector: -1,
+        messageNumber: -1,
+      });
+    }
+    expect(
+      decodeDpcInto(rawEventForPayload(new Uint8Array(11), { pointerSize: 4, hookId: KernelHook.Dpc }), out),
+    ).toBe(false);
   });
 });

@@ -46,3 +46,34 @@ export function decodeDpc(ev: RawEvent): DpcRecord | undefined {
   if (kind === 4 && ev.payloadSize >= 16 + P) isr.messageNumber = view.getUint32(at + 12 + P, true);
   return isr;
 }
+
+/** Mutable scratch for decodeDpcInto (the engine's hot path: no object per event). */
+export interface DpcScratch {
+  kind: DpcKindCode;
+  enterTicks: number;
+  routine: number;
+  returnValue: number;
+  vector: number;
+  messageNumber: number;
+}
+
+export function createDpcScratch(): DpcScratch {
+  return { kind: 0, enterTicks: 0, routine: 0, returnValue: -1, vector: -1, messageNumber: -1 };
+}
+
+/** Like decodeDpc but fills `out` (absent ISR fields = -1); false when not a DPC/ISR or too short. */
+export function decodeDpcInto(ev: RawEvent, out: DpcScratch): boolean {
+  const kind = dpcKindOfHook(ev.hookId);
+  const P = ev.pointerSize;
+  if (kind < 0 || ev.payloadSize < 8 + P) return false;
+  const view = ev.view;
+  const at = ev.payloadOffset;
+  out.kind = kind as DpcKindCode;
+  out.enterTicks = readU64(view, at);
+  out.routine = readPointerKey(view, at + 8, P);
+  const isr = kind >= 3 && ev.payloadSize >= 10 + P;
+  out.returnValue = isr ? view.getUint8(at + 8 + P) : -1;
+  out.vector = isr ? view.getUint8(at + 9 + P) : -1;
+  out.messageNumber = kind === 4 && ev.payloadSize >= 16 + P ? view.getUint32(at + 12 + P, true) : -1;
+  return true;
+}

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
 import { KernelHook } from './hooks.js';
-import { decodeProfileInterval, decodeSampledProfile } from './profile.js';
+import {
+  createSampledProfileScratch,
+  decodeProfileInterval,
+  decodeSampledProfile,
+  decodeSampledProfileInto,
+} from './profile.js';
 
 describe('decodeSampledProfile', () => {
   for (const P of [4, 8] as const) {
@@ -42,5 +47,23 @@ describe('decodeProfileInterval', () => {
       oldInterval: 5000,
     });
     expect(decodeProfileInterval(rawEventForPayload(new Uint8Array(7), { pointerSize: 4 }))).toBeUndefined();
+  });
+});
+
+describe('decodeSampledProfileInto', () => {
+  it('fills the scratch like decodeSampledProfile', () => {
+    const out = createSampledProfileScratch();
+    for (const P of [4, 8] as const) {
+      const ev = rawEventForPayload(
+        new ByteWriter().ptr(0xfffff80000001234n, P).u32(44).u16(3).u8(1).u8(0).done(),
+        { pointerSize: P },
+      );
+      expect(decodeSampledProfileInto(ev, out)).toBe(true);
+      const rec = decodeSampledProfile(ev)!;
+      expect(out).toEqual({ instructionPointer: rec.instructionPointer, threadId: 44, count: 3, flags: 1 });
+    }
+    expect(decodeSampledProfileInto(rawEventForPayload(new Uint8Array(7), { pointerSize: 4 }), out)).toBe(
+      false,
+    );
   });
 });

@@ -31,3 +31,27 @@ export function decodeProfileInterval(ev: RawEvent): ProfileIntervalRecord | und
     oldInterval: ev.payloadSize >= 12 ? view.getUint32(at + 8, true) : 0,
   };
 }
+
+/** Mutable scratch for decodeSampledProfileInto (hot path, no allocation). */
+export interface SampledProfileScratch {
+  instructionPointer: number;
+  threadId: number;
+  count: number;
+  flags: number;
+}
+
+export function createSampledProfileScratch(): SampledProfileScratch {
+  return { instructionPointer: 0, threadId: 0, count: 0, flags: 0 };
+}
+
+export function decodeSampledProfileInto(ev: RawEvent, out: SampledProfileScratch): boolean {
+  const P = ev.pointerSize;
+  if (ev.payloadSize < P + 4) return false;
+  const view = ev.view;
+  const at = ev.payloadOffset;
+  out.instructionPointer = readPointerKey(view, at, P);
+  out.threadId = view.getUint32(at + P, true);
+  out.count = ev.payloadSize >= P + 6 ? view.getUint16(at + P + 4, true) : 1;
+  out.flags = ev.payloadSize >= P + 7 ? view.getUint8(at + P + 6) : 0;
+  return true;
+}
