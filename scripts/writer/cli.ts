@@ -9,7 +9,7 @@ import { SCENARIOS, SCENARIO_NAMES } from './scenarios.js';
 import { simulate, type SimulationOptions } from './simulate.js';
 
 const USAGE = `usage: npx tsx scripts/writer/cli.ts <scenario> <out.etl> [--seconds N] [--size 1GiB] [--compress]
-       [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--events-lost N] [--quiet]
+       [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--frequency HZ] [--events-lost N] [--quiet]
 scenarios: ${SCENARIO_NAMES.join(', ')}`;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -66,6 +66,10 @@ function main(argv: string[]): number {
         break;
       case '--buffer-size':
         opts.bufferSize = parseSize(value());
+        break;
+      case '--frequency':
+        opts.frequency = Number(value());
+        if (!(opts.frequency >= 1000)) throw new Error('--frequency must be at least 1000 Hz');
         break;
       case '--events-lost':
         opts.eventsLost = Number(value());

@@ -227,6 +227,36 @@ describe('EtlWriter layout', () => {
     expect(hv.getUint32(0x48 + 0x20 + 0x114, true)).toBe(2);
   });
 
+  it('writes EVENT_HEADER events with inline extended items (linkage, 8-aligned) and 32-bit WOW64 headers', () => {
+    const w = new EtlWriter({ cpuCount: 1 });
+    const provider = '6c2b7d4e-3f1a-4b8c-9d2e-5a6f7b8c9d0e';
+    const stack = new Uint8Array(8 + 3 * 8);
+    w.writeEventHeader(
+      0,
+      w.startTicks + 5,
+      { provider, id: 42, version: 1, opcode: 3, task: 7, keyword: 0x10n, threadId: 9, processId: 8 },
+      Uint8Array.of(1, 2, 3),
+      [
+        { extType: 3, data: Uint8Array.of(1, 0, 0, 0) },
+        { extType: 6, data: stack },
+      ],
+    );
+    w.writeEventHeader(0, w.startTicks + 6, { provider, id: 43, pointerSize: 4 }, new Uint8Array(0));
+    const [e, wow] = allEvents(walkBuffers(w.close().bytes!)).slice(2);
+    expect(e.headerType).toBe(0x13);
+    expect(e.view.getUint16(e.offset + 4, true) & 1).toBe(1);
+    expect([...e.bytes.subarray(e.offset + 0x18, e.offset + 0x28)]).toEqual([...guidToBytes(provider)]);
+    expect(e.view.getUint16(e.offset + 0x28, true)).toBe(42);
+    expect(e.view.getUint16(e.offset + 0x50, true)).toBe(16); // align8(8 + 4)
+    expect(e.view.getUint16(e.offset + 0x54, true)).toBe(1); // linkage: another item follows
+    expect(e.view.getUint16(e.offset + 0x60 + 2, true)).toBe(6);
+    expect(e.view.getUint16(e.offset + 0x60 + 4, true)).toBe(0);
+    expect(e.payloadOffset - e.offset).toBe(0x50 + 16 + 40);
+    expect([...e.bytes.subarray(e.payloadOffset, e.payloadOffset + e.payloadSize)]).toEqual([1, 2, 3]);
+    expect(wow.headerType).toBe(0x12);
+    expect(wow.size).toBe(0x50);
+  });
+
   for (const P of [8, 4] as const) {
     it(`encodes process, thread, image, RSDS, stack and power payloads at the §5 offsets (${P * 8}-bit)`, () => {
       const w = new EtlWriter({ cpuCount: 1, pointerSize: P });

@@ -611,6 +611,18 @@ export class EtlWriter {
     return p;
   }
 
+  /** A complete EVENT_HEADER event: header, inline extended items, then `payload`. */
+  writeEventHeader(
+    cpu: number,
+    ts: number,
+    desc: EventHeaderDescriptor,
+    payload: Uint8Array,
+    items: ExtendedItem[] = [],
+  ): void {
+    const o = this.reserveEventHeader(cpu, ts, desc, payload.length, items);
+    this.bytes.set(payload, o);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Loss simulation, flushing, closing
   // -------------------------------------------------------------------------------------------

@@ -194,6 +194,21 @@ describe('scenarios', () => {
     }
   });
 
+  it('keeps the truth exact with a 3.58 MHz QPC, 32-bit pointers, small buffers and lost events', () => {
+    const { bytes, truth } = simulate(SCENARIOS.backupServer, {
+      seed: 11,
+      seconds: 0.15,
+      frequency: 3_579_545,
+      pointerSize: 4,
+      bufferSize: 16 * 1024,
+      eventsLost: 5,
+    });
+    checkTruth(bytes!, truth);
+    const buffers = walkBuffers(bytes!);
+    expect(buffers.some((b) => (b.flags & 0x02) !== 0)).toBe(true);
+    expect(truth.file.eventsLost).toBe(5);
+  });
+
   it('scale streams until the target size', () => {
     const { bytes, truth } = simulate(SCENARIOS.scale, { seed: 2, targetBytes: 3 * 1024 * 1024 });
     expect(bytes!.length).toBeGreaterThanOrEqual(3 * 1024 * 1024);
