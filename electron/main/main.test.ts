@@ -1,0 +1,326 @@
+// Runs the real main.ts bundle (esbuild, CommonJS, as scripts/build.mjs builds it) against a fake
+// `electron` module that records what main asks for. This is as close as this machine gets to
+// starting the app (the Electron binary cannot be installed here): it checks the window's
+// security preferences, the app:// protocol, navigation guards, IPC registration, the menu, and
+// how argv / second-instance files reach the renderer. The engine is replaced by the fake from
+// backend/test-helpers (injected as the '../worker/index.js' module).
+
+import { build } from 'esbuild';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EVENT_CHANNEL, INVOKE_CHANNELS } from '../../shared/contract.js';
+import { FakeEngine } from '../backend/test-helpers.js';
+import type { BrowserWindowOptions, MenuItemOptions } from './electron-api.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let bundle: string;
+
+beforeAll(async () => {
+  const result = await build({
+    entryPoints: [path.join(here, 'main.ts')],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['electron', 'ws'],
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'fake-worker',
+        setup(b) {
+          b.onResolve({ filter: /worker\/index\.js$/ }, () => ({ path: 'fake-worker', namespace: 'fake' }));
+          b.onLoad({ filter: /.*/, namespace: 'fake' }, () => ({
+            contents: 'module.exports = globalThis.__etlscopeFakeWorker;',
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+  bundle = result.outputFiles[0]?.text ?? '';
+});
+
+type Listener = (...args: unknown[]) => unknown;
+
+/** A recording stand-in for the parts of Electron main.ts uses. */
+function fakeElectron(appPath: string, userData: string, lock = true) {
+  const appListeners = new Map<string, Listener[]>();
+  const contentsListeners = new Map<string, Listener[]>();
+  const rec = {
+    windows: [] as BrowserWindowOptions[],
+    loaded: [] as string[],
+    sent: [] as { channel: string; payload: unknown }[],
+    titles: [] as string[],
+    handlers: new Map<string, Listener>(),
+    privileged: [] as unknown[],
+    protocolHandlers: new Map<string, (request: { url: string }) => Promise<Response>>(),
+    menus: [] as MenuItemOptions[][],
+    external: [] as string[],
+    quit: 0,
+    windowOpenHandler: undefined as undefined | ((d: { url: string }) => { action: string }),
+    permissionHandler: undefined as undefined | Listener,
+  };
+  const webContents = {
+    send: (channel: string, payload: unknown) => rec.sent.push({ channel, payload }),
+    isDestroyed: () => false,
+    on: (event: string, listener: Listener) =>
+      contentsListeners.set(event, [...(contentsListeners.get(event) ?? []), listener]),
+    setWindowOpenHandler: (handler: (d: { url: string }) => { action: string }) =>
+      (rec.windowOpenHandler = handler),
+  };
+  const electron = {
+    app: {
+      isPackaged: false,
+      getVersion: () => '0.1.0',
+      getName: () => 'etlscope',
+      getAppPath: () => appPath,
+      getPath: (name: string) => (name === 'userData' ? userData : tmpdir()),
+      requestSingleInstanceLock: () => lock,
+      quit: () => void rec.quit++,
+      whenReady: () => Promise.resolve(),
+      addRecentDocument: () => undefined,
+      clearRecentDocuments: () => undefined,
+      on: (event: string, listener: Listener) =>
+        appListeners.set(event, [...(appListeners.get(event) ?? []), listener]),
+    },
+    BrowserWindow: class {
+      readonly webContents = webContents;
+      constructor(options: BrowserWindowOptions) {
+        rec.windows.push(options);
+        // Electron emits web-contents-created for the window's contents.
+        for (const l of appListeners.get('web-contents-created') ?? []) l({}, webContents);
+      }
+      loadURL(url: string) {
+        rec.loaded.push(url);
+        return Promise.resolve();
+      }
+      setTitle(title: string) {
+        rec.titles.push(title);
+      }
+      show() {}
+      focus() {}
+      restore() {}
+      isMinimized() {
+        return false;
+      }
+      isDestroyed() {
+        return false;
+      }
+      once() {}
+      on() {}
+    },
+    ipcMain: {
+      handle: (channel: string, listener: Listener) => rec.handlers.set(channel, listener),
+      removeHandler: (channel: string) => rec.handlers.delete(channel),
+    },
+    Menu: {
+      buildFromTemplate: (template: MenuItemOptions[]) => template,
+      setApplicationMenu: (menu: MenuItemOptions[]) => rec.menus.push(menu),
+    },
+    dialog: {
+      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showSaveDialog: async () => ({ canceled: false, filePath: path.join(userData, 'out.csv') }),
+      showMessageBox: async () => ({}),
+      showErrorBox: (title: string, content: string) => {
+        throw new Error(`${title}: ${content}`);
+      },
+    },
+    shell: { openExternal: async (url: string) => void rec.external.push(url) },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => rec.privileged.push(...schemes),
+      handle: (scheme: string, handler: (request: { url: string }) => Promise<Response>) =>
+        rec.protocolHandlers.set(scheme, handler),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (handler: Listener) => (rec.permissionHandler = handler),
+        setPermissionCheckHandler: () => undefined,
+        webRequest: { onHeadersReceived: () => undefined },
+      },
+    },
+  };
+  const emitApp = (event: string, ...args: unknown[]) => {
+    for (const l of appListeners.get(event) ?? []) l(...args);
+  };
+  const emitContents = (event: string, ...args: unknown[]) => {
+    for (const l of contentsListeners.get(event) ?? []) l(...args);
+  };
+  return { electron, rec, emitApp, emitContents };
+}
+
+async function flush() {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('Electron main (bundled, against a fake electron module)', () => {
+  let dir: string;
+  let engine: FakeEngine;
+  let savedArgv: string[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'etlscope-main-'));
+    await mkdir(path.join(dir, 'app', 'dist', 'renderer'), { recursive: true });
+    await mkdir(path.join(dir, 'app', 'assets'), { recursive: true });
+    await mkdir(path.join(dir, 'userData'));
+    await writeFile(path.join(dir, 'app', 'dist', 'renderer', 'index.html'), '<!doctype html>');
+    await writeFile(path.join(dir, 'app', 'assets', 'sample.etl'), Buffer.alloc(8));
+    await writeFile(path.join(dir, 'first.etl'), Buffer.alloc(8));
+    engine = new FakeEngine();
+    (globalThis as { __etlscopeFakeWorker?: unknown }).__etlscopeFakeWorker = {
+      openTraceSession: engine.openSession,
+    };
+    savedArgv = process.argv;
+  });
+
+  afterEach(async () => {
+    process.argv = savedArgv;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function run(lock = true) {
+    const fake = fakeElectron(path.join(dir, 'app'), path.join(dir, 'userData'), lock);
+    const realRequire = createRequire(import.meta.url);
+    const requireShim = (id: string) => (id === 'electron' ? fake.electron : realRequire(id));
+    const module = { exports: {} };
+    new Function('require', 'module', 'exports', '__dirname', '__filename', bundle)(
+      requireShim,
+      module,
+      module.exports,
+      path.join(dir, 'app', 'dist', 'electron'),
+      path.join(dir, 'app', 'dist', 'electron', 'main.cjs'),
+    );
+    return fake;
+  }
+
+  it('opens one hardened window on app://etlscope and registers only the contract channels', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app')];
+    const { rec } = run();
+    await flush();
+    expect(rec.windows).toHaveLength(1);
+    const prefs = rec.windows[0]!.webPreferences;
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+    });
+    expect(prefs.preload).toBe(path.join(dir, 'app', 'dist', 'electron', 'preload.cjs'));
+    expect(rec.loaded).toEqual(['app://etlscope/index.html']);
+    expect([...rec.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
+    expect(rec.privileged).toEqual([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
+    ]);
+    const granted: boolean[] = [];
+    rec.permissionHandler?.({}, 'media', (ok: boolean) => granted.push(ok));
+    expect(granted).toEqual([false]);
+  });
+
+  it('serves the renderer over app:// with the CSP header', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app')];
+    const { rec } = run();
+    await flush();
+    const handler = rec.protocolHandlers.get('app')!;
+    const page = await handler({ url: 'app://etlscope/index.html' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toBe('<!doctype html>');
+    expect((await handler({ url: 'app://etlscope/../../first.etl' })).status).toBe(404);
+  });
+
+  it('blocks navigation and new windows, sending http(s) links to the system browser', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app')];
+    const { rec, emitContents } = run();
+    await flush();
+    const prevented: string[] = [];
+    for (const url of ['https://example.com/docs', 'file:///etc/passwd', 'app://etlscope/index.html']) {
+      emitContents('will-navigate', { preventDefault: () => prevented.push(url) }, url);
+    }
+    expect(prevented).toEqual(['https://example.com/docs', 'file:///etc/passwd']);
+    expect(rec.windowOpenHandler?.({ url: 'https://learn.microsoft.com/' })).toEqual({ action: 'deny' });
+    expect(rec.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
+    expect(rec.external).toEqual(['https://example.com/docs', 'https://learn.microsoft.com/']);
+  });
+
+  it('opens the argv file once the page has loaded, and a second launch’s file in the running window', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app'), path.join(dir, 'first.etl')];
+    const { rec, emitApp, emitContents } = run();
+    await flush();
+    expect(rec.sent).toEqual([]);
+    emitContents('did-finish-load');
+    emitApp(
+      'second-instance',
+      {},
+      ['/opt/electron', path.join(dir, 'app'), '--some-switch', 'second.etl'],
+      '/work/traces',
+    );
+    expect(rec.sent).toEqual([
+      {
+        channel: EVENT_CHANNEL,
+        payload: { type: 'open-requested', source: { kind: 'path', path: path.join(dir, 'first.etl') } },
+      },
+      {
+        channel: EVENT_CHANNEL,
+        payload: {
+          type: 'open-requested',
+          source: { kind: 'path', path: path.resolve('/work/traces', 'second.etl') },
+        },
+      },
+    ]);
+  });
+
+  it('a trusted open sets the title, enables the trace menu items and records the recent file', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app')];
+    const { rec } = run();
+    await flush();
+    const exportItem = () =>
+      rec.menus
+        .at(-1)!
+        .find((m) => m.label === 'File')!
+        .submenu!.find((i) => i.label === 'Export DPC Durations…')!;
+    expect(exportItem().enabled).toBe(false);
+    const open = rec.handlers.get('etlscope:open')!;
+    const frame = { url: 'app://etlscope/index.html', parent: null };
+    const reply = (await open(
+      { senderFrame: frame },
+      { source: { kind: 'path', path: path.join(dir, 'first.etl') }, requestId: 'r1' },
+    )) as {
+      ok: boolean;
+    };
+    expect(reply.ok).toBe(true);
+    expect(rec.titles.at(-1)).toBe('first.etl — etlscope');
+    expect(exportItem().enabled).toBe(true);
+    exportItem().click?.();
+    expect(rec.sent.at(-1)).toEqual({
+      channel: EVENT_CHANNEL,
+      payload: { type: 'command', command: 'export-dpc-csv' },
+    });
+    await flush();
+    expect(JSON.parse(await readFile(path.join(dir, 'userData', 'recent.json'), 'utf8'))).toEqual([
+      path.join(dir, 'first.etl'),
+    ]);
+    const untrusted = (await open(
+      { senderFrame: { url: 'https://evil.example/', parent: null } },
+      { source: { kind: 'sample' }, requestId: 'r2' },
+    )) as {
+      ok: boolean;
+    };
+    expect(untrusted.ok).toBe(false);
+  });
+
+  it('quits at once when another instance holds the lock', async () => {
+    process.argv = ['/opt/electron', path.join(dir, 'app'), path.join(dir, 'first.etl')];
+    const { rec } = run(false);
+    await flush();
+    expect(rec.quit).toBe(1);
+    expect(rec.windows).toHaveLength(0);
+  });
+});
