@@ -259,3 +259,24 @@ describe('openEtl', () => {
     expect(d?.message).toContain('0x' + secondEvent.toString(16));
   });
 });
+
+describe('buffer order check', () => {
+  it('says once when a CPU buffer in sequence order starts before the previous one ends', () => {
+    const file = concatBytes([
+      headerBuffer(),
+      buildBuffer({ records: [dpc(5000), dpc(6000)], size: BUF, cpu: 0, sequence: 1 }),
+      buildBuffer({ records: [dpc(2000)], size: BUF, cpu: 0, sequence: 2 }),
+      buildBuffer({ records: [dpc(7000)], size: BUF, cpu: 0, sequence: 3 }),
+    ]);
+    const trace = openEtl(memoryByteSource(file));
+    expect(collect(trace, { order: 'per-cpu' }).seen.map((e) => e.ts)).toEqual([
+      1000, 5000, 6000, 2000, 7000,
+    ]);
+    const unordered = trace.diagnostics.filter((d) => d.code === 'unordered-buffers');
+    expect(unordered).toHaveLength(1);
+    expect(unordered[0].fileOffset).toBe(2 * BUF);
+    const clean = openEtl(memoryByteSource(sampleFile()));
+    collect(clean);
+    expect(clean.diagnostics).toEqual([]);
+  });
+});

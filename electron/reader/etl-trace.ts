@@ -347,6 +347,9 @@ class BufferStream {
   pos = 0;
   end = 0;
   bufferIndex = -1;
+  /** Set when a buffer was loaded: compare its first event with the previous buffer's last. */
+  checkOrder = false;
+  previousTicks = -Infinity;
   readonly ev: RawEvent = createRawEvent();
   constructor(
     readonly cpu: number,
@@ -373,6 +376,7 @@ class EtlTraceImpl implements EtlTrace {
   private readonly dataEnd: Uint32Array;
   private readonly perCpuOrder = new Map<number, Int32Array>();
   private compressedScratch = new Uint8Array(0);
+  private reportedUnordered = false;
 
   constructor(
     readonly source: ByteSource,
@@ -526,6 +530,7 @@ class EtlTraceImpl implements EtlTrace {
         const next = readEventAt(ev, stream.pos, stream.end);
         if (next > 0) {
           stream.pos = next;
+          if (stream.checkOrder) this.checkBufferOrder(stream);
           return true;
         }
         const bi = stream.bufferIndex;
@@ -544,6 +549,23 @@ class EtlTraceImpl implements EtlTrace {
       }
       if (!this.loadNextBuffer(stream, run)) return false;
     }
+  }
+
+  /**
+   * Sequence order should make a CPU's events non-decreasing in time (format doc §1.4). Files merged
+   * from several loggers can break that; say so once (events are still all delivered).
+   */
+  private checkBufferOrder(stream: BufferStream): void {
+    stream.checkOrder = false;
+    if (stream.ev.timestamp >= stream.previousTicks || this.reportedUnordered) return;
+    this.reportedUnordered = true;
+    const offset = this.buffers.fileOffset[stream.bufferIndex];
+    this.sink.add(
+      'info',
+      'unordered-buffers',
+      `on CPU ${stream.cpu} the buffer at file offset ${hexOffset(offset)} starts earlier than the previous buffer in sequence order (a file merged from several loggers?); some events may be slightly out of time order`,
+      offset,
+    );
   }
 
   private loadNextBuffer(stream: BufferStream, run: RunState): boolean {
@@ -616,6 +638,10 @@ class EtlTraceImpl implements EtlTrace {
     stream.pos = BUFFER_HEADER_SIZE;
     stream.bufferIndex = bi;
     const ev = stream.ev;
+    if (ev.bufferIndex >= 0) {
+      stream.previousTicks = ev.timestamp;
+      stream.checkOrder = true;
+    }
     ev.bytes = stream.bytes;
     ev.view = stream.view;
     ev.cpu = b.cpu[bi];
