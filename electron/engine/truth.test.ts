@@ -16,8 +16,14 @@ import { loadEngine } from './session.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'etlscope-truth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function load(name: string, options: { seconds: number; compress?: boolean; pointerSize?: 4 | 8 }): { engine: Engine; truth: ScenarioTruth } {
-  const file = path.join(dir, `${name}-${options.pointerSize ?? 8}${options.compress === true ? 'c' : ''}.etl`);
+function load(
+  name: string,
+  options: { seconds: number; compress?: boolean; pointerSize?: 4 | 8 },
+): { engine: Engine; truth: ScenarioTruth } {
+  const file = path.join(
+    dir,
+    `${name}-${options.pointerSize ?? 8}${options.compress === true ? 'c' : ''}.etl`,
+  );
   const { truth } = simulate(SCENARIOS[name]!, { ...options, path: file });
   return { engine: loadEngine(file), truth };
 }
@@ -27,20 +33,44 @@ function checkTruth(engine: Engine, truth: ScenarioTruth): void {
   expect(summary.events).toBe(truth.file.events);
   expect(summary.buffers).toBe(truth.file.buffers);
   expect(summary.durationNs).toBe(truth.durationNs);
-  for (const [kind, count] of Object.entries(truth.eventCounts)) expect([kind, summary.counts[kind]]).toEqual([kind, count]);
+  for (const [kind, count] of Object.entries(truth.eventCounts))
+    expect([kind, summary.counts[kind]]).toEqual([kind, count]);
 
   // DPC/ISR per (module, function, type).
-  const pivot = engine.query({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module', 'function', 'type'], limitPerLevel: 100_000 }, NEVER_CANCELLED);
-  const got = new Map<string, { count: number; totalNs: number; maxNs: number; minNs: number; over: number }>();
+  const pivot = engine.query(
+    {
+      kind: 'pivot',
+      table: 'dpcIsr',
+      filter: {},
+      groupBy: ['module', 'function', 'type'],
+      limitPerLevel: 100_000,
+    },
+    NEVER_CANCELLED,
+  );
+  const got = new Map<
+    string,
+    { count: number; totalNs: number; maxNs: number; minNs: number; over: number }
+  >();
   for (const m of pivot.rows)
     for (const f of m.children ?? [])
       for (const t of f.children ?? []) {
         const a = t.aggregates;
-        got.set(`${m.key}|${f.key}|${t.key}`, { count: a.count, totalNs: Math.round(a.totalMs * 1e6), maxNs: Math.round(a.maxUs * 1e3), minNs: Math.round(a.minUs * 1e3), over: a.overBudget });
+        got.set(`${m.key}|${f.key}|${t.key}`, {
+          count: a.count,
+          totalNs: Math.round(a.totalMs * 1e6),
+          maxNs: Math.round(a.maxUs * 1e3),
+          minNs: Math.round(a.minUs * 1e3),
+          over: a.overBudget,
+        });
       }
   expect(got.size).toBe(truth.dpcIsr.length);
   for (const row of truth.dpcIsr) {
-    expect([row.module, row.function, row.type, got.get(`${row.module}|${row.function}|${row.type}`)]).toEqual([
+    expect([
+      row.module,
+      row.function,
+      row.type,
+      got.get(`${row.module}|${row.function}|${row.type}`),
+    ]).toEqual([
       row.module,
       row.function,
       row.type,
@@ -55,13 +85,30 @@ function checkTruth(engine: Engine, truth: ScenarioTruth): void {
     const key = `${model.dict.modules[model.dict.funcModule[func]!]}|${model.dict.functionNames[func]}|${['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'][model.dpc.kind[i]!]}`;
     exclusive.set(key, (exclusive.get(key) ?? 0) + model.dpc.exclusive[i]!);
   }
-  for (const row of truth.dpcIsr) expect([row.function, row.type, exclusive.get(`${row.module}|${row.function}|${row.type}`)]).toEqual([row.function, row.type, row.exclusiveTotalNs]);
+  for (const row of truth.dpcIsr)
+    expect([row.function, row.type, exclusive.get(`${row.module}|${row.function}|${row.type}`)]).toEqual([
+      row.function,
+      row.type,
+      row.exclusiveTotalNs,
+    ]);
 
   // Per CPU: busy (precise), DPC/ISR union, C-states, samples.
-  const utilization = engine.query({ kind: 'series', metric: 'utilization', filter: {}, buckets: 1 }, NEVER_CANCELLED);
-  const dpcTime = engine.query({ kind: 'series', metric: 'dpcIsrTime', filter: {}, buckets: 1 }, NEVER_CANCELLED);
-  const idle = engine.query({ kind: 'pivot', table: 'idleStates', filter: {}, groupBy: ['cpu', 'state'], limitPerLevel: 1000 }, NEVER_CANCELLED);
-  const samples = engine.query({ kind: 'pivot', table: 'cpuSampled', filter: {}, groupBy: ['cpu'], limitPerLevel: 1000 }, NEVER_CANCELLED);
+  const utilization = engine.query(
+    { kind: 'series', metric: 'utilization', filter: {}, buckets: 1 },
+    NEVER_CANCELLED,
+  );
+  const dpcTime = engine.query(
+    { kind: 'series', metric: 'dpcIsrTime', filter: {}, buckets: 1 },
+    NEVER_CANCELLED,
+  );
+  const idle = engine.query(
+    { kind: 'pivot', table: 'idleStates', filter: {}, groupBy: ['cpu', 'state'], limitPerLevel: 1000 },
+    NEVER_CANCELLED,
+  );
+  const samples = engine.query(
+    { kind: 'pivot', table: 'cpuSampled', filter: {}, groupBy: ['cpu'], limitPerLevel: 1000 },
+    NEVER_CANCELLED,
+  );
   const duration = truth.durationNs;
   for (const cpuTruth of truth.cpus) {
     const c = cpuTruth.cpu;
@@ -73,13 +120,28 @@ function checkTruth(engine: Engine, truth: ScenarioTruth): void {
     const residency = Object.fromEntries(states.map((s) => [s.key, Math.round(s.aggregates.totalMs * 1e6)]));
     const expected = Object.fromEntries(Object.entries(cpuTruth.cStateNs).filter(([, ns]) => ns > 0));
     expect([c, residency]).toEqual([c, expected]);
-    expect([c, 'samples', samples.rows.find((r) => r.key === String(c))?.aggregates.count ?? 0]).toEqual([c, 'samples', cpuTruth.samples]);
+    expect([c, 'samples', samples.rows.find((r) => r.key === String(c))?.aggregates.count ?? 0]).toEqual([
+      c,
+      'samples',
+      cpuTruth.samples,
+    ]);
   }
   expect(utilization.source).toBe('precise');
 
   // DPC/ISR-flagged samples by module.
-  const flagged = engine.query({ kind: 'pivot', table: 'cpuSampled', filter: { include: { dpcIsr: ['DPC', 'ISR'] } }, groupBy: ['module'], limitPerLevel: 1000 }, NEVER_CANCELLED);
-  expect(Object.fromEntries(flagged.rows.map((r) => [r.key, r.aggregates.count]))).toEqual(truth.dpcIsrSamplesByModule);
+  const flagged = engine.query(
+    {
+      kind: 'pivot',
+      table: 'cpuSampled',
+      filter: { include: { dpcIsr: ['DPC', 'ISR'] } },
+      groupBy: ['module'],
+      limitPerLevel: 1000,
+    },
+    NEVER_CANCELLED,
+  );
+  expect(Object.fromEntries(flagged.rows.map((r) => [r.key, r.aggregates.count]))).toEqual(
+    truth.dpcIsrSamplesByModule,
+  );
 }
 
 describe('writer seed scenarios through the engine', () => {
@@ -93,7 +155,16 @@ describe('writer seed scenarios through the engine', () => {
   });
 
   it('backupServer: CPUs 0, 2, 4, 6 are pegged by ndis.sys!ndisInterruptDpc', () => {
-    const pivot = backup.engine.query({ kind: 'pivot', table: 'dpcIsr', filter: { cpus: [0, 2, 4, 6] }, groupBy: ['module', 'function'], limitPerLevel: 5 }, NEVER_CANCELLED);
+    const pivot = backup.engine.query(
+      {
+        kind: 'pivot',
+        table: 'dpcIsr',
+        filter: { cpus: [0, 2, 4, 6] },
+        groupBy: ['module', 'function'],
+        limitPerLevel: 5,
+      },
+      NEVER_CANCELLED,
+    );
     expect(pivot.rows[0]!.key).toBe('ndis.sys');
     expect(pivot.rows[0]!.children![0]!.key).toBe('ndisInterruptDpc');
   });
