@@ -9,9 +9,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 function runningFile(): string {
-  // CJS bundles have __filename; ESM (bundled or source) has import.meta.url.
-  if (typeof __filename === 'string' && __filename !== '') return __filename;
-  return fileURLToPath(import.meta.url);
+  // ESM (bundled or source) has import.meta.url; CJS bundles (esbuild empties import.meta) have
+  // __filename. Check import.meta first: eval'd workers define a global __filename of their own.
+  const url = (import.meta as { url?: string }).url;
+  if (typeof url === 'string' && url.startsWith('file:')) return fileURLToPath(url);
+  return __filename;
 }
 
 export interface WorkerLaunch {

@@ -1,0 +1,140 @@
+// Worker pool: loading in worker threads from source (tsx bootstrap), progress, queries,
+// cancellation of queries and of the load, close, bad files, and identical results with 1 and
+// 2 parser workers (CPU split + partial merge) and in-process.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadProgress, Query } from '../../shared/contract.js';
+import { SCENARIOS } from '../../scripts/writer/scenarios.js';
+import { simulate } from '../../scripts/writer/simulate.js';
+import type { TraceSession } from '../engine/session-types.js';
+import { openTraceInProcess, openTraceSession } from './index.js';
+import { splitCpus } from './hosts.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'etlscope-pool-'));
+const file = path.join(dir, 'backup.etl');
+const sessions: TraceSession[] = [];
+beforeAll(() => {
+  simulate(SCENARIOS.backupServer!, { seconds: 1, path: file });
+});
+afterAll(async () => {
+  for (const s of sessions) await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const queries: Query[] = [
+  { kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module', 'function'] },
+  { kind: 'pivot', table: 'dpcIsr', filter: { cpus: [0, 2, 4, 6] }, groupBy: ['cpu', 'type'] },
+  { kind: 'pivot', table: 'cpuPrecise', filter: {}, groupBy: ['process', 'thread'] },
+  { kind: 'pivot', table: 'idleStates', filter: {}, groupBy: ['cpu', 'state'] },
+  { kind: 'series', metric: 'utilization', filter: {}, buckets: 100 },
+  { kind: 'series', metric: 'cstate', filter: {}, buckets: 20 },
+  { kind: 'histogram', table: 'dpcIsr', filter: {}, scheme: 'doubling' },
+];
+
+describe('worker pool', () => {
+  it('loads in a worker with progress, answers queries like the in-process engine, and closes', async () => {
+    const progress: Omit<LoadProgress, 'traceId'>[] = [];
+    const session = await openTraceSession(file, { workers: 1, onProgress: (p) => progress.push(p) });
+    sessions.push(session);
+    expect(progress[0]!.phase).toBe('scanning');
+    expect(progress[0]!.summary?.cpuCount).toBe(24);
+    expect(progress.at(-1)!.phase).toBe('ready');
+    const local = await openTraceInProcess(file);
+    expect(session.summary).toEqual(local.summary);
+    for (const q of queries) expect(await session.query(q)).toEqual(await local.query(q));
+    await session.close();
+    await expect(session.query(queries[0]!)).rejects.toMatchObject({
+      code: expect.stringMatching(/cancelled|not-found/),
+    });
+  });
+
+  it('gives identical results with 2 parser workers (CPUs split, partials merged)', async () => {
+    const one = await openTraceSession(file, { workers: 1 });
+    const two = await openTraceSession(file, { workers: 2 });
+    sessions.push(one, two);
+    expect(two.summary).toEqual(one.summary);
+    for (const q of queries) expect(await two.query(q)).toEqual(await one.query(q));
+  });
+
+  it('cancels queries (before and while running) and keeps answering afterwards', async () => {
+    const session = await openTraceSession(file, { workers: 1 });
+    sessions.push(session);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(session.query(queries[0]!, aborted.signal)).rejects.toMatchObject({ code: 'cancelled' });
+    const running = new AbortController();
+    const pending = session.query(
+      {
+        kind: 'pivot',
+        table: 'cpuSampled',
+        filter: {},
+        groupBy: ['cpu', 'process', 'thread', 'module', 'function'],
+      },
+      running.signal,
+    );
+    running.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    const after = await session.query(queries[0]!);
+    expect(after.kind).toBe('pivot');
+  });
+
+  it('cancels a load', async () => {
+    const controller = new AbortController();
+    const loading = openTraceSession(file, {
+      workers: 1,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    await expect(loading).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('exports CSV from the worker', async () => {
+    const session = await openTraceSession(file, { workers: 1 });
+    sessions.push(session);
+    const out = path.join(dir, 'ndis.csv');
+    const { rows } = await session.exportCsv(
+      {
+        traceId: 't',
+        what: 'rows',
+        table: 'dpcIsr',
+        filter: { include: { module: ['ndis.sys'], type: ['DPC'] } },
+      },
+      out,
+    );
+    expect(rows).toBeGreaterThan(1000);
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(lines.length).toBe(rows + 1);
+    expect(lines[1]).toMatch(/^\d+,DPC,ndis\.sys,ndisInterruptDpc,0xfffff8/);
+  });
+
+  it('reports a file that is not ETL as bad-file and a missing file as not-found', async () => {
+    const bad = path.join(dir, 'not-a-trace.etl');
+    writeFileSync(bad, 'hello, this is not a trace'.repeat(100));
+    await expect(openTraceSession(bad)).rejects.toMatchObject({
+      code: 'bad-file',
+      message: expect.stringMatching(/not a readable ETL trace/),
+    });
+    await expect(openTraceSession(path.join(dir, 'missing.etl'))).rejects.toMatchObject({
+      code: 'not-found',
+    });
+  });
+
+  it('splits CPUs by buffer bytes', () => {
+    const shares = splitCpus(
+      new Map([
+        [0, 100],
+        [1, 10],
+        [2, 60],
+        [3, 50],
+      ]),
+      2,
+    );
+    expect(shares).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+});
