@@ -290,6 +290,17 @@ export async function cpu(session: TraceSession, options: CliOptions): Promise<C
   const dpcShare = await session.query({ kind: 'series', metric: 'dpcIsrTime', filter, buckets: 1 });
   const busy = singleBucket(utilization);
   const dpcIsr = singleBucket(dpcShare);
+  if (!session.summary.recorded.dpc && !session.summary.recorded.interrupts && session.summary.recorded.sampledProfile) {
+    // No DPC/ISR events: the share comes from samples the profiler flagged as taken inside a DPC/ISR.
+    const flagged = await session.query({
+      kind: 'pivot',
+      table: 'cpuSampled',
+      filter: { ...filter, include: { dpcIsr: ['DPC', 'ISR'] } },
+      groupBy: ['cpu'],
+      limitPerLevel: 100_000,
+    });
+    for (const node of flagged.rows) dpcIsr.set(Number(node.key), (100 * node.aggregates.totalMs) / lengthMs);
+  }
   const source = utilization.source === 'precise' || utilization.source === 'sampled' ? utilization.source : 'none';
   const cpuList = [...new Set([...busy.keys(), ...dpcIsr.keys()])].sort((a, b) => a - b);
   const rows = cpuList.map((c): CpuRow => {

@@ -1,0 +1,190 @@
+// The `etlscope` command line, run as a user runs it (node bin/etlscope.mjs …), checked against:
+//   - the trace writer's truth for the seed scenarios (backupServer, deepIdle12Core), and
+//   - an independent count made with the reader alone on the real perfview-net452-x64.etl.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSampledProfile, fileByteSource, KernelHook, openEtl } from '../reader/index.js';
+import { SCENARIOS } from '../../scripts/writer/scenarios.js';
+import { simulate, type ScenarioTruth } from '../../scripts/writer/simulate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const traces = path.resolve(process.env.ETLSCOPE_TRACES ?? path.join(root, '..', 'shared', 'traces'));
+const realTrace = path.join(traces, 'perfview-net452-x64.etl');
+
+function etlscope(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin', 'etlscope.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' },
+    timeout: 120_000,
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function json<T>(...args: string[]): T {
+  const run = etlscope(...args);
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+let dir: string;
+let backup: string;
+let backupTruth: ScenarioTruth;
+let idleTrace: string;
+let idleTruth: ScenarioTruth;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'etlscope-cli-'));
+  backup = path.join(dir, 'backup.etl');
+  backupTruth = simulate(SCENARIOS.backupServer!, { path: backup, seconds: 2, seed: 11 }).truth;
+  idleTrace = path.join(dir, 'idle.etl');
+  idleTruth = simulate(SCENARIOS.deepIdle12Core!, { path: idleTrace, seconds: 2, seed: 5, compress: true }).truth;
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface DpcJson {
+  rows: { type: string; module: string | null; function: string | null; cpu: number | null; count: number; totalMs: number; maxUs: number; avgUs: number; overBudget: number }[];
+}
+
+describe('etlscope dpc', () => {
+  it('groups DPC/ISR by module and function exactly as the scenario was written', () => {
+    const out = json<DpcJson>('dpc', backup, '--json');
+    expect(out.rows.length).toBe(backupTruth.dpcIsr.length);
+    for (const t of backupTruth.dpcIsr) {
+      const row = out.rows.find((r) => r.module === t.module && r.function === t.function && r.type === t.type);
+      expect(row, `${t.type} ${t.module}!${t.function}`).toBeDefined();
+      expect(row!.count).toBe(t.count);
+      expect(row!.totalMs).toBeCloseTo(t.totalNs / 1e6, 6);
+      expect(row!.maxUs).toBeCloseTo(t.maxNs / 1e3, 6);
+      expect(row!.overBudget).toBe(t.overBudget);
+    }
+    const ndis = out.rows.find((r) => r.function === 'ndisInterruptDpc')!;
+    expect(ndis.avgUs).toBeGreaterThan(200);
+    expect(ndis.avgUs).toBeLessThan(240);
+  });
+
+  it('filters to CPUs 0,2,4,6 and groups by CPU', () => {
+    const out = json<DpcJson>('dpc', backup, '--cpus', '0,2,4,6', '--by', 'cpu', '--json');
+    const cpus = [...new Set(out.rows.map((r) => r.cpu))].sort((a, b) => a! - b!);
+    expect(cpus).toEqual([0, 2, 4, 6]);
+    for (const cpu of [0, 2, 4, 6]) {
+      const truth = backupTruth.cpus.find((c) => c.cpu === cpu)!;
+      const count = out.rows.filter((r) => r.cpu === cpu).reduce((n, r) => n + r.count, 0);
+      expect(count).toBe(truth.dpcCount + truth.isrCount);
+    }
+  });
+
+  it('exports every DPC/ISR row to CSV', () => {
+    const csv = path.join(dir, 'rows.csv');
+    const run = etlscope('dpc', backup, '--rows', '--csv', csv, '--type', 'dpc');
+    expect(run.status).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    const dpcCount = backupTruth.dpcIsr.filter((t) => !t.type.startsWith('ISR')).reduce((n, t) => n + t.count, 0);
+    expect(lines.length - 1).toBe(dpcCount);
+    expect(lines[0]).toContain('Duration');
+    const header = lines[0]!.split(',');
+    const durationColumn = header.findIndex((h) => h.startsWith('Duration'));
+    const sample = lines.find((l) => l.includes('ndisInterruptDpc'))!.split(',');
+    expect(Number(sample[durationColumn])).toBeGreaterThan(0);
+  });
+
+  it('restricts to a time range', () => {
+    const all = json<DpcJson>('dpc', backup, '--by', 'module', '--json');
+    const half = json<DpcJson>('dpc', backup, '--by', 'module', '--range', '0', '1000ms', '--json');
+    const total = (o: DpcJson) => o.rows.reduce((n, r) => n + r.count, 0);
+    expect(total(half)).toBeGreaterThan(0);
+    expect(total(half)).toBeLessThan(total(all));
+  });
+});
+
+describe('etlscope cpu and idle', () => {
+  it('gives precise busy % per CPU equal to the scenario truth', () => {
+    const out = json<{ source: string; rows: { cpu: number; busyPercent: number; dpcIsrMs: number }[] }>('cpu', backup, '--json');
+    expect(out.source).toBe('precise');
+    expect(out.rows.length).toBe(backupTruth.cpuCount);
+    for (const t of backupTruth.cpus) {
+      const row = out.rows.find((r) => r.cpu === t.cpu)!;
+      expect(row.busyPercent).toBeCloseTo((100 * t.busyNs) / backupTruth.durationNs, 6);
+      expect(row.dpcIsrMs).toBeCloseTo(t.dpcIsrUnionNs / 1e6, 3);
+    }
+  });
+
+  it('gives C-state residency per CPU equal to the scenario truth', () => {
+    const out = json<{ rows: { cpu: number; state: string; ms: number }[] }>('idle', idleTrace, '--json');
+    for (const t of idleTruth.cpus) {
+      for (const [state, ns] of Object.entries(t.cStateNs)) {
+        const row = out.rows.find((r) => r.cpu === t.cpu && r.state === state);
+        expect(row?.ms ?? 0, `CPU ${t.cpu} ${state}`).toBeCloseTo(ns / 1e6, 3);
+      }
+    }
+  });
+
+  it('gives sampled utilization and DPC/ISR samples by module on the real perfview trace', () => {
+    const out = json<{ source: string; rows: { cpu: number; busyMs: number }[]; dpcIsrSamplesByModule: { kind: string; module: string; samples: number }[] }>(
+      'cpu',
+      realTrace,
+      '--json',
+    );
+    expect(out.source).toBe('sampled');
+    expect(out.rows.map((r) => r.cpu)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Independent count with the reader alone: busy samples (thread ≠ idle, or inside a DPC/ISR) per CPU.
+    const trace = openEtl(fileByteSource(realTrace));
+    const busy = new Map<number, number>();
+    let flagged = 0;
+    trace.forEachEvent((ev) => {
+      if (ev.hookId !== KernelHook.SampledProfile) return;
+      const s = decodeSampledProfile(ev);
+      if (s === undefined) return;
+      if (s.threadId !== 0 || s.executingDpc || s.executingIsr) busy.set(ev.cpu, (busy.get(ev.cpu) ?? 0) + s.count);
+      if (s.executingDpc || s.executingIsr) flagged += s.count;
+    });
+    trace.close();
+    for (const row of out.rows) expect(row.busyMs).toBeCloseTo(busy.get(row.cpu) ?? 0, 6); // 1 ms per sample
+    expect(out.dpcIsrSamplesByModule.reduce((n, r) => n + r.samples, 0)).toBe(flagged);
+    expect(out.dpcIsrSamplesByModule.map((r) => r.module)).toContain('hal.dll');
+  });
+});
+
+describe('etlscope info, report and errors', () => {
+  it('reports the header facts and counts of a real trace', () => {
+    const out = json<Record<string, unknown> & { counts: Record<string, number> }>('info', realTrace, '--json');
+    expect(out).toMatchObject({ buffers: 360, compressedBuffers: 359, events: 179474, lostEvents: 0, build: 9200, cpuCount: 8, pointerSize: 8, loggerName: 'Relogger' });
+    expect(out.durationSeconds).toBeGreaterThan(9);
+    expect(out.counts['PerfInfo/SampledProfile']).toBe(79528);
+    expect(out.counts['Image/DCStart']).toBe(1763);
+  });
+
+  it('writes a readable report with the guideline verdict', () => {
+    const run = etlscope('report', backup);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/DPCs: [\d,]+ of [\d,]+ .* took longer than 100 µs/);
+    expect(run.stdout).toContain('ndis.sys');
+    expect(run.stdout).toContain('C-state residency');
+  });
+
+  it('fails clearly on a file that is not a trace', () => {
+    const bogus = path.join(dir, 'notes.etl');
+    writeFileSync(bogus, 'these are not the bytes you are looking for\n'.repeat(100));
+    const run = etlscope('dpc', bogus);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^etlscope: .*(not an ETL|ETL)/i);
+    expect(run.stdout).toBe('');
+  });
+
+  it('fails clearly on a missing file and on bad usage', () => {
+    const missing = etlscope('info', path.join(dir, 'nope.etl'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('no such file');
+    const usage = etlscope('dpc', backup, '--cpus', 'all-of-them');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--cpus');
+  });
+});
