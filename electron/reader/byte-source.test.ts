@@ -52,3 +52,10 @@ describe('byte sources', () => {
     check(plain);
   });
 });
+
+describe('fileByteSource errors', () => {
+  it('refuses directories and missing files with a plain message', () => {
+    expect(() => fileByteSource(tmpdir())).toThrow(/not a regular file/);
+    expect(() => fileByteSource(path.join(tmpdir(), 'no-such-etlscope-file.etl'))).toThrow(/ENOENT/);
+  });
+});

@@ -21,7 +21,9 @@ export function fileByteSource(path: string): ReadIntoByteSource {
   const fd = openSync(path, 'r');
   let size: number;
   try {
-    size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    size = stat.size;
   } catch (error) {
     closeSync(fd);
     throw error;

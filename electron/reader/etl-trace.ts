@@ -23,8 +23,10 @@ import { xpressDecompress, xpressErrorText } from './xpress.js';
 export const BUFFER_HEADER_SIZE = 0x48;
 /** Largest buffer we accept: ETW buffers are at most a few MiB; anything bigger is a corrupt size field. */
 export const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
-/** Pre-scan reads buffer headers through a window this big (one syscall covers many small buffers). */
-const PRESCAN_WINDOW_BYTES = 1024 * 1024;
+/** Pre-scan reads small (compressed) buffers' headers through a window this big: one syscall covers many. */
+const PRESCAN_WINDOW_BYTES = 64 * 1024;
+/** From this stride on, the pre-scan reads just the 0x48 header bytes (never the whole file twice). */
+const PRESCAN_HEADER_ONLY_STRIDE = 16 * 1024;
 /** onProgress cadence: often enough for a smooth progress bar, rare enough to cost nothing. */
 const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
 /** A corrupt file can produce a diagnostic per buffer; keep the list readable and memory bounded. */
@@ -172,11 +174,14 @@ class HeaderWindow {
   private start = 0;
   private length = 0;
   constructor(private readonly source: ByteSource) {}
+  /** Typical distance to the next header (the last buffer size seen). */
+  stride = 0;
   /** Offset of the header at `pos` inside `view`, or -1 when fewer than 0x48 bytes exist there. */
   at(pos: number): number {
     if (pos >= this.start && pos + BUFFER_HEADER_SIZE <= this.start + this.length) return pos - this.start;
     this.start = pos;
-    this.length = readIntoFrom(this.source, pos, this.bytes, 0, PRESCAN_WINDOW_BYTES);
+    const want = this.stride >= PRESCAN_HEADER_ONLY_STRIDE ? BUFFER_HEADER_SIZE : PRESCAN_WINDOW_BYTES;
+    this.length = readIntoFrom(this.source, pos, this.bytes, 0, want);
     return this.length >= BUFFER_HEADER_SIZE ? 0 : -1;
   }
 }
@@ -334,6 +339,7 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
       if (!compressed) dataEnd = Math.min(dataEnd, available);
     }
     cols.dataEnd[i] = dataEnd;
+    win.stride = size;
     pos += size;
   }
   return cols;
