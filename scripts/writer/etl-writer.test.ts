@@ -24,7 +24,13 @@ import {
   writeThread,
   type CompactSwitch,
 } from './kernel-events.js';
-import { walkBuffers, walkEvents, type WalkedBuffer, type WalkedEvent } from './test-support.js';
+import {
+  decodeCompactBatch,
+  walkBuffers,
+  walkEvents,
+  type WalkedBuffer,
+  type WalkedEvent,
+} from './test-support.js';
 
 const u64 = (v: DataView, o: number): number => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
 const ptr = (v: DataView, o: number, P: 4 | 8): bigint =>
@@ -354,32 +360,7 @@ describe('EtlWriter layout', () => {
       const decoded: { ts: number; old: number }[] = [];
       for (const e of events.filter((x) => x.hookId === 0x0525)) {
         expect(e.size).toBeLessThanOrEqual(0x400);
-        const v = e.view;
-        let t = u64(v, e.payloadOffset);
-        const tids = Array.from({ length: 16 }, (_, k) => v.getUint32(e.payloadOffset + 8 + 4 * k, true));
-        let p = e.payloadOffset + 0x58;
-        const endAt = e.offset + e.size;
-        while (p < endAt) {
-          const type = v.getUint16(p, true) & 3;
-          if (type === 0) {
-            t += v.getUint16(p, true) >>> 2;
-            decoded.push({ ts: t, old: 0 });
-            p += 2;
-          } else if (type === 1) {
-            t += v.getUint32(p, true) >>> 2;
-            decoded.push({ ts: t, old: 0 });
-            p += 4;
-          } else if (type === 2) {
-            const word = v.getUint32(p, true);
-            t += word >>> 15;
-            decoded.push({ ts: t, old: tids[(word >>> 2) & 15] });
-            p += 4;
-          } else {
-            t += v.getUint32(p, true) >>> 2;
-            decoded.push({ ts: t, old: tids[v.getUint32(p + 4, true) & 15] });
-            p += 8;
-          }
-        }
+        decoded.push(...decodeCompactBatch(e));
       }
       expect(decoded).toEqual(switches.map((s) => ({ ts: s.ts, old: s.oldThreadId })));
     });

@@ -162,8 +162,9 @@ function stateWr(s: CompactSwitch): number {
 }
 
 /**
- * Encodes switches into 0x0525 batches for one CPU and writes them (each batch event is
- * timestamped at its last switch). Returns how many batch events were written. Records: IdleShort
+ * Encodes switches into 0x0525 batches for one CPU and writes them. Each batch event is
+ * timestamped at its last switch, or at `logTs` when that is later (a batch is logged when it is
+ * handed over, after events of the CPU that followed its switches). Returns how many batch events were written. Records: IdleShort
  * (2 bytes), Idle (4), Lite (4), Full (8), bit fields LSB first (§5.4). The first record's delta
  * is measured from FirstTimeStamp, which is set to the first switch's time.
  */
@@ -171,6 +172,7 @@ export function writeCompactCSwitchBatches(
   w: EtlWriter,
   cpu: number,
   switches: readonly CompactSwitch[],
+  logTs = -Infinity,
 ): number {
   let written = 0;
   let i = 0;
@@ -201,7 +203,7 @@ export function writeCompactCSwitchBatches(
       prevTs = s.ts;
       i++;
     }
-    const o = w.reservePerfInfo(cpu, switches[i - 1].ts, Hook.CompactCSwitch, 2, size);
+    const o = w.reservePerfInfo(cpu, Math.max(switches[i - 1].ts, logTs), Hook.CompactCSwitch, 2, size);
     const v = w.view;
     setU64(v, o, switches[start].ts);
     tids.forEach((tid, k) => {

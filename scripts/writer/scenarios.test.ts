@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from './scenarios.js';
 import { simulate, symbolKey, type ScenarioTruth } from './simulate.js';
-import { walkBuffers, walkEvents, type WalkedEvent } from './test-support.js';
+import { decodeCompactBatch, walkBuffers, walkEvents, type WalkedEvent } from './test-support.js';
 
 const u64 = (v: DataView, o: number): number => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
 const DPC_HOOKS = new Set([0x0f42, 0x0f44, 0x0f45]);
@@ -73,9 +73,7 @@ function checkTruth(file: Uint8Array, truth: ScenarioTruth): void {
     const busy: [number, number][] = [];
     let dpcTicks = 0;
     let isrTicks = 0;
-    let running = -1;
-    let since = origin;
-    let firstSwitch = true;
+    const switches: { ts: number; old: number; next: number }[] = [];
     const cstate: number[] = [];
     let enterState = -1;
     let enterTs = 0;
@@ -99,14 +97,9 @@ function checkTruth(file: Uint8Array, truth: ScenarioTruth): void {
         agg.max = Math.max(agg.max, dur);
         byModule.set(m, agg);
       } else if (e.hookId === 0x0524) {
-        const newTid = v.getUint32(o, true);
-        const oldTid = v.getUint32(o + 4, true);
-        if (firstSwitch) running = oldTid;
-        firstSwitch = false;
-        expect(oldTid).toBe(running);
-        if (running !== 0) busy.push([since, e.timestamp]);
-        running = newTid;
-        since = e.timestamp;
+        switches.push({ ts: e.timestamp, old: v.getUint32(o + 4, true), next: v.getUint32(o, true) });
+      } else if (e.hookId === 0x0525) {
+        for (const s of decodeCompactBatch(e)) switches.push({ ts: s.ts, old: s.old, next: -1 });
       } else if (e.hookId === 0x1239) {
         expect(enterState).toBe(-1);
         enterState = v.getUint32(o, true);
@@ -120,7 +113,16 @@ function checkTruth(file: Uint8Array, truth: ScenarioTruth): void {
         if (v.getUint32(o + P, true) !== 0 || (e.bytes[o + P + 6] & 3) !== 0) busySamples++;
       }
     }
-    if (running > 0) busy.push([since, end]);
+    // Running intervals: before switch i its old thread ran (from the previous switch or the origin);
+    // after the last CSwitch v4 its new thread runs to the end; a compact tail is unknown (not busy).
+    switches.forEach((s, i) => {
+      const from = i === 0 ? origin : switches[i - 1].ts;
+      if (i > 0 && switches[i - 1].next >= 0) expect(s.old).toBe(switches[i - 1].next);
+      if (s.old !== 0) busy.push([from, s.ts]);
+    });
+    const last = switches[switches.length - 1];
+    if (last !== undefined && last.next > 0) busy.push([last.ts, end]);
+    expect(switches.length).toBe(truth.cpus[cpu].cswitches);
     if (enterState >= 0) cstate[enterState] = (cstate[enterState] ?? 0) + end - enterTs;
     const t = truth.cpus[cpu];
     expect(Math.round(unionLength(busy) * nsPerTick)).toBe(t.busyNs);
@@ -207,6 +209,15 @@ describe('scenarios', () => {
     const buffers = walkBuffers(bytes!);
     expect(buffers.some((b) => (b.flags & 0x02) !== 0)).toBe(true);
     expect(truth.file.eventsLost).toBe(5);
+  });
+
+  it('compact CSwitch batches (0x0525) carry the same switches and busy truth', () => {
+    const plain = simulate(SCENARIOS.deepIdle12Core, { seed: 4, seconds: 0.5 });
+    const compact = simulate(SCENARIOS.deepIdle12Core, { seed: 4, seconds: 0.5, compactCSwitch: true });
+    checkTruth(compact.bytes!, compact.truth);
+    expect(compact.truth.rawEventCounts['hook:0x0525']).toBeGreaterThan(0);
+    expect(compact.truth.rawEventCounts['hook:0x0524']).toBeUndefined();
+    expect(plain.truth.dpcIsr).toEqual(compact.truth.dpcIsr);
   });
 
   it('scale streams until the target size', () => {

@@ -16,10 +16,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EtlWriter, type EtlWriterOptions, type RecordedGroups } from './etl-writer.js';
+import { ALL_GROUPS, EtlWriter, type EtlWriterOptions, type RecordedGroups } from './etl-writer.js';
 import {
   namedEventCounts,
   rawEventCounts,
+  writeCompactCSwitchBatches,
   writeCSwitch,
   writeDbgIdRsds,
   writeDpc,
@@ -36,6 +37,7 @@ import {
   writeRundownComplete,
   writeSampledProfile,
   writeThread,
+  type CompactSwitch,
   type DpcKind,
   type ImageFields,
   type ProcessFields,
@@ -157,6 +159,8 @@ export interface SimulationOptions {
   path?: string;
   /** Write `<path>.symbols/` map files (default true when path is given). */
   writeSymbols?: boolean;
+  /** Log context switches as compact 0x0525 batches instead of CSwitch v4 events. */
+  compactCSwitch?: boolean;
   /** Simulate loss: header EventsLost and the EVENTS_LOST flag on some buffers. */
   eventsLost?: number;
   onProgress?: (bytes: number, seconds: number) => void;
@@ -331,6 +335,8 @@ const ISR_TO_DPC_GAP_US = [0.5, 2] as const;
 const PROFILE_INTERVAL_100NS = 10_000;
 /** Rundown lead: simulated activity starts this long after the header so the rundown comes first. */
 const RUNDOWN_LEAD_TICKS = 16;
+/** Compact mode: switches handed to the batch encoder at a time (≈ 2–4 batches of ≤ 0x400 bytes). */
+const COMPACT_SWITCHES_PER_HANDOVER = 64;
 /** 'even' generators stop this long before the end so a queued backlog still completes. */
 const EVEN_TAIL_MS = 3;
 /** Perf-state changes per CPU per second (P-state churn under a balanced power plan). */
@@ -417,6 +423,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const ticksToNs = 1e9 / frequency;
   const cpuCount = spec.cpuCount;
   const streaming = options.targetBytes !== undefined;
+  const compact = options.compactCSwitch === true;
   const seconds = options.seconds ?? spec.defaultSeconds;
   const writerOptions: EtlWriterOptions = {
     path: options.path,
@@ -427,7 +434,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     build: spec.build ?? 19041,
     clock: { frequency },
     eventsLost: options.eventsLost ?? 0,
-    groups: spec.groups,
+    groups: { ...ALL_GROUPS, ...spec.groups, compactCSwitch: options.compactCSwitch === true },
     loggerName: 'NT Kernel Logger',
     logFileName: `C:\\traces\\${spec.name}.etl`,
   };
@@ -718,6 +725,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     spikeIndex = 0;
     pending: Pending[] = [];
     pstate = 0;
+    compactPending: CompactSwitch[] = [];
     // truth
     running = 0;
     idleInterruptUnion = 0;
@@ -1015,7 +1023,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       if (next !== null && rng.next() < 0.8) writeReadyThread(w, this.cpu, ts, next.tid, 1, 0, 0);
       const terminated = old !== null && old.endTs <= ts;
       const toIdle = next === null;
-      writeCSwitch(w, this.cpu, ts, {
+      const fields = {
         newThreadId: next === null ? 0 : next.tid,
         oldThreadId: old === null ? 0 : old.tid,
         newThreadPriority: next === null ? 0 : next.priority + rng.int(3),
@@ -1029,7 +1037,20 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         newThreadWaitTime:
           next === null ? 0 : Math.min(0xffffffff, Math.round((ts - next.lastRun) / (frequency / 64))),
         oldThreadRemainingQuantum: old === null ? 0 : rng.int(0x30000),
-      });
+      };
+      if (compact) {
+        this.compactPending.push({
+          ts,
+          oldThreadId: fields.oldThreadId,
+          oldThreadPriority: fields.oldThreadPriority,
+          oldThreadState: fields.oldThreadState,
+          oldThreadWaitReason: fields.oldThreadWaitReason,
+          newThreadWaitTime: fields.newThreadWaitTime,
+        });
+        if (this.compactPending.length >= COMPACT_SWITCHES_PER_HANDOVER) this.flushCompact(ts);
+      } else {
+        writeCSwitch(w, this.cpu, ts, fields);
+      }
       this.cswitches++;
       if (old !== null) old.lastRun = ts;
       this.lastSwitch = ts;
@@ -1043,6 +1064,36 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         this.segEnd = Math.min(this.burstEnd, ts + this.sliceLen(), next.endTs);
         if (this.segEnd <= ts) this.segEnd = ts + 1;
       }
+    }
+
+    flushCompact(ts: number): void {
+      if (this.compactPending.length === 0) return;
+      writeCompactCSwitchBatches(w, this.cpu, this.compactPending, Math.max(ts, w.lastTimestamp(this.cpu)));
+      this.compactPending = [];
+    }
+
+    /**
+     * Compact mode, at the end: switch a running thread out to idle so that no CPU ends on a switch
+     * whose new thread only the next (never written) record could name.
+     */
+    closeCompact(end: number): void {
+      if (this.thread !== null) {
+        const ts = Math.max(this.t, end - 1);
+        this.compactPending.push({
+          ts,
+          oldThreadId: this.thread.tid,
+          oldThreadPriority: this.thread.priority,
+          oldThreadState: 5,
+          oldThreadWaitReason: 6,
+          newThreadWaitTime: 0,
+        });
+        this.running += ts - this.lastSwitch;
+        this.lastSwitch = ts;
+        this.cswitches++;
+        this.thread = null;
+        this.t = ts;
+      }
+      this.flushCompact(this.t);
     }
 
     endThread(t: ThreadState, ts: number): void {
@@ -1174,6 +1225,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   }
   let end = streaming ? sliceEnd : fixedEnd;
   for (const sim of sims) end = Math.max(end, sim.t, w.lastTimestamp(sim.cpu));
+  if (compact) for (const sim of sims) sim.closeCompact(end);
   for (const sim of sims) sim.finish(end);
 
   // ---- rundown at the end (CPU 0, at T: the last event of the trace)

@@ -231,3 +231,35 @@ export function walkEvents(buffer: WalkedBuffer, index: number): WalkedEvent[] {
   if (pos !== buffer.savedOffset) throw new Error(`records end at ${pos}, SavedOffset ${buffer.savedOffset}`);
   return out;
 }
+
+/** Decodes one 0x0525 batch (format doc §5.4): switch times and old thread ids, in order. */
+export function decodeCompactBatch(e: WalkedEvent): { ts: number; old: number }[] {
+  const out: { ts: number; old: number }[] = [];
+  const v = e.view;
+  let t = u64(v, e.payloadOffset);
+  const tids = Array.from({ length: 16 }, (_, k) => v.getUint32(e.payloadOffset + 8 + 4 * k, true));
+  let p = e.payloadOffset + 0x58;
+  const endAt = e.offset + e.size;
+  while (p < endAt) {
+    const type = v.getUint16(p, true) & 3;
+    if (type === 0) {
+      t += v.getUint16(p, true) >>> 2;
+      out.push({ ts: t, old: 0 });
+      p += 2;
+    } else if (type === 1) {
+      t += v.getUint32(p, true) >>> 2;
+      out.push({ ts: t, old: 0 });
+      p += 4;
+    } else if (type === 2) {
+      const word = v.getUint32(p, true);
+      t += word >>> 15;
+      out.push({ ts: t, old: tids[(word >>> 2) & 15] });
+      p += 4;
+    } else {
+      t += v.getUint32(p, true) >>> 2;
+      out.push({ ts: t, old: tids[v.getUint32(p + 4, true) & 15] });
+      p += 8;
+    }
+  }
+  return out;
+}
