@@ -1,7 +1,7 @@
 // `npm test`: every test layer, one summary line at the end.
 //   1. type check (tsc --noEmit, strict)                       → counted as one test
 //   2. vitest: unit, golden, round-trip, fuzz, store, contract  → its per-test counts
-//   3. end-to-end suites in tests/e2e/*.e2e.mjs (Chromium)      → their own counts, read from a
+//   3. end-to-end suites tests/e2e/*.e2e.{ts,mjs} (Chromium)     → their own counts, read from a
 //      final line "N passed, N failed" each suite prints
 // The last line is "N passed, N failed" (what CI reads); the exit code is non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -59,7 +59,7 @@ if (existsSync(vitestReport)) {
 
 // 3. End-to-end suites (each prints its own "N passed, N failed" last).
 const e2eDir = path.join(root, 'tests', 'e2e');
-const suites = existsSync(e2eDir) ? readdirSync(e2eDir).filter((f) => f.endsWith('.e2e.mjs')).sort() : [];
+const suites = existsSync(e2eDir) ? readdirSync(e2eDir).filter((f) => /\.e2e\.(mjs|ts)$/.test(f)).sort() : [];
 for (const suite of suites) {
   console.log(`\n=== e2e: ${suite}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(e2eDir, suite)], {
