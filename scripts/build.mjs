@@ -40,10 +40,13 @@ async function bundle(entries, format) {
       sourcemap: true,
       external: ['electron', 'ws', 'bufferutil', 'utf-8-validate'],
       // ESM bundles that pull in CommonJS deps (ws) need a require() in scope.
+      // ESM bundles that pull in CommonJS deps (ws) need a require() in scope; CommonJS bundles
+      // (Electron) need import.meta.url, which the worker pool uses to find its sibling worker file.
       banner:
         format === 'esm'
           ? { js: "import { createRequire as __etlscopeCreateRequire } from 'node:module'; const require = __etlscopeCreateRequire(import.meta.url);" }
-          : undefined,
+          : { js: "const __etlscopeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      define: format === 'cjs' ? { 'import.meta.url': '__etlscopeImportMetaUrl' } : undefined,
       logLevel: 'warning',
     });
   }
