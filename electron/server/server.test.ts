@@ -107,6 +107,9 @@ describe('startServer', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toContain('text/javascript');
     expect((await fetch(`${base}/../../etc/passwd?token=${server.token}`)).status).toBe(404);
+    const icon = await fetch(`${base}/favicon.ico?token=${server.token}`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/png');
   });
 
   it('rejects WebSocket upgrades without the token or from another origin', async () => {

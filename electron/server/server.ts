@@ -221,8 +221,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function handleStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const file = resolveStaticPath(staticDir, url.pathname);
-    const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
+    let file = resolveStaticPath(staticDir, url.pathname);
+    let info = file === undefined ? undefined : await stat(file).catch(() => undefined);
+    if (info === undefined && url.pathname === '/favicon.ico') {
+      // Browsers ask for it on every page; the app icon beats a 404 in the console.
+      file = path.join(packageRoot(), 'assets', 'icon.png');
+      info = await stat(file).catch(() => undefined);
+    }
     if (file === undefined || info === undefined || !info.isFile()) {
       const message =
         url.pathname === '/'

@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  validateExport,
+  validateFilter,
+  validateQuery,
+  validateRequest,
+  validateSource,
+} from './validate.js';
+
+const isAbsolute = path.posix.isAbsolute;
+
+function rejects(fn: () => unknown, message: RegExp) {
+  expect(fn).toThrow(
+    expect.objectContaining({ code: 'bad-request', message: expect.stringMatching(message) }),
+  );
+}
+
+describe('request validation', () => {
+  it('returns fresh objects with only the known fields', () => {
+    const query = validateQuery({
+      kind: 'pivot',
+      table: 'dpcIsr',
+      filter: { cpus: [0, 2], include: { module: ['ndis.sys'] }, extra: 'x' },
+      groupBy: ['module', 'function'],
+      sortBy: 'count',
+      __proto__hack: true,
+    });
+    expect(query).toEqual({
+      kind: 'pivot',
+      table: 'dpcIsr',
+      filter: { cpus: [0, 2], include: { module: ['ndis.sys'] } },
+      groupBy: ['module', 'function'],
+      sortBy: 'count',
+    });
+  });
+
+  it('checks group columns per table, duplicates and bounds', () => {
+    rejects(
+      () => validateQuery({ kind: 'pivot', table: 'idleStates', filter: {}, groupBy: ['module'] }),
+      /groupBy.*idleStates/,
+    );
+    rejects(
+      () => validateQuery({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['cpu', 'cpu'] }),
+      /twice/,
+    );
+    rejects(
+      () => validateQuery({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: [], limitPerLevel: 0 }),
+      /limitPerLevel/,
+    );
+    rejects(
+      () => validateQuery({ kind: 'series', metric: 'utilization', filter: {}, buckets: 10_001 }),
+      /buckets/,
+    );
+    rejects(
+      () =>
+        validateQuery({
+          kind: 'find',
+          table: 'dpcIsr',
+          filter: {},
+          from: 0,
+          direction: 'up',
+          overBudgetOnly: true,
+        }),
+      /direction/,
+    );
+    rejects(() => validateQuery({ kind: 'sql', filter: {} }), /query.kind/);
+  });
+
+  it('checks filters: ranges, CPUs, column value lists, duration bounds', () => {
+    rejects(() => validateFilter({ range: { start: 5, end: 1 } }), /before/);
+    rejects(() => validateFilter({ range: { start: null, end: 1 } }), /finite/);
+    rejects(() => validateFilter({ cpus: [1.5] }), /cpus/);
+    rejects(() => validateFilter({ cpus: new Array(5000).fill(0) }), /at most 4096/);
+    rejects(() => validateFilter({ include: { shell: ['x'] } }), /column/);
+    rejects(() => validateFilter({ exclude: { module: [1] } }), /strings/);
+    rejects(() => validateFilter({ durationNs: { min: 'a' } }), /durationNs.min/);
+    expect(validateFilter({ durationNs: { min: 1000 } })).toEqual({ durationNs: { min: 1000 } });
+  });
+
+  it('accepts only absolute, NUL-free paths and known source kinds', () => {
+    expect(validateSource({ kind: 'path', path: '/t/a.etl' }, isAbsolute)).toEqual({
+      kind: 'path',
+      path: '/t/a.etl',
+    });
+    rejects(() => validateSource({ kind: 'path', path: 'a.etl' }, isAbsolute), /absolute/);
+    rejects(() => validateSource({ kind: 'path', path: '/t/a\0.etl' }, isAbsolute), /file path/);
+    rejects(() => validateSource({ kind: 'upload', uploadId: 'u', name: 7 }, isAbsolute), /name/);
+    expect(validateSource({ kind: 'path', path: 'C:\\t\\a.etl' }, path.win32.isAbsolute)).toEqual({
+      kind: 'path',
+      path: 'C:\\t\\a.etl',
+    });
+  });
+
+  it('drops the renderer-supplied export path and needs groupBy for a pivot export', () => {
+    expect(
+      validateExport({ traceId: 't', what: 'rows', table: 'dpcIsr', filter: {}, path: '/etc/passwd' }),
+    ).toEqual({
+      traceId: 't',
+      what: 'rows',
+      table: 'dpcIsr',
+      filter: {},
+    });
+    rejects(
+      () => validateExport({ traceId: 't', what: 'pivot', table: 'cpuPrecise', filter: {} }),
+      /groupBy/,
+    );
+  });
+
+  it('validates per channel', () => {
+    expect(validateRequest('etlscope:cancel', { requestId: 'r', more: 1 }, isAbsolute)).toEqual({
+      requestId: 'r',
+    });
+    rejects(() => validateRequest('etlscope:close', { traceId: 'x'.repeat(200) }, isAbsolute), /traceId/);
+    rejects(() => validateRequest('etlscope:open', [], isAbsolute), /object/);
+  });
+});
