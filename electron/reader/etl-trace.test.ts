@@ -280,3 +280,25 @@ describe('buffer order check', () => {
     expect(clean.diagnostics).toEqual([]);
   });
 });
+
+describe('several loggers in one file', () => {
+  it("orders each logger's buffers by its own sequence numbers and merges them in time", () => {
+    const withLogger = (bytes: Uint8Array, id: number) => {
+      new DataView(bytes.buffer, bytes.byteOffset).setUint16(0x2a, id, true);
+      return bytes;
+    };
+    const file = concatBytes([
+      headerBuffer(),
+      withLogger(buildBuffer({ records: [dpc(2000), dpc(2100)], size: BUF, cpu: 0, sequence: 1 }), 7),
+      withLogger(buildBuffer({ records: [dpc(1000), dpc(3000)], size: BUF, cpu: 0, sequence: 1 }), 9),
+      withLogger(buildBuffer({ records: [dpc(2500)], size: BUF, cpu: 0, sequence: 2 }), 7),
+      withLogger(buildBuffer({ records: [dpc(4000)], size: BUF, cpu: 0, sequence: 2 }), 9),
+    ]);
+    const trace = openEtl(memoryByteSource(file));
+    expect(Array.from(trace.buffers.loggerId)).toEqual([20, 7, 9, 7, 9]);
+    const expected = [1000, 1000, 2000, 2100, 2500, 3000, 4000];
+    expect(collect(trace).seen.map((e) => e.ts)).toEqual(expected);
+    expect(collect(trace, { order: 'per-cpu' }).seen.map((e) => e.ts)).toEqual(expected);
+    expect(trace.diagnostics).toEqual([]);
+  });
+});

@@ -115,6 +115,7 @@ class BufferColumns {
   timestamp: Float64Array;
   flags: Uint16Array;
   type: Uint16Array;
+  loggerId: Uint16Array;
   compressed: Uint8Array;
   constructor(capacity: number) {
     this.fileOffset = new Float64Array(capacity);
@@ -127,6 +128,7 @@ class BufferColumns {
     this.timestamp = new Float64Array(capacity);
     this.flags = new Uint16Array(capacity);
     this.type = new Uint16Array(capacity);
+    this.loggerId = new Uint16Array(capacity);
     this.compressed = new Uint8Array(capacity);
   }
   grow(): void {
@@ -146,6 +148,7 @@ class BufferColumns {
     this.timestamp = g(this.timestamp);
     this.flags = g(this.flags);
     this.type = g(this.type);
+    this.loggerId = g(this.loggerId);
     this.compressed = g(this.compressed);
   }
   table(): BufferTable & { readonly dataEnd: Uint32Array } {
@@ -162,6 +165,7 @@ class BufferColumns {
       timestamp: this.timestamp.slice(0, n),
       flags: this.flags.slice(0, n),
       type: this.type.slice(0, n),
+      loggerId: this.loggerId.slice(0, n),
       compressed: this.compressed.slice(0, n),
     };
   }
@@ -301,6 +305,7 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
         : view.getUint8(h + 0x28);
     cols.flags[i] = flags;
     cols.type[i] = view.getUint16(h + 0x36, true);
+    cols.loggerId[i] = view.getUint16(h + 0x2a, true);
     cols.compressed[i] = compressed ? 1 : 0;
     if (dataEnd < BUFFER_HEADER_SIZE) {
       if (dataEnd !== 0 || saved !== 0) {
@@ -380,7 +385,8 @@ class EtlTraceImpl implements EtlTrace {
   clock: TraceClock;
   firstDataTicks: number | undefined;
   private readonly dataEnd: Uint32Array;
-  private readonly perCpuOrder = new Map<number, Int32Array>();
+  /** Per CPU, one run of buffers per logger (sequence numbers are per logger), each in sequence order. */
+  private readonly perCpuRuns = new Map<number, Int32Array[]>();
   private compressedScratch = new Uint8Array(0);
   private reportedUnordered = false;
 
@@ -408,11 +414,20 @@ class EtlTraceImpl implements EtlTrace {
       const list = byCpu.get(cpu) as number[];
       list.sort(
         (a, b) =>
+          table.loggerId[a] - table.loggerId[b] ||
           table.sequence[a] - table.sequence[b] ||
           table.timestamp[a] - table.timestamp[b] ||
           table.fileOffset[a] - table.fileOffset[b],
       );
-      this.perCpuOrder.set(cpu, Int32Array.from(list));
+      const runs: Int32Array[] = [];
+      let start = 0;
+      for (let k = 1; k <= list.length; k++) {
+        if (k === list.length || table.loggerId[list[k]] !== table.loggerId[list[start]]) {
+          runs.push(Int32Array.from(list.slice(start, k)));
+          start = k;
+        }
+      }
+      this.perCpuRuns.set(cpu, runs);
     }
     this.cpus = cpus;
     this.firstDataTicks = this.probeFirstDataTicks();
@@ -426,10 +441,12 @@ class EtlTraceImpl implements EtlTrace {
     this.sink.quiet = true;
     try {
       for (const cpu of this.cpus) {
-        const stream = new BufferStream(cpu, this.perCpuOrder.get(cpu) as Int32Array);
-        if (this.advance(stream, run)) {
-          const t = stream.ev.timestamp;
-          if (first === undefined || t < first) first = t;
+        for (const order of this.perCpuRuns.get(cpu) as Int32Array[]) {
+          const stream = new BufferStream(cpu, order);
+          if (this.advance(stream, run)) {
+            const t = stream.ev.timestamp;
+            if (first === undefined || t < first) first = t;
+          }
         }
       }
     } finally {
@@ -453,10 +470,13 @@ class EtlTraceImpl implements EtlTrace {
   forEachEvent(visit: (ev: RawEvent) => void, options?: ForEachOptions): ReadStats {
     const run = this.newRun(options);
     const include = options?.includeCpu;
-    const streams: BufferStream[] = [];
+    const streamsByCpu: BufferStream[][] = [];
     for (const cpu of this.cpus) {
-      if (include === undefined || include(cpu))
-        streams.push(new BufferStream(cpu, this.perCpuOrder.get(cpu) as Int32Array));
+      if (include === undefined || include(cpu)) {
+        streamsByCpu.push(
+          (this.perCpuRuns.get(cpu) as Int32Array[]).map((order) => new BufferStream(cpu, order)),
+        );
+      }
     }
     if (this.headerBufferIndex >= 0) {
       const cpu = this.buffers.cpu[this.headerBufferIndex];
@@ -469,8 +489,13 @@ class EtlTraceImpl implements EtlTrace {
       }
     }
     if (options?.order === 'per-cpu') {
-      for (let s = 0; s < streams.length && !run.stopped; s++) {
-        const stream = streams[s];
+      for (let c = 0; c < streamsByCpu.length && !run.stopped; c++) {
+        const cpuStreams = streamsByCpu[c];
+        if (cpuStreams.length !== 1) {
+          this.merge(cpuStreams, visit, run); // several loggers on this CPU: keep its events in time order
+          continue;
+        }
+        const stream = cpuStreams[0];
         const ev = stream.ev;
         while (this.advance(stream, run)) {
           visit(ev);
@@ -478,7 +503,7 @@ class EtlTraceImpl implements EtlTrace {
         }
       }
     } else if (!run.stopped) {
-      this.merge(streams, visit, run);
+      this.merge(streamsByCpu.flat(), visit, run);
     }
     if (run.onProgress !== undefined) run.onProgress(run.bytesRead, run.events);
     return {

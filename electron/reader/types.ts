@@ -333,5 +333,7 @@ export interface BufferTable {
   readonly timestamp: Float64Array;
   readonly flags: Uint16Array;
   readonly type: Uint16Array;
+  /** ClientContext.LoggerId (0x2A): sequence numbers are per logger, so runs are ordered per (CPU, logger). */
+  readonly loggerId: Uint16Array;
   readonly compressed: Uint8Array;
 }
