@@ -144,7 +144,7 @@ export interface ElectronMain {
       setPermissionRequestHandler(
         handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void,
       ): void;
-      setPermissionCheckHandler(handler: () => boolean): void;
+      setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
       readonly webRequest: {
         onHeadersReceived(
           listener: (

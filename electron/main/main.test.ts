@@ -221,7 +221,9 @@ describe('Electron main (bundled, against a fake electron module)', () => {
     ]);
     const granted: boolean[] = [];
     rec.permissionHandler?.({}, 'media', (ok: boolean) => granted.push(ok));
-    expect(granted).toEqual([false]);
+    rec.permissionHandler?.({}, 'clipboard-read', (ok: boolean) => granted.push(ok));
+    rec.permissionHandler?.({}, 'clipboard-sanitized-write', (ok: boolean) => granted.push(ok));
+    expect(granted).toEqual([false, false, true]);
   });
 
   it('serves the renderer over app:// with the CSP header', async () => {

@@ -8,7 +8,7 @@
 // Security (see electron/main/README.md for the checklist item by item): one window with
 // contextIsolation + sandbox, no Node in the page, webSecurity on; the page is served from
 // app://etlscope/ with a strict CSP header; navigation, new windows and <webview> are blocked
-// (http(s) links open in the system browser); permission requests are denied; IPC only on the
+// (http(s) links open in the system browser); permissions are denied but clipboard writes; IPC only on the
 // contract's channels from our top-level frame.
 
 import path from 'node:path';
@@ -22,7 +22,13 @@ import type { BrowserWindowLike, ElectronMain } from './electron-api.js';
 import { registerIpcHandlers } from './ipc.js';
 import { aboutDetail, buildMenuTemplate } from './menu.js';
 import { addRecent, loadRecent, pathComparer, saveRecent } from './recent.js';
-import { APP_ENTRY_URL, APP_SCHEME, isTrustedSenderFrame, navigationDecision } from './security.js';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  isPermissionAllowed,
+  isTrustedSenderFrame,
+  navigationDecision,
+} from './security.js';
 
 const electron = require('electron') as ElectronMain;
 const { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } = electron;
@@ -206,8 +212,12 @@ function createWindow(): BrowserWindowLike {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(isPermissionAllowed(permission)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) =>
+    isPermissionAllowed(permission),
+  );
   // Belt and braces: every response gets the CSP even if something is ever loaded outside app://.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
     callback({

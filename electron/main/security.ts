@@ -42,3 +42,14 @@ export function navigationDecision(url: string): 'allow' | 'external' | 'block' 
   if (isAppUrl(url)) return 'allow';
   return isExternalHttpUrl(url) ? 'external' : 'block';
 }
+
+/**
+ * Permissions the page may use (Electron checklist item 5): only writing text to the clipboard,
+ * which the pivot table's "Copy" needs (navigator.clipboard.writeText). Everything else (camera,
+ * notifications, geolocation, reading the clipboard, …) is denied.
+ */
+const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+export function isPermissionAllowed(permission: string): boolean {
+  return ALLOWED_PERMISSIONS.has(permission);
+}
