@@ -425,6 +425,8 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const streaming = options.targetBytes !== undefined;
   const compact = options.compactCSwitch === true;
   const seconds = options.seconds ?? spec.defaultSeconds;
+  if (!(seconds > 0) && !streaming) throw new Error(`seconds must be > 0, got ${seconds}`);
+  if (streaming && !(options.targetBytes! > 0)) throw new Error(`targetBytes must be > 0`);
   const writerOptions: EtlWriterOptions = {
     path: options.path,
     cpuCount,
@@ -655,7 +657,8 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       const evenSlots =
         g.arrivals === 'even' && Number.isFinite(fixedEnd) ? Math.round(perCpu * seconds) : Infinity;
       const meanGapTicks = Number.isFinite(evenSlots)
-        ? (fixedEnd - simStart - (EVEN_TAIL_MS / 1000) * frequency) / Math.max(1, evenSlots)
+        ? (fixedEnd - simStart - Math.min((EVEN_TAIL_MS / 1000) * frequency, (fixedEnd - simStart) / 10)) /
+          Math.max(1, evenSlots)
         : frequency / perCpu;
       const inst: GenInstance = {
         spec: g,
