@@ -7,6 +7,7 @@ import {
   EVENT_BAD_SIZE,
   EVENT_UNKNOWN_TYPE,
   createRawEvent,
+  extendedItems,
   readEventAt,
 } from './event-parser.js';
 import { classicRecord, eventHeaderRecord, kernelRecord, messageRecord } from './testing.js';
@@ -135,6 +136,10 @@ describe('readEventAt', () => {
     expect(ev.extSize).toBe(40 + 24);
     expect(ev.payloadOffset).toBe(at + 0x50 + 64);
     expect(ev.payloadSize).toBe(13);
+    expect(extendedItems(ev)).toEqual([
+      { extType: 6, dataOffset: at + 0x58, dataSize: 32 },
+      { extType: 12, dataOffset: at + 0x50 + 40 + 8, dataSize: 9 },
+    ]);
     const plain = parse(
       eventHeaderRecord({
         pointerSize: 4,
@@ -147,6 +152,7 @@ describe('readEventAt', () => {
     ).ev;
     expect(plain.pointerSize).toBe(4);
     expect(plain.extOffset).toBe(-1);
+    expect(extendedItems(plain)).toEqual([]);
     expect(plain.payloadSize).toBe(13);
   });
 

@@ -249,3 +249,29 @@ function readMessageAt(ev: RawEvent, pos: number, end: number): number {
   ev.payloadSize = recordEnd - at;
   return pos + ((size + 7) & ~7);
 }
+
+/** One inline EVENT_HEADER extended data item (format doc §3.6). */
+export interface ExtendedItem {
+  /** EVENT_HEADER_EXT_TYPE_*: 1 related activity id, 2 SID, 5/6 stack trace 32/64, 11 TraceLogging schema, 12 provider traits, … */
+  readonly extType: number;
+  /** Offset of the item's data in `ev.bytes`. */
+  readonly dataOffset: number;
+  readonly dataSize: number;
+}
+
+/** The extended items of an EVENT_HEADER record (empty for other kinds). Allocates: not for the hot path. */
+export function extendedItems(ev: RawEvent): ExtendedItem[] {
+  const items: ExtendedItem[] = [];
+  if (ev.family !== 'eventheader' || ev.extOffset < 0) return items;
+  const view = ev.view;
+  const end = ev.extOffset + ev.extSize;
+  let item = ev.extOffset;
+  while (item + 8 <= end) {
+    const itemSize = view.getUint16(item, true);
+    const dataSize = view.getUint16(item + 6, true);
+    if (item + 8 + dataSize > end) break;
+    items.push({ extType: view.getUint16(item + 2, true), dataOffset: item + 8, dataSize });
+    item += itemSize >= 8 + dataSize ? itemSize : (8 + dataSize + 7) & ~7;
+  }
+  return items;
+}

@@ -23,7 +23,7 @@ export {
   readU64,
   readI64,
 } from './address.js';
-export { createRawEvent, readEventAt } from './event-parser.js';
+export { createRawEvent, readEventAt, extendedItems, type ExtendedItem } from './event-parser.js';
 export {
   parseLogfileHeader,
   clockFrequency,
