@@ -127,9 +127,9 @@ export class FakeEngine {
     };
   }
 
-  /** Waits until `count` queries are pending (they arrive over async frames). */
+  /** Waits (up to ~5 s, for a loaded machine) until `count` queries are pending (they arrive over async frames). */
   async waitForQueries(count: number): Promise<void> {
-    for (let i = 0; i < 200 && this.queries.length < count; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && this.queries.length < count; i++) await new Promise((r) => setTimeout(r, 5));
     if (this.queries.length < count) throw new Error(`expected ${count} queries, saw ${this.queries.length}`);
   }
 }

@@ -153,8 +153,13 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
   return { electron, rec, emitApp, emitContents };
 }
 
-async function flush() {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+/** Waits (up to 5 s) for main's asynchronous start-up or file writes to reach a state. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timed out waiting for main');
 }
 
 describe('Electron main (bundled, against a fake electron module)', () => {
@@ -200,7 +205,7 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('opens one hardened window on app://etlscope and registers only the contract channels', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app')];
     const { rec } = run();
-    await flush();
+    await until(() => rec.windows.length === 1);
     expect(rec.windows).toHaveLength(1);
     const prefs = rec.windows[0]!.webPreferences;
     expect(prefs).toMatchObject({
@@ -229,7 +234,7 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('serves the renderer over app:// with the CSP header', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app')];
     const { rec } = run();
-    await flush();
+    await until(() => rec.windows.length === 1);
     const handler = rec.protocolHandlers.get('app')!;
     const page = await handler({ url: 'app://etlscope/index.html' });
     expect(page.status).toBe(200);
@@ -241,7 +246,7 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('blocks navigation and new windows, sending http(s) links to the system browser', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app')];
     const { rec, emitContents } = run();
-    await flush();
+    await until(() => rec.windows.length === 1);
     const prevented: string[] = [];
     for (const url of ['https://example.com/docs', 'file:///etc/passwd', 'app://etlscope/index.html']) {
       emitContents('will-navigate', { preventDefault: () => prevented.push(url) }, url);
@@ -255,7 +260,7 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('opens the argv file once the page has loaded, and a second launch’s file in the running window', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app'), path.join(dir, 'first.etl')];
     const { rec, emitApp, emitContents } = run();
-    await flush();
+    await until(() => rec.windows.length === 1);
     expect(rec.sent).toEqual([]);
     emitContents('did-finish-load');
     emitApp(
@@ -282,7 +287,7 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('a trusted open sets the title, enables the trace menu items and records the recent file', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app')];
     const { rec } = run();
-    await flush();
+    await until(() => rec.windows.length === 1);
     const exportItem = () =>
       rec.menus
         .at(-1)!
@@ -305,10 +310,14 @@ describe('Electron main (bundled, against a fake electron module)', () => {
       channel: EVENT_CHANNEL,
       payload: { type: 'command', command: 'export-dpc-csv' },
     });
-    await flush();
-    expect(JSON.parse(await readFile(path.join(dir, 'userData', 'recent.json'), 'utf8'))).toEqual([
-      path.join(dir, 'first.etl'),
-    ]);
+    const recentFile = path.join(dir, 'userData', 'recent.json');
+    await until(() =>
+      readFile(recentFile, 'utf8').then(
+        (text) => text.includes('first.etl'),
+        () => false,
+      ),
+    );
+    expect(JSON.parse(await readFile(recentFile, 'utf8'))).toEqual([path.join(dir, 'first.etl')]);
     const untrusted = (await open(
       { senderFrame: { url: 'https://evil.example/', parent: null } },
       { source: { kind: 'sample' }, requestId: 'r2' },
@@ -321,7 +330,8 @@ describe('Electron main (bundled, against a fake electron module)', () => {
   it('quits at once when another instance holds the lock', async () => {
     process.argv = ['/opt/electron', path.join(dir, 'app'), path.join(dir, 'first.etl')];
     const { rec } = run(false);
-    await flush();
+    await until(() => rec.quit === 1);
+    await new Promise((r) => setTimeout(r, 50));
     expect(rec.quit).toBe(1);
     expect(rec.windows).toHaveLength(0);
   });
