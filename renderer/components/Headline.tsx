@@ -2,7 +2,7 @@
 // modules over the 100 µs DPC / 25 µs ISR guideline (with averages and totals), and the CPUs that
 // spend a large share of their time in DPC/ISR. Computed by the engine (three small pivots).
 
-import type { PivotNode, PivotQuery } from '../../shared/contract.js';
+import { DPC_BUDGET_NS, ISR_BUDGET_NS, type PivotNode, type PivotQuery } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
 import { formatCount, formatMs, formatPercent, formatUs } from '../format.js';
 import { baseFilter } from '../state/queries.js';
@@ -23,7 +23,8 @@ export function Headline() {
     kind: 'pivot',
     table: 'dpcIsr',
     filter,
-    groupBy: ['module'],
+    // By module and type: a module's fast ISRs must not dilute the average of its slow DPCs.
+    groupBy: ['module', 'type'],
     sortBy: 'totalMs',
     descending: true,
     limitPerLevel: 50,
@@ -78,7 +79,15 @@ export function Headline() {
   }
   const topModule: PivotNode | undefined = top.result.rows[0];
   const topFunction = topModule?.children?.[0];
-  const overModules = [...modules.result.rows]
+  const overModules = modules.result.rows
+    .flatMap((module) =>
+      (module.children ?? []).map((type) => ({
+        key: `${module.key} ${type.key}s`,
+        name: module.key,
+        type: type.key,
+        aggregates: type.aggregates,
+      })),
+    )
     .filter((row) => row.aggregates.overBudget > 0)
     .sort((a, b) => b.aggregates.overBudget - a.aggregates.overBudget);
   const view = visibleRange(inputs);
@@ -117,15 +126,16 @@ export function Headline() {
           overModules.slice(0, HEADLINE_MODULES).map((row, i) => (
             <span key={row.key} className="headline-module">
               {i > 0 ? '; ' : ''}
-              <strong>{row.key}</strong>: {formatCount(row.aggregates.overBudget)} of{' '}
-              {formatCount(row.aggregates.count)} over budget, avg{' '}
+              <strong>{row.name}</strong> {row.type}s: {formatCount(row.aggregates.overBudget)} of{' '}
+              {formatCount(row.aggregates.count)} over{' '}
+              {row.type.startsWith('ISR') ? ISR_BUDGET_NS / 1000 : DPC_BUDGET_NS / 1000} µs, avg{' '}
               <strong>{formatUs(row.aggregates.avgUs)} µs</strong>, max {formatUs(row.aggregates.maxUs)} µs,{' '}
               {formatMs(row.aggregates.totalMs)} ms total
             </span>
           ))
         )}
         {overModules.length > HEADLINE_MODULES && (
-          <span className="muted"> (+{overModules.length - HEADLINE_MODULES} more modules)</span>
+          <span className="muted"> (+{overModules.length - HEADLINE_MODULES} more)</span>
         )}
       </div>
       <div className="headline-line" data-testid="headline-cpus">

@@ -103,13 +103,15 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startRealServer(): Promise<Server> {
+async function startRealServer(symbolPath: string): Promise<Server> {
   const child: ChildProcess = spawn(
     process.execPath,
     [path.join(root, 'bin', 'etlscope.mjs'), 'serve', '--port', '0'],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Uploaded traces land in a temp folder, away from their `.symbols/` folder: point the engine at it.
+      env: { ...process.env, ETLSCOPE_SYMBOL_PATH: symbolPath },
     },
   );
   let output = '';
@@ -261,15 +263,21 @@ function csvStats(rows: string[][], moduleName?: string) {
   const picked = moduleName === undefined ? data : data.filter((r) => r[col('Module')] === moduleName);
   const durations = picked.map((r) => Number(r[col('Duration (µs)')]));
   const cpus = new Set(data.map((r) => Number(r[col('CPU')])));
-  const enters = data.map((r) => Number(r[col('Enter Time (s)')]));
+  let minEnter = Infinity;
+  let maxEnter = -Infinity;
+  for (const r of data) {
+    const enter = Number(r[col('Enter Time (s)')]);
+    minEnter = Math.min(minEnter, enter);
+    maxEnter = Math.max(maxEnter, enter);
+  }
   return {
     header,
     rows: data.length,
     picked: picked.length,
     avgUs: durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length),
     cpus,
-    minEnter: Math.min(...enters),
-    maxEnter: Math.max(...enters),
+    minEnter,
+    maxEnter,
     badDurations: picked.filter((r) => !(Number(r[col('Duration (µs)')]) > 0)).length,
   };
 }
@@ -290,7 +298,7 @@ async function run(): Promise<void> {
   } else {
     truth = writeScenario(traceFile);
   }
-  const server = fake ? await startFakeServer() : await startRealServer();
+  const server = fake ? await startFakeServer() : await startRealServer(`${traceFile}.symbols`);
   let browser: Browser | undefined;
   const consoleErrors: string[] = [];
   try {
@@ -302,6 +310,15 @@ async function run(): Promise<void> {
     const page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    checks.onStepError = async (stepName) => {
+      const toasts = await page.locator('[data-testid=toast]').allInnerTexts();
+      if (toasts.length > 0) {
+        console.log(`    (notifications: ${toasts.join(' | ')})`);
+      }
+      await page.screenshot({
+        path: path.join(outDir, `failed-${stepName.replace(/[^a-z0-9]+/gi, '-')}.png`),
+      });
+    };
 
     await checks.step('start screen', async () => {
       await page.goto(server.url);
@@ -350,6 +367,12 @@ async function run(): Promise<void> {
         headline.replace(/\n/g, ' | '),
       );
       checks.check('headline names CPUs 0, 2, 4, 6', headline.includes('0, 2, 4, 6'));
+      const avg = /ndis\.sys DPCs:[^;]*?avg ([\d.,]+) µs/.exec(headline)?.[1];
+      checks.check(
+        'headline: ndis.sys DPCs average about 220 µs',
+        avg !== undefined && Math.abs(Number(avg.replace(/,/g, '')) - 220) < 15,
+        `avg ${avg}`,
+      );
       checks.check(
         'pivot defaults to Module › Function sorted by total time',
         (await page.locator('.th-key').innerText()).startsWith('Module › Function') &&

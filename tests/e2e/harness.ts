@@ -22,6 +22,9 @@ export class Checks {
     return this.check(name, ok, `got ${actual}, expected ${expected} ± ${tolerance}`);
   }
 
+  /** Called when a step throws (e.g. to take a screenshot of the failure). */
+  onStepError: ((stepName: string) => Promise<void>) | undefined;
+
   async step(name: string, body: () => Promise<void>): Promise<void> {
     console.log(`• ${name}`);
     try {
@@ -32,6 +35,7 @@ export class Checks {
         false,
         error instanceof Error ? error.message.split('\n')[0] : String(error),
       );
+      await this.onStepError?.(name).catch(() => undefined);
     }
   }
 
@@ -50,7 +54,9 @@ export class Checks {
 }
 
 /** Parses CSV text (RFC 4180 quoting) into rows of fields. */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(source: string): string[][] {
+  // A leading UTF-8 byte-order mark (written so Excel reads µ correctly) is not part of the header.
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
