@@ -82,6 +82,20 @@ describe('browser mode with the real engine on assets/sample.etl', () => {
     ws.close();
   }, 120_000);
 
+  it('cancels a load by requestId and stays usable', async () => {
+    const { ws, api, events } = await connect();
+    const opening = api.openTrace({ kind: 'sample' }, 'open-cancel');
+    opening.catch(() => undefined);
+    for (let i = 0; i < 500 && !events.some((e) => e.type === 'progress'); i++)
+      await new Promise((r) => setTimeout(r, 2));
+    await api.cancel('open-cancel');
+    await expect(opening).rejects.toMatchObject({ code: 'cancelled' });
+    expect(events.some((e) => e.type === 'progress' && e.progress.phase === 'cancelled')).toBe(true);
+    const again = await api.openTrace({ kind: 'sample' }, 'open-again');
+    expect(again.summary.cpuCount).toBe(truth.cpuCount);
+    ws.close();
+  }, 120_000);
+
   it('uploads a dropped copy, opens it and downloads every DPC/ISR row as CSV', async () => {
     const bytes = await readFile(samplePath);
     const up = await fetch(`http://127.0.0.1:${server.port}/upload?token=${server.token}&name=dropped.etl`, {
