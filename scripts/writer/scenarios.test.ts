@@ -65,7 +65,12 @@ function checkTruth(file: Uint8Array, truth: ScenarioTruth): void {
   expect(hookCounts).toEqual(truthHooks);
   expect(Math.max(...all.map((e) => e.timestamp))).toBe(end);
   // DPC/ISR per module (routine address → image) and per CPU.
-  const images = truth.images.map((im) => ({ file: im.file, base: BigInt(im.base), size: BigInt(im.size) }));
+  const images = truth.images.flatMap((im) => [
+    { file: im.file, base: BigInt(im.base), size: BigInt(im.size) },
+    ...(im.reloadBase !== undefined
+      ? [{ file: im.file, base: BigInt(im.reloadBase), size: BigInt(im.size) }]
+      : []),
+  ]);
   const moduleOf = (addr: bigint): string =>
     images.find((im) => addr >= im.base && addr < im.base + im.size)?.file ?? 'Unknown';
   const byModule = new Map<string, { count: number; ticks: number; max: number }>();
@@ -181,6 +186,10 @@ describe('scenarios', () => {
     expect(truth.eventCounts['Process/End']).toBeGreaterThan(0);
     const wifi = truth.dpcIsr.find((r) => r.module === 'rtwlane.sys')!;
     expect(wifi.function).toMatch(/^rtwlane\.sys\+0x[0-9a-f]+$/);
+    expect(truth.eventCounts['Image/UnLoad']).toBe(1); // the Wi-Fi driver reset at 1.5 s
+    expect(truth.images.find((im) => im.file === 'rtwlane.sys')!.reloadBase).toBeDefined();
+    expect(truth.dpcIsr.some((r) => r.type === 'ThreadedDPC')).toBe(true);
+    expect(truth.eventCounts['StackWalk/Stack']).toBeGreaterThan(0);
     expect(truth.dpcIsr.some((r) => r.exclusiveTotalNs < r.totalNs)).toBe(true); // nested ISR cases
   });
 

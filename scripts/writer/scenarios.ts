@@ -138,6 +138,7 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
     file: 'rtwlane.sys',
     size: 0x5e0000,
     functions: ['(RxDpc)', '(TxDpc)', '(Isr)'],
+    reloadAtSeconds: 1.5, // the Wi-Fi adapter resets: unloaded and loaded again at another base
   },
 };
 
@@ -289,6 +290,14 @@ export const backupServer: ScenarioSpec = {
       perSecond: 24 * 10,
       arrivals: 'periodic',
       duration: { meanUs: 14, sigma: 0.5 },
+    },
+    {
+      module: 'tcpip.sys',
+      function: 'FlpReturnNetBufferListChain',
+      kind: 'ThreadedDPC',
+      cpus: [9, 11, 13],
+      perSecond: 150,
+      duration: { meanUs: 12, sigma: 0.4 },
     },
     {
       module: 'tcpip.sys',
@@ -491,6 +500,14 @@ export const audioWorkstation: ScenarioSpec = {
       },
     },
     {
+      module: 'portcls.sys',
+      function: 'PcServiceGroupDpc',
+      kind: 'ThreadedDPC',
+      cpus: [0, 1],
+      perSecond: 200,
+      duration: { meanUs: 28, sigma: 0.5 },
+    },
+    {
       module: 'rtwlane.sys',
       function: '(RxDpc)',
       kind: 'DPC',
@@ -644,6 +661,14 @@ export const scale: ScenarioSpec = {
         probability: 0.01,
         duration: { meanUs: 6, sigma: 0.3 },
       },
+    },
+    {
+      module: 'storport.sys',
+      function: 'RaidUnitCompleteRequest',
+      kind: 'ThreadedDPC',
+      cpus: [8, 9, 10, 11],
+      perSecond: 600,
+      duration: { meanUs: 22, sigma: 0.5 },
     },
     {
       module: 'dxgkrnl.sys',

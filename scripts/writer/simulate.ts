@@ -36,6 +36,7 @@ import {
   writeReadyThread,
   writeRundownComplete,
   writeSampledProfile,
+  writeStackWalk,
   writeThread,
   type CompactSwitch,
   type DpcKind,
@@ -97,6 +98,10 @@ export interface DriverSpec {
   /** PDB file name; absent → no DbgID_RSDS and no symbol file (Function shows module+0x…). */
   pdb?: string;
   functions: readonly string[];
+  /** Unloaded and loaded again at a different base at this time (a driver reset): Image Unload +
+   *  Load events; routines after it use the new base. DPCs of the driver within RELOAD_QUIET_MS of
+   *  it are not logged, so every address is unambiguous for a reader that resolves at event time. */
+  reloadAtSeconds?: number;
 }
 
 export interface ProcessSpec {
@@ -142,6 +147,8 @@ export interface ScenarioSpec {
   idleWeights: (cpu: number) => readonly number[];
   spawns?: readonly SpawnSpec[];
   profile?: boolean;
+  /** Share of samples followed by a kernel StackWalk event (default 5 %). */
+  stackProbability?: number;
   groups?: RecordedGroups;
 }
 
@@ -230,7 +237,17 @@ export interface ScenarioTruth {
   eventCounts: Record<string, number>;
   rawEventCounts: Record<string, number>;
   /** Kernel images: name, base (hex), size, pdb identity when symbols exist. */
-  images: { file: string; base: string; size: number; pdb?: string; guid?: string; age?: number }[];
+  /** base = first load; reloadBase/reloadAtSeconds when the driver was reloaded during the trace. */
+  images: {
+    file: string;
+    base: string;
+    size: number;
+    reloadBase?: string;
+    reloadAtSeconds?: number;
+    pdb?: string;
+    guid?: string;
+    age?: number;
+  }[];
   processes: number;
   threads: number;
 }
@@ -257,6 +274,8 @@ export interface LaidOutImage {
   size: number;
   path: string;
   rvas: Map<string, number>;
+  /** Base after a reload (reloadAtSeconds), else undefined. */
+  reloadBase?: bigint;
   guid?: string;
   age: number;
   timeDateStamp: number;
@@ -270,7 +289,7 @@ const KERNEL_BASE_32 = 0x82000000n;
 
 export function layoutDrivers(drivers: readonly DriverSpec[], pointerSize: 4 | 8): LaidOutImage[] {
   let next = pointerSize === 8 ? KERNEL_BASE_64 : KERNEL_BASE_32;
-  return drivers.map((spec) => {
+  const laid = drivers.map((spec) => {
     const base = next;
     const size = spec.size;
     next += BigInt(Math.ceil(size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
@@ -293,8 +312,15 @@ export function layoutDrivers(drivers: readonly DriverSpec[], pointerSize: 4 | 8
       age: 1 + (nameHash(spec.file) % 3),
       timeDateStamp: 0x5f000000 + (nameHash(`${spec.file}@ts`) % 0x4000000),
       checksum: nameHash(`${spec.file}@sum`) % 0x1000000,
-    };
+    } as LaidOutImage;
   });
+  // Reloaded drivers come back above every other image.
+  for (const im of laid) {
+    if (im.spec.reloadAtSeconds === undefined) continue;
+    im.reloadBase = next;
+    next += BigInt(Math.ceil(im.size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
+  }
+  return laid;
 }
 
 /** Symbol-server-like key directory: GUID upper without dashes + age in upper hex. */
@@ -335,6 +361,10 @@ const ISR_TO_DPC_GAP_US = [0.5, 2] as const;
 const PROFILE_INTERVAL_100NS = 10_000;
 /** Rundown lead: simulated activity starts this long after the header so the rundown comes first. */
 const RUNDOWN_LEAD_TICKS = 16;
+/** No DPC/ISR of a reloading driver is logged this close to its reload (covers CPU 0 logging it late). */
+const RELOAD_QUIET_MS = 20;
+/** Share of samples followed by a StackWalk event (real traces stack-walk every sample; we keep files small). */
+const DEFAULT_STACK_PROBABILITY = 0.05;
 /** Compact mode: switches handed to the batch encoder at a time (≈ 2–4 batches of ≤ 0x400 bytes). */
 const COMPACT_SWITCHES_PER_HANDOVER = 64;
 /** 'even' generators stop this long before the end so a queued backlog still completes. */
@@ -372,6 +402,9 @@ interface RoutineRef {
   module: string;
   fn: string;
   address: bigint;
+  /** Address after the image's reload, and the reload time in ticks (Infinity: never). */
+  reloadAddress: bigint;
+  reloadTicks: number;
   key: string;
   kind: DpcKind;
 }
@@ -406,6 +439,10 @@ interface Pending {
 }
 
 const isIsrKind = (kind: DpcKind): boolean => kind === 'ISR' || kind === 'ISR-MSI';
+
+/** The routine's address at time `ticks` (after a reload its image sits at a new base). */
+const addressAt = (r: RoutineRef, ticks: number): bigint =>
+  ticks >= r.reloadTicks ? r.reloadAddress : r.address;
 
 export interface SimulationResult {
   truth: ScenarioTruth;
@@ -446,6 +483,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
 
   // ---- images
   const images = layoutDrivers(spec.drivers, P);
+  const firstBase = new Map(images.map((im) => [im, im.base]));
   const imageByFile = new Map(images.map((im) => [im.spec.file.toLowerCase(), im]));
   const ntos = imageByFile.get('ntoskrnl.exe');
   if (ntos === undefined) throw new Error(`${spec.name}: the driver list must include ntoskrnl.exe`);
@@ -459,6 +497,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       module: image.spec.file,
       fn: label,
       address: image.base + BigInt(rva),
+      reloadAddress: (image.reloadBase ?? image.base) + BigInt(rva),
+      reloadTicks:
+        image.spec.reloadAtSeconds === undefined
+          ? Infinity
+          : origin + Math.round(image.spec.reloadAtSeconds * frequency),
       key: `${image.spec.file}!${label}!${kind}`,
       kind,
     };
@@ -639,6 +682,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   }
   writeRundownComplete(w, 0, rundownTs);
   const profile = spec.profile !== false;
+  const stackProbability = spec.stackProbability ?? DEFAULT_STACK_PROBABILITY;
   const profileTicks = Math.round((PROFILE_INTERVAL_100NS / 1e7) * frequency);
   if (profile) writeProfileSetInterval(w, 0, rundownTs, 0, PROFILE_INTERVAL_100NS, PROFILE_INTERVAL_100NS);
 
@@ -875,7 +919,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       let ip: bigint;
       let module: string;
       if (where !== null) {
-        ip = where.routine.address + BigInt(0x10 + rng.int(8) * 4);
+        ip = addressAt(where.routine, ts) + BigInt(0x10 + rng.int(8) * 4);
         module = where.routine.module;
       } else if (thread === null) {
         ip = idleIp;
@@ -892,6 +936,16 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         executingIsr: where !== null && where.isr,
         priority: thread === null ? 0 : thread.priority,
       });
+      if (rng.next() < stackProbability) {
+        // Kernel stack, innermost first: the sampled IP, then the dispatcher frames that led there.
+        const frames =
+          where !== null
+            ? [ip, kernelIp(7), kernelIp(9), thread === null ? idleIp : kernelIp(8)]
+            : thread === null
+              ? [ip, kernelIp(0)]
+              : [ip, kernelIp(10), kernelIp(15)];
+        writeStackWalk(w, this.cpu, ts, ts, thread === null ? 0 : thread.pid, tid, frames);
+      }
       this.samples++;
       if (tid !== 0 || where !== null) this.busySamples++;
       if (where !== null) {
@@ -938,6 +992,10 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         vector: g.spec.vector ?? 0x60,
       };
       if (main.e >= fixedEnd - 1) return; // would run past the end of the trace: not logged
+      const quiet = (RELOAD_QUIET_MS / 1000) * frequency;
+      for (const p of [...parts, main]) {
+        if (p.s < p.r.reloadTicks + quiet && p.e > p.r.reloadTicks - quiet) return; // driver reset window
+      }
       parts.push(main);
       if (nested !== undefined) parts.push(nested);
       this.exitIdle(start);
@@ -973,8 +1031,8 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     ): void {
       const kind = p.r.kind;
       if (kind === 'ISR' || kind === 'ISR-MSI')
-        writeIsr(w, this.cpu, kind, p.s, p.e, p.r.address, p.vector, kind === 'ISR-MSI' ? 1 : 0);
-      else writeDpc(w, this.cpu, kind, p.s, p.e, p.r.address);
+        writeIsr(w, this.cpu, kind, p.s, p.e, addressAt(p.r, p.e), p.vector, kind === 'ISR-MSI' ? 1 : 0);
+      else writeDpc(w, this.cpu, kind, p.s, p.e, addressAt(p.r, p.e));
       const dur = p.e - p.s;
       let exclusive = dur;
       if (!p.isr) for (const q of parts) if (q.isr && q.s >= p.s && q.e <= p.e) exclusive -= q.e - q.s;
@@ -1214,8 +1272,23 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const sliceTicks = Math.round((SLICE_MS / 1000) * frequency);
   let sliceEnd = simStart;
   let lossMarked = false;
+  const reloads = images.filter((im) => im.reloadBase !== undefined);
   for (;;) {
+    const sliceStart = sliceEnd;
     sliceEnd += sliceTicks;
+    for (const im of reloads) {
+      const at = origin + Math.round(im.spec.reloadAtSeconds! * frequency);
+      if (at < sliceStart || at >= sliceEnd || at >= fixedEnd) continue;
+      // Every CPU first runs up to the reload; CPU 0 logs it then (or just after, if busy).
+      for (const sim of sims) sim.run(at);
+      const ts = Math.max(at, w.lastTimestamp(0));
+      writeImage(w, 0, ts, 'Unload', imageFields(im, 0));
+      im.base = im.reloadBase!;
+      writeImage(w, 0, ts, 'Load', imageFields(im, 0));
+      writeImageId(w, 0, ts, im.base, im.size, 0, im.timeDateStamp, im.spec.file);
+      if (im.guid !== undefined && im.spec.pdb !== undefined)
+        writeDbgIdRsds(w, 0, ts, im.base, 0, im.guid, im.age, im.spec.pdb);
+    }
     const until = Math.min(sliceEnd, fixedEnd);
     for (const sim of sims) sim.run(until);
     if (!lossMarked && (options.eventsLost ?? 0) > 0 && until - origin > (fixedEnd - origin) / 2) {
@@ -1323,8 +1396,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     rawEventCounts: rawEventCounts(w),
     images: images.map((im) => ({
       file: im.spec.file,
-      base: `0x${im.base.toString(16)}`,
+      base: `0x${(im.reloadBase !== undefined ? firstBase.get(im)! : im.base).toString(16)}`,
       size: im.size,
+      ...(im.reloadBase !== undefined
+        ? { reloadBase: `0x${im.reloadBase.toString(16)}`, reloadAtSeconds: im.spec.reloadAtSeconds }
+        : {}),
       ...(im.spec.pdb !== undefined ? { pdb: im.spec.pdb, guid: im.guid, age: im.age } : {}),
     })),
     processes: processes.length + 1,
