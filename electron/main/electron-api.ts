@@ -148,7 +148,7 @@ export interface ElectronMain {
       readonly webRequest: {
         onHeadersReceived(
           listener: (
-            details: { responseHeaders?: Record<string, string[]> },
+            details: { url: string; responseHeaders?: Record<string, string[]> },
             callback: (response: { responseHeaders: Record<string, string[]> }) => void,
           ) => void,
         ): void;

@@ -64,6 +64,7 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
     quit: 0,
     windowOpenHandler: undefined as undefined | ((d: { url: string }) => { action: string }),
     permissionHandler: undefined as undefined | Listener,
+    headersListener: undefined as undefined | Listener,
   };
   const webContents = {
     send: (channel: string, payload: unknown) => rec.sent.push({ channel, payload }),
@@ -140,7 +141,7 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
       defaultSession: {
         setPermissionRequestHandler: (handler: Listener) => (rec.permissionHandler = handler),
         setPermissionCheckHandler: () => undefined,
-        webRequest: { onHeadersReceived: () => undefined },
+        webRequest: { onHeadersReceived: (listener: Listener) => (rec.headersListener = listener) },
       },
     },
   };
@@ -229,6 +230,17 @@ describe('Electron main (bundled, against a fake electron module)', () => {
     rec.permissionHandler?.({}, 'clipboard-read', (ok: boolean) => granted.push(ok));
     rec.permissionHandler?.({}, 'clipboard-sanitized-write', (ok: boolean) => granted.push(ok));
     expect(granted).toEqual([false, false, true]);
+    const headers: Record<string, Record<string, string[]>> = {};
+    for (const url of ['app://etlscope/index.html', 'devtools://devtools/bundled/inspector.html']) {
+      rec.headersListener?.(
+        { url, responseHeaders: { A: ['1'] } },
+        (r: { responseHeaders: Record<string, string[]> }) => (headers[url] = r.responseHeaders),
+      );
+    }
+    expect(headers['app://etlscope/index.html']?.['Content-Security-Policy']?.[0]).toContain(
+      "script-src 'self'",
+    );
+    expect(headers['devtools://devtools/bundled/inspector.html']).toEqual({ A: ['1'] });
   });
 
   it('serves the renderer over app:// with the CSP header', async () => {

@@ -218,10 +218,13 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler((_contents, permission) =>
     isPermissionAllowed(permission),
   );
-  // Belt and braces: every response gets the CSP even if something is ever loaded outside app://.
+  // Belt and braces (checklist item 7): any page response gets the CSP even if something were ever
+  // loaded outside app:// (DevTools' own devtools:// pages are left alone).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
     callback({
-      responseHeaders: { ...(details.responseHeaders ?? {}), 'Content-Security-Policy': [rendererCsp()] },
+      responseHeaders: /^(app|https?|file):/.test(details.url)
+        ? { ...(details.responseHeaders ?? {}), 'Content-Security-Policy': [rendererCsp()] }
+        : (details.responseHeaders ?? {}),
     }),
   );
   protocol.handle(APP_SCHEME, async (request) => {
