@@ -4,9 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { memoryByteSource } from './byte-source.js';
 import { EtlFormatError } from './errors.js';
 import { openEtl, ticksToNs } from './etl-trace.js';
+import { decodeCompactCSwitchBatch, decodeCSwitch } from './kernel/cswitch.js';
+import { decodeDpc } from './kernel/dpc.js';
+import { decodeHeaderExtension } from './kernel/header-extension.js';
 import { eventKindName } from './kernel/hooks.js';
+import { decodeImage } from './kernel/image.js';
+import { decodeDbgIdRsds, imageIdOpcode } from './kernel/image-id.js';
+import { decodeIdleEnter } from './kernel/power.js';
+import { decodeProcess } from './kernel/process.js';
+import { decodeThread } from './kernel/thread.js';
 import {
   buildBuffer,
+  buildKitchenSinkTrace,
   concatBytes,
   kernelRecord,
   logfileHeaderRecord,
@@ -15,6 +24,30 @@ import {
 import type { RawEvent } from './types.js';
 
 const BUF = 1024;
+
+/** A decoder result for the kinds the pipeline test checks. */
+function decodeAny(ev: RawEvent): unknown {
+  switch (ev.hookId) {
+    case 0x0524:
+      return decodeCSwitch(ev);
+    case 0x0525:
+      return decodeCompactCSwitchBatch(ev);
+    case 0x0f32:
+      return decodeDpc(ev);
+    case 0x0301:
+      return ev.family === 'system' ? decodeProcess(ev) : undefined;
+    case 0x0501:
+      return decodeThread(ev);
+    case 0x1403:
+      return decodeImage(ev);
+    case 0x1239:
+      return decodeIdleEnter(ev);
+    case 0x0005:
+      return decodeHeaderExtension(ev);
+    default:
+      return imageIdOpcode(ev) === 36 ? decodeDbgIdRsds(ev) : undefined;
+  }
+}
 const SEC = 10_000_000; // 10 MHz QPC
 
 function dpc(ts: number, routine = 0xfffff80000001000n): Uint8Array {
@@ -301,4 +334,86 @@ describe('several loggers in one file', () => {
     expect(collect(trace, { order: 'per-cpu' }).seen.map((e) => e.ts)).toEqual(expected);
     expect(trace.diagnostics).toEqual([]);
   });
+});
+
+describe('every record kind through the whole pipeline', () => {
+  for (const P of [4, 8] as const) {
+    for (const compress of [false, true]) {
+      it(`pointer size ${P}${compress ? ', compressed' : ''}`, () => {
+        const trace = openEtl(memoryByteSource(buildKitchenSinkTrace({ pointerSize: P, compress })));
+        const kinds: string[] = [];
+        const decoded: Record<string, unknown> = {};
+        trace.forEachEvent((ev) => {
+          const kind = eventKindName(ev);
+          kinds.push(kind);
+          expect(ev.pointerSize).toBe(ev.family === 'message' ? 8 : P);
+          const d = decodeAny(ev);
+          if (d !== undefined) decoded[kind] = d;
+        });
+        expect(trace.diagnostics).toEqual([]);
+        expect(kinds).toHaveLength(33); // header + 22 records on CPU 0 + 10 on CPU 1
+        expect(kinds[0]).toBe('EventTrace/Header');
+        for (const k of [
+          'PerfInfo/DPC',
+          'PerfInfo/ThreadedDPC',
+          'PerfInfo/TimerDPC',
+          'PerfInfo/ISR',
+          'PerfInfo/ISR-MSI',
+          'Thread/CSwitch',
+          'Thread/CompactCSwitch',
+          'Thread/ReadyThread',
+          'PerfInfo/SampledProfile',
+          'PerfInfo/SetInterval',
+          'StackWalk/Stack',
+          'StackWalk/KeyCreate',
+          'StackWalk/KeyKernelRef',
+          'Process/DCStart',
+          'Process/Start',
+          'Process/End',
+          'Thread/DCStart',
+          'Thread/Start',
+          'Thread/SetName',
+          'Image/DCStart',
+          'Image/Load',
+          'Image/KernelBase',
+          'KernelTraceControl/ImageId',
+          'KernelTraceControl/DbgID_RSDS',
+          'Power/IdleStateEnter',
+          'Power/IdleStateExit',
+          'Power/PerfStateChange',
+          'EventTrace/Extension',
+          'EventTrace/RundownComplete',
+          'PPM/67',
+          'Message/3',
+          '11111111-2222-3333-4444-555555555555/1',
+        ]) {
+          expect(kinds, k).toContain(k);
+        }
+        expect(decoded['Thread/CSwitch']).toMatchObject({
+          newThreadId: 8,
+          oldThreadId: 0,
+          previousCState: 1,
+          newThreadWaitTime: 5,
+        });
+        expect(decoded['PerfInfo/ISR-MSI']).toMatchObject({ kind: 4, vector: 0x60, messageNumber: 3 });
+        expect((decoded['Thread/CompactCSwitch'] as unknown[]).length).toBe(4);
+        expect(decoded['Process/Start']).toMatchObject({
+          processId: 100,
+          imageFileName: 'app.exe',
+          commandLine: 'app.exe -x',
+        });
+        expect(decoded['Thread/Start']).toMatchObject({ threadId: 104, name: 'main' });
+        expect(decoded['Image/DCStart']).toMatchObject({
+          processId: 0,
+          fileName: '\\SystemRoot\\system32\\ntoskrnl.exe',
+        });
+        expect(decoded['KernelTraceControl/DbgID_RSDS']).toMatchObject({
+          age: 1,
+          pdbFileName: 'ntkrnlmp.pdb',
+        });
+        expect(decoded['Power/IdleStateEnter']).toEqual({ state: 1, flags: 0, expectedDuration: 1000 });
+        expect(decoded['EventTrace/Extension']).toMatchObject({ kernelEventVersion: 0x46 });
+      });
+    }
+  }
 });

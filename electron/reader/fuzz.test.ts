@@ -19,6 +19,7 @@ import { decodeProcess } from './kernel/process.js';
 import { decodeProfileInterval, decodeSampledProfile } from './kernel/profile.js';
 import { decodeStackKeyDefinition, decodeStackKeyReference, decodeStackWalk } from './kernel/stack.js';
 import { decodeThread, decodeThreadName } from './kernel/thread.js';
+import { buildKitchenSinkTrace } from './testing.js';
 import type { RawEvent } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ const SEEDS: [name: string, prefixBytes: number][] = [
   ['etlparser-shutdown-perfdiag.etl', 384 * 1024],
   ['tx-process-win7.etl', 64 * 1024],
 ];
-/** Cases per seed: 10 seeds × 500 = 5,000 cases, ~10 s here (well under the ~60 s budget when the box is loaded). */
+/** Cases per seed: 14 seeds × 500 = 7,000 cases, ~10 s here (well under the ~60 s budget when the box is loaded). */
 const CASES_PER_SEED = 500;
 /** One case may not take longer than this (a hang or quadratic blow-up shows up here). */
 const MAX_CASE_MS = 3000;
@@ -104,78 +105,87 @@ function decodeAll(ev: RawEvent): number {
 }
 
 describe('fuzz: mutated and truncated real traces', () => {
-  const seeds = SEEDS.filter(([name]) => existsSync(path.join(tracesDir, name)));
-
-  it.runIf(seeds.length > 0)(
-    'every case ends in a result or an EtlFormatError, within bounded time and memory',
-    () => {
-      const random = mulberry32(0x5eed_e71);
-      const rssBefore = process.memoryUsage().rss;
-      let results = 0;
-      let formatErrors = 0;
-      let diagnostics = 0;
-      let slowest = 0;
-      for (const [name, prefix] of seeds) {
-        const full = readFileSync(path.join(tracesDir, name));
-        const original = new Uint8Array(full.buffer, full.byteOffset, Math.min(full.length, prefix));
-        const hot = hotOffsets(original);
-        for (let c = 0; c < CASES_PER_SEED; c++) {
-          let bytes = original.slice();
-          const mode = random();
-          if (mode < 0.15) {
-            bytes = bytes.subarray(0, Math.floor(random() * bytes.length)); // truncated
-          } else {
-            const flips = 1 + Math.floor(random() * (mode < 0.6 ? 3 : 24));
-            for (let f = 0; f < flips; f++) {
-              const at =
-                random() < 0.7 && hot.length > 0
-                  ? hot[Math.floor(random() * hot.length)]
-                  : Math.floor(random() * bytes.length);
-              if (at >= bytes.length) continue;
-              bytes[at] =
-                random() < 0.5 ? bytes[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
-            }
-            if (mode > 0.9) bytes = bytes.subarray(0, Math.floor(bytes.length * (0.5 + random() / 2)));
-          }
-          const started = performance.now();
-          try {
-            const trace = openEtl(memoryByteSource(bytes, `${name}#${c}`));
-            let events = 0;
-            const stats = trace.forEachEvent(
-              (ev) => {
-                events++;
-                decodeAll(ev);
-              },
-              { order: c % 2 === 0 ? 'merged' : 'per-cpu' },
-            );
-            expect(stats.events).toBe(events);
-            // Every record is at least 8 bytes of decompressed data, and decompressed data per buffer is bounded.
-            expect(events).toBeLessThanOrEqual(
-              (trace.buffers.length * (trace.header.bufferSize + 0x10000)) / 8 + 1,
-            );
-            diagnostics += trace.diagnostics.length;
-            expect(trace.diagnostics.length).toBeLessThanOrEqual(201);
-            results++;
-          } catch (error) {
-            if (!(error instanceof EtlFormatError)) {
-              throw new Error(`case ${name}#${c} threw ${String(error)}\n${(error as Error).stack ?? ''}`);
-            }
-            expect(error.message).toMatch(/^not an ETL trace: /);
-            formatErrors++;
-          }
-          const ms = performance.now() - started;
-          slowest = Math.max(slowest, ms);
-          expect(ms, `case ${name}#${c}`).toBeLessThan(MAX_CASE_MS);
-        }
-      }
-      console.log(
-        `fuzz: ${results} results, ${formatErrors} EtlFormatErrors, ${diagnostics} diagnostics, slowest case ${slowest.toFixed(0)} ms`,
-      );
-      const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
-      expect(results + formatErrors).toBe(seeds.length * CASES_PER_SEED);
-      expect(results).toBeGreaterThan(formatErrors); // most mutations keep a readable trace
-      expect(diagnostics).toBeGreaterThan(0); // and the corruptions were noticed
-      expect(rssGrowthMb).toBeLessThan(1024);
+  const seeds: [string, Uint8Array][] = SEEDS.filter(([name]) => existsSync(path.join(tracesDir, name))).map(
+    ([name, prefix]) => {
+      const full = readFileSync(path.join(tracesDir, name));
+      return [name, new Uint8Array(full.buffer, full.byteOffset, Math.min(full.length, prefix))];
     },
   );
+  // Synthetic seeds carry the kinds no real trace has (DPC/ISR, CSwitch, compact batches, power, MESSAGE…).
+  for (const pointerSize of [4, 8] as const) {
+    for (const compress of [false, true]) {
+      seeds.push([
+        `kitchen-sink-p${pointerSize}${compress ? '-xpress' : ''}`,
+        buildKitchenSinkTrace({ pointerSize, compress }),
+      ]);
+    }
+  }
+
+  it('every case ends in a result or an EtlFormatError, within bounded time and memory', () => {
+    const random = mulberry32(0x5eed_e71);
+    const rssBefore = process.memoryUsage().rss;
+    let results = 0;
+    let formatErrors = 0;
+    let diagnostics = 0;
+    let slowest = 0;
+    for (const [name, original] of seeds) {
+      const hot = hotOffsets(original);
+      for (let c = 0; c < CASES_PER_SEED; c++) {
+        let bytes = original.slice();
+        const mode = random();
+        if (mode < 0.15) {
+          bytes = bytes.subarray(0, Math.floor(random() * bytes.length)); // truncated
+        } else {
+          const flips = 1 + Math.floor(random() * (mode < 0.6 ? 3 : 24));
+          for (let f = 0; f < flips; f++) {
+            const at =
+              random() < 0.7 && hot.length > 0
+                ? hot[Math.floor(random() * hot.length)]
+                : Math.floor(random() * bytes.length);
+            if (at >= bytes.length) continue;
+            bytes[at] =
+              random() < 0.5 ? bytes[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
+          }
+          if (mode > 0.9) bytes = bytes.subarray(0, Math.floor(bytes.length * (0.5 + random() / 2)));
+        }
+        const started = performance.now();
+        try {
+          const trace = openEtl(memoryByteSource(bytes, `${name}#${c}`));
+          let events = 0;
+          const stats = trace.forEachEvent(
+            (ev) => {
+              events++;
+              decodeAll(ev);
+            },
+            { order: c % 2 === 0 ? 'merged' : 'per-cpu' },
+          );
+          expect(stats.events).toBe(events);
+          // Every record is at least 8 bytes of decompressed data, and decompressed data per buffer is bounded.
+          expect(events).toBeLessThanOrEqual(
+            (trace.buffers.length * (trace.header.bufferSize + 0x10000)) / 8 + 1,
+          );
+          diagnostics += trace.diagnostics.length;
+          expect(trace.diagnostics.length).toBeLessThanOrEqual(201);
+          results++;
+        } catch (error) {
+          if (!(error instanceof EtlFormatError)) {
+            throw new Error(`case ${name}#${c} threw ${String(error)}\n${(error as Error).stack ?? ''}`);
+          }
+          expect(error.message).toMatch(/^not an ETL trace: /);
+          formatErrors++;
+        }
+        const ms = performance.now() - started;
+        slowest = Math.max(slowest, ms);
+        expect(ms, `case ${name}#${c}`).toBeLessThan(MAX_CASE_MS);
+      }
+    }
+    console.log(
+      `fuzz: ${results} results, ${formatErrors} EtlFormatErrors, ${diagnostics} diagnostics, slowest case ${slowest.toFixed(0)} ms`,
+    );
+    const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    expect(results + formatErrors).toBe(seeds.length * CASES_PER_SEED);
+    expect(results).toBeGreaterThan(formatErrors); // most mutations keep a readable trace
+    expect(diagnostics).toBeGreaterThan(0); // and the corruptions were noticed
+    expect(rssGrowthMb).toBeLessThan(1024);
+  });
 });

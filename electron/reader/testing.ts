@@ -381,3 +381,318 @@ export function rawEventForPayload(
   ev.headerType = (o.pointerSize === 8 ? 0x11 : 0x10) as HeaderTypeCode;
   return ev;
 }
+
+const KTC_IMAGE_ID_GUID = 'b3e675d7-2554-4f18-830b-2762732560de';
+
+/**
+ * A small trace with one record of every kind the reader decodes (kernel events under PERFINFO,
+ * SYSTEM and COMPACT headers, PMC/PEBS extras, FULL/INSTANCE/EVENT_HEADER/MESSAGE records) on two
+ * CPUs, plain or Xpress-compressed. Used by the pipeline tests and as a fuzz seed.
+ */
+export function buildKitchenSinkTrace(o: {
+  pointerSize: 4 | 8;
+  compress?: boolean;
+  bufferSize?: number;
+}): Uint8Array {
+  const P = o.pointerSize;
+  const size = o.bufferSize ?? 4096;
+  const kernelBase = P === 8 ? 0xfffff80212340000n : 0x82a00000n;
+  let ts = 10_000;
+  const next = () => (ts += 100);
+  const pi = (
+    hookId: number,
+    version: number,
+    payload: Uint8Array,
+    extra: Partial<KernelRecordOptions> = {},
+  ) =>
+    kernelRecord({ kind: 'perfinfo', pointerSize: P, hookId, version, timestamp: next(), payload, ...extra });
+  const sys = (hookId: number, version: number, payload: Uint8Array, kind: 'system' | 'compact' = 'system') =>
+    kernelRecord({
+      kind,
+      pointerSize: P,
+      hookId,
+      version,
+      timestamp: next(),
+      threadId: 8,
+      processId: 4,
+      payload,
+    });
+  const ptr = (v: bigint) => new ByteWriter().ptr(v, P).done();
+  const image = (hook: number, base: bigint, name: string) =>
+    sys(
+      hook,
+      3,
+      new ByteWriter()
+        .ptr(base, P)
+        .ptr(0x10000, P)
+        .u32(0)
+        .u32(0x1234)
+        .u32(0x5678)
+        .u32(0)
+        .ptr(base, P)
+        .zeros(16)
+        .wstr(name)
+        .done(),
+    );
+  const groupMasks = new ByteWriter().u32(0x01000875).u32(0x4086).u32(0x8000).zeros(20).u32(0x46).done();
+  const cpu0: Uint8Array[] = [
+    sys(0x0005, 2, groupMasks),
+    sys(
+      0x0303,
+      4,
+      new ByteWriter()
+        .ptr(kernelBase, P)
+        .u32(0)
+        .u32(0)
+        .u32(0xffffffff)
+        .u32(0)
+        .ptr(0, P)
+        .u32(0)
+        .u32(0)
+        .astr('Idle')
+        .wstr('')
+        .wstr('')
+        .wstr('')
+        .done(),
+    ),
+    sys(
+      0x0503,
+      3,
+      new ByteWriter()
+        .u32(0)
+        .u32(0)
+        .zeros(7 * P)
+        .u32(0)
+        .u8(0)
+        .u8(5)
+        .u8(2)
+        .u8(0)
+        .wstr('')
+        .done(),
+    ),
+    image(0x1403, kernelBase, '\\SystemRoot\\system32\\ntoskrnl.exe'),
+    classicRecord({
+      pointerSize: P,
+      guid: KTC_IMAGE_ID_GUID,
+      opcode: 0,
+      version: 2,
+      timestamp: next(),
+      payload: new ByteWriter()
+        .ptr(kernelBase, P)
+        .ptr(0x10000, P)
+        .u32(0)
+        .u32(0x5678)
+        .wstr('ntoskrnl.exe')
+        .done(),
+    }),
+    classicRecord({
+      pointerSize: P,
+      guid: KTC_IMAGE_ID_GUID,
+      opcode: 36,
+      version: 2,
+      timestamp: next(),
+      payload: new ByteWriter().ptr(kernelBase, P).u32(0).zeros(16).u32(1).astr('ntkrnlmp.pdb').done(),
+    }),
+    pi(0x1421, 2, ptr(kernelBase)),
+    pi(0x0f48, 2, new ByteWriter().u32(0).u32(10000).u32(10000).done()),
+    pi(
+      0x0f44,
+      2,
+      new ByteWriter()
+        .u64(ts - 50)
+        .ptr(kernelBase + 0x100n, P)
+        .done(),
+    ),
+    pi(
+      0x0f42,
+      2,
+      new ByteWriter()
+        .u64(ts - 40)
+        .ptr(kernelBase + 0x200n, P)
+        .done(),
+    ),
+    pi(
+      0x0f45,
+      2,
+      new ByteWriter()
+        .u64(ts - 30)
+        .ptr(kernelBase + 0x300n, P)
+        .done(),
+    ),
+    pi(
+      0x0f43,
+      2,
+      new ByteWriter()
+        .u64(ts - 20)
+        .ptr(kernelBase + 0x400n, P)
+        .u8(1)
+        .u8(0x81)
+        .u16(0)
+        .done(),
+    ),
+    pi(
+      0x0f32,
+      2,
+      new ByteWriter()
+        .u64(ts - 10)
+        .ptr(kernelBase + 0x500n, P)
+        .u8(1)
+        .u8(0x60)
+        .u16(0)
+        .u32(3)
+        .done(),
+    ),
+    pi(
+      0x0524,
+      4,
+      new ByteWriter().u32(8).u32(0).u8(8).u8(0).u8(1).u8(0).u8(0).u8(0).u8(2).u8(0).u32(5).i32(0).done(),
+      { pebsIndex: 1, pmcCounters: [7] },
+    ),
+    pi(0x0532, 2, new ByteWriter().u32(12).u8(1).u8(1).u8(0).u8(0).done()),
+    pi(
+      0x0f2e,
+      2,
+      new ByteWriter()
+        .ptr(kernelBase + 0x600n, P)
+        .u32(8)
+        .u16(1)
+        .u8(1)
+        .u8(0)
+        .done(),
+    ),
+    pi(
+      0x1820,
+      2,
+      new ByteWriter()
+        .u64(ts)
+        .u32(4)
+        .u32(8)
+        .ptr(kernelBase + 0x600n, P)
+        .ptr(kernelBase + 0x700n, P)
+        .done(),
+    ),
+    pi(
+      0x1822,
+      2,
+      new ByteWriter()
+        .ptr(0x99n, P)
+        .ptr(kernelBase + 0x800n, P)
+        .done(),
+    ),
+    pi(0x1825, 2, new ByteWriter().u64(ts).u32(4).u32(8).ptr(0x99n, P).done()),
+    sys(0x1239, 2, new ByteWriter().u32(1).u32(0).u64(1000).done(), 'compact'),
+    sys(0x123a, 2, new ByteWriter().u32(1).u32(0).done(), 'compact'),
+    pi(0x1233, 2, new ByteWriter().u32(1).u32(2).u32(1).i32(0).u64(1).done()),
+  ];
+  const batch = new ByteWriter().u64(ts + 100);
+  for (let i = 0; i < 16; i++) batch.u32(i * 4);
+  batch
+    .zeros(16)
+    .u16(5 << 2)
+    .u32(((9 << 2) | 1) >>> 0)
+    .u32(((3 << 15) | (6 << 9) | (1 << 2) | 2) >>> 0);
+  batch.u32(((7 << 2) | 3) >>> 0).u32(((11 << 15) | (3 << 10) | (40 << 4) | 2) >>> 0);
+  const cpu1: Uint8Array[] = [
+    pi(0x0525, 2, batch.done()),
+    sys(
+      0x0301,
+      4,
+      new ByteWriter()
+        .ptr(0xffffa00000001000n, P)
+        .u32(100)
+        .u32(4)
+        .u32(1)
+        .i32(259)
+        .ptr(0, P)
+        .u32(0)
+        .u32(0)
+        .astr('app.exe')
+        .wstr('app.exe -x')
+        .wstr('')
+        .wstr('')
+        .done(),
+    ),
+    sys(
+      0x0501,
+      3,
+      new ByteWriter()
+        .u32(100)
+        .u32(104)
+        .zeros(7 * P)
+        .u32(0)
+        .u8(8)
+        .u8(5)
+        .u8(2)
+        .u8(0)
+        .wstr('main')
+        .done(),
+    ),
+    sys(0x0548, 2, new ByteWriter().u32(100).u32(104).wstr('worker').done()),
+    image(
+      0x030a,
+      0x7ff600000000n & (P === 8 ? 0xffffffffffffn : 0x7fffffffn),
+      '\\Device\\HarddiskVolume3\\app.exe',
+    ),
+    classicRecord({
+      pointerSize: P,
+      instance: true,
+      guid: '11111111-2222-3333-4444-555555555555',
+      opcode: 1,
+      version: 0,
+      timestamp: next(),
+      payload: new Uint8Array(4),
+    }),
+    eventHeaderRecord({
+      pointerSize: P,
+      provider: '0f67e49f-fe51-4e9f-b490-6f2948cc6027',
+      id: 67,
+      version: 1,
+      timestamp: next(),
+      extended: [
+        { type: 6, data: new Uint8Array(24) },
+        { type: 12, data: Uint8Array.from([9, 0, 80, 80, 77, 0, 0, 0, 0]) },
+      ],
+      payload: new Uint8Array(12),
+    }),
+    messageRecord({ messageNumber: 3, timestamp: next(), payload: new Uint8Array(6) }),
+    sys(
+      0x0302,
+      4,
+      new ByteWriter()
+        .ptr(0xffffa00000001000n, P)
+        .u32(100)
+        .u32(4)
+        .u32(1)
+        .i32(0)
+        .ptr(0, P)
+        .u32(0)
+        .u32(0)
+        .astr('app.exe')
+        .wstr('')
+        .wstr('')
+        .wstr('')
+        .done(),
+    ),
+    sys(0x0008, 2, new Uint8Array(0)),
+  ];
+  const half = Math.ceil(cpu0.length / 2);
+  return concatBytes([
+    buildBuffer({
+      records: [
+        logfileHeaderRecord({
+          pointerSize: P,
+          bufferSize: size,
+          headerTimestamp: 5000,
+          logFileMode: o.compress ? 0x04000000 : 0,
+        }),
+      ],
+      size: o.compress ? 1024 : size,
+      cpu: 0,
+      sequence: 0,
+      type: 4,
+    }),
+    buildBuffer({ records: cpu0.slice(half), size, cpu: 0, sequence: 3, compress: o.compress }),
+    buildBuffer({ records: cpu1, size, cpu: 1, sequence: 2, compress: o.compress }),
+    buildBuffer({ records: cpu0.slice(0, half), size, cpu: 0, sequence: 1, compress: o.compress }),
+  ]);
+}
