@@ -416,6 +416,8 @@ interface GenInstance {
   nested?: RoutineRef;
   meanGapTicks: number;
   next: number;
+  /** A routine of this generator belongs to a driver that is reloaded during the trace. */
+  reloads: boolean;
   /** 'even' arrivals: index of the next gap slot, and how many slots the trace has. */
   slot: number;
   slots: number;
@@ -715,7 +717,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         next: 0,
         slot: 0,
         slots: evenSlots,
+        reloads: false,
       };
+      inst.reloads = [inst.main, inst.pre, inst.nested].some(
+        (r) => r !== undefined && Number.isFinite(r.reloadTicks),
+      );
       inst.next = nextArrival(inst, simStart);
       out.push(inst);
     }
@@ -992,15 +998,17 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         vector: g.spec.vector ?? 0x60,
       };
       if (main.e >= fixedEnd - 1) return; // would run past the end of the trace: not logged
-      const quiet = (RELOAD_QUIET_MS / 1000) * frequency;
-      for (const p of [...parts, main]) {
-        if (p.s < p.r.reloadTicks + quiet && p.e > p.r.reloadTicks - quiet) return; // driver reset window
+      if (g.reloads) {
+        const quiet = (RELOAD_QUIET_MS / 1000) * frequency;
+        for (const p of [...parts, main]) {
+          if (p.s < p.r.reloadTicks + quiet && p.e > p.r.reloadTicks - quiet) return; // driver reset window
+        }
       }
       parts.push(main);
       if (nested !== undefined) parts.push(nested);
       this.exitIdle(start);
       // Samples inside the episode, interleaved with the exit events (each logged at its exit time).
-      const exits = parts.slice().sort((a, b) => a.e - b.e);
+      const exits = parts.length === 1 ? parts : parts.slice().sort((a, b) => a.e - b.e);
       let k = 0;
       while (profile && this.nextSample <= main.e) {
         const ts = Math.max(this.nextSample, start);
