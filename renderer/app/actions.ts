@@ -269,7 +269,9 @@ export function handleBackendEvent(event: BackendEvent): void {
   }
 }
 
+// (`typeof HTMLElement` guards keyboard handling driven without a DOM, as in the unit tests.)
 const isTyping = (target: EventTarget | null): boolean =>
+  typeof HTMLElement !== 'undefined' &&
   target instanceof HTMLElement &&
   (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
 

@@ -165,6 +165,97 @@ export function durationMarksOption(
   };
 }
 
+/** Draws [start s, end s, lane, value] items as rectangles in per-CPU lanes (custom series). */
+function laneRects(params: CustomSeriesRenderItemParams, api: CustomSeriesRenderItemAPI) {
+  const lane = api.value(2);
+  const from = api.coord([api.value(0), lane]);
+  const to = api.coord([api.value(1), lane]);
+  const height = Math.max(1, (api.size?.([0, 1]) as number[])[1] * 0.85);
+  const coordSys = params.coordSys as unknown as { x: number; y: number; width: number; height: number };
+  const shape = echarts.graphic.clipRectByRect(
+    { x: from[0], y: from[1] - height / 2, width: Math.max(to[0] - from[0], 0.5), height },
+    { x: coordSys.x, y: coordSys.y, width: coordSys.width, height: coordSys.height },
+  );
+  return shape ? { type: 'rect' as const, shape, style: { fill: api.visual('color') as string } } : null;
+}
+
+function laneAxis(
+  lanes: readonly number[],
+  theme: Theme,
+  heightPx: number,
+  selectedCpus: readonly number[] = [],
+) {
+  const chrome = chartChrome(theme);
+  return {
+    type: 'category' as const,
+    data: lanes.map((cpu) => `CPU ${cpu}`),
+    inverse: true,
+    // One label per ~11 px of lane height so 9-px labels never overlap.
+    axisLabel: {
+      color: chrome.muted,
+      fontSize: 9,
+      interval: Math.max(0, Math.ceil((lanes.length * 11) / Math.max(heightPx - 28, 1)) - 1),
+      formatter: (value: string) =>
+        selectedCpus.includes(Number(value.slice(4))) ? `{selected|${value}}` : value,
+      rich: { selected: { fontWeight: 'bold' as const, color: chrome.text, fontSize: 9 } },
+    },
+    axisTick: { show: false },
+    axisLine: { show: false },
+  };
+}
+
+/** Busy % as a colour: the background at 0 %, deep blue (light theme) / bright cyan (dark) at 100 %. */
+export function busyColor(percent: number, theme: Theme): string {
+  const p = Math.min(Math.max(percent, 0), 100) / 100;
+  return theme === 'dark'
+    ? `hsl(195 ${(40 + 50 * p).toFixed(0)}% ${(16 + 52 * p).toFixed(0)}%)`
+    : `hsl(214 ${(30 + 50 * p).toFixed(0)}% ${(96 - 60 * p).toFixed(0)}%)`;
+}
+
+/** Busy % per CPU as lanes (readable with many CPUs, where 24 crossing lines are not). */
+export function percentLanesOption(
+  result: SeriesResult | undefined,
+  view: TimeRange,
+  theme: Theme,
+  selectedCpus: readonly number[],
+  showLabels: boolean,
+  heightPx: number,
+): EChartsOption {
+  const lanes = result?.cpus.map((c) => c.cpu) ?? [];
+  const data: StateRun[] = [];
+  /** Values closer than this (in %) share a run: one rectangle instead of many. */
+  const RUN_TOLERANCE = 2;
+  for (const [lane, cpuSeries] of (result?.cpus ?? []).entries()) {
+    const start = result!.range.start;
+    const width = result!.bucketNs;
+    let runStart = 0;
+    let sum = 0;
+    for (let i = 0; i <= cpuSeries.values.length; i++) {
+      const value = cpuSeries.values[i];
+      const first = cpuSeries.values[runStart];
+      if (i === cpuSeries.values.length || Math.abs(value - first) > RUN_TOLERANCE) {
+        if (i > runStart) {
+          const mean = sum / (i - runStart);
+          data.push({
+            value: [(start + runStart * width) / 1e9, (start + i * width) / 1e9, lane, mean],
+            itemStyle: { color: busyColor(mean, theme) },
+          });
+        }
+        runStart = i;
+        sum = 0;
+      }
+      if (i < cpuSeries.values.length) {
+        sum += value;
+      }
+    }
+  }
+  return {
+    ...baseOption(view, theme, showLabels),
+    yAxis: laneAxis(lanes, theme, heightPx, selectedCpus),
+    series: [{ type: 'custom', silent: true, encode: { x: [0, 1], y: 2 }, data, renderItem: laneRects }],
+  } as EChartsOption;
+}
+
 interface StateRun {
   readonly value: [number, number, number, number];
   readonly itemStyle: { color: string };
@@ -179,7 +270,6 @@ export function cstateLanesOption(
   showLabels: boolean,
   heightPx: number,
 ): EChartsOption {
-  const chrome = chartChrome(theme);
   const lanes = result?.cpus.map((c) => c.cpu) ?? [...cpus];
   const data: StateRun[] = [];
   for (const [lane, cpuSeries] of (result?.cpus ?? []).entries()) {
@@ -201,43 +291,7 @@ export function cstateLanesOption(
   }
   return {
     ...baseOption(view, theme, showLabels),
-    yAxis: {
-      type: 'category',
-      data: lanes.map((cpu) => `CPU ${cpu}`),
-      inverse: true,
-      // One label per ~11 px of lane height so 9-px labels never overlap.
-      axisLabel: {
-        color: chrome.muted,
-        fontSize: 9,
-        interval: Math.max(0, Math.ceil((lanes.length * 11) / Math.max(heightPx - 28, 1)) - 1),
-      },
-      axisTick: { show: false },
-      axisLine: { show: false },
-    },
-    series: [
-      {
-        type: 'custom',
-        silent: true,
-        encode: { x: [0, 1], y: 2 },
-        data,
-        renderItem: (params: CustomSeriesRenderItemParams, api: CustomSeriesRenderItemAPI) => {
-          const lane = api.value(2);
-          const from = api.coord([api.value(0), lane]);
-          const to = api.coord([api.value(1), lane]);
-          const height = Math.max(1, (api.size?.([0, 1]) as number[])[1] * 0.85);
-          const coordSys = params.coordSys as unknown as {
-            x: number;
-            y: number;
-            width: number;
-            height: number;
-          };
-          const shape = echarts.graphic.clipRectByRect(
-            { x: from[0], y: from[1] - height / 2, width: Math.max(to[0] - from[0], 0.5), height },
-            { x: coordSys.x, y: coordSys.y, width: coordSys.width, height: coordSys.height },
-          );
-          return shape ? { type: 'rect', shape, style: { fill: api.visual('color') as string } } : null;
-        },
-      },
-    ],
+    yAxis: laneAxis(lanes, theme, heightPx),
+    series: [{ type: 'custom', silent: true, encode: { x: [0, 1], y: 2 }, data, renderItem: laneRects }],
   } as EChartsOption;
 }

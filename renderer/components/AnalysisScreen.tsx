@@ -23,6 +23,7 @@ export function AnalysisScreen() {
   if (summary === undefined) {
     return null;
   }
+  const hasDpc = summary.tableRows.dpcIsr > 0;
   return (
     <div className="analysis" data-testid="analysis">
       <TopBar onToggleDetails={() => setShowDetails((v) => !v)} detailsOpen={showDetails} />
@@ -46,9 +47,9 @@ export function AnalysisScreen() {
         <CpuLegend />
         <Graphs />
       </div>
-      <div className="bottom">
+      <div className={hasDpc ? 'bottom' : 'bottom single'}>
         <PivotPanel />
-        <DurationHistogram />
+        {hasDpc && <DurationHistogram />}
       </div>
     </div>
   );

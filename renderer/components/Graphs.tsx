@@ -17,7 +17,9 @@ import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
 import { EChart } from '../charts/EChart.js';
 import {
+  busyColor,
   cstateLanesOption,
+  percentLanesOption,
   durationMarksOption,
   GRID_LEFT,
   GRID_RIGHT,
@@ -38,15 +40,16 @@ const DRAG_THRESHOLD_PX = 3;
 const WHEEL_ZOOM_FACTOR = 1.25;
 
 /** Graph heights: compact on 800-px-high screens so the tables keep room, roomier on 1080p. */
-function graphHeights(viewportHeight: number, cpuCount: number) {
+function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
   const compact = viewportHeight < 950;
-  return {
-    utilization: compact ? 70 : 104,
-    dpcTime: compact ? 56 : 80,
-    durations: compact ? 70 : 104,
-    cstate: Math.max(compact ? 56 : 72, Math.min(cpuCount * (compact ? 4 : 6), compact ? 84 : 132)),
-  };
+  const lanes = Math.max(compact ? 56 : 72, Math.min(cpuCount * (compact ? 4 : 6), compact ? 84 : 132));
+  // Utilization alone (no DPC/ISR or idle graphs) gets their room.
+  const utilization = only ? (compact ? 200 : 300) : cpuCount > LINES_UP_TO_CPUS ? lanes : compact ? 70 : 104;
+  return { utilization, dpcTime: compact ? 56 : 80, durations: compact ? 70 : 104, cstate: lanes };
 }
+
+/** Up to this many CPUs utilization is drawn as lines; beyond, lines cross into noise: lanes instead. */
+const LINES_UP_TO_CPUS = 8;
 
 function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(0);
@@ -107,9 +110,10 @@ export function Graphs() {
   const width = useWidth(box);
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
   const seriesWindow = useSeriesWindow(view, plotWidth, summary.durationNs);
-  const heights = graphHeights(useViewportHeight(), summary.cpuCount);
   const traceId = inputs.traceId;
   const hasDpc = summary.tableRows.dpcIsr > 0;
+  const hasIdle = summary.tableRows.idleStates > 0;
+  const heights = graphHeights(useViewportHeight(), summary.cpuCount, !hasDpc && !hasIdle);
 
   const utilizationQ =
     seriesWindow && summary.utilizationSource !== 'none'
@@ -121,10 +125,7 @@ export function Graphs() {
     seriesWindow && hasDpc && inputs.bucketFilter !== undefined
       ? seriesQuery(inputs, 'dpcDurations', seriesWindow, { bucketOnly: true })
       : undefined;
-  const cstateQ =
-    seriesWindow && summary.tableRows.idleStates > 0
-      ? seriesQuery(inputs, 'cstate', seriesWindow)
-      : undefined;
+  const cstateQ = seriesWindow && hasIdle ? seriesQuery(inputs, 'cstate', seriesWindow) : undefined;
 
   const utilization = useQueryResult('series-utilization', traceId, utilizationQ);
   const dpcTime = useQueryResult('series-dpcIsrTime', traceId, dpcTimeQ);
@@ -134,9 +135,13 @@ export function Graphs() {
 
   const shownCpus =
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
+  const utilizationAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const utilizationOption = useMemo(
-    () => percentLinesOption(utilization.result, view, theme, selectedCpus, false),
-    [utilization.result, view, theme, selectedCpus],
+    () =>
+      utilizationAsLanes
+        ? percentLanesOption(utilization.result, view, theme, selectedCpus, false, heights.utilization)
+        : percentLinesOption(utilization.result, view, theme, selectedCpus, false),
+    [utilization.result, view, theme, selectedCpus, utilizationAsLanes, heights.utilization],
   );
   const dpcTimeOption = useMemo(
     () => percentLinesOption(dpcTime.result, view, theme, selectedCpus, false),
@@ -229,10 +234,19 @@ export function Graphs() {
   return (
     <div className="graphs" ref={box} data-testid="graphs">
       <RangeStrip />
-      <GraphTitle
-        title="Utilization by CPU"
-        note={utilNote ?? 'not recorded (no context switches or CPU samples)'}
-      />
+      <div className="graph-title">
+        <span>Utilization by CPU</span>
+        <span className="graph-note">{utilNote ?? 'not recorded (no context switches or CPU samples)'}</span>
+        {utilizationAsLanes && summary.utilizationSource !== 'none' && (
+          <span className="busy-legend">
+            0%
+            {[0, 25, 50, 75, 100].map((p) => (
+              <span key={p} className="swatch" style={{ background: busyColor(p, theme) }} />
+            ))}
+            100%
+          </span>
+        )}
+      </div>
       {summary.utilizationSource !== 'none' && (
         <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
       )}

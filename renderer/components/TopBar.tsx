@@ -64,6 +64,7 @@ export function TopBar({
   const canBack = useApp((s) => s.zoomBack.length > 0);
   const canForward = useApp((s) => s.zoomForward.length > 0);
   const hasSelection = useApp((s) => s.selection !== undefined);
+  const hasDpc = useApp((s) => (s.summary?.tableRows.dpcIsr ?? 0) > 0);
   const zoomToSelection = useApp((s) => s.zoomToSelection);
   const zoomBy = useApp((s) => s.zoomBy);
   const unzoom = useApp((s) => s.unzoom);
@@ -158,6 +159,7 @@ export function TopBar({
             type="button"
             className="button ghost"
             onClick={() => void findOverBudget('previous')}
+            disabled={!hasDpc}
             aria-label="Previous DPC/ISR over budget"
             data-testid="find-previous"
           >
@@ -167,6 +169,7 @@ export function TopBar({
             type="button"
             className="button ghost"
             onClick={() => void findOverBudget('next')}
+            disabled={!hasDpc}
             aria-label="Next DPC/ISR over budget"
             data-testid="find-next"
           >
@@ -177,6 +180,7 @@ export function TopBar({
           type="button"
           className="button primary"
           onClick={() => void exportCsv('rows')}
+          disabled={!hasDpc}
           data-testid="export-dpc"
           title="Every DPC/ISR in the visible range and filters, one row each"
         >
