@@ -18,6 +18,8 @@ const HASH_BITS = 15;
 const HASH_SIZE = 1 << HASH_BITS;
 /** Chain positions examined per match search: trace buffers are repetitive, 16 finds good matches fast. */
 const MAX_CHAIN = 16;
+/** Matches shorter than this try the lazy step (a literal, then a longer match one byte later). */
+const LAZY_BELOW = 8;
 /** A match this long is good enough: stop searching and skip the lazy step. */
 const GOOD_ENOUGH_MATCH = 64;
 
@@ -159,7 +161,7 @@ export function xpressCompress(input: Uint8Array, maxMatch = Number.MAX_SAFE_INT
   while (pos < n) {
     let len = findMatch(pos);
     let offset = bestOffset;
-    if (len > 0 && len < GOOD_ENOUGH_MATCH && pos + 1 < n) {
+    if (len > 0 && len < LAZY_BELOW && pos + 1 < n) {
       insert(pos);
       const nextLen = findMatch(pos + 1);
       if (nextLen > len + 1) {
