@@ -4,7 +4,7 @@
 import type { Diagnostic } from '../../shared/contract.js';
 import type { EtlTrace } from './etl-trace.js';
 import { eventKindName } from './kernel/hooks.js';
-import { HeaderType, type RawEvent } from './types.js';
+import { HeaderType } from './types.js';
 
 export interface TraceSummary {
   readonly file: string;
@@ -36,10 +36,11 @@ const HEADER_KIND_NAMES: Readonly<Record<number, string>> = {
   [HeaderType.Message]: 'MESSAGE',
 };
 
-function headerKindKey(ev: RawEvent): string {
-  const named = HEADER_KIND_NAMES[ev.headerType];
+/** '0xC002' style key: the marker's bytes 3 and 2 as the walker README prints them. */
+function headerKindKey(headerType: number): string {
+  const named = HEADER_KIND_NAMES[headerType];
   if (named !== undefined) return named;
-  return '0xC0' + ev.headerType.toString(16).toUpperCase().padStart(2, '0');
+  return '0xC0' + headerType.toString(16).toUpperCase().padStart(2, '0');
 }
 
 /** Reads the whole trace once (per-CPU order: counts do not depend on order) and summarizes it. */
@@ -60,7 +61,7 @@ export function summarizeTrace(trace: EtlTrace): TraceSummary {
   );
   const headerKinds: Record<string, number> = {};
   for (const [type, count] of [...byHeaderType.entries()].sort((a, b) => a[0] - b[0])) {
-    headerKinds[headerKindKey({ headerType: type } as RawEvent)] = count;
+    headerKinds[headerKindKey(type)] = count;
   }
   const counts: Record<string, number> = {};
   for (const [kind, count] of [...byKind.entries()].sort((a, b) =>
