@@ -10,44 +10,157 @@ type TypedArray =
   Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
 type TypedArrayCtor<T extends TypedArray> = { new (length: number): T };
 
-export class Column<T extends TypedArray> {
-  data: T;
+// One class per element type, written out on purpose: a single generic class would make every
+// `push` a megamorphic keyed store (7 typed-array kinds at one site), ~10x slower on the hot path.
+
+export class F64Column {
+  data: Float64Array;
   length = 0;
-  private readonly ctor: TypedArrayCtor<T>;
-
-  constructor(ctor: TypedArrayCtor<T>, capacity = INITIAL_CAPACITY) {
-    this.ctor = ctor;
-    this.data = new ctor(Math.max(1, capacity));
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Float64Array(Math.max(1, capacity));
   }
-
   push(value: number): void {
-    if (this.length === this.data.length) this.grow(this.length + 1);
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
     this.data[this.length++] = value;
   }
-
-  /** Makes room for `capacity` elements in total. */
-  grow(capacity: number): void {
-    if (capacity <= this.data.length) return;
-    let next = this.data.length * 2;
-    while (next < capacity) next *= 2;
-    const bigger = new this.ctor(next);
-    bigger.set(this.data.subarray(0, this.length) as never);
-    this.data = bigger;
-  }
-
   /** Exactly the filled part, as a view (no copy). */
-  trimmed(): T {
-    return this.data.subarray(0, this.length) as T;
+  trimmed(): Float64Array {
+    return this.data.subarray(0, this.length);
   }
 }
+export const f64 = (capacity?: number) => new F64Column(capacity);
 
-export const f64 = (capacity?: number) => new Column(Float64Array, capacity);
-export const f32 = (capacity?: number) => new Column(Float32Array, capacity);
-export const u32 = (capacity?: number) => new Column(Uint32Array, capacity);
-export const i32 = (capacity?: number) => new Column(Int32Array, capacity);
-export const u16 = (capacity?: number) => new Column(Uint16Array, capacity);
-export const u8 = (capacity?: number) => new Column(Uint8Array, capacity);
-export const i8 = (capacity?: number) => new Column(Int8Array, capacity);
+export class F32Column {
+  data: Float32Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Float32Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Float32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const f32 = (capacity?: number) => new F32Column(capacity);
+
+export class U32Column {
+  data: Uint32Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Uint32Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const u32 = (capacity?: number) => new U32Column(capacity);
+
+export class I32Column {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Int32Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const i32 = (capacity?: number) => new I32Column(capacity);
+
+export class U16Column {
+  data: Uint16Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Uint16Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint16Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Uint16Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const u16 = (capacity?: number) => new U16Column(capacity);
+
+export class U8Column {
+  data: Uint8Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Uint8Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint8Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const u8 = (capacity?: number) => new U8Column(capacity);
+
+export class I8Column {
+  data: Int8Array;
+  length = 0;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.data = new Int8Array(Math.max(1, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int8Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  /** Exactly the filled part, as a view (no copy). */
+  trimmed(): Int8Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+export const i8 = (capacity?: number) => new I8Column(capacity);
+
+export type Column = F64Column | F32Column | U32Column | I32Column | U16Column | U8Column | I8Column;
 
 /** Interns strings to dense ids (id order = first-seen order). */
 export class StringTable {

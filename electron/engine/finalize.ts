@@ -12,7 +12,7 @@
 // arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
 
 import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
-import { exact } from './columns.js';
+import { exact, f64, u16, u8 } from './columns.js';
 import {
   buildImageInstances,
   ImageMap,
@@ -93,10 +93,27 @@ function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: numbe
 }
 
 type Typed = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
+type GatherLoop = (source: Typed, order: Int32Array, out: Typed) => void;
+/** One compiled loop per element type: a shared loop would see 7 typed-array kinds and go
+ *  megamorphic (every load/store a slow generic access). */
+const gatherLoops = new Map<unknown, GatherLoop>();
+function gatherLoopFor(ctor: unknown): GatherLoop {
+  let loop = gatherLoops.get(ctor);
+  if (loop === undefined) {
+    loop = new Function(
+      'source',
+      'order',
+      'out',
+      'for (let i = 0; i < order.length; i++) out[i] = source[order[i]];',
+    ) as GatherLoop;
+    gatherLoops.set(ctor, loop);
+  }
+  return loop;
+}
 function gather<T extends Typed>(source: T, order: Int32Array, identity: boolean): T {
   if (identity) return exact(source, order.length);
   const out = new (source.constructor as { new (n: number): T })(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = source[order[i]!]!;
+  gatherLoopFor(source.constructor)(source, order, out);
   return out;
 }
 
@@ -397,29 +414,30 @@ function addressText(address: number): string {
 // Unions
 // ---------------------------------------------------------------------------------------------
 
-/** Union of two per-CPU start-sorted interval lists (either may overlap itself), with prefix sums. */
+/** Per-CPU start-sorted intervals (may overlap themselves); `keep` (optional) masks rows out. */
+export interface IntervalSource {
+  readonly offsets: Int32Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly keep?: Uint8Array;
+}
+
+/** Union of two per-CPU interval lists, with prefix sums per CPU. */
 export function buildUnion(
   cpuSlots: number,
-  a:
-    | {
-        offsets: Int32Array;
-        start: ArrayLike<number>;
-        end: (i: number) => number;
-        keep: (i: number) => boolean;
-      }
-    | undefined,
-  b:
-    | {
-        offsets: Int32Array;
-        start: ArrayLike<number>;
-        end: (i: number) => number;
-        keep: (i: number) => boolean;
-      }
-    | undefined,
+  a: IntervalSource | undefined,
+  b: IntervalSource | undefined,
 ): UnionTable {
-  const outStart: number[] = [];
-  const outEnd: number[] = [];
+  const outStart = f64();
+  const outEnd = f64();
   const offsets = new Int32Array(cpuSlots + 1);
+  const empty = new Float64Array(0);
+  const aStart = a?.start ?? empty;
+  const aEnd = a?.end ?? empty;
+  const bStart = b?.start ?? empty;
+  const bEnd = b?.end ?? empty;
+  const aKeep = a?.keep;
+  const bKeep = b?.keep;
   for (let c = 0; c < cpuSlots; c++) {
     offsets[c] = outStart.length;
     let i = a !== undefined ? a.offsets[c]! : 0;
@@ -429,24 +447,24 @@ export function buildUnion(
     let curStart = NaN;
     let curEnd = NaN;
     for (;;) {
-      while (i < iEnd && !a!.keep(i)) i++;
-      while (j < jEnd && !b!.keep(j)) j++;
+      while (i < iEnd && aKeep !== undefined && aKeep[i] === 0) i++;
+      while (j < jEnd && bKeep !== undefined && bKeep[j] === 0) j++;
       let s: number;
       let e: number;
-      if (i < iEnd && (j >= jEnd || a!.start[i]! <= b!.start[j]!)) {
-        s = a!.start[i]!;
-        e = a!.end(i);
+      if (i < iEnd && (j >= jEnd || aStart[i]! <= bStart[j]!)) {
+        s = aStart[i]!;
+        e = aEnd[i]!;
         i++;
       } else if (j < jEnd) {
-        s = b!.start[j]!;
-        e = b!.end(j);
+        s = bStart[j]!;
+        e = bEnd[j]!;
         j++;
       } else break;
       if (!(e > s)) continue;
-      if (!Number.isNaN(curStart) && s <= curEnd) {
+      if (s <= curEnd) {
         if (e > curEnd) curEnd = e;
       } else {
-        if (!Number.isNaN(curStart)) {
+        if (curEnd === curEnd) {
           outStart.push(curStart);
           outEnd.push(curEnd);
         }
@@ -454,14 +472,14 @@ export function buildUnion(
         curEnd = e;
       }
     }
-    if (!Number.isNaN(curStart)) {
+    if (curEnd === curEnd) {
       outStart.push(curStart);
       outEnd.push(curEnd);
     }
   }
   offsets[cpuSlots] = outStart.length;
-  const start = Float64Array.from(outStart);
-  const end = Float64Array.from(outEnd);
+  const start = exact(outStart.data, outStart.length);
+  const end = exact(outEnd.data, outEnd.length);
   const before = new Float64Array(start.length + 1);
   for (let c = 0; c < cpuSlots; c++) {
     let total = 0;
@@ -737,6 +755,8 @@ export function finalizeModel(
   const sampleWeight = new Float32Array(sampleTime.length);
   const sampleFunc = new Int32Array(sampleTime.length);
   const kernelFuncCache = new Map<number, number>();
+  // Per process: instruction pointer → function (−1: not in a user image of that process).
+  const userFuncCache = new Map<number, Map<number, number>>();
   for (let i = 0; i < sampleTime.length; i++) {
     const t = sampleTime[i]!;
     const thread = directory.lookup(sampleTid[i]!, t);
@@ -745,8 +765,22 @@ export function finalizeModel(
     const ip = sampleIp[i]!;
     const pid = directory.processIds[directory.threadProcess[thread]!]!;
     const userMap = ip < KERNEL_SPACE_KEY ? userMaps.get(pid) : undefined;
-    const userImage = userMap?.resolve(ip, t);
-    if (userImage !== undefined) sampleFunc[i] = functions.resolve(ip, userImage);
+    let userFunc = -1;
+    if (userMap !== undefined) {
+      let cache = userFuncCache.get(pid);
+      if (cache === undefined) {
+        cache = new Map();
+        userFuncCache.set(pid, cache);
+      }
+      const cached = cache.get(ip);
+      if (cached !== undefined) userFunc = cached;
+      else {
+        const image = userMap.resolve(ip, t);
+        userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
+        cache.set(ip, userFunc);
+      }
+    }
+    if (userFunc >= 0) sampleFunc[i] = userFunc;
     else {
       let f = kernelFuncCache.get(ip);
       if (f === undefined) {
@@ -779,21 +813,15 @@ export function finalizeModel(
   checkStop(options);
 
   // Unions: busy = non-idle running ∪ DPC/ISR; DPC/ISR time alone.
-  const dpcIntervals = {
-    offsets: dpc.cpuOffsets,
-    start: dpc.enter,
-    end: (i: number) => dpc.enter[i]! + dpc.duration[i]!,
-    keep: () => true,
-  };
+  const dpcEnd = new Float64Array(dpc.length);
+  for (let i = 0; i < dpc.length; i++) dpcEnd[i] = dpc.enter[i]! + dpc.duration[i]!;
+  const dpcIntervals: IntervalSource = { offsets: dpc.cpuOffsets, start: dpc.enter, end: dpcEnd };
   const threadTids = directory.threadTids;
+  const nonIdle = new Uint8Array(run.length);
+  for (let i = 0; i < run.length; i++) nonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
   const busy = buildUnion(
     cpuSlots,
-    {
-      offsets: run.cpuOffsets,
-      start: run.start,
-      end: (i) => run.end[i]!,
-      keep: (i) => threadTids[run.thread[i]!] !== 0,
-    },
+    { offsets: run.cpuOffsets, start: run.start, end: run.end, keep: nonIdle },
     dpcIntervals,
   );
   const dpcUnion = buildUnion(cpuSlots, dpcIntervals, undefined);
@@ -959,70 +987,78 @@ function buildIdleTable(
   cpuSlots: number,
   durationNs: number,
 ): IdleTable {
-  const perCpu: { start: number; end: number; state: number }[][] = Array.from(
-    { length: cpuSlots },
-    () => [],
-  );
+  // Source intervals as columns (cpu, start, end, state), then grouped by CPU and time-sorted.
+  const cpu = u16();
+  const start = f64();
+  const end = f64();
+  const state = u8();
   let source: IdleTable['source'] = 'none';
+  const hasData = new Uint8Array(cpuSlots);
   if (fromEvents) {
     source = 'events';
     for (const p of partials) {
-      for (let i = 0; i < p.idle.length; i++)
-        perCpu[p.idle.cpu[i]!]!.push({
-          start: p.idle.start[i]!,
-          end: p.idle.end[i]!,
-          state: p.idle.state[i]!,
-        });
-      for (const t of p.idleTails)
-        if (durationNs > t.start) perCpu[t.cpu]!.push({ start: t.start, end: durationNs, state: t.state });
+      for (let i = 0; i < p.idle.length; i++) {
+        cpu.push(p.idle.cpu[i]!);
+        start.push(p.idle.start[i]!);
+        end.push(p.idle.end[i]!);
+        state.push(p.idle.state[i]!);
+        hasData[p.idle.cpu[i]!] = 1;
+      }
+      for (const t of p.idleTails) {
+        hasData[t.cpu] = 1;
+        if (!(durationNs > t.start)) continue;
+        cpu.push(t.cpu);
+        start.push(t.start);
+        end.push(durationNs);
+        state.push(t.state);
+      }
     }
   } else if (run.length > 0) {
     source = 'cswitch';
     for (let c = 0; c < cpuSlots; c++) {
+      if (run.cpuOffsets[c + 1]! > run.cpuOffsets[c]!) hasData[c] = 1;
       for (let i = run.cpuOffsets[c]!; i < run.cpuOffsets[c + 1]!; i++) {
-        if (runTid[i] === 0 && runCState[i]! >= 0)
-          perCpu[c]!.push({ start: run.start[i]!, end: run.end[i]!, state: runCState[i]! + 1 });
+        if (runTid[i] !== 0 || runCState[i]! < 0) continue;
+        cpu.push(c);
+        start.push(run.start[i]!);
+        end.push(run.end[i]!);
+        state.push(runCState[i]! + 1);
       }
     }
   }
+  const order = cpuTimeOrder(cpu.data, start.data, cpu.length, cpuSlots);
+  const outStart = f64(start.length * 2 + cpuSlots);
+  const outEnd = f64(start.length * 2 + cpuSlots);
+  const outState = u8(start.length * 2 + cpuSlots);
   const offsets = new Int32Array(cpuSlots + 1);
-  const start: number[] = [];
-  const end: number[] = [];
-  const state: number[] = [];
-  const hasData = (c: number) =>
-    perCpu[c]!.length > 0 || (source === 'cswitch' && run.cpuOffsets[c + 1]! > run.cpuOffsets[c]!);
+  const push = (s: number, e: number, st: number) => {
+    outStart.push(s);
+    outEnd.push(e);
+    outState.push(st);
+  };
   for (let c = 0; c < cpuSlots; c++) {
-    offsets[c] = start.length;
-    if (!hasData(c)) continue;
-    const list = perCpu[c]!.sort((a, b) => a.start - b.start);
+    offsets[c] = outStart.length;
+    if (hasData[c] === 0) continue;
     let cursor = 0;
-    for (const iv of list) {
-      const s = Math.max(iv.start, cursor);
-      if (s > cursor) {
-        start.push(cursor);
-        end.push(s);
-        state.push(0);
-      }
-      if (iv.end > s) {
-        start.push(s);
-        end.push(iv.end);
-        state.push(iv.state);
-        cursor = iv.end;
+    for (let k = order.offsets[c]!; k < order.offsets[c + 1]!; k++) {
+      const i = order.order[k]!;
+      const s = Math.max(start.data[i]!, cursor);
+      const e = end.data[i]!;
+      if (s > cursor) push(cursor, s, 0);
+      if (e > s) {
+        push(s, e, state.data[i]!);
+        cursor = e;
       }
     }
-    if (durationNs > cursor) {
-      start.push(cursor);
-      end.push(durationNs);
-      state.push(0);
-    }
+    if (durationNs > cursor) push(cursor, durationNs, 0);
   }
-  offsets[cpuSlots] = start.length;
+  offsets[cpuSlots] = outStart.length;
   return {
-    length: start.length,
+    length: outStart.length,
     cpuOffsets: offsets,
-    start: Float64Array.from(start),
-    end: Float64Array.from(end),
-    state: Uint8Array.from(state),
+    start: exact(outStart.data, outStart.length),
+    end: exact(outEnd.data, outEnd.length),
+    state: exact(outState.data, outState.length),
     source,
   };
 }

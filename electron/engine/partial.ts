@@ -15,7 +15,7 @@
 // total, fragments = their number + 1).
 
 import type { Diagnostic } from '../../shared/contract.js';
-import { f32, f64, i8, u16, u32, u8, type Column } from './columns.js';
+import { f32, f64, i8, u16, u32, u8 } from './columns.js';
 
 export const DPC_KIND_ISR = 3;
 export const DPC_KIND_ISR_MSI = 4;
@@ -460,5 +460,3 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
   return [...buffers];
 }
-
-export type { Column };

@@ -11,21 +11,21 @@
 //
 // Scratch arrays live in PivotScratch and are reused across queries (no growth per query).
 
-import type {
-  Aggregates,
-  GroupColumn,
-  PivotNode,
-  PivotQuery,
-  PivotResult,
-  SortKey,
+import {
+  DPC_BUDGET_NS,
+  ISR_BUDGET_NS,
+  type Aggregates,
+  type GroupColumn,
+  type PivotNode,
+  type PivotQuery,
+  type PivotResult,
+  type SortKey,
 } from '../../shared/contract.js';
 import type { EngineModel } from './model.js';
 import {
-  budgetOfKind,
   CANCEL_CHECK_MASK,
   cancelledError,
   EngineError,
-  measureOf,
   resolveFilter,
   rowPasses,
   rowSpan,
@@ -33,7 +33,10 @@ import {
   type ColumnSpec,
   type TableSpec,
 } from './query-common.js';
-import { percentileOfSlice } from './select.js';
+import { percentiles3 } from './select.js';
+import { countAtMost, countBelow, dpcAtoms, unionSelect } from './dpc-atoms.js';
+
+const PERCENTILES = [0.5, 0.9, 0.99] as const;
 
 /** Key spaces up to this many slots use a dense lookup array (4 MiB of Int32) instead of a Map. */
 const DENSE_KEY_LIMIT = 1 << 20;
@@ -145,52 +148,162 @@ export function runPivot(
   const rangeEnd = filter.end;
   const hasRowFilter =
     filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
-  let rows = 0;
-  try {
-    for (const cpu of filter.cpus) {
-      const [lo, hi] = rowSpan(spec, cpu, rangeStart, filter.rowEnd);
-      let cpuKey = 0;
-      for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
-      for (let i = lo; i < hi; i++) {
-        if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
-        if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
-        const value = measureOf(spec, i, rangeStart, rangeEnd);
-        if (spec.measure === 'clipped' && !(value > 0)) continue;
-        let key = cpuKey;
-        for (let k = 0; k < depth; k++) {
-          const column = columns[k]!;
-          const rowCodes = column.rows;
-          if (rowCodes === null) continue;
-          const raw = rowCodes[i]!;
-          key += (column.remap !== null ? column.remap[raw]! : raw) * strides[k]!;
+  // Hot-loop locals: measure arrays and up to four group columns (more → generic key loop).
+  const durationCol = spec.measure === 'duration' ? spec.duration! : undefined;
+  const weightCol = spec.measure === 'weight' ? spec.weight! : undefined;
+  const clipped = spec.measure === 'clipped';
+  const startCol = spec.time;
+  const endCol = spec.end ?? spec.time;
+  const EMPTY = new Uint8Array(0);
+  const rowsOf = (k: number) => (k < depth ? (columns[k]!.rows ?? EMPTY) : EMPTY);
+  const remapOf = (k: number) => (k < depth ? columns[k]!.remap : null);
+  const strideOf = (k: number) => (k < depth && columns[k]!.rows !== null ? strides[k]! : 0);
+  const r0 = rowsOf(0),
+    m0 = remapOf(0),
+    s0 = strideOf(0);
+  const r1 = rowsOf(1),
+    m1 = remapOf(1),
+    s1 = strideOf(1);
+  const r2 = rowsOf(2),
+    m2 = remapOf(2),
+    s2 = strideOf(2);
+  const r3 = rowsOf(3),
+    m3 = remapOf(3),
+    s3 = strideOf(3);
+  const generic = depth > 4;
+  // Whole-trace DPC/ISR pivots run on the per-(CPU, type, routine) atoms instead of the rows.
+  const wholeTrace = filter.start <= 0 && filter.rowEnd >= model.durationNs;
+  const atoms = spec.id === 'dpcIsr' && wholeTrace ? dpcAtoms(model) : undefined;
+  const entryLeaf: number[] = [];
+  const entryFrom: number[] = [];
+  const entryTo: number[] = [];
+  if (atoms !== undefined) {
+    const cpuAllowed = new Uint8Array(model.cpuSlots);
+    for (const c of filter.cpus) if (c < model.cpuSlots) cpuAllowed[c] = 1;
+    const atomCode = (column: ColumnSpec, a: number): number => {
+      if (column.rows === null) return atoms.cpu[a]!;
+      const raw = column.rows === model.dpc.kind ? atoms.kind[a]! : atoms.routine[a]!;
+      return column.remap !== null ? column.remap[raw]! : raw;
+    };
+    const sorted = atoms.sorted;
+    const bounded = filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
+    atomLoop: for (let a = 0; a < atoms.count; a++) {
+      if (cpuAllowed[atoms.cpu[a]!] === 0) continue;
+      for (const m of filter.masks) if (m.keep[atomCode(m.column, a)] === 0) continue atomLoop;
+      const s0 = atoms.start[a]!;
+      const e0 = atoms.end[a]!;
+      const from = filter.minDuration !== -Infinity ? countBelow(sorted, filter.minDuration, s0, e0) : s0;
+      const to = filter.maxDuration !== Infinity ? countBelow(sorted, filter.maxDuration, from, e0) : e0;
+      if (from >= to) continue;
+      let key = 0;
+      for (let k = 0; k < depth; k++) key += atomCode(columns[k]!, a) * strides[k]!;
+      let leaf: number;
+      if (dense !== undefined) {
+        leaf = dense[key]!;
+        if (leaf < 0) {
+          leaf = addLeaf(key);
+          dense[key] = leaf;
         }
-        let leaf: number;
-        if (dense !== undefined) {
-          leaf = dense[key]!;
-          if (leaf < 0) {
-            leaf = addLeaf(key);
-            dense[key] = leaf;
-          }
-        } else {
-          const found = sparse!.get(key);
-          if (found === undefined) {
-            leaf = addLeaf(key);
-            sparse!.set(key, leaf);
-          } else leaf = found;
-        }
-        leafOf[rows] = leaf;
-        values[rows] = value;
-        rows++;
-        leaves.n[leaf]!++;
-        leaves.sum[leaf]! += value;
-        if (value < leaves.min[leaf]!) leaves.min[leaf] = value;
-        if (value > leaves.max[leaf]!) leaves.max[leaf] = value;
-        if (kinds !== undefined && value > budgetOfKind(kinds[i]!)) leaves.over[leaf]!++;
+      } else {
+        const found = sparse!.get(key);
+        if (found === undefined) {
+          leaf = addLeaf(key);
+          sparse!.set(key, leaf);
+        } else leaf = found;
       }
+      let total = atoms.sum[a]!;
+      if (bounded) {
+        total = 0;
+        for (let i = from; i < to; i++) total += sorted[i]!;
+      }
+      leaves.n[leaf]! += to - from;
+      leaves.sum[leaf]! += total;
+      if (sorted[from]! < leaves.min[leaf]!) leaves.min[leaf] = sorted[from]!;
+      if (sorted[to - 1]! > leaves.max[leaf]!) leaves.max[leaf] = sorted[to - 1]!;
+      leaves.over[leaf]! +=
+        to - countAtMost(sorted, atoms.kind[a]! >= 3 ? ISR_BUDGET_NS : DPC_BUDGET_NS, from, to);
+      entryLeaf.push(leaf);
+      entryFrom.push(from);
+      entryTo.push(to);
     }
-  } finally {
     if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
   }
+  let n = leaves.n;
+  let sum = leaves.sum;
+  let min = leaves.min;
+  let max = leaves.max;
+  let over = leaves.over;
+  let rows = 0;
+  if (atoms === undefined)
+    try {
+      for (const cpu of filter.cpus) {
+        const [lo, hi] = rowSpan(spec, cpu, rangeStart, filter.rowEnd);
+        let cpuKey = 0;
+        for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
+        for (let i = lo; i < hi; i++) {
+          if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+          if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
+          let value: number;
+          if (durationCol !== undefined) value = durationCol[i]!;
+          else if (weightCol !== undefined) value = weightCol[i]!;
+          else {
+            const a = startCol[i]!;
+            const b = endCol[i]!;
+            value = (b < rangeEnd ? b : rangeEnd) - (a > rangeStart ? a : rangeStart);
+            if (clipped && !(value > 0)) continue;
+          }
+          let key = cpuKey;
+          if (generic) {
+            for (let k = 0; k < depth; k++) {
+              const column = columns[k]!;
+              const rowCodes = column.rows;
+              if (rowCodes === null) continue;
+              const raw = rowCodes[i]!;
+              key += (column.remap !== null ? column.remap[raw]! : raw) * strides[k]!;
+            }
+          } else {
+            if (s0 !== 0) key += (m0 !== null ? m0[r0[i]!]! : r0[i]!) * s0;
+            if (s1 !== 0) key += (m1 !== null ? m1[r1[i]!]! : r1[i]!) * s1;
+            if (s2 !== 0) key += (m2 !== null ? m2[r2[i]!]! : r2[i]!) * s2;
+            if (s3 !== 0) key += (m3 !== null ? m3[r3[i]!]! : r3[i]!) * s3;
+          }
+          let leaf: number;
+          if (dense !== undefined) {
+            leaf = dense[key]!;
+            if (leaf < 0) {
+              leaf = addLeaf(key);
+              dense[key] = leaf;
+              n = leaves.n;
+              sum = leaves.sum;
+              min = leaves.min;
+              max = leaves.max;
+              over = leaves.over;
+            }
+          } else {
+            const found = sparse!.get(key);
+            if (found === undefined) {
+              leaf = addLeaf(key);
+              sparse!.set(key, leaf);
+              n = leaves.n;
+              sum = leaves.sum;
+              min = leaves.min;
+              max = leaves.max;
+              over = leaves.over;
+            } else leaf = found;
+          }
+          leafOf[rows] = leaf;
+          values[rows] = value;
+          rows++;
+          n[leaf]!++;
+          sum[leaf]! += value;
+          if (value < min[leaf]!) min[leaf] = value;
+          if (value > max[leaf]!) max[leaf] = value;
+          if (kinds !== undefined && value > (kinds[i]! >= 3 ? ISR_BUDGET_NS : DPC_BUDGET_NS)) over[leaf]!++;
+        }
+      }
+    } finally {
+      if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
+    }
 
   // Leaves in code-tuple order: groups at every depth become contiguous.
   const leafCodes = leaves.keys.map((key) => {
@@ -214,6 +327,18 @@ export function runPivot(
     rankOf[leaf] = rank;
   });
   for (let r = 0; r < leaves.count; r++) leafStart[r + 1] = leafStart[r]! + leaves.n[leafOrder[r]!]!;
+  // Atom entries in leaf-rank order: a node's entries are contiguous, like its values.
+  const entryStart = new Int32Array(leaves.count + 1);
+  for (const leaf of entryLeaf) entryStart[rankOf[leaf]! + 1]!++;
+  for (let r = 0; r < leaves.count; r++) entryStart[r + 1]! += entryStart[r]!;
+  const entryFill = entryStart.slice(0, Math.max(1, leaves.count));
+  const orderedFrom = new Int32Array(entryLeaf.length);
+  const orderedTo = new Int32Array(entryLeaf.length);
+  entryLeaf.forEach((leaf, e) => {
+    const at = entryFill[rankOf[leaf]!]!++;
+    orderedFrom[at] = entryFrom[e]!;
+    orderedTo[at] = entryTo[e]!;
+  });
   const fill = leafStart.slice(0, Math.max(1, leaves.count));
   const ordered = scratch.ordered;
   for (let j = 0; j < rows; j++) {
@@ -228,35 +353,51 @@ export function runPivot(
   const sortBy: SortKey = query.sortBy ?? 'totalMs';
   const descending = query.descending ?? sortBy !== 'key';
 
+  const pct = new Float64Array(3);
   const aggregate = (fromRank: number, toRank: number, perCpu: boolean): Aggregates => {
-    let n = 0;
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    let over = 0;
+    let count = 0;
+    let total = 0;
+    let lowest = Infinity;
+    let highest = -Infinity;
+    let overCount = 0;
     for (let r = fromRank; r < toRank; r++) {
       const leaf = leafOrder[r]!;
-      n += leaves.n[leaf]!;
-      sum += leaves.sum[leaf]!;
-      if (leaves.min[leaf]! < min) min = leaves.min[leaf]!;
-      if (leaves.max[leaf]! > max) max = leaves.max[leaf]!;
-      over += leaves.over[leaf]!;
+      count += n[leaf]!;
+      total += sum[leaf]!;
+      if (min[leaf]! < lowest) lowest = min[leaf]!;
+      if (max[leaf]! > highest) highest = max[leaf]!;
+      overCount += over[leaf]!;
     }
-    const a = leafStart[fromRank]!;
-    const b = leafStart[toRank]!;
     if (token.cancelled) throw cancelledError();
+    // `values` is free once scattered into `ordered`: it is the spare buffer for selection.
+    if (atoms !== undefined) {
+      for (let k = 0; k < 3; k++) {
+        const rank = Math.min(count - 1, Math.max(0, Math.ceil(PERCENTILES[k]! * count) - 1));
+        pct[k] =
+          count > 0
+            ? unionSelect(
+                atoms.sorted,
+                orderedFrom,
+                orderedTo,
+                entryStart[fromRank]!,
+                entryStart[toRank]!,
+                rank,
+              )
+            : 0;
+      }
+    } else percentiles3(ordered, leafStart[fromRank]!, leafStart[toRank]!, values, pct);
     const denominator = rangeLength * (perCpu ? 1 : cpuCount);
     return {
-      count: n,
-      totalMs: sum / 1e6,
-      minUs: n > 0 ? min / 1e3 : 0,
-      maxUs: n > 0 ? max / 1e3 : 0,
-      avgUs: n > 0 ? sum / n / 1e3 : 0,
-      p50Us: percentileOfSlice(ordered, a, b, 0.5) / 1e3,
-      p90Us: percentileOfSlice(ordered, a, b, 0.9) / 1e3,
-      p99Us: percentileOfSlice(ordered, a, b, 0.99) / 1e3,
-      overBudget: over,
-      percent: denominator > 0 ? (100 * sum) / denominator : 0,
+      count,
+      totalMs: total / 1e6,
+      minUs: count > 0 ? lowest / 1e3 : 0,
+      maxUs: count > 0 ? highest / 1e3 : 0,
+      avgUs: count > 0 ? total / count / 1e3 : 0,
+      p50Us: pct[0]! / 1e3,
+      p90Us: pct[1]! / 1e3,
+      p99Us: pct[2]! / 1e3,
+      overBudget: overCount,
+      percent: denominator > 0 ? (100 * total) / denominator : 0,
     };
   };
 

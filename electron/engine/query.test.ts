@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TABLE_COLUMNS, type GroupColumn, type PivotNode, type TableId } from '../../shared/contract.js';
 import type { TraceNs } from '../../shared/units.js';
 import { NEVER_CANCELLED } from './query-common.js';
-import { selectKth } from './select.js';
+import { percentiles3, selectKth } from './select.js';
 import { engineFrom, kernelAddress } from './test-model.js';
 
 const range = (start: number, end: number) => ({ start: start as TraceNs, end: end as TraceNs });
@@ -250,6 +250,77 @@ describe('pivot', () => {
       error = e;
     }
     expect(error).toMatchObject({ code: 'cancelled' });
+  });
+});
+
+describe('whole-trace DPC pivots (atoms) agree with the row scan', () => {
+  it('gives the same aggregates for every DPC group-by, with filters and duration bounds', () => {
+    let seed = 3;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const e = engineFrom(4, ([b]) => {
+      b!.images.push({
+        timeNs: 0,
+        kind: 'dcstart',
+        base: kernelAddress(0x100000),
+        size: 0x1000,
+        processId: 0,
+        fileName: 'a.sys',
+      });
+      b!.images.push({
+        timeNs: 0,
+        kind: 'dcstart',
+        base: kernelAddress(0x200000),
+        size: 0x1000,
+        processId: 0,
+        fileName: 'b.sys',
+      });
+      for (let cpu = 0; cpu < 4; cpu++) {
+        let t = 0;
+        for (let k = 0; k < 3000; k++) {
+          t += 1000 + Math.floor(random() * 100_000);
+          const kind = Math.floor(random() * 5);
+          const routine =
+            random() < 0.5
+              ? kernelAddress(0x100000 + 16 * Math.floor(random() * 4))
+              : kernelAddress(0x200000 + 16 * Math.floor(random() * 3));
+          b!.appendDpc(cpu, kind, t, t + Math.floor(random() * random() * 300_000), routine);
+        }
+        b!.noteEvent(cpu, t + 1_000_000);
+      }
+    });
+    const scanRange = range(0, e.model.durationNs - 1);
+    const strip = (nodes: readonly PivotNode[] | undefined): unknown =>
+      (nodes ?? []).map((node) => ({
+        key: node.key,
+        a: { ...node.aggregates, percent: 0 },
+        c: strip(node.children),
+      }));
+    const filters = [
+      {},
+      { cpus: [1, 3] },
+      { include: { module: ['b.sys'] } },
+      { exclude: { type: ['ISR'] }, durationNs: { min: 50_000, max: 150_000 } },
+    ];
+    for (const groupBy of [
+      [],
+      ['module'],
+      ['module', 'function'],
+      ['cpu'],
+      ['type', 'cpu', 'function'],
+    ] as GroupColumn[][]) {
+      for (const filter of filters) {
+        const atoms = e.query({ kind: 'pivot', table: 'dpcIsr', filter, groupBy }, NEVER_CANCELLED);
+        const scan = e.query(
+          { kind: 'pivot', table: 'dpcIsr', filter: { ...filter, range: scanRange }, groupBy },
+          NEVER_CANCELLED,
+        );
+        expect(atoms.total.count).toBeGreaterThan(0);
+        expect({ total: { ...atoms.total, percent: 0 }, rows: strip(atoms.rows) }).toEqual({
+          total: { ...scan.total, percent: 0 },
+          rows: strip(scan.rows),
+        });
+      }
+    }
   });
 });
 
@@ -505,6 +576,21 @@ describe('selection', () => {
       const sorted = [...values].sort((a, b) => a - b);
       for (const k of [0, Math.floor(n / 2), n - 1])
         expect(selectKth(Float64Array.from(values), 0, n - 1, k)).toBe(sorted[k]);
+    }
+  });
+
+  it('percentiles3 (quickselect and radix paths) agrees with sorting, nearest rank', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const n of [1, 5, 100, 8191, 8192, 50_000]) {
+      for (const spread of [3, 1e6]) {
+        const values = Float32Array.from({ length: n + 10 }, () => Math.floor(random() * spread) * 100);
+        const slice = Array.from(values.subarray(5, 5 + n)).sort((a, b) => a - b);
+        const out = new Float64Array(3);
+        percentiles3(values, 5, 5 + n, new Float32Array(n + 10), out);
+        const rank = (p: number) => slice[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))];
+        expect([n, spread, ...out]).toEqual([n, spread, rank(0.5), rank(0.9), rank(0.99)]);
+      }
     }
   });
 });

@@ -63,3 +63,66 @@ function swap(values: Float32Array | Float64Array, a: number, b: number): void {
   values[a] = values[b]!;
   values[b] = t;
 }
+
+/** Slices at least this long use the two-pass radix selection (histogram of the top 16 bits). */
+const RADIX_MIN_SLICE = 8192;
+const RADIX_BUCKETS = 1 << 16;
+const radixCounts = new Int32Array(RADIX_BUCKETS);
+
+/**
+ * p50/p90/p99 (nearest rank) of `values[from..to)` for non-negative float32 values. Small slices
+ * use quickselect; large ones a histogram of the float bits' top 16 bits (order-preserving for
+ * non-negative floats) to find each rank's bucket, then quickselect among that bucket's values
+ * copied into `spare` — two linear passes instead of three partitionings.
+ */
+export function percentiles3(
+  values: Float32Array,
+  from: number,
+  to: number,
+  spare: Float32Array,
+  out: Float64Array,
+  p: readonly [number, number, number] = [0.5, 0.9, 0.99],
+): void {
+  const n = to - from;
+  if (n <= 0) {
+    out[0] = out[1] = out[2] = 0;
+    return;
+  }
+  const ranks = p.map((q) => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)));
+  if (n < RADIX_MIN_SLICE) {
+    // Ascending ranks: each selection leaves larger values to the right of its rank.
+    let left = from;
+    for (let k = 0; k < 3; k++) {
+      out[k] = selectKth(values, left, to - 1, from + ranks[k]!);
+      left = from + ranks[k]!;
+    }
+    return;
+  }
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  radixCounts.fill(0);
+  for (let i = from; i < to; i++) radixCounts[bits[i]! >>> 16]!++;
+  const bucketOf = [-1, -1, -1];
+  const rankInBucket = [0, 0, 0];
+  let seen = 0;
+  let k = 0;
+  for (let b = 0; b < RADIX_BUCKETS && k < 3; b++) {
+    const c = radixCounts[b]!;
+    while (k < 3 && ranks[k]! < seen + c) {
+      bucketOf[k] = b;
+      rankInBucket[k] = ranks[k]! - seen;
+      k++;
+    }
+    seen += c;
+  }
+  for (let q = 0; q < 3; q++) {
+    if (q > 0 && bucketOf[q] === bucketOf[q - 1]) {
+      // Same bucket as the previous percentile: `spare` still holds it, partially ordered.
+      out[q] = selectKth(spare, rankInBucket[q - 1]!, radixCounts[bucketOf[q]!]! - 1, rankInBucket[q]!);
+      continue;
+    }
+    const bucket = bucketOf[q]!;
+    let m = 0;
+    for (let i = from; i < to; i++) if (bits[i]! >>> 16 === bucket) spare[m++] = values[i]!;
+    out[q] = selectKth(spare, 0, m - 1, rankInBucket[q]!);
+  }
+}
