@@ -417,3 +417,21 @@ describe('every record kind through the whole pipeline', () => {
     }
   }
 });
+
+describe('size fields pointing past the end of the file', () => {
+  it('a data buffer whose size runs past EOF is re-read with the logfile stride when that lines up', () => {
+    const file = sampleFile();
+    new DataView(file.buffer).setUint32(BUF, 0x0100_0400, true); // a high bit flipped
+    const trace = openEtl(memoryByteSource(file));
+    expect(trace.buffers.length).toBe(5);
+    expect(collect(trace).seen).toHaveLength(8);
+    expect(trace.diagnostics.find((d) => d.code === 'corrupt-buffer-size')?.fileOffset).toBe(BUF);
+  });
+  it('a header buffer with a tiny size still yields its logfile header', () => {
+    const file = sampleFile();
+    new DataView(file.buffer).setUint32(0, 0x50, true);
+    const trace = openEtl(memoryByteSource(file));
+    expect(trace.header.loggerName).toBe('Test Logger');
+    expect(collect(trace).seen.length).toBeGreaterThanOrEqual(7);
+  });
+});

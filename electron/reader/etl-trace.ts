@@ -273,8 +273,8 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
     if (
       uniformSize > 0 &&
       size !== uniformSize &&
-      pos + size < fileSize &&
-      !plausibleAt(pos + size) &&
+      (pos + size > fileSize || !plausibleAt(pos + size)) &&
+      pos + uniformSize <= fileSize &&
       plausibleAt(pos + uniformSize)
     ) {
       sink.add(
@@ -706,7 +706,10 @@ export function openEtl(source: ByteSource): EtlTrace {
   const firstType = probeView.getUint16(0x36, true);
   const firstFlags = probeView.getUint16(0x34, true);
   const probeEnd = firstSize >= BUFFER_HEADER_SIZE ? Math.min(firstSize, probe.length) : probe.length;
-  const parsed = parseLogfileHeader(probe, BUFFER_HEADER_SIZE, probeEnd);
+  let parsed = parseLogfileHeader(probe, BUFFER_HEADER_SIZE, probeEnd);
+  if (typeof parsed === 'string' && probeEnd < probe.length) {
+    parsed = parseLogfileHeader(probe, BUFFER_HEADER_SIZE, probe.length); // the size field may be what is corrupt
+  }
   if (typeof parsed === 'string') {
     throw new EtlFormatError(`not an ETL trace: ${parsed} (${name}, file offset 0x48)`, BUFFER_HEADER_SIZE);
   }
