@@ -1,7 +1,7 @@
 // The renderer's handles on the backend: the transport's EtlscopeApi and the shared QueryClient,
 // plus the hook components use to fetch a query result (newest wins per slot, cached by descriptor).
 
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { EtlscopeApi, Query, ResultOf, TraceId, WireError } from '../../shared/contract.js';
 import { QueryClient } from '../data/query-client.js';
 import { getApi } from '../transport/index.js';
@@ -62,4 +62,12 @@ export function useQueryResult<Q extends Query>(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slot, key]);
   return state;
+}
+
+/** True while any query is in flight (drives the "Updating…" hint and `data-busy` on the app). */
+export function useQueriesPending(): boolean {
+  return useSyncExternalStore(
+    (listener) => queryClient().onPendingChange(listener),
+    () => queryClient().pendingCount > 0,
+  );
 }

@@ -179,6 +179,21 @@ function laneRects(params: CustomSeriesRenderItemParams, api: CustomSeriesRender
   return shape ? { type: 'rect' as const, shape, style: { fill: api.visual('color') as string } } : null;
 }
 
+/**
+ * The lanes' custom series. Progressive (chunked, multi-frame) rendering is off: the runs are
+ * bounded by CPUs × buckets, and a half-drawn lane chart reads as missing data.
+ */
+function laneSeries(data: readonly StateRun[]) {
+  return {
+    type: 'custom' as const,
+    silent: true,
+    progressive: 0,
+    encode: { x: [0, 1], y: 2 },
+    data,
+    renderItem: laneRects,
+  };
+}
+
 function laneAxis(
   lanes: readonly number[],
   theme: Theme,
@@ -252,7 +267,7 @@ export function percentLanesOption(
   return {
     ...baseOption(view, theme, showLabels),
     yAxis: laneAxis(lanes, theme, heightPx, selectedCpus),
-    series: [{ type: 'custom', silent: true, encode: { x: [0, 1], y: 2 }, data, renderItem: laneRects }],
+    series: [laneSeries(data)],
   } as EChartsOption;
 }
 
@@ -292,6 +307,6 @@ export function cstateLanesOption(
   return {
     ...baseOption(view, theme, showLabels),
     yAxis: laneAxis(lanes, theme, heightPx),
-    series: [{ type: 'custom', silent: true, encode: { x: [0, 1], y: 2 }, data, renderItem: laneRects }],
+    series: [laneSeries(data)],
   } as EChartsOption;
 }

@@ -3,7 +3,7 @@
 // and wires backend events (progress, menu commands, open requests) and keyboard shortcuts.
 
 import { useEffect, useState, type DragEvent } from 'react';
-import { api } from '../app/api.js';
+import { api, useQueriesPending } from '../app/api.js';
 import { handleBackendEvent, handleKeyDown, openFile, setNotifier } from '../app/actions.js';
 import { useApp } from '../state/store.js';
 import { AnalysisScreen } from './AnalysisScreen.js';
@@ -20,6 +20,7 @@ export function App() {
   const theme = useApp((s) => s.theme);
   const fileName = useApp((s) => s.summary?.fileName ?? s.loadingName);
   const [dragging, setDragging] = useState(false);
+  const busy = useQueriesPending();
   const [toasts, setToasts] = useState<readonly Toast[]>([]);
 
   useEffect(() => {
@@ -64,6 +65,7 @@ export function App() {
   return (
     <div
       className="app"
+      data-busy={busy ? 'true' : 'false'}
       onDragOver={onDragOver}
       onDragLeave={(event) => {
         if (event.currentTarget === event.target) {

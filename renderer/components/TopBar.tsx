@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { TABLE_COLUMNS } from '../../shared/contract.js';
 import { formatDuration } from '../../shared/units.js';
-import { useQueryResult } from '../app/api.js';
+import { useQueriesPending, useQueryResult } from '../app/api.js';
 import { closeTrace, exportCsv, findOverBudget, KEYBOARD_HELP } from '../app/actions.js';
 import { formatCount, formatMs, formatSeconds } from '../format.js';
 import { pivotQuery } from '../state/queries.js';
@@ -25,6 +25,7 @@ export function RangeStrip() {
       : undefined;
   const { result } = useQueryResult('selection-totals', inputs.traceId, query);
   const view = useAppShallow((s) => visibleRange(s));
+  const busy = useQueriesPending();
   const viewSpan = view.end - view.start;
   const span = selection !== undefined ? selection.end - selection.start : 0;
   return (
@@ -48,6 +49,7 @@ export function RangeStrip() {
           )}
         </span>
       )}
+      {busy && <span className="busy-hint">Updating…</span>}
     </div>
   );
 }

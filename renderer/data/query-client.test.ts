@@ -44,13 +44,18 @@ describe('QueryClient', () => {
   it('newest wins per slot: the stale request is cancelled and reported as superseded', async () => {
     const m = manualApi();
     const client = new QueryClient(m.api, 'q');
+    let changes = 0;
+    client.onPendingChange(() => changes++);
     const first = client.run('table', 't', pivot('dpcIsr', ['module']));
     const second = client.run('table', 't', pivot('dpcIsr', ['cpu']));
     expect(m.cancelled).toEqual(['q1']);
+    expect(client.pendingCount).toBe(1);
+    expect(changes).toBeGreaterThan(0);
     m.answer('q2', 'cpu');
     expect(await first).toEqual({ status: 'superseded' });
     const outcome = await second;
     expect(outcome.status).toBe('ok');
+    expect(client.pendingCount).toBe(0);
   });
 
   it('different slots run side by side, and results are cached by descriptor', async () => {

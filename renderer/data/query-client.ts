@@ -23,11 +23,33 @@ export class QueryClient {
   private readonly cache = new Map<string, unknown>();
   private readonly pendingBySlot = new Map<string, RequestId>();
   private nextId = 1;
+  private readonly pendingListeners = new Set<() => void>();
 
   constructor(
     private readonly api: QueryApi,
     private readonly idPrefix = `r${Date.now().toString(36)}-`,
   ) {}
+
+  /** Requests in flight (for a "working" indicator and for tests waiting until the screen settles). */
+  get pendingCount(): number {
+    return this.pendingBySlot.size;
+  }
+
+  onPendingChange(listener: () => void): () => void {
+    this.pendingListeners.add(listener);
+    return () => this.pendingListeners.delete(listener);
+  }
+
+  private setPending(slot: string, requestId: RequestId | undefined): void {
+    if (requestId === undefined) {
+      this.pendingBySlot.delete(slot);
+    } else {
+      this.pendingBySlot.set(slot, requestId);
+    }
+    for (const listener of this.pendingListeners) {
+      listener();
+    }
+  }
 
   static keyOf(traceId: TraceId, query: Query): string {
     return `${traceId}|${JSON.stringify(query)}`;
@@ -42,7 +64,7 @@ export class QueryClient {
     const hit = this.cache.get(key);
     const stale = this.pendingBySlot.get(slot);
     if (stale !== undefined) {
-      this.pendingBySlot.delete(slot);
+      this.setPending(slot, undefined);
       this.api.cancel(stale).catch(() => undefined);
     }
     if (hit !== undefined) {
@@ -51,20 +73,20 @@ export class QueryClient {
       return { status: 'ok', result: hit as ResultOf<Q> };
     }
     const requestId = `${this.idPrefix}${this.nextId++}`;
-    this.pendingBySlot.set(slot, requestId);
+    this.setPending(slot, requestId);
     try {
       const result = await this.api.query(traceId, query, requestId);
       this.remember(key, result);
       if (this.pendingBySlot.get(slot) !== requestId) {
         return { status: 'superseded' };
       }
-      this.pendingBySlot.delete(slot);
+      this.setPending(slot, undefined);
       return { status: 'ok', result };
     } catch (error) {
       if (this.pendingBySlot.get(slot) !== requestId) {
         return { status: 'superseded' };
       }
-      this.pendingBySlot.delete(slot);
+      this.setPending(slot, undefined);
       const wire = toWireError(error);
       return wire.code === 'cancelled' ? { status: 'superseded' } : { status: 'error', error: wire };
     }
@@ -77,6 +99,9 @@ export class QueryClient {
     }
     this.pendingBySlot.clear();
     this.cache.clear();
+    for (const listener of this.pendingListeners) {
+      listener();
+    }
   }
 
   private remember(key: string, result: unknown): void {

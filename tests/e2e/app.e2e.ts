@@ -176,7 +176,7 @@ async function shots(page: Page, name: string): Promise<void> {
       [1920, 1080],
     ]) {
       await page.setViewportSize({ width, height });
-      await page.waitForTimeout(350); // ResizeObserver → echarts resize → paint
+      await settled(page); // ResizeObserver → new series window → queries → echarts paint
       await page.screenshot({ path: path.join(outDir, `${index}-${name}-${width}x${height}-${theme}.png`) });
     }
     if (hasToggle) {
@@ -185,6 +185,19 @@ async function shots(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.waitForTimeout(200);
+}
+
+/** Waits until no query is in flight (the app's data-busy hook), then for a paint. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForTimeout(250);
+  await page.waitForFunction(
+    () => document.querySelector('.app')?.getAttribute('data-busy') !== 'true',
+    undefined,
+    {
+      timeout: QUERY_TIMEOUT_MS,
+    },
+  );
+  await page.waitForTimeout(250);
 }
 
 /** Waits until the active pivot shows a total and is not updating. */
@@ -494,6 +507,48 @@ async function run(): Promise<void> {
       await shots(page, 'filtered-grouped');
     });
 
+    await checks.step('right-click a group: Filter Out, then Undo', async () => {
+      const before = await totalValue(page, 'count');
+      const ndis = (await rowValue(page, 'ndis.sys', 'count')) ?? 0;
+      await page.click('[data-testid=pivot-row][data-key="ndis.sys"]', { button: 'right' });
+      await page.locator('[data-testid=context-menu] button', { hasText: 'Filter Out' }).click();
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid=active-filters]')?.textContent?.includes('Module ≠ ndis.sys'),
+      );
+      await pivotSettled(page);
+      checks.near(
+        'Filter Out removes ndis.sys from the total',
+        await totalValue(page, 'count'),
+        before - ndis,
+        0,
+      );
+      checks.check(
+        'ndis.sys row gone',
+        (await page.locator('[data-testid=pivot-row][data-key="ndis.sys"]').count()) === 0,
+      );
+      await page.click('[data-testid=undo-filter]');
+      await pivotSettled(page);
+      checks.near('Undo brings it back', await totalValue(page, 'count'), before, 0);
+      const filters = await page.locator('[data-testid=active-filters]').innerText();
+      checks.check('Undo kept the CPU filter', filters.includes('Only CPU 0, 2, 4, 6'), filters);
+    });
+
+    await checks.step('export the current grouping', async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: QUERY_TIMEOUT_MS }),
+        page.click('[data-testid=export-grouping]'),
+      ]);
+      const saved = path.join(workDir, `grouping-${download.suggestedFilename() || 'export.csv'}`);
+      await download.saveAs(saved);
+      const rows = parseCsv(await readFile(saved, 'utf8'));
+      const text = rows.map((r) => r.join(',')).join('\n');
+      checks.check('grouping CSV has a header and rows', rows.length > 2, `${rows.length} lines`);
+      checks.check(
+        'grouping CSV lists ndis.sys and ndisInterruptDpc',
+        text.includes('ndis.sys') && text.includes('ndisInterruptDpc'),
+      );
+    });
+
     await checks.step('export DPC durations (zoomed + filtered) and check the rows', async () => {
       const shown = await totalValue(page, 'count');
       const csv = csvStats(await exportDpcCsv(page));
@@ -609,7 +664,25 @@ async function run(): Promise<void> {
       await shots(page, 'perfview-sampled');
     });
 
+    await checks.step('cancel a load', async () => {
+      await openViaInput(page, traceFile);
+      const loading = await page
+        .waitForSelector('[data-testid=loading-screen] >> text=Cancel', { timeout: 10_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (!loading) {
+        checks.check('cancel a load (loaded before Cancel could be pressed: not checked)', true);
+        return;
+      }
+      await page.click('[data-testid=loading-screen] >> text=Cancel');
+      await page.waitForSelector('[data-testid=start-screen]', { timeout: 30_000 });
+      checks.check('Cancel returns to the start screen', true);
+    });
+
     await checks.step('reopen the backupServer trace: view restored', async () => {
+      if ((await page.locator('[data-testid=start-screen]').count()) === 0) {
+        await page.getByRole('button', { name: 'Close', exact: true }).click();
+      }
       await openViaInput(page, traceFile);
       await page.waitForFunction(() => document.title.includes('backup-server.etl'), undefined, {
         timeout: LOAD_TIMEOUT_MS,
