@@ -294,7 +294,6 @@ export class EtlWriter {
   readonly hookCounts = new Float64Array(65536);
   /** Records per 'guid:<guid>/<type>' (FULL) and 'provider:<guid>/<id>' (EVENT_HEADER). */
   readonly otherCounts = new Map<string, number>();
-  private readonly smallSystemHeader: number;
   private readonly perfInfoType: number;
   private readonly systemType: number;
   private readonly compactType: number;
@@ -324,7 +323,6 @@ export class EtlWriter {
     this.systemType = wide ? HeaderTypeCode.System64 : HeaderTypeCode.System32;
     this.compactType = wide ? HeaderTypeCode.Compact64 : HeaderTypeCode.Compact32;
     this.fullType = wide ? HeaderTypeCode.Full64 : HeaderTypeCode.Full32;
-    this.smallSystemHeader = 0x20;
 
     this.cpus = [];
     for (let cpu = 0; cpu < this.cpuCount; cpu++) {
@@ -506,7 +504,7 @@ export class EtlWriter {
     payloadSize: number,
     compact = false,
   ): number {
-    const headerSize = compact ? 0x18 : this.smallSystemHeader;
+    const headerSize = compact ? 0x18 : 0x20;
     const off = this.reserve(cpu, ts, headerSize + payloadSize);
     const v = this.view;
     v.setUint16(off, version, true);

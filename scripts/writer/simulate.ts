@@ -44,6 +44,7 @@ import {
   type ProcessFields,
   type ThreadFields,
 } from './kernel-events.js';
+import { DPC_BUDGET_NS, ISR_BUDGET_NS } from '../../shared/contract.js';
 import { Rng } from './random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -1053,11 +1054,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       if (p.isr) {
         this.isrTicks += dur;
         this.isrCount++;
-        if (dur * ticksToNs > 25_000) a.over++;
+        if (dur * ticksToNs > ISR_BUDGET_NS) a.over++;
       } else {
         this.dpcTicks += dur;
         this.dpcCount++;
-        if (dur * ticksToNs > 100_000) a.over++;
+        if (dur * ticksToNs > DPC_BUDGET_NS) a.over++;
       }
     }
 
@@ -1073,9 +1074,6 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
           return;
         }
         this.burstEnd = ts + this.burstLen();
-      } else if (ts < this.burstEnd && old.endTs > ts) {
-        const pool = this.alive(ts, old);
-        next = pool.length > 0 ? rng.pick(pool) : null;
       } else if (ts < this.burstEnd) {
         const pool = this.alive(ts, old);
         next = pool.length > 0 ? rng.pick(pool) : null;
@@ -1186,7 +1184,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       const parent = this.thread;
       const proc = addProcess({ ...s }, pid, 1, this.cpu);
       const t = threads[threads.length - 1];
-      const lifetime = drawDuration({ ...s.lifetimeMs, meanUs: s.lifetimeMs.meanUs });
+      const lifetime = drawDuration(s.lifetimeMs);
       t.endTs = ts + lifetime;
       t.lastRun = ts;
       const ctx = { threadId: parent === null ? 0 : parent.tid, processId: parent === null ? 0 : parent.pid };
@@ -1209,12 +1207,10 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       });
     }
 
+    /** Closes the open intervals at the end time T: an idle state without exit, the running thread. */
     finish(end: number): void {
-      this.exitIdleAtEnd(end);
-      if (this.thread !== null) this.running += end - this.lastSwitch;
-    }
-    exitIdleAtEnd(end: number): void {
       if (this.cstate >= 0) this.cstateTicks[this.cstate] += end - this.cEnter;
+      if (this.thread !== null) this.running += end - this.lastSwitch;
     }
   }
 
