@@ -256,10 +256,10 @@ export function eventKindName(ev: RawEvent): string {
   const guid = guidAt(ev.bytes, g);
   let name: string;
   if (eventHeader) {
+    // A TraceLogging provider's GUID is derived from its name, so the traits name is stable per GUID:
+    // the first event of a (provider, id) decides its name and later events hit the cache.
     const traits = providerNameFromTraits(ev);
     name = `${traits ?? KNOWN_GUID_NAMES[guid] ?? guid}/${ev.eventId}`;
-    // Only cache when the name does not depend on the per-event traits item.
-    if (traits !== undefined) return name;
   } else {
     name = classicName(guid, ev.opcode);
   }
