@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileByteSource } from './byte-source.js';
 import { openEtl } from './etl-trace.js';
+import { GroupMask, decodeHeaderExtension, groupMaskEnabled } from './kernel/header-extension.js';
 import { KernelHook, eventKindName } from './kernel/hooks.js';
 import { decodeImage } from './kernel/image.js';
 import { decodeProcess } from './kernel/process.js';
@@ -254,4 +255,33 @@ describe.each(Object.entries(EXPECTED))('%s', (name, expected) => {
     if (expected.kinds?.['Image/DCStart'] !== undefined)
       expect(decoded).toBeGreaterThan(expected.kinds['Image/DCStart']);
   });
+});
+
+describe('header extension group masks on a real trace', () => {
+  const file = path.join(tracesDir, 'perfview-net452-x64.etl');
+  it.runIf(existsSync(file))(
+    'perfview-net452-x64 recorded the sampled profile and process/thread/image groups',
+    () => {
+      const trace = openEtl(fileByteSource(file));
+      const masks: number[][] = [];
+      trace.forEachEvent((ev) => {
+        if (
+          KERNEL_FAMILIES.has(ev.family) &&
+          (ev.hookId === KernelHook.HeaderExtension || ev.hookId === KernelHook.EndExtension)
+        ) {
+          const ext = decodeHeaderExtension(ev);
+          if (ext) masks.push([...ext.groupMasks, ext.kernelEventVersion]);
+        }
+      });
+      trace.close();
+      const enabled = masks.find((m) => m[0] !== 0);
+      expect(enabled).toBeDefined();
+      const ext = { groupMasks: enabled!.slice(0, 8), kernelEventVersion: enabled![8] };
+      expect(ext.kernelEventVersion).toBe(42);
+      for (const mask of [GroupMask.Process, GroupMask.Thread, GroupMask.ImageLoad, GroupMask.PerfProfile]) {
+        expect(groupMaskEnabled(ext, mask)).toBe(true);
+      }
+      expect(groupMaskEnabled(ext, GroupMask.CSwitch)).toBe(false); // and indeed the trace has no CSwitch events
+    },
+  );
 });
