@@ -170,3 +170,24 @@ describe('xpressDecompress', () => {
     expect(decode(padded, 5).n).toBe(5);
   });
 });
+
+describe('xpressDecompress on random input', () => {
+  it('never throws and never writes outside [outStart, outStart + expected)', () => {
+    let seed = 12345;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const out = new Uint8Array(4096);
+    for (let round = 0; round < 2000; round++) {
+      const input = Uint8Array.from({ length: 1 + Math.floor(random() * 600) }, () =>
+        Math.floor(random() * 256),
+      );
+      const expected = Math.floor(random() * 3000);
+      out.fill(0xa5);
+      const n = xpressDecompress(input, 0, input.length, out, 64, expected);
+      if (n > expected) throw new Error(`round ${round}: ${n} > ${expected}`);
+      for (let i = 0; i < 64; i++)
+        if (out[i] !== 0xa5) throw new Error(`wrote before the start in round ${round}`);
+      for (let i = 64 + expected; i < out.length; i++)
+        if (out[i] !== 0xa5) throw new Error(`wrote past the end in round ${round}`);
+    }
+  });
+});
