@@ -9,7 +9,7 @@ import { SCENARIOS, SCENARIO_NAMES } from './scenarios.js';
 import { simulate, type SimulationOptions } from './simulate.js';
 
 const USAGE = `usage: npx tsx scripts/writer/cli.ts <scenario> <out.etl> [--seconds N] [--size 1GiB] [--compress]
-       [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--frequency HZ] [--events-lost N] [--compact-cswitch] [--quiet]
+       [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--frequency HZ] [--events-lost N] [--compact-cswitch] [--header-lead SECONDS] [--quiet]
 scenarios: ${SCENARIO_NAMES.join(', ')}`;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -73,6 +73,9 @@ function main(argv: string[]): number {
         break;
       case '--events-lost':
         opts.eventsLost = Number(value());
+        break;
+      case '--header-lead':
+        opts.headerLeadSeconds = Number(value());
         break;
       case '--compact-cswitch':
         opts.compactCSwitch = true;

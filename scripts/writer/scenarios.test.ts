@@ -229,6 +229,21 @@ describe('scenarios', () => {
     expect(plain.truth.dpcIsr).toEqual(compact.truth.dpcIsr);
   });
 
+  it('circular-logger traces: header hours before the data, truth measured from the first data event', () => {
+    const { bytes, truth } = simulate(SCENARIOS.deepIdle12Core, {
+      seed: 5,
+      seconds: 0.3,
+      headerLeadSeconds: 3 * 3600,
+    });
+    expect(truth.clock.originTicks - truth.clock.headerTicks).toBe(3 * 3600 * truth.clock.frequency);
+    expect(truth.durationNs).toBe(300_000_000);
+    checkTruth(bytes!, truth);
+    const near = simulate(SCENARIOS.deepIdle12Core, { seed: 5, seconds: 0.3, headerLeadSeconds: 30 });
+    expect(near.truth.clock.originTicks).toBe(near.truth.clock.headerTicks); // ≤ 60 s: header stays the origin
+    expect(near.truth.durationNs).toBe(30_300_000_000);
+    checkTruth(near.bytes!, near.truth);
+  });
+
   it('scale streams until the target size', () => {
     const { bytes, truth } = simulate(SCENARIOS.scale, { seed: 2, targetBytes: 3 * 1024 * 1024 });
     expect(bytes!.length).toBeGreaterThanOrEqual(3 * 1024 * 1024);

@@ -167,6 +167,12 @@ export interface SimulationOptions {
   path?: string;
   /** Write `<path>.symbols/` map files (default true when path is given). */
   writeSymbols?: boolean;
+  /**
+   * Seconds between the logfile-header time and the start of the data, as in circular / in-memory
+   * loggers (PerfDiag, `xperf -flush`). Over CIRCULAR_GAP_SECONDS the axis origin (and the truth) is
+   * the first data event (the rundown, at the data start).
+   */
+  headerLeadSeconds?: number;
   /** Log context switches as compact 0x0525 batches instead of CSwitch v4 events. */
   compactCSwitch?: boolean;
   /** Simulate loss: header EventsLost and the EVENTS_LOST flag on some buffers. */
@@ -222,7 +228,9 @@ export interface ScenarioTruth {
   pointerSize: 4 | 8;
   compressed: boolean;
   build: number;
-  clock: { frequency: number; originTicks: number; endTicks: number };
+  /** headerTicks: logfile-header timestamp; originTicks: the axis origin (= header, or the first
+   *  data event for circular-logger traces); endTicks: T, the last event. */
+  clock: { frequency: number; headerTicks: number; originTicks: number; endTicks: number };
   /** Origin (logfile header time) to the last event. */
   durationNs: number;
   file: { bytes: number; buffers: number; compressedBuffers: number; events: number; eventsLost: number };
@@ -368,6 +376,8 @@ const RELOAD_QUIET_MS = 20;
 const DEFAULT_STACK_PROBABILITY = 0.05;
 /** Compact mode: switches handed to the batch encoder at a time (≈ 2–4 batches of ≤ 0x400 bytes). */
 const COMPACT_SWITCHES_PER_HANDOVER = 64;
+/** TEAM.md: the time origin moves to the first data event when it comes more than 60 s after the header. */
+export const CIRCULAR_GAP_SECONDS = 60;
 /** 'even' generators stop this long before the end so a queued backlog still completes. */
 const EVEN_TAIL_MS = 3;
 /** Perf-state changes per CPU per second (P-state churn under a balanced power plan). */
@@ -481,8 +491,15 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     logFileName: `C:\\traces\\${spec.name}.etl`,
   };
   const w = new EtlWriter(writerOptions);
-  const origin = w.startTicks;
-  const fixedEnd = streaming ? Infinity : origin + Math.round(seconds * frequency);
+  // Axis origin (TEAM.md): the logfile-header time, or the first data event when the data starts
+  // more than CIRCULAR_GAP_SECONDS after it (circular / in-memory loggers: headerLeadSeconds).
+  const headerTicks = w.startTicks;
+  const lead = options.headerLeadSeconds ?? 0;
+  if (!(lead >= 0)) throw new Error(`headerLeadSeconds must be ≥ 0, got ${lead}`);
+  const dataStart = headerTicks + Math.round(lead * frequency);
+  const circular = lead > CIRCULAR_GAP_SECONDS;
+  const origin = circular ? dataStart : headerTicks;
+  const fixedEnd = streaming ? Infinity : dataStart + Math.round(seconds * frequency);
 
   // ---- images
   const images = layoutDrivers(spec.drivers, P);
@@ -504,7 +521,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       reloadTicks:
         image.spec.reloadAtSeconds === undefined
           ? Infinity
-          : origin + Math.round(image.spec.reloadAtSeconds * frequency),
+          : dataStart + Math.round(image.spec.reloadAtSeconds * frequency),
       key: `${image.spec.file}!${label}!${kind}`,
       kind,
     };
@@ -562,7 +579,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         pid,
         priority: 'basePriority' in ps && ps.basePriority !== undefined ? ps.basePriority : 8,
         endTs: Infinity,
-        lastRun: origin,
+        lastRun: dataStart,
         userImage: proc.image,
         process: proc,
         cpu,
@@ -643,7 +660,8 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const sampleModules: Record<string, number> = {};
 
   // ---- rundown at the start (CPU 0)
-  const rundownTs = origin + 1;
+  // Circular: the rundown is the first data event, so it sits exactly at the axis origin.
+  const rundownTs = circular ? dataStart : dataStart + 1;
   const idleProcess: ProcessState = {
     pid: 0,
     parentPid: 0,
@@ -690,7 +708,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   if (profile) writeProfileSetInterval(w, 0, rundownTs, 0, PROFILE_INTERVAL_100NS, PROFILE_INTERVAL_100NS);
 
   // ---- per-CPU simulators
-  const simStart = origin + RUNDOWN_LEAD_TICKS;
+  const simStart = dataStart + RUNDOWN_LEAD_TICKS;
   const spawnPids = { next: 20000 };
 
   function buildGens(cpu: number): GenInstance[] {
@@ -811,7 +829,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         for (const s of g.spec.spikes ?? []) {
           if (s.cpu === this.cpu)
             this.spikes.push({
-              ts: origin + Math.round(s.atSeconds * frequency),
+              ts: dataStart + Math.round(s.atSeconds * frequency),
               durTicks: Math.round(s.durationUs * usToTicks),
               gen: g,
             });
@@ -1281,7 +1299,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     const sliceStart = sliceEnd;
     sliceEnd += sliceTicks;
     for (const im of reloads) {
-      const at = origin + Math.round(im.spec.reloadAtSeconds! * frequency);
+      const at = dataStart + Math.round(im.spec.reloadAtSeconds! * frequency);
       if (at < sliceStart || at >= sliceEnd || at >= fixedEnd) continue;
       // Every CPU first runs up to the reload; CPU 0 logs it then (or just after, if busy).
       for (const sim of sims) sim.run(at);
@@ -1295,11 +1313,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     }
     const until = Math.min(sliceEnd, fixedEnd);
     for (const sim of sims) sim.run(until);
-    if (!lossMarked && (options.eventsLost ?? 0) > 0 && until - origin > (fixedEnd - origin) / 2) {
+    if (!lossMarked && (options.eventsLost ?? 0) > 0 && until - dataStart > (fixedEnd - dataStart) / 2) {
       lossMarked = true;
       w.markLoss(cpuCount - 1, 'events');
     }
-    options.onProgress?.(w.bytesWritten, (until - origin) / frequency);
+    options.onProgress?.(w.bytesWritten, (until - dataStart) / frequency);
     if (until >= fixedEnd) break;
     if (streaming && w.bytesWritten >= options.targetBytes!) break;
   }
@@ -1382,7 +1400,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     pointerSize: P,
     compressed: options.compress ?? false,
     build: spec.build ?? 19041,
-    clock: { frequency, originTicks: origin, endTicks: end },
+    clock: { frequency, headerTicks, originTicks: origin, endTicks: end },
     durationNs: ns(durationTicks),
     file: {
       bytes: stats.bytes,
