@@ -25,6 +25,31 @@ export function effectiveCpus(filters: FilterState, cpuCount: number): number[] 
   return Array.from({ length: cpuCount }, (_, cpu) => cpu).filter((cpu) => !excluded.has(cpu));
 }
 
+/** Keep only (include) or also drop (exclude) these CPUs, combined with the current CPU filter. */
+function withCpus(filters: FilterState, cpus: readonly number[], mode: 'include' | 'exclude'): FilterState {
+  const current = filters.cpuFilter;
+  if (mode === 'include') {
+    return { ...filters, cpuFilter: { mode: 'include', cpus: sortedUnique(cpus) } };
+  }
+  const cpuFilter =
+    current?.mode === 'include'
+      ? { mode: 'include' as const, cpus: current.cpus.filter((c) => !cpus.includes(c)) }
+      : { mode: 'exclude' as const, cpus: sortedUnique([...(current?.cpus ?? []), ...cpus]) };
+  return { ...filters, cpuFilter };
+}
+
+/** Include replaces the column's kept values; exclude adds to its dropped values. */
+function withColumn(
+  filters: FilterState,
+  column: GroupColumn,
+  values: readonly string[],
+  mode: 'include' | 'exclude',
+): FilterState {
+  const bucket = mode === 'include' ? filters.include : filters.exclude;
+  const merged = mode === 'include' ? [...values] : [...new Set([...(bucket[column] ?? []), ...values])];
+  return { ...filters, [mode]: { ...bucket, [column]: merged } };
+}
+
 export const createFilterSlice: StateCreator<AllSlices, [], [], FilterSlice> = (set, get) => {
   const pushFilters = (next: FilterState): void => {
     const { filters, filterUndo } = get();
@@ -59,7 +84,7 @@ export const createFilterSlice: StateCreator<AllSlices, [], [], FilterSlice> = (
       if (selectedCpus.length === 0) {
         return;
       }
-      pushFilters({ ...filters, cpuFilter: { mode: 'include', cpus: [...selectedCpus] } });
+      pushFilters(withCpus(filters, selectedCpus, 'include'));
       set({ selectedCpus: [], cpuAnchor: undefined });
     },
     filterOutSelectedCpus: () => {
@@ -67,36 +92,23 @@ export const createFilterSlice: StateCreator<AllSlices, [], [], FilterSlice> = (
       if (selectedCpus.length === 0) {
         return;
       }
-      const current = filters.cpuFilter;
-      const cpuFilter =
-        current?.mode === 'include'
-          ? { mode: 'include' as const, cpus: current.cpus.filter((c) => !selectedCpus.includes(c)) }
-          : { mode: 'exclude' as const, cpus: sortedUnique([...(current?.cpus ?? []), ...selectedCpus]) };
-      pushFilters({ ...filters, cpuFilter });
+      pushFilters(withCpus(filters, selectedCpus, 'exclude'));
       set({ selectedCpus: [], cpuAnchor: undefined });
     },
-    filterColumn: (column: GroupColumn, values, mode) => {
-      const { filters } = get();
-      if (values.length === 0) {
+    filterColumn: (column, values, mode) => get().filterColumns([{ column, values }], mode),
+    filterColumns: (entries, mode) => {
+      const usable = entries.filter((entry) => entry.values.length > 0);
+      if (usable.length === 0) {
         return;
       }
-      if (column === 'cpu') {
-        const cpus = values.map(Number).filter(Number.isInteger);
-        set({ selectedCpus: sortedUnique(cpus) });
-        if (mode === 'include') {
-          get().filterToSelectedCpus();
-        } else {
-          get().filterOutSelectedCpus();
-        }
-        return;
+      let next = get().filters;
+      for (const { column, values } of usable) {
+        next =
+          column === 'cpu'
+            ? withCpus(next, values.map(Number).filter(Number.isInteger), mode)
+            : withColumn(next, column, values, mode);
       }
-      const bucket = mode === 'include' ? filters.include : filters.exclude;
-      const existing = bucket[column] ?? [];
-      const merged = mode === 'include' ? [...values] : [...new Set([...existing, ...values])];
-      pushFilters({
-        ...filters,
-        [mode]: { ...bucket, [column]: merged },
-      });
+      pushFilters(next); // one undo step for the whole row path
     },
     clearFilters: () => {
       const { filters } = get();

@@ -80,6 +80,11 @@ export interface FilterSlice {
   filterOutSelectedCpus(): void;
   /** Pivot row context menu: keep only / drop rows whose column has this value. */
   filterColumn(column: GroupColumn, values: readonly string[], mode: 'include' | 'exclude'): void;
+  /** Several columns at once (a pivot row's whole path), as one undo step. */
+  filterColumns(
+    entries: readonly { column: GroupColumn; values: readonly string[] }[],
+    mode: 'include' | 'exclude',
+  ): void;
   clearFilters(): void;
   undoFilter(): void;
 }

@@ -107,6 +107,22 @@ describe('filter slice: CPU selection, filter to/out, undo', () => {
     expect(effectiveCpus(s().filters, 8)).toBeUndefined();
   });
 
+  it('filters to a pivot row path (CPU › Module) in one undo step', () => {
+    const store = readyStore();
+    const s = () => store.getState();
+    s().filterColumns(
+      [
+        { column: 'cpu', values: ['2'] },
+        { column: 'module', values: ['ndis.sys'] },
+      ],
+      'include',
+    );
+    expect(baseFilter(s())).toMatchObject({ cpus: [2], include: { module: ['ndis.sys'] } });
+    s().undoFilter();
+    expect(baseFilter(s()).cpus).toBeUndefined();
+    expect(baseFilter(s()).include).toBeUndefined();
+  });
+
   it('filter out on an unfiltered trace excludes those CPUs', () => {
     const store = readyStore();
     store.getState().clickCpu(1, {});

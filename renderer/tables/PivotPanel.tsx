@@ -216,6 +216,7 @@ function PivotTable({
   const sortBy = useApp((s) => s.sortBy);
   const toggleExpanded = useApp((s) => s.toggleExpanded);
   const filterColumn = useApp((s) => s.filterColumn);
+  const filterColumns = useApp((s) => s.filterColumns);
   const [menu, setMenu] = useState<MenuState | undefined>(undefined);
   const [selectedPath, setSelectedPath] = useState<string | undefined>(undefined);
   const scroller = useRef<HTMLDivElement>(null);
@@ -272,7 +273,10 @@ function PivotTable({
   };
   const filterTo = (row: FlatRow) => {
     // Keep the whole path: Module = ndis.sys and Function = ndisInterruptDpc.
-    row.keys.forEach((key, depth) => filterColumn(groupBy[depth], [key], 'include'));
+    filterColumns(
+      row.keys.map((key, depth) => ({ column: groupBy[depth], values: [key] })),
+      'include',
+    );
   };
 
   return (
