@@ -1,3 +1,4 @@
+// AddressKey folding (exact, order-preserving), pointer reads, GUID text <-> bytes.
 import { describe, expect, it } from 'vitest';
 import {
   addressKey,

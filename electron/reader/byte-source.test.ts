@@ -1,3 +1,4 @@
+// File and memory byte sources: positional reads, short reads at the end, readInto bounds, errors.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

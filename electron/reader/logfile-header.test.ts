@@ -1,3 +1,4 @@
+// Logfile header in both forms, rejection reasons, clock frequency by type and the origin rule.
 import { describe, expect, it } from 'vitest';
 import { clockFrequency, makeTraceClock, parseLogfileHeader } from './logfile-header.js';
 import { logfileHeaderRecord } from './testing.js';

@@ -1,3 +1,4 @@
+// CSwitch (v1–v4), compact CSwitch batches (all four record types) and ReadyThread from hand-built payloads.
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
 import {

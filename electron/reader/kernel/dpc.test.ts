@@ -1,3 +1,4 @@
+// DPC / ThreadedDPC / TimerDPC / ISR / ISR-MSI payloads for both pointer sizes, and the scratch variant.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';

@@ -1,3 +1,4 @@
+// Header extension group masks and kernel event version.
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
 import { GroupMask, decodeHeaderExtension, groupMaskEnabled } from './header-extension.js';

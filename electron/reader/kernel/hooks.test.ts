@@ -1,3 +1,4 @@
+// Kind names for kernel hooks, classic GUIDs, manifest providers and TraceLogging traits.
 import { describe, expect, it } from 'vitest';
 import { createRawEvent, readEventAt } from '../event-parser.js';
 import { classicRecord, eventHeaderRecord, kernelRecord } from '../testing.js';

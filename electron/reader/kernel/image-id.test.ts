@@ -1,3 +1,4 @@
+// KernelTraceControl ImageId / DbgID_RSDS in FULL and EVENT_HEADER forms, both pointer sizes.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { createRawEvent, readEventAt } from '../event-parser.js';

@@ -1,3 +1,4 @@
+// Image load/unload/rundown payloads (v1 and v3 layouts from P) and KernelBase.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';

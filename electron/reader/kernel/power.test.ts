@@ -1,3 +1,4 @@
+// Power-group idle enter/exit, perf-state and idle-state-change payloads.
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
 import { KernelHook } from './hooks.js';

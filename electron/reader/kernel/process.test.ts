@@ -1,3 +1,4 @@
+// Process v3/v4/v5 payloads with and without SIDs, both pointer sizes.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';

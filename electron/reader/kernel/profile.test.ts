@@ -1,3 +1,4 @@
+// SampledProfile (both pointer sizes, DPC/ISR flags) and profile interval payloads.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';

@@ -1,3 +1,4 @@
+// StackWalk frames and stack-key references/definitions, both pointer sizes.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';

@@ -1,3 +1,4 @@
+// Thread v2/v3/v4 payloads by length (addresses, priorities, names) and Thread SetName.
 import { describe, expect, it } from 'vitest';
 import { addressKeyToHex } from '../address.js';
 import { ByteWriter, rawEventForPayload } from '../testing.js';
