@@ -5,8 +5,9 @@
 //   spec + seed ──> layout (image bases, routine RVAs, PDB identities)
 //        ──> rundown on CPU 0 (Process/Thread/Image DCStart, ImageId, DbgID_RSDS, KernelBase)
 //        ──> time slices of SLICE_MS: each CPU advances its own event-driven timeline
-//              (samples, thread switches, interrupt episodes ISR→DPC (+ nested ISR), idle enter/exit,
-//               perf-state changes, spawns) writing its events in time order
+//              (samples [+ stacks], thread switches [or compact batches], interrupt episodes
+//               ISR→DPC (+ nested ISR), idle enter/exit, perf-state changes, spawns) writing its
+//               events in time order; driver reloads logged on CPU 0 between slices
 //        ──> DCEnd rundown at the end time T on CPU 0; truth aggregates finalised to T
 //
 // Truth semantics follow TEAM.md: DPC/ISR duration = event timestamp − InitialTime; per-CPU busy =
