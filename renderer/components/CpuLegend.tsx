@@ -115,7 +115,7 @@ export function CpuLegend() {
           </span>
         ))}
         {bucket !== undefined && (
-          <span className="filter-pill bucket">
+          <span className="filter-pill duration-pill">
             Duration {bucket.label}
             {bucket.maxNs === null ? ` (≥ ${formatUs(bucket.minNs / 1000)} µs)` : ''}
             <button

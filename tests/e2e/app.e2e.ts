@@ -360,6 +360,10 @@ async function run(): Promise<void> {
       await openViaInput(page, traceFile);
       try {
         await page.waitForSelector('[data-testid=loading-screen]', { timeout: 5000 });
+        // Show the load under way: the partial overview, or at least some bytes read.
+        await page
+          .waitForSelector('[data-testid=loading-screen] .loading-partial', { timeout: 20_000 })
+          .catch(() => undefined);
         await page.screenshot({
           path: path.join(outDir, `${String(++shotIndex).padStart(2, '0')}-loading-1280x800-light.png`),
         });
