@@ -39,6 +39,7 @@ export {
   ImageIdOpcode,
   eventKindName,
   kernelHookName,
+  classicKernelHook,
   providerNameFromTraits,
 } from './kernel/hooks.js';
 export { decodeDpc, decodeDpcInto, createDpcScratch, dpcKindOfHook, type DpcScratch } from './kernel/dpc.js';

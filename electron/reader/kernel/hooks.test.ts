@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRawEvent, readEventAt } from '../event-parser.js';
 import { classicRecord, eventHeaderRecord, kernelRecord } from '../testing.js';
-import { KernelHook, eventKindName, kernelHookName } from './hooks.js';
+import { KernelHook, classicKernelHook, eventKindName, kernelHookName } from './hooks.js';
 
 function parsed(record: Uint8Array) {
   const ev = createRawEvent();
@@ -95,5 +95,66 @@ describe('eventKindName', () => {
       }),
     );
     expect(eventKindName(ev)).toBe('MyProvider/5');
+  });
+});
+
+describe('classicKernelHook', () => {
+  it('maps kernel group GUIDs in FULL headers to hook ids, and nothing else', () => {
+    const image = parsed(
+      classicRecord({
+        pointerSize: 8,
+        guid: '2cb15d1d-5fc1-11d2-abe1-00a0c911f518',
+        opcode: 10,
+        version: 3,
+        timestamp: 1,
+        payload: new Uint8Array(8),
+      }),
+    );
+    expect(classicKernelHook(image)).toBe(KernelHook.ImageLoad);
+    const dcStart = parsed(
+      classicRecord({
+        pointerSize: 4,
+        guid: '2cb15d1d-5fc1-11d2-abe1-00a0c911f518',
+        opcode: 3,
+        version: 3,
+        timestamp: 1,
+        payload: new Uint8Array(8),
+      }),
+    );
+    expect(classicKernelHook(dcStart)).toBe(KernelHook.ImageDCStart);
+    const dpc = parsed(
+      classicRecord({
+        pointerSize: 8,
+        instance: true,
+        guid: 'ce1dbfb4-137e-4da6-87b0-3f59aa102cbc',
+        opcode: 68,
+        version: 2,
+        timestamp: 1,
+        payload: new Uint8Array(16),
+      }),
+    );
+    expect(classicKernelHook(dpc)).toBe(KernelHook.Dpc);
+    const other = parsed(
+      classicRecord({
+        pointerSize: 8,
+        guid: '11111111-2222-3333-4444-555555555555',
+        opcode: 3,
+        version: 0,
+        timestamp: 1,
+        payload: new Uint8Array(0),
+      }),
+    );
+    expect(classicKernelHook(other)).toBe(-1);
+    const kernel = parsed(
+      kernelRecord({
+        kind: 'perfinfo',
+        pointerSize: 8,
+        hookId: KernelHook.Dpc,
+        version: 2,
+        timestamp: 1,
+        payload: new Uint8Array(16),
+      }),
+    );
+    expect(classicKernelHook(kernel)).toBe(-1);
   });
 });

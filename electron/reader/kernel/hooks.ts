@@ -2,7 +2,7 @@
 // human-readable kind for every record ('PerfInfo/DPC', 'Image/DCStart', '<provider>/<id>').
 // Names are built once per distinct kind and cached, so calling eventKindName per event is cheap.
 
-import { guidAt } from '../address.js';
+import { guidAt, guidBytes, guidEquals } from '../address.js';
 import type { RawEvent } from '../types.js';
 
 export const KernelHook = {
@@ -298,4 +298,34 @@ export function providerNameFromTraits(ev: RawEvent): string | undefined {
     item += advance;
   }
   return undefined;
+}
+
+/** Kernel group GUIDs by their first dword, for classicKernelHook. */
+const KERNEL_GROUP_BY_DATA1 = new Map<number, { group: number; guid: Uint8Array }[]>();
+for (const [group, info] of Object.entries(KERNEL_GROUPS)) {
+  const bytes = guidBytes(info.guid);
+  const data1 = bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24) | 0;
+  const list = KERNEL_GROUP_BY_DATA1.get(data1) ?? [];
+  list.push({ group: Number(group), guid: bytes });
+  KERNEL_GROUP_BY_DATA1.set(data1, list);
+}
+
+/**
+ * For a FULL/INSTANCE record whose class GUID is a kernel group GUID (kernel events relogged in the
+ * classic form), the equivalent kernel hook id (Group << 8 | opcode; Image opcode 10 → 0x030A Load);
+ * -1 otherwise. Lets consumers that dispatch on hookId handle both forms.
+ */
+export function classicKernelHook(ev: RawEvent): number {
+  if ((ev.family !== 'full' && ev.family !== 'instance') || ev.guidOffset < 0) return -1;
+  const g = ev.guidOffset;
+  if (g + 16 > ev.bytes.length) return -1;
+  const candidates = KERNEL_GROUP_BY_DATA1.get(ev.view.getInt32(g, true));
+  if (candidates === undefined) return -1;
+  for (const c of candidates) {
+    if (guidEquals(ev.bytes, g, c.guid)) {
+      if (c.group === 0x14 && ev.opcode === 10) return 0x030a;
+      return (c.group << 8) | (ev.opcode & 0xff);
+    }
+  }
+  return -1;
 }
