@@ -143,6 +143,7 @@ export const MAXIMUM_WAIT_REASON = 0x27;
 const CCSWAP_HEADER_SIZE = 0x58;
 /** A batch event never exceeds 0x400 bytes (format doc §5.4). */
 export const COMPACT_BATCH_MAX_BYTES = 0x400;
+/** TidTable entries per batch: old threads beyond 16 distinct ones start a new batch. */
 const CCSWAP_TID_SLOTS = 16;
 
 /** Size in bytes of the record that will encode `s` after a switch at `prevTs`, or 0 if it cannot. */
@@ -321,7 +322,7 @@ export function writeStackWalk(
   frames.forEach((frame, k) => setPointer(v, o + 16 + k * P, frame, P));
 }
 
-/** SID of LocalSystem (S-1-5-18) and of a user (S-1-5-21-…-1001). */
+/** SID of LocalSystem. */
 export const SID_LOCAL_SYSTEM = 'S-1-5-18';
 
 function sidBytes(sid: string | undefined, P: 4 | 8): Uint8Array {

@@ -294,6 +294,7 @@ export interface LaidOutImage {
 
 /** Image placement: 64 KiB alignment with a 64 KiB gap, as the kernel loader tends to leave. */
 const IMAGE_ALIGN = 0x10000;
+/** First kernel image base: x64 system space (ntoskrnl loads near 0xfffff803…), x86 above 2 GiB. */
 const KERNEL_BASE_64 = 0xfffff80362a00000n;
 const KERNEL_BASE_32 = 0x82000000n;
 
@@ -385,6 +386,7 @@ const EVEN_TAIL_MS = 3;
 const PERF_STATE_CHANGES_PER_SECOND = 4;
 /** Marker events of a user provider (EVENT_HEADER) per second on CPU 0. */
 const MARKERS_PER_SECOND = 2;
+/** Provider GUID of the scenario marker events (made up: a user provider no decoder knows). */
 export const MARKER_PROVIDER = '6c2b7d4e-3f1a-4b8c-9d2e-5a6f7b8c9d0e';
 
 interface ThreadState {
