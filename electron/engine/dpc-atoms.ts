@@ -19,9 +19,15 @@ export interface DpcAtoms {
   readonly sorted: Float32Array;
 }
 
-const cache = new WeakMap<EngineModel, DpcAtoms>();
+const perCpuCache = new WeakMap<EngineModel, DpcAtoms>();
+const allCpuCache = new WeakMap<EngineModel, DpcAtoms>();
 
-export function dpcAtoms(model: EngineModel): DpcAtoms {
+/**
+ * Atoms per (CPU, type, routine), or with `perCpu` false per (type, routine) over all CPUs
+ * (cpu = −1): 16× fewer atoms on a 16-CPU trace for the common "all CPUs, not by CPU" pivots.
+ */
+export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
+  const cache = perCpu ? perCpuCache : allCpuCache;
   const cached = cache.get(model);
   if (cached !== undefined) return cached;
   const dpc = model.dpc;
@@ -33,9 +39,10 @@ export function dpcAtoms(model: EngineModel): DpcAtoms {
   const atomRoutine: number[] = [];
   const atomOfRow = new Int32Array(dpc.length);
   const counts: number[] = [];
-  for (let c = 0; c + 1 < dpc.cpuOffsets.length; c++) {
-    const lo = dpc.cpuOffsets[c]!;
-    const hi = dpc.cpuOffsets[c + 1]!;
+  const groups = perCpu ? dpc.cpuOffsets.length - 1 : 1;
+  for (let c = 0; c < groups; c++) {
+    const lo = perCpu ? dpc.cpuOffsets[c]! : 0;
+    const hi = perCpu ? dpc.cpuOffsets[c + 1]! : dpc.length;
     const touched: number[] = [];
     for (let i = lo; i < hi; i++) {
       const key = dpc.kind[i]! * routines + dpc.routine[i]!;
@@ -44,7 +51,7 @@ export function dpcAtoms(model: EngineModel): DpcAtoms {
         atom = atomCpu.length;
         slot[key] = atom;
         touched.push(key);
-        atomCpu.push(c);
+        atomCpu.push(perCpu ? c : -1);
         atomKind.push(dpc.kind[i]!);
         atomRoutine.push(dpc.routine[i]!);
         counts.push(0);
@@ -112,6 +119,9 @@ const floatBits = new Uint32Array(bitsToFloat.buffer);
 /**
  * The value of 0-based `rank` in the union of sorted slices [from[e], to[e]) for e in [e0, e1):
  * the smallest float v with #(values ≤ v) > rank, found by bisection over float bit patterns.
+ * Each slice keeps a window [low, high) of positions still undecided (values between the
+ * bisection bounds), so later probes search ever smaller windows, and slices whose window is
+ * empty drop out of the loop.
  */
 export function unionSelect(
   sorted: Float32Array,
@@ -122,16 +132,58 @@ export function unionSelect(
   rank: number,
 ): number {
   if (e1 - e0 === 1) return sorted[from[e0]! + rank]!;
-  let lo = 0;
-  let hi = 0x7f800000;
+  const count = e1 - e0;
+  const low = new Int32Array(count);
+  const high = new Int32Array(count);
+  const base = new Int32Array(count);
+  const position = new Int32Array(count);
+  let minValue = Infinity;
+  let maxValue = -Infinity;
+  for (let k = 0; k < count; k++) {
+    const a = from[e0 + k]!;
+    const b = to[e0 + k]!;
+    low[k] = a;
+    high[k] = b;
+    base[k] = a;
+    if (b > a) {
+      if (sorted[a]! < minValue) minValue = sorted[a]!;
+      if (sorted[b - 1]! > maxValue) maxValue = sorted[b - 1]!;
+    }
+  }
+  bitsToFloat[0] = minValue;
+  let lo = floatBits[0]!;
+  bitsToFloat[0] = maxValue;
+  let hi = floatBits[0]!;
+  // Counted values ≤ everything below `lo` from slices that left the active set.
+  let settled = 0;
+  let active = count;
   while (lo < hi) {
     const mid = lo + Math.floor((hi - lo) / 2);
     floatBits[0] = mid;
     const v = bitsToFloat[0]!;
-    let atMost = 0;
-    for (let e = e0; e < e1; e++) atMost += countAtMost(sorted, v, from[e]!, to[e]!) - from[e]!;
-    if (atMost > rank) hi = mid;
+    let atMost = settled;
+    for (let k = 0; k < active; k++) {
+      const p = countAtMost(sorted, v, low[k]!, high[k]!);
+      position[k] = p;
+      atMost += p - base[k]!;
+    }
+    const goLow = atMost > rank;
+    if (goLow) hi = mid;
     else lo = mid + 1;
+    for (let k = 0; k < active; k++) {
+      const p = position[k]!;
+      if (goLow) high[k] = p;
+      else low[k] = p;
+      if (low[k] === high[k]) {
+        settled += low[k]! - base[k]!;
+        active--;
+        low[k] = low[active]!;
+        high[k] = high[active]!;
+        base[k] = base[active]!;
+        position[k] = position[active]!;
+        k--;
+      }
+    }
   }
   floatBits[0] = lo;
   return bitsToFloat[0]!;

@@ -31,6 +31,7 @@ import {
   rowSpan,
   type CancelToken,
   type ColumnSpec,
+  type ResolvedFilter,
   type TableSpec,
 } from './query-common.js';
 import { percentiles3 } from './select.js';
@@ -173,7 +174,13 @@ export function runPivot(
   const generic = depth > 4;
   // Whole-trace DPC/ISR pivots run on the per-(CPU, type, routine) atoms instead of the rows.
   const wholeTrace = filter.start <= 0 && filter.rowEnd >= model.durationNs;
-  const atoms = spec.id === 'dpcIsr' && wholeTrace ? dpcAtoms(model) : undefined;
+  let everyCpu = true;
+  const listed = new Set(filter.cpus);
+  for (let c = 0; c + 1 < model.dpc.cpuOffsets.length; c++) {
+    if (model.dpc.cpuOffsets[c + 1]! > model.dpc.cpuOffsets[c]! && !listed.has(c)) everyCpu = false;
+  }
+  const perCpuAtoms = groupBy.includes('cpu') || !everyCpu;
+  const atoms = spec.id === 'dpcIsr' && wholeTrace ? dpcAtoms(model, perCpuAtoms) : undefined;
   const entryLeaf: number[] = [];
   const entryFrom: number[] = [];
   const entryTo: number[] = [];
@@ -188,7 +195,7 @@ export function runPivot(
     const sorted = atoms.sorted;
     const bounded = filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
     atomLoop: for (let a = 0; a < atoms.count; a++) {
-      if (cpuAllowed[atoms.cpu[a]!] === 0) continue;
+      if (perCpuAtoms && cpuAllowed[atoms.cpu[a]!] === 0) continue;
       for (const m of filter.masks) if (m.keep[atomCode(m.column, a)] === 0) continue atomLoop;
       const s0 = atoms.start[a]!;
       const e0 = atoms.end[a]!;
@@ -228,82 +235,48 @@ export function runPivot(
     }
     if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
   }
-  let n = leaves.n;
-  let sum = leaves.sum;
-  let min = leaves.min;
-  let max = leaves.max;
-  let over = leaves.over;
-  let rows = 0;
-  if (atoms === undefined)
-    try {
-      for (const cpu of filter.cpus) {
-        const [lo, hi] = rowSpan(spec, cpu, rangeStart, filter.rowEnd);
-        let cpuKey = 0;
-        for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
-        for (let i = lo; i < hi; i++) {
-          if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
-          if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
-          let value: number;
-          if (durationCol !== undefined) value = durationCol[i]!;
-          else if (weightCol !== undefined) value = weightCol[i]!;
-          else {
-            const a = startCol[i]!;
-            const b = endCol[i]!;
-            value = (b < rangeEnd ? b : rangeEnd) - (a > rangeStart ? a : rangeStart);
-            if (clipped && !(value > 0)) continue;
-          }
-          let key = cpuKey;
-          if (generic) {
-            for (let k = 0; k < depth; k++) {
-              const column = columns[k]!;
-              const rowCodes = column.rows;
-              if (rowCodes === null) continue;
-              const raw = rowCodes[i]!;
-              key += (column.remap !== null ? column.remap[raw]! : raw) * strides[k]!;
-            }
-          } else {
-            if (s0 !== 0) key += (m0 !== null ? m0[r0[i]!]! : r0[i]!) * s0;
-            if (s1 !== 0) key += (m1 !== null ? m1[r1[i]!]! : r1[i]!) * s1;
-            if (s2 !== 0) key += (m2 !== null ? m2[r2[i]!]! : r2[i]!) * s2;
-            if (s3 !== 0) key += (m3 !== null ? m3[r3[i]!]! : r3[i]!) * s3;
-          }
-          let leaf: number;
-          if (dense !== undefined) {
-            leaf = dense[key]!;
-            if (leaf < 0) {
-              leaf = addLeaf(key);
-              dense[key] = leaf;
-              n = leaves.n;
-              sum = leaves.sum;
-              min = leaves.min;
-              max = leaves.max;
-              over = leaves.over;
-            }
-          } else {
-            const found = sparse!.get(key);
-            if (found === undefined) {
-              leaf = addLeaf(key);
-              sparse!.set(key, leaf);
-              n = leaves.n;
-              sum = leaves.sum;
-              min = leaves.min;
-              max = leaves.max;
-              over = leaves.over;
-            } else leaf = found;
-          }
-          leafOf[rows] = leaf;
-          values[rows] = value;
-          rows++;
-          n[leaf]!++;
-          sum[leaf]! += value;
-          if (value < min[leaf]!) min[leaf] = value;
-          if (value > max[leaf]!) max[leaf] = value;
-          if (kinds !== undefined && value > (kinds[i]! >= 3 ? ISR_BUDGET_NS : DPC_BUDGET_NS)) over[leaf]!++;
-        }
-      }
-    } finally {
-      if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
-    }
+  const rows =
+    atoms === undefined
+      ? scanRows({
+          spec,
+          filter,
+          token,
+          columns,
+          strides,
+          depth,
+          generic,
+          dense,
+          sparse,
+          leaves,
+          addLeaf,
+          leafOf,
+          values,
+          kinds,
+          hasRowFilter,
+          durationCol,
+          weightCol,
+          clipped,
+          startCol,
+          endCol,
+          r0,
+          m0,
+          s0,
+          r1,
+          m1,
+          s1,
+          r2,
+          m2,
+          s2,
+          r3,
+          m3,
+          s3,
+        })
+      : 0;
+  const n = leaves.n;
+  const sum = leaves.sum;
+  const min = leaves.min;
+  const max = leaves.max;
+  const over = leaves.over;
 
   // Leaves in code-tuple order: groups at every depth become contiguous.
   const leafCodes = leaves.keys.map((key) => {
@@ -341,10 +314,7 @@ export function runPivot(
   });
   const fill = leafStart.slice(0, Math.max(1, leaves.count));
   const ordered = scratch.ordered;
-  for (let j = 0; j < rows; j++) {
-    if ((j & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
-    ordered[fill[rankOf[leafOf[j]!]!]!++] = values[j]!;
-  }
+  scatter(rows, leafOf, values, rankOf, fill, ordered, token);
 
   const rangeLength = Math.max(0, rangeEnd - rangeStart);
   const cpuCount = filter.cpus.length;
@@ -454,4 +424,174 @@ function sortNodes(nodes: PivotNode[], sortBy: SortKey, descending: boolean): vo
       sortBy === 'key' ? compareKeys(x.key, y.key) : x.aggregates[sortBy] - y.aggregates[sortBy];
     return primary !== 0 ? sign * primary : compareKeys(x.key, y.key);
   });
+}
+
+interface ScanArgs {
+  spec: TableSpec;
+  filter: ResolvedFilter;
+  token: CancelToken;
+  columns: ColumnSpec[];
+  strides: number[];
+  depth: number;
+  generic: boolean;
+  dense: Int32Array | undefined;
+  sparse: Map<number, number> | undefined;
+  leaves: Leaves;
+  addLeaf: (key: number) => number;
+  leafOf: Int32Array;
+  values: Float32Array;
+  kinds: Uint8Array | undefined;
+  hasRowFilter: boolean;
+  durationCol: Float32Array | undefined;
+  weightCol: Float32Array | undefined;
+  clipped: boolean;
+  startCol: Float64Array;
+  endCol: Float64Array;
+  r0: ArrayLike<number>;
+  m0: Int32Array | null;
+  s0: number;
+  r1: ArrayLike<number>;
+  m1: Int32Array | null;
+  s1: number;
+  r2: ArrayLike<number>;
+  m2: Int32Array | null;
+  s2: number;
+  r3: ArrayLike<number>;
+  m3: Int32Array | null;
+  s3: number;
+}
+
+/**
+ * Pass 1 over the rows (a module-level function on purpose: its locals stay in registers; inside
+ * runPivot they would be captured by the aggregate closure and live in a heap context).
+ */
+function scanRows(args: ScanArgs): number {
+  const {
+    spec,
+    filter,
+    token,
+    columns,
+    strides,
+    depth,
+    generic,
+    dense,
+    sparse,
+    leaves,
+    addLeaf,
+    leafOf,
+    values,
+    kinds,
+    hasRowFilter,
+    durationCol,
+    weightCol,
+    clipped,
+    startCol,
+    endCol,
+    r0,
+    m0,
+    s0,
+    r1,
+    m1,
+    s1,
+    r2,
+    m2,
+    s2,
+    r3,
+    m3,
+    s3,
+  } = args;
+  const rangeStart = filter.start;
+  const rangeEnd = filter.end;
+  let n = leaves.n;
+  let sum = leaves.sum;
+  let min = leaves.min;
+  let max = leaves.max;
+  let over = leaves.over;
+  let rows = 0;
+  try {
+    for (const cpu of filter.cpus) {
+      const [lo, hi] = rowSpan(spec, cpu, rangeStart, filter.rowEnd);
+      let cpuKey = 0;
+      for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
+      for (let i = lo; i < hi; i++) {
+        if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+        if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
+        let value: number;
+        if (durationCol !== undefined) value = durationCol[i]!;
+        else if (weightCol !== undefined) value = weightCol[i]!;
+        else {
+          const a = startCol[i]!;
+          const b = endCol[i]!;
+          value = (b < rangeEnd ? b : rangeEnd) - (a > rangeStart ? a : rangeStart);
+          if (clipped && !(value > 0)) continue;
+        }
+        let key = cpuKey;
+        if (generic) {
+          for (let k = 0; k < depth; k++) {
+            const column = columns[k]!;
+            const rowCodes = column.rows;
+            if (rowCodes === null) continue;
+            const raw = rowCodes[i]!;
+            key += (column.remap !== null ? column.remap[raw]! : raw) * strides[k]!;
+          }
+        } else {
+          if (s0 !== 0) key += (m0 !== null ? m0[r0[i]!]! : r0[i]!) * s0;
+          if (s1 !== 0) key += (m1 !== null ? m1[r1[i]!]! : r1[i]!) * s1;
+          if (s2 !== 0) key += (m2 !== null ? m2[r2[i]!]! : r2[i]!) * s2;
+          if (s3 !== 0) key += (m3 !== null ? m3[r3[i]!]! : r3[i]!) * s3;
+        }
+        let leaf: number;
+        if (dense !== undefined) {
+          leaf = dense[key]!;
+          if (leaf < 0) {
+            leaf = addLeaf(key);
+            dense[key] = leaf;
+            n = leaves.n;
+            sum = leaves.sum;
+            min = leaves.min;
+            max = leaves.max;
+            over = leaves.over;
+          }
+        } else {
+          const found = sparse!.get(key);
+          if (found === undefined) {
+            leaf = addLeaf(key);
+            sparse!.set(key, leaf);
+            n = leaves.n;
+            sum = leaves.sum;
+            min = leaves.min;
+            max = leaves.max;
+            over = leaves.over;
+          } else leaf = found;
+        }
+        leafOf[rows] = leaf;
+        values[rows] = value;
+        rows++;
+        n[leaf]!++;
+        sum[leaf]! += value;
+        if (value < min[leaf]!) min[leaf] = value;
+        if (value > max[leaf]!) max[leaf] = value;
+        if (kinds !== undefined && value > (kinds[i]! >= 3 ? ISR_BUDGET_NS : DPC_BUDGET_NS)) over[leaf]!++;
+      }
+    }
+  } finally {
+    if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
+  }
+  return rows;
+}
+
+/** Scatters row values into leaf-rank order (module-level for the same reason as scanRows). */
+function scatter(
+  rows: number,
+  leafOf: Int32Array,
+  values: Float32Array,
+  rankOf: Int32Array,
+  fill: Int32Array,
+  ordered: Float32Array,
+  token: CancelToken,
+): void {
+  for (let j = 0; j < rows; j++) {
+    if ((j & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+    ordered[fill[rankOf[leafOf[j]!]!]!++] = values[j]!;
+  }
 }
