@@ -38,7 +38,15 @@ export function AnalysisScreen() {
       </div>
       <LostDataWarning summary={summary} />
       {showDetails && (
-        <div className="details-drawer" data-testid="details">
+        <div className="details-drawer" data-testid="details" role="dialog" aria-label="Trace details">
+          <button
+            type="button"
+            className="button ghost drawer-close"
+            onClick={() => setShowDetails(false)}
+            aria-label="Close details"
+          >
+            ×
+          </button>
           <TraceOverview summary={summary} />
         </div>
       )}

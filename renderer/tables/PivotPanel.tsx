@@ -35,6 +35,9 @@ const ROW_HEIGHT = 24;
 /** Rows rendered beyond the visible ones, so fast scrolling doesn't show blank space. */
 const OVERSCAN_ROWS = 12;
 const DRAG_MIME = 'application/x-etlscope-column';
+/** Room the row context menu needs (4 items, max-width 520 px): it opens up/left near the edges. */
+const CONTEXT_MENU_HEIGHT = 140;
+const CONTEXT_MENU_WIDTH = 420;
 
 const TABLE_TITLES: Readonly<Record<TableId, string>> = {
   dpcIsr: 'DPC/ISR',
@@ -73,7 +76,9 @@ function GoldBar({ table }: { table: TableId }) {
   const removeGroupColumn = useApp((s) => s.removeGroupColumn);
   const setColumnVisible = useApp((s) => s.setColumnVisible);
   const [dropIndex, setDropIndex] = useState<number | undefined>(undefined);
-  const [chooserOpen, setChooserOpen] = useState(false);
+  /** Where the column chooser opens: above its button, fixed, so no panel edge clips it. */
+  const [chooserAt, setChooserAt] = useState<{ right: number; bottom: number } | undefined>(undefined);
+  const chooserOpen = chooserAt !== undefined;
   const available = TABLE_COLUMNS[table].filter((c) => !layout.groupBy.includes(c));
 
   const startDrag = (column: GroupColumn) => (event: DragEvent) => {
@@ -169,14 +174,28 @@ function GoldBar({ table }: { table: TableId }) {
         <button
           type="button"
           className="button"
-          onClick={() => setChooserOpen((v) => !v)}
+          onClick={(event) => {
+            const rect = event.currentTarget.getBoundingClientRect();
+            setChooserAt((open) =>
+              open
+                ? undefined
+                : {
+                    right: globalThis.innerWidth - rect.right,
+                    bottom: globalThis.innerHeight - rect.top + 4,
+                  },
+            );
+          }}
           aria-expanded={chooserOpen}
           data-testid="column-chooser"
         >
           Columns ▾
         </button>
         {chooserOpen && (
-          <div className="popover chooser-menu" onMouseLeave={() => setChooserOpen(false)}>
+          <div
+            className="popover chooser-menu"
+            style={{ position: 'fixed', top: 'auto', ...chooserAt }}
+            onMouseLeave={() => setChooserAt(undefined)}
+          >
             {ALL_AGGREGATE_COLUMNS.map((column) => (
               <label key={column}>
                 <input
@@ -360,7 +379,10 @@ function PivotTable({
       {menu !== undefined && (
         <div
           className="context-menu"
-          style={{ left: menu.x, top: menu.y }}
+          style={{
+            left: Math.min(menu.x, globalThis.innerWidth - CONTEXT_MENU_WIDTH),
+            top: Math.min(menu.y, globalThis.innerHeight - CONTEXT_MENU_HEIGHT),
+          }}
           role="menu"
           data-testid="context-menu"
         >
