@@ -137,6 +137,21 @@ describe('xpressDecompress', () => {
     expect(c.n).toBe(301);
   });
 
+  it('overlapping matches with offsets of 4..7 (word-at-a-time path) repeat the pattern', () => {
+    for (const [pattern, length] of [
+      ['abcd', 21],
+      ['abcde', 13],
+      ['abcdefg', 30],
+    ] as const) {
+      const { n, out } = decode(
+        encode([...lits(pattern), { offset: pattern.length, length }]),
+        pattern.length + length,
+      );
+      expect(n).toBe(pattern.length + length);
+      expect(Buffer.from(out).toString('latin1')).toBe(pattern.repeat(20).slice(0, pattern.length + length));
+    }
+  });
+
   it('distant non-overlapping matches copy the right bytes', () => {
     const text = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
     const { n, out } = decode(encode([...lits(text), { offset: 26, length: 26 }]), 52);

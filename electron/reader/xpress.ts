@@ -51,6 +51,7 @@ export function xpressDecompress(
   if (inEnd > input.length) inEnd = input.length;
   if (expected > output.length - outStart) return XPRESS_OVERRUN;
   const outEnd = outStart + expected;
+  const outView = new DataView(output.buffer, output.byteOffset, output.byteLength);
   let ip = inStart;
   let op = outStart;
   let flags = 0;
@@ -112,6 +113,16 @@ export function xpressDecompress(
     if (offset >= length && length > BULK_COPY_MIN) {
       output.copyWithin(op, from, from + length); // no overlap: bulk copy
       op += length;
+    } else if (offset >= 4) {
+      // 4 bytes at a time: each word read ends at least `offset` ≥ 4 bytes behind the write cursor,
+      // so it only reads bytes already produced (overlapping runs stay correct).
+      const stop = op + length;
+      while (op + 4 <= stop) {
+        outView.setUint32(op, outView.getUint32(from, true), true);
+        op += 4;
+        from += 4;
+      }
+      while (op < stop) output[op++] = output[from++];
     } else {
       const stop = op + length;
       while (op < stop) output[op++] = output[from++]; // overlapping: byte-wise, as the format requires
