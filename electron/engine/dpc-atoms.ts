@@ -188,3 +188,24 @@ export function unionSelect(
   floatBits[0] = lo;
   return bitsToFloat[0]!;
 }
+
+/** True when `cpus` lists every CPU that has DPC/ISR rows (so CPU-less atoms can answer). */
+export function coversEveryDpcCpu(model: EngineModel, cpus: readonly number[]): boolean {
+  const listed = new Set(cpus);
+  const offsets = model.dpc.cpuOffsets;
+  for (let c = 0; c + 1 < offsets.length; c++)
+    if (offsets[c + 1]! > offsets[c]! && !listed.has(c)) return false;
+  return true;
+}
+
+/** The group/filter code of column `rows`/`remap` for atom `a` (the cpu column has rows null). */
+export function atomCode(
+  model: EngineModel,
+  atoms: DpcAtoms,
+  column: { rows: ArrayLike<number> | null; remap: Int32Array | null },
+  a: number,
+): number {
+  if (column.rows === null) return atoms.cpu[a]!;
+  const raw = column.rows === model.dpc.kind ? atoms.kind[a]! : atoms.routine[a]!;
+  return column.remap !== null ? column.remap[raw]! : raw;
+}

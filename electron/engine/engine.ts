@@ -14,6 +14,7 @@ import {
   type ResultOf,
   type TableId,
 } from '../../shared/contract.js';
+import { dpcAtoms } from './dpc-atoms.js';
 import type { EngineModel } from './model.js';
 import {
   buildTableSpecs,
@@ -37,6 +38,13 @@ export class Engine {
 
   constructor(readonly model: EngineModel) {
     this.specs = buildTableSpecs(model);
+  }
+
+  /** Builds the lazily built indexes (DPC atoms) now, e.g. while the UI draws the overview. */
+  warmUp(): void {
+    if (this.model.dpc.length === 0) return;
+    dpcAtoms(this.model, false);
+    dpcAtoms(this.model, true);
   }
 
   private spec(table: unknown): TableSpec {

@@ -12,6 +12,7 @@ import {
   type HistogramScheme,
 } from '../../shared/contract.js';
 import { addressKeyHex, lowerBound } from './images.js';
+import { atomCode, countBelow, coversEveryDpcCpu, dpcAtoms } from './dpc-atoms.js';
 import type { EngineModel } from './model.js';
 import {
   budgetOfKind,
@@ -64,6 +65,29 @@ export function runHistogram(
   const doubling = query.scheme === 'doubling';
   const hasRowFilter =
     filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
+  if (filter.start <= 0 && filter.rowEnd >= model.durationNs) {
+    // Whole trace: count each atom's sorted durations per bucket by binary search.
+    const perCpu = !coversEveryDpcCpu(model, filter.cpus);
+    const atoms = dpcAtoms(model, perCpu);
+    const allowed = new Set(filter.cpus);
+    const sorted = atoms.sorted;
+    atomLoop: for (let a = 0; a < atoms.count; a++) {
+      if (perCpu && !allowed.has(atoms.cpu[a]!)) continue;
+      for (const m of filter.masks) if (m.keep[atomCode(model, atoms, m.column, a)] === 0) continue atomLoop;
+      const s0 = atoms.start[a]!;
+      const e0 = atoms.end[a]!;
+      const from = filter.minDuration !== -Infinity ? countBelow(sorted, filter.minDuration, s0, e0) : s0;
+      const to = filter.maxDuration !== Infinity ? countBelow(sorted, filter.maxDuration, from, e0) : e0;
+      const counts = atoms.kind[a]! >= 3 ? isrCounts : dpcCounts;
+      let previous = from;
+      for (let b = 0; b < bucketCount; b++) {
+        const next = b + 1 < bucketCount ? countBelow(sorted, edges[b + 1]!, previous, to) : to;
+        counts[b]! += next - previous;
+        previous = next;
+      }
+    }
+    return histogramResult(query, edges, dpcCounts, isrCounts);
+  }
   for (const cpu of filter.cpus) {
     const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
     for (let i = lo; i < hi; i++) {
@@ -84,18 +108,7 @@ export function runHistogram(
       else dpcCounts[b]!++;
     }
   }
-  const buckets: HistogramBucket[] = edges.map((minNs, b) => {
-    const maxNs = b + 1 < bucketCount ? edges[b + 1]! : null;
-    return {
-      label: bucketLabel(minNs, maxNs),
-      minNs,
-      maxNs: maxNs === null ? Infinity : maxNs,
-      count: dpcCounts[b]! + isrCounts[b]!,
-      dpcCount: dpcCounts[b]!,
-      isrCount: isrCounts[b]!,
-    };
-  });
-  return { kind: 'histogram', scheme: query.scheme, buckets };
+  return histogramResult(query, edges, dpcCounts, isrCounts);
 }
 
 export function dpcRowAt(model: EngineModel, cpu: number, i: number): DpcIsrRow {
@@ -212,4 +225,25 @@ export function* filteredDpcRows(
     if ((++steps & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
     if (rowPasses(spec, filter, i)) yield [head.cpu, i];
   }
+}
+
+function histogramResult(
+  query: HistogramQuery,
+  edges: readonly number[],
+  dpcCounts: Float64Array,
+  isrCounts: Float64Array,
+): HistogramResult {
+  const bucketCount = edges.length;
+  const buckets: HistogramBucket[] = edges.map((minNs, b) => {
+    const maxNs = b + 1 < bucketCount ? edges[b + 1]! : null;
+    return {
+      label: bucketLabel(minNs, maxNs),
+      minNs,
+      maxNs: maxNs === null ? Infinity : maxNs,
+      count: dpcCounts[b]! + isrCounts[b]!,
+      dpcCount: dpcCounts[b]!,
+      isrCount: isrCounts[b]!,
+    };
+  });
+  return { kind: 'histogram', scheme: query.scheme, buckets };
 }

@@ -35,7 +35,7 @@ import {
   type TableSpec,
 } from './query-common.js';
 import { percentiles3 } from './select.js';
-import { countAtMost, countBelow, dpcAtoms, unionSelect } from './dpc-atoms.js';
+import { atomCode, countAtMost, countBelow, coversEveryDpcCpu, dpcAtoms, unionSelect } from './dpc-atoms.js';
 
 const PERCENTILES = [0.5, 0.9, 0.99] as const;
 
@@ -174,36 +174,28 @@ export function runPivot(
   const generic = depth > 4;
   // Whole-trace DPC/ISR pivots run on the per-(CPU, type, routine) atoms instead of the rows.
   const wholeTrace = filter.start <= 0 && filter.rowEnd >= model.durationNs;
-  let everyCpu = true;
-  const listed = new Set(filter.cpus);
-  for (let c = 0; c + 1 < model.dpc.cpuOffsets.length; c++) {
-    if (model.dpc.cpuOffsets[c + 1]! > model.dpc.cpuOffsets[c]! && !listed.has(c)) everyCpu = false;
-  }
+  const everyCpu = coversEveryDpcCpu(model, filter.cpus);
   const perCpuAtoms = groupBy.includes('cpu') || !everyCpu;
   const atoms = spec.id === 'dpcIsr' && wholeTrace ? dpcAtoms(model, perCpuAtoms) : undefined;
   const entryLeaf: number[] = [];
   const entryFrom: number[] = [];
   const entryTo: number[] = [];
+  let rootEntries: { sorted: Float32Array; from: Int32Array; to: Int32Array } | undefined;
   if (atoms !== undefined) {
     const cpuAllowed = new Uint8Array(model.cpuSlots);
     for (const c of filter.cpus) if (c < model.cpuSlots) cpuAllowed[c] = 1;
-    const atomCode = (column: ColumnSpec, a: number): number => {
-      if (column.rows === null) return atoms.cpu[a]!;
-      const raw = column.rows === model.dpc.kind ? atoms.kind[a]! : atoms.routine[a]!;
-      return column.remap !== null ? column.remap[raw]! : raw;
-    };
     const sorted = atoms.sorted;
     const bounded = filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
     atomLoop: for (let a = 0; a < atoms.count; a++) {
       if (perCpuAtoms && cpuAllowed[atoms.cpu[a]!] === 0) continue;
-      for (const m of filter.masks) if (m.keep[atomCode(m.column, a)] === 0) continue atomLoop;
+      for (const m of filter.masks) if (m.keep[atomCode(model, atoms, m.column, a)] === 0) continue atomLoop;
       const s0 = atoms.start[a]!;
       const e0 = atoms.end[a]!;
       const from = filter.minDuration !== -Infinity ? countBelow(sorted, filter.minDuration, s0, e0) : s0;
       const to = filter.maxDuration !== Infinity ? countBelow(sorted, filter.maxDuration, from, e0) : e0;
       if (from >= to) continue;
       let key = 0;
-      for (let k = 0; k < depth; k++) key += atomCode(columns[k]!, a) * strides[k]!;
+      for (let k = 0; k < depth; k++) key += atomCode(model, atoms, columns[k]!, a) * strides[k]!;
       let leaf: number;
       if (dense !== undefined) {
         leaf = dense[key]!;
@@ -234,6 +226,27 @@ export function runPivot(
       entryTo.push(to);
     }
     if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
+    if (perCpuAtoms && everyCpu) {
+      // Grouped by CPU over all CPUs: the total's percentiles from the CPU-less atoms (16× fewer).
+      const all = dpcAtoms(model, false);
+      const from: number[] = [];
+      const to: number[] = [];
+      allLoop: for (let a = 0; a < all.count; a++) {
+        for (const m of filter.masks) if (m.keep[atomCode(model, all, m.column, a)] === 0) continue allLoop;
+        const f =
+          filter.minDuration !== -Infinity
+            ? countBelow(all.sorted, filter.minDuration, all.start[a]!, all.end[a]!)
+            : all.start[a]!;
+        const t =
+          filter.maxDuration !== Infinity
+            ? countBelow(all.sorted, filter.maxDuration, f, all.end[a]!)
+            : all.end[a]!;
+        if (f >= t) continue;
+        from.push(f);
+        to.push(t);
+      }
+      rootEntries = { sorted: all.sorted, from: Int32Array.from(from), to: Int32Array.from(to) };
+    }
   }
   const rows =
     atoms === undefined
@@ -340,7 +353,22 @@ export function runPivot(
     }
     if (token.cancelled) throw cancelledError();
     // `values` is free once scattered into `ordered`: it is the spare buffer for selection.
-    if (atoms !== undefined) {
+    if (rootEntries !== undefined && fromRank === 0 && toRank === leaves.count) {
+      for (let k = 0; k < 3; k++) {
+        const rank = Math.min(count - 1, Math.max(0, Math.ceil(PERCENTILES[k]! * count) - 1));
+        pct[k] =
+          count > 0
+            ? unionSelect(
+                rootEntries.sorted,
+                rootEntries.from,
+                rootEntries.to,
+                0,
+                rootEntries.from.length,
+                rank,
+              )
+            : 0;
+      }
+    } else if (atoms !== undefined) {
       for (let k = 0; k < 3; k++) {
         const rank = Math.min(count - 1, Math.max(0, Math.ceil(PERCENTILES[k]! * count) - 1));
         pct[k] =

@@ -321,6 +321,16 @@ describe('whole-trace DPC pivots (atoms) agree with the row scan', () => {
         });
       }
     }
+    for (const filter of filters) {
+      for (const scheme of ['doubling', 'latencymon'] as const) {
+        const atoms = e.query({ kind: 'histogram', table: 'dpcIsr', filter, scheme }, NEVER_CANCELLED);
+        const scan = e.query(
+          { kind: 'histogram', table: 'dpcIsr', filter: { ...filter, range: scanRange }, scheme },
+          NEVER_CANCELLED,
+        );
+        expect(atoms).toEqual(scan);
+      }
+    }
   });
 });
 

@@ -68,6 +68,9 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         (loaded) => {
           engine = loaded;
           post({ type: 'loaded', summary: loaded.model.summary });
+          // Build the DPC atoms right away (after the caller has the summary), so the first
+          // whole-trace pivot does not pay for them; a query arriving meanwhile simply waits.
+          setImmediate(() => loaded.warmUp());
         },
         (error: unknown) => post({ type: 'load-failed', error: wire(error) }),
       );
