@@ -27,6 +27,14 @@ export class F64Column {
     }
     this.data[this.length++] = value;
   }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Float64Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
+  }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Float64Array {
     return this.data.subarray(0, this.length);
@@ -47,6 +55,14 @@ export class F32Column {
       this.data = bigger;
     }
     this.data[this.length++] = value;
+  }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Float32Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
   }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Float32Array {
@@ -69,6 +85,14 @@ export class U32Column {
     }
     this.data[this.length++] = value;
   }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Uint32Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
+  }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Uint32Array {
     return this.data.subarray(0, this.length);
@@ -89,6 +113,14 @@ export class I32Column {
       this.data = bigger;
     }
     this.data[this.length++] = value;
+  }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Int32Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
   }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Int32Array {
@@ -111,6 +143,14 @@ export class U16Column {
     }
     this.data[this.length++] = value;
   }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Uint16Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
+  }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Uint16Array {
     return this.data.subarray(0, this.length);
@@ -132,6 +172,14 @@ export class U8Column {
     }
     this.data[this.length++] = value;
   }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Uint8Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
+  }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Uint8Array {
     return this.data.subarray(0, this.length);
@@ -152,6 +200,14 @@ export class I8Column {
       this.data = bigger;
     }
     this.data[this.length++] = value;
+  }
+  /** Capacity for at least `capacity` elements (tables that write `data[i]` directly and set
+   *  `length` once at the end use this instead of push). */
+  growTo(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const bigger = new Int8Array(capacity);
+    bigger.set(this.data);
+    this.data = bigger;
   }
   /** Exactly the filled part, as a view (no copy). */
   trimmed(): Int8Array {

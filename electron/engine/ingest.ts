@@ -7,15 +7,11 @@
 
 import {
   decodeCompactCSwitchBatch,
-  decodeCSwitch,
   decodeDbgIdRsds,
   decodeHeaderExtension,
-  decodeIdleEnter,
   decodeImage,
   decodeProcess,
   decodeProfileInterval,
-  decodeReadyThread,
-  decodeSampledProfile,
   decodeThread,
   decodeThreadName,
   dpcKindOfHook,
@@ -112,16 +108,20 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return;
       }
       case KernelHook.CSwitch: {
-        const r = decodeCSwitch(ev);
-        if (r !== undefined)
-          builder.appendCSwitch(
-            cpu,
-            timeNs,
-            r.newThreadId,
-            r.oldThreadId,
-            r.previousCState,
-            r.newThreadWaitTime,
-          );
+        // Inline (no record object): NewThreadId u32 @0, OldThreadId u32 @4, PreviousCState u8 @10
+        // (v2+), NewThreadWaitTime u32 @16 (when present) — same fields as decodeCSwitch.
+        const size = ev.payloadSize;
+        if (size < 16) return;
+        const view = ev.view;
+        const at = ev.payloadOffset;
+        builder.appendCSwitch(
+          cpu,
+          timeNs,
+          view.getUint32(at, true),
+          view.getUint32(at + 4, true),
+          ev.version < 2 ? 0 : view.getUint8(at + 10),
+          size >= 20 ? view.getUint32(at + 16, true) : 0,
+        );
         return;
       }
       case KernelHook.CompactCSwitch: {
@@ -132,23 +132,27 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
           builder.appendCompactSwitch(cpu, toNs(s.ticks), s.oldThreadId, s.newThreadWaitTime);
         return;
       }
-      case KernelHook.ReadyThread: {
-        const r = decodeReadyThread(ev);
-        if (r !== undefined) builder.appendReady(timeNs, r.readiedThreadId);
+      case KernelHook.ReadyThread:
+        // Inline: TThreadId u32 @0.
+        if (ev.payloadSize >= 4) builder.appendReady(timeNs, ev.view.getUint32(ev.payloadOffset, true));
         return;
-      }
       case KernelHook.SampledProfile: {
-        const r = decodeSampledProfile(ev);
-        if (r !== undefined)
-          builder.appendSample(
-            cpu,
-            timeNs,
-            r.threadId,
-            r.instructionPointer,
-            r.count,
-            r.executingDpc,
-            r.executingIsr,
-          );
+        // Inline: InstructionPointer P @0, ThreadId u32 @P, Count u16 @P+4, Flags u8 @P+6.
+        const P = ev.pointerSize;
+        const size = ev.payloadSize;
+        if (size < P + 4) return;
+        const view = ev.view;
+        const at = ev.payloadOffset;
+        const flags = size >= P + 7 ? view.getUint8(at + P + 6) : 0;
+        builder.appendSample(
+          cpu,
+          timeNs,
+          view.getUint32(at + P, true),
+          readPointerKey(view, at, P),
+          size >= P + 6 ? view.getUint16(at + P + 4, true) : 1,
+          (flags & 1) !== 0,
+          (flags & 2) !== 0,
+        );
         return;
       }
       case KernelHook.ProfileSetInterval:
@@ -158,11 +162,11 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
           builder.profileIntervals.push({ timeNs, source: r.source, interval: r.newInterval });
         return;
       }
-      case KernelHook.IdleStateEnter: {
-        const r = decodeIdleEnter(ev);
-        if (r !== undefined) builder.appendIdleEnter(cpu, timeNs, r.state);
+      case KernelHook.IdleStateEnter:
+        // Inline: State u32 @0.
+        if (ev.payloadSize >= 4)
+          builder.appendIdleEnter(cpu, timeNs, ev.view.getUint32(ev.payloadOffset, true));
         return;
-      }
       case KernelHook.IdleStateExit:
         builder.appendIdleExit(cpu, timeNs);
         return;

@@ -199,6 +199,12 @@ export class PartialBuilder {
   private readonly idleStart = f64();
   private readonly idleEnd = f64();
   private readonly idleState = u8();
+  /** Rows per table: columns are written at `data[count]` and get their length in finish(). */
+  private dpcCount = 0;
+  private runCount = 0;
+  private readyCount = 0;
+  private sampleCount_ = 0;
+  private idleCount = 0;
 
   private readonly cpus: CpuState[] = [];
   readonly images: ImageEvent[] = [];
@@ -271,13 +277,24 @@ export class PartialBuilder {
       this.routineIds.set(routine, routineId);
       this.routineList.push(routine);
     }
-    this.dpcCpu.push(cpu);
-    this.dpcKind.push(kind);
-    this.dpcEnter.push(enterNs);
-    this.dpcDuration.push(duration);
-    this.dpcExclusive.push(exclusive);
-    this.dpcFragments.push(Math.min(fragments, 0xffff));
-    this.dpcRoutine.push(routineId);
+    const row = this.dpcCount;
+    if (row === this.dpcCpu.data.length) {
+      this.dpcCpu.growTo(row * 2);
+      this.dpcKind.growTo(row * 2);
+      this.dpcEnter.growTo(row * 2);
+      this.dpcDuration.growTo(row * 2);
+      this.dpcExclusive.growTo(row * 2);
+      this.dpcFragments.growTo(row * 2);
+      this.dpcRoutine.growTo(row * 2);
+    }
+    this.dpcCpu.data[row] = cpu;
+    this.dpcKind.data[row] = kind;
+    this.dpcEnter.data[row] = enterNs;
+    this.dpcDuration.data[row] = duration;
+    this.dpcExclusive.data[row] = exclusive;
+    this.dpcFragments.data[row] = Math.min(fragments, 0xffff);
+    this.dpcRoutine.data[row] = routineId;
+    this.dpcCount = row + 1;
   }
 
   /** A full CSwitch (0x0524) at `timeNs` on `cpu`: the old thread ran until now. */
@@ -314,20 +331,36 @@ export class PartialBuilder {
     const state = this.cpu(cpu);
     const start = state.seenSwitch ? state.runStart : 0;
     if (timeNs > start) {
-      this.runCpu.push(cpu);
-      this.runStart.push(start);
-      this.runEnd.push(timeNs);
-      this.runTid.push(oldTid);
-      this.runWait.push(state.seenSwitch ? state.runWait : NaN);
-      this.runCState.push(cstate);
+      const row = this.runCount;
+      if (row === this.runCpu.data.length) {
+        this.runCpu.growTo(row * 2);
+        this.runStart.growTo(row * 2);
+        this.runEnd.growTo(row * 2);
+        this.runTid.growTo(row * 2);
+        this.runWait.growTo(row * 2);
+        this.runCState.growTo(row * 2);
+      }
+      this.runCpu.data[row] = cpu;
+      this.runStart.data[row] = start;
+      this.runEnd.data[row] = timeNs;
+      this.runTid.data[row] = oldTid;
+      this.runWait.data[row] = state.seenSwitch ? state.runWait : NaN;
+      this.runCState.data[row] = cstate;
+      this.runCount = row + 1;
     }
     state.seenSwitch = true;
     state.runStart = timeNs;
   }
 
   appendReady(timeNs: number, readiedTid: number): void {
-    this.readyTime.push(timeNs);
-    this.readyTid.push(readiedTid);
+    const row = this.readyCount;
+    if (row === this.readyTime.data.length) {
+      this.readyTime.growTo(row * 2);
+      this.readyTid.growTo(row * 2);
+    }
+    this.readyTime.data[row] = timeNs;
+    this.readyTid.data[row] = readiedTid;
+    this.readyCount = row + 1;
   }
 
   /** SampledProfile: `count` samples (weight = count × interval, resolved at finalize). */
@@ -340,12 +373,22 @@ export class PartialBuilder {
     dpc: boolean,
     isr: boolean,
   ): void {
-    this.sampleCpu.push(cpu);
-    this.sampleTime.push(timeNs);
-    this.sampleTid.push(tid);
-    this.sampleIp.push(ip);
-    this.sampleCount.push(Math.min(count, 0xffff));
-    this.sampleFlags.push((dpc ? 1 : 0) | (isr ? 2 : 0));
+    const row = this.sampleCount_;
+    if (row === this.sampleCpu.data.length) {
+      this.sampleCpu.growTo(row * 2);
+      this.sampleTime.growTo(row * 2);
+      this.sampleTid.growTo(row * 2);
+      this.sampleIp.growTo(row * 2);
+      this.sampleCount.growTo(row * 2);
+      this.sampleFlags.growTo(row * 2);
+    }
+    this.sampleCpu.data[row] = cpu;
+    this.sampleTime.data[row] = timeNs;
+    this.sampleTid.data[row] = tid;
+    this.sampleIp.data[row] = ip;
+    this.sampleCount.data[row] = Math.min(count, 0xffff);
+    this.sampleFlags.data[row] = (dpc ? 1 : 0) | (isr ? 2 : 0);
+    this.sampleCount_ = row + 1;
   }
 
   /** IdleStateEnter(State = s): the CPU sleeps in C{s+1} until the next exit. */
@@ -368,13 +411,45 @@ export class PartialBuilder {
   /** A closed idle interval in state index `state` (1 = C1, …). */
   appendIdleInterval(cpu: number, startNs: number, endNs: number, state: number): void {
     if (endNs <= startNs) return;
-    this.idleCpu.push(cpu);
-    this.idleStart.push(startNs);
-    this.idleEnd.push(endNs);
-    this.idleState.push(Math.min(state, 255));
+    const row = this.idleCount;
+    if (row === this.idleCpu.data.length) {
+      this.idleCpu.growTo(row * 2);
+      this.idleStart.growTo(row * 2);
+      this.idleEnd.growTo(row * 2);
+      this.idleState.growTo(row * 2);
+    }
+    this.idleCpu.data[row] = cpu;
+    this.idleStart.data[row] = startNs;
+    this.idleEnd.data[row] = endNs;
+    this.idleState.data[row] = Math.min(state, 255);
+    this.idleCount = row + 1;
   }
 
   finish(): Partial {
+    for (const column of [
+      this.dpcCpu,
+      this.dpcKind,
+      this.dpcEnter,
+      this.dpcDuration,
+      this.dpcExclusive,
+      this.dpcFragments,
+      this.dpcRoutine,
+    ])
+      column.length = this.dpcCount;
+    for (const column of [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState])
+      column.length = this.runCount;
+    for (const column of [this.readyTime, this.readyTid]) column.length = this.readyCount;
+    for (const column of [
+      this.sampleCpu,
+      this.sampleTime,
+      this.sampleTid,
+      this.sampleIp,
+      this.sampleCount,
+      this.sampleFlags,
+    ])
+      column.length = this.sampleCount_;
+    for (const column of [this.idleCpu, this.idleStart, this.idleEnd, this.idleState])
+      column.length = this.idleCount;
     const runTails: OpenTail[] = [];
     const idleTails: OpenIdle[] = [];
     this.cpus.forEach((state, cpu) => {
