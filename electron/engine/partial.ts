@@ -165,6 +165,8 @@ interface CpuState {
   idleState: number;
   pendingIsrEnter: number[];
   pendingIsrExit: number[];
+  lastRoutine: number;
+  lastRoutineId: number;
 }
 
 export class PartialBuilder {
@@ -234,6 +236,8 @@ export class PartialBuilder {
         idleState: 0,
         pendingIsrEnter: [],
         pendingIsrExit: [],
+        lastRoutine: -1,
+        lastRoutineId: 0,
       };
       this.cpus[cpu] = state;
     }
@@ -271,12 +275,15 @@ export class PartialBuilder {
       enters.length = 0;
       exits.length = 0;
     }
-    let routineId = this.routineIds.get(routine);
+    // Consecutive DPCs on a CPU are mostly the same routine: skip the Map for repeats.
+    let routineId = routine === state.lastRoutine ? state.lastRoutineId : this.routineIds.get(routine);
     if (routineId === undefined) {
       routineId = this.routineList.length;
       this.routineIds.set(routine, routineId);
       this.routineList.push(routine);
     }
+    state.lastRoutine = routine;
+    state.lastRoutineId = routineId;
     const row = this.dpcCount;
     if (row === this.dpcCpu.data.length) {
       this.dpcCpu.growTo(row * 2);
