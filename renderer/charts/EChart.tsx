@@ -6,7 +6,8 @@ import { echarts, type EChartsOption, type EChartsType } from './echarts.js';
 
 export interface EChartProps {
   readonly option: EChartsOption;
-  readonly height: number;
+  /** Pixels, or 'fill' to take the free height of a flex column (resized with it). */
+  readonly height: number | 'fill';
   readonly onClick?: (params: { dataIndex: number; seriesIndex?: number }) => void;
   readonly testId?: string;
 }
@@ -40,5 +41,12 @@ export function EChart({ option, height, onClick, testId }: EChartProps) {
     chart.current?.setOption(option, { notMerge: true, lazyUpdate: true });
   }, [option]);
 
-  return <div ref={box} className="echart" style={{ height }} data-testid={testId} />;
+  return (
+    <div
+      ref={box}
+      className={height === 'fill' ? 'echart echart-fill' : 'echart'}
+      style={height === 'fill' ? undefined : { height }}
+      data-testid={testId}
+    />
+  );
 }

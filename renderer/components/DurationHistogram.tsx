@@ -94,7 +94,7 @@ export function DurationHistogram() {
         <>
           <EChart
             option={option}
-            height={globalThis.innerHeight < 950 ? 170 : 240}
+            height="fill"
             testId="histogram-chart"
             onClick={({ dataIndex }) => {
               const bucket = result?.buckets[dataIndex];
@@ -104,7 +104,7 @@ export function DurationHistogram() {
             }}
           />
           <div className="panel-hint">
-            Click a bar to show only those DPC/ISRs in the table and ring them on the timeline.{' '}
+            Click a bar: only those DPC/ISRs in the table, ringed on the timeline.{' '}
             {active !== undefined && (
               <button type="button" className="link" onClick={() => toggle(active)}>
                 Show all durations
