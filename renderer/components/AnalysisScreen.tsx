@@ -15,7 +15,7 @@ import { Headline } from './Headline.js';
 import { DurationHistogram } from './DurationHistogram.js';
 import { PivotPanel } from '../tables/PivotPanel.js';
 import { TopBar } from './TopBar.js';
-import { LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
+import { FileProblemsWarning, LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
 
 export function AnalysisScreen() {
   const summary = useApp((s) => s.summary);
@@ -37,6 +37,7 @@ export function AnalysisScreen() {
         )}
       </div>
       <LostDataWarning summary={summary} />
+      <FileProblemsWarning summary={summary} />
       {showDetails && (
         <div className="details-drawer" data-testid="details" role="dialog" aria-label="Trace details">
           <button

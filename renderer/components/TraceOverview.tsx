@@ -54,6 +54,31 @@ export function LostDataWarning({ summary }: { summary: TraceSummary }) {
   );
 }
 
+/**
+ * Problems the reader found in a trace that still opened (corrupt buffers, truncation): said once
+ * on the analysis screen, with the first file offset, so nobody trusts a partial picture blindly.
+ */
+export function FileProblemsWarning({ summary }: { summary: TraceSummary }) {
+  const problems = summary.diagnostics.filter((d) => d.severity !== 'info');
+  if (problems.length === 0) {
+    return null;
+  }
+  const first = problems[0];
+  return (
+    <div
+      className={`notice ${problems.some((d) => d.severity === 'error') ? 'error' : 'warning'}`}
+      data-testid="file-problems"
+    >
+      ⚠ {first.message}
+      {first.fileOffset !== undefined ? ` (at offset ${formatHex(first.fileOffset)})` : ''}
+      {problems.length > 1
+        ? ` — and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''} (see Details)`
+        : ''}
+      . Everything that could be read is shown.
+    </div>
+  );
+}
+
 export function TraceOverview({ summary }: { summary: TraceSummary }) {
   const recorded = Object.entries(summary.recorded) as [keyof RecordedData, boolean][];
   const topCounts = Object.entries(summary.counts)

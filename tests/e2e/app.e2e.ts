@@ -668,6 +668,31 @@ async function run(): Promise<void> {
       await shots(page, 'perfview-sampled');
     });
 
+    await checks.step('truncated trace: opens with a plain warning and what could be read', async () => {
+      if (fake) {
+        return;
+      }
+      const truncated = path.join(workDir, 'backup-server-truncated.etl');
+      const bytes = await readFile(traceFile);
+      // Cut 40 % into the file, mid-buffer: the reader reports where, and keeps what it read.
+      await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.4) + 1234));
+      await openViaInput(page, truncated);
+      await page.waitForFunction(() => document.title.includes('backup-server-truncated.etl'), undefined, {
+        timeout: LOAD_TIMEOUT_MS,
+      });
+      await page.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
+      await pivotSettled(page);
+      const warning = await page.locator('[data-testid=file-problems]').innerText();
+      checks.check(
+        'warning names the problem and the file offset',
+        /offset 0x[0-9A-F]+/i.test(warning),
+        warning,
+      );
+      const count = await totalValue(page, 'count');
+      checks.check('the part that could be read is analysed', count > 0, `count ${count}`);
+      await shots(page, 'truncated');
+    });
+
     await checks.step('cancel a load', async () => {
       await openViaInput(page, traceFile);
       const loading = await page
