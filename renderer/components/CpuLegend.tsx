@@ -2,7 +2,7 @@
 // range (as in WPA); Filter to Selection / Filter Out Selection / Clear / Undo change the filters
 // every graph and table share. Also lists the active filters in words.
 
-import { columnLabel } from './legend-helpers.js';
+import { columnLabel } from './column-labels.js';
 import { useApp, useAppShallow } from '../state/store.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { cpuColor } from '../charts/colors.js';

@@ -27,7 +27,7 @@ import { ALL_AGGREGATE_COLUMNS, AGGREGATE_LABELS } from '../state/defaults.js';
 import { pivotQuery } from '../state/queries.js';
 import type { AggregateColumn } from '../state/slices.js';
 import { useApp, useQueryInputs } from '../state/store.js';
-import { COLUMN_LABELS } from '../components/legend-helpers.js';
+import { COLUMN_LABELS } from '../components/column-labels.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
