@@ -46,6 +46,8 @@ export interface FinalizeOptions {
   readonly tracePath?: string;
   readonly symbolDirs?: readonly string[];
   readonly shouldStop?: () => boolean;
+  /** When given, receives the milliseconds each finalize phase took (for benchmarks). */
+  readonly timings?: Record<string, number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,7 +131,13 @@ function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]
   return out;
 }
 
-function checkStop(options: FinalizeOptions): void {
+let phaseStarted = 0;
+function checkStop(options: FinalizeOptions, phase?: string): void {
+  if (options.timings !== undefined && phase !== undefined) {
+    const now = performance.now();
+    options.timings[phase] = (options.timings[phase] ?? 0) + now - phaseStarted;
+    phaseStarted = now;
+  }
   if (options.shouldStop?.() === true)
     throw Object.assign(new Error('Loading was cancelled.'), { name: 'CancelledError', code: 'cancelled' });
 }
@@ -351,12 +359,22 @@ const UNKNOWN_PID = 0xfffffffe;
 // Functions and modules
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Functions: symbol names are interned as strings; functions without a symbol (`module+0x<rva>`,
+ * or a bare address outside every image) are interned by number and labelled only when shown —
+ * sampled IPs are mostly distinct, and building half a million labels at load is wasted work.
+ */
 class FunctionDirectory {
   readonly modules: string[] = ['Unknown'];
   readonly moduleIds = new Map<string, number>([['Unknown', 0]]);
-  readonly names: string[] = [];
+  /** Symbol name, or undefined for a numeric (offset/address) function. */
+  readonly names: (string | undefined)[] = [];
+  /** rva inside the module (offset functions) or the address (module 0). */
+  readonly offsets: number[] = [];
   readonly funcModule: number[] = [];
-  private readonly ids = new Map<string, number>();
+  private readonly symbolIds = new Map<string, number>();
+  private readonly offsetIds = new Map<number, number>();
+  private readonly addressIds = new Map<number, number>();
   private readonly symbolMaps = new Map<ImageInstance, SymbolMap | null>();
 
   constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
@@ -371,21 +389,24 @@ class FunctionDirectory {
     return id;
   }
 
-  private intern(module: number, name: string): number {
-    const key = `${module}\u0000${name}`;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.funcModule.push(module);
-      this.ids.set(key, id);
-    }
+  private add(module: number, name: string | undefined, offset: number): number {
+    const id = this.names.length;
+    this.names.push(name);
+    this.offsets.push(offset);
+    this.funcModule.push(module);
     return id;
   }
 
   /** The function id of an address inside `image` (or none). */
   resolve(address: number, image: ImageInstance | undefined): number {
-    if (image === undefined) return this.intern(0, addressText(address));
+    if (image === undefined) {
+      let id = this.addressIds.get(address);
+      if (id === undefined) {
+        id = this.add(0, undefined, address);
+        this.addressIds.set(address, id);
+      }
+      return id;
+    }
     const module = this.moduleId(image.module);
     let map = this.symbolMaps.get(image);
     if (map === undefined) {
@@ -395,9 +416,47 @@ class FunctionDirectory {
     const rva = address - image.base;
     if (map !== null) {
       const index = findSymbol(map, rva);
-      if (index >= 0) return this.intern(module, map.names[index]!);
+      if (index >= 0) {
+        const name = map.names[index]!;
+        const key = `${module}\u0000${name}`;
+        let id = this.symbolIds.get(key);
+        if (id === undefined) {
+          id = this.add(module, name, 0);
+          this.symbolIds.set(key, id);
+        }
+        return id;
+      }
     }
-    return this.intern(module, `${image.module}+0x${rva.toString(16)}`);
+    // Images are < 8 GiB, so module · 2^33 + rva is a unique exact key.
+    const key = module * 0x2_0000_0000 + rva;
+    let id = this.offsetIds.get(key);
+    if (id === undefined) {
+      id = this.add(module, undefined, rva);
+      this.offsetIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Label lookup for the dictionary: symbol, `module+0x<rva>` or the raw address. */
+  labeller(): (id: number) => string {
+    const names = this.names;
+    const offsets = this.offsets;
+    const funcModule = this.funcModule;
+    const modules = this.modules;
+    const cache: (string | undefined)[] = [];
+    return (id: number) => {
+      const name = names[id];
+      if (name !== undefined) return name;
+      if (id < 0 || id >= names.length) return '';
+      let label = cache[id];
+      if (label === undefined) {
+        const module = funcModule[id]!;
+        label =
+          module === 0 ? addressText(offsets[id]!) : `${modules[module]}+0x${offsets[id]!.toString(16)}`;
+        cache[id] = label;
+      }
+      return label;
+    };
   }
 }
 
@@ -501,6 +560,7 @@ export function finalizeModel(
   header: HeaderFacts,
   options: FinalizeOptions = {},
 ): EngineModel {
+  phaseStarted = performance.now();
   const counts: Record<string, number> = {};
   let events = 0;
   let lastEventNs = 0;
@@ -534,7 +594,7 @@ export function finalizeModel(
     metadataOf((p) => p.threads),
   );
   const profileIntervals = metadataOf((p) => p.profileIntervals).filter((e) => e.source === 0);
-  checkStop(options);
+  checkStop(options, 'metadata');
 
   // Images and symbols.
   const instances = buildImageInstances(imageEvents);
@@ -620,7 +680,7 @@ export function finalizeModel(
       at += p.dpc.length;
     }
   }
-  checkStop(options);
+  checkStop(options, 'dpc-resolve');
   const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
   const dpc: DpcTable = {
     length: dpcCpu.length,
@@ -660,7 +720,7 @@ export function finalizeModel(
     ),
     routine: gather(dpcRoutineGlobal, dpcOrder.order, false),
   };
-  checkStop(options);
+  checkStop(options, 'dpc-order');
 
   // Running intervals (+ each CPU's open tail, closed at the trace end).
   const runParts = partials.map((p) => p.run);
@@ -704,7 +764,7 @@ export function finalizeModel(
     readyNs,
     waitRaw: gather(runWaitRaw, runOrder.order, runOrder.identity),
   };
-  checkStop(options);
+  checkStop(options, 'run');
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
   const sampleParts = partials.map((p) => p.samples);
@@ -810,7 +870,7 @@ export function finalizeModel(
     func: sampleFunc,
     busyCumulative,
   };
-  checkStop(options);
+  checkStop(options, 'samples');
 
   // Unions: busy = non-idle running ∪ DPC/ISR; DPC/ISR time alone.
   const dpcEnd = new Float64Array(dpc.length);
@@ -828,7 +888,7 @@ export function finalizeModel(
 
   // Idle states.
   const idle = buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
-  checkStop(options);
+  checkStop(options, 'unions+idle');
 
   const images: ImageInfo[] = instances.map((i) => {
     const pdb = pdbOf.get(i);
@@ -900,7 +960,8 @@ export function finalizeModel(
     dpcUnion,
     dict: {
       modules: functions.modules,
-      functionNames: functions.names,
+      functionCount: functions.names.length,
+      functionName: functions.labeller(),
       funcModule: Int32Array.from(functions.funcModule),
       routineAddress: Float64Array.from(routineAddress),
       routineFunc: Int32Array.from(routineFunc),

@@ -74,7 +74,9 @@ export interface UnionTable {
 
 export interface Dictionaries {
   readonly modules: readonly string[];
-  readonly functionNames: readonly string[];
+  readonly functionCount: number;
+  /** Label of a function id (symbol, `module+0x<rva>` or the address); built on first use. */
+  readonly functionName: (id: number) => string;
   readonly funcModule: Int32Array;
   readonly routineAddress: Float64Array;
   readonly routineFunc: Int32Array;

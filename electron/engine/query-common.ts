@@ -136,8 +136,8 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
         function: {
           rows: model.dpc.routine,
           remap: d.routineFunc,
-          cardinality: d.functionNames.length,
-          label: (c) => d.functionNames[c] ?? '',
+          cardinality: d.functionCount,
+          label: (c) => d.functionName(c),
         },
       },
     },
@@ -172,8 +172,8 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
         function: {
           rows: model.samples.func,
           remap: null,
-          cardinality: d.functionNames.length,
-          label: (c) => d.functionNames[c] ?? '',
+          cardinality: d.functionCount,
+          label: (c) => d.functionName(c),
         },
         dpcIsr: {
           rows: model.samples.flags,

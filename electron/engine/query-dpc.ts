@@ -121,7 +121,7 @@ export function dpcRowAt(model: EngineModel, cpu: number, i: number): DpcIsrRow 
     cpu,
     type: DPC_TYPES[model.dpc.kind[i]!]!,
     module: d.modules[d.funcModule[func]!] ?? 'Unknown',
-    function: d.functionNames[func] ?? '',
+    function: d.functionName(func),
     address: addressKeyHex(d.routineAddress[routine]!),
     enterSeconds: enter / 1e9,
     exitSeconds: (enter + duration) / 1e9,
