@@ -40,16 +40,31 @@ function wire(error: unknown): WireError {
   return w.code !== undefined ? w : { ...w, code: 'internal' };
 }
 
-/** Splits CPUs into `n` shares balanced by their buffer bytes. */
+/**
+ * Splits CPUs into `n` contiguous, ascending shares of about equal buffer bytes. Contiguous on
+ * purpose: concatenating the partials in share order keeps rows in CPU order, so the merge is a
+ * plain copy instead of a gather.
+ */
 export function splitCpus(bytesByCpu: ReadonlyMap<number, number>, n: number): number[][] {
-  const shares = Array.from({ length: n }, () => ({ cpus: [] as number[], bytes: 0 }));
-  const cpus = [...bytesByCpu.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  for (const [cpu, bytes] of cpus) {
-    const target = shares.reduce((best, s) => (s.bytes < best.bytes ? s : best), shares[0]!);
-    target.cpus.push(cpu);
-    target.bytes += bytes;
+  const cpus = [...bytesByCpu.keys()].sort((a, b) => a - b);
+  const total = cpus.reduce((sum, cpu) => sum + bytesByCpu.get(cpu)!, 0);
+  const shares: number[][] = [];
+  let current: number[] = [];
+  let seen = 0;
+  for (let i = 0; i < cpus.length; i++) {
+    const cpu = cpus[i]!;
+    current.push(cpu);
+    seen += bytesByCpu.get(cpu)!;
+    const left = cpus.length - i - 1;
+    const sharesLeft = n - shares.length - 1;
+    // Close the share at its byte quota, or when every remaining share needs one CPU.
+    if (sharesLeft > 0 && (seen >= (total * (shares.length + 1)) / n || left === sharesLeft)) {
+      shares.push(current);
+      current = [];
+    }
   }
-  return shares.map((s) => s.cpus.sort((a, b) => a - b)).filter((s) => s.length > 0);
+  if (current.length > 0) shares.push(current);
+  return shares;
 }
 
 export function runEngineHost(port: Port, cancel: Int32Array): void {

@@ -122,19 +122,42 @@ describe('worker pool', () => {
     });
   });
 
-  it('splits CPUs by buffer bytes', () => {
-    const shares = splitCpus(
-      new Map([
-        [0, 100],
-        [1, 10],
-        [2, 60],
-        [3, 50],
-      ]),
-      2,
-    );
-    expect(shares).toEqual([
+  it('splits CPUs into contiguous shares of about equal bytes', () => {
+    expect(
+      splitCpus(
+        new Map([
+          [0, 100],
+          [1, 10],
+          [2, 60],
+          [3, 50],
+        ]),
+        2,
+      ),
+    ).toEqual([
       [0, 1],
       [2, 3],
     ]);
+    expect(
+      splitCpus(
+        new Map([
+          [0, 10],
+          [1, 10],
+          [2, 10],
+          [3, 10],
+        ]),
+        3,
+      ),
+    ).toEqual([[0, 1], [2], [3]]);
+    expect(
+      splitCpus(
+        new Map([
+          [0, 1000],
+          [1, 1],
+          [2, 1],
+        ]),
+        3,
+      ),
+    ).toEqual([[0], [1], [2]]);
+    expect(splitCpus(new Map([[5, 10]]), 2)).toEqual([[5]]);
   });
 });
