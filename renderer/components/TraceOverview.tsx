@@ -69,8 +69,10 @@ export function FileProblemsWarning({ summary }: { summary: TraceSummary }) {
       className={`notice ${problems.some((d) => d.severity === 'error') ? 'error' : 'warning'}`}
       data-testid="file-problems"
     >
-      ⚠ {first.message}
-      {first.fileOffset !== undefined ? ` (at offset ${formatHex(first.fileOffset)})` : ''}
+      ⚠ {first.message.charAt(0).toUpperCase() + first.message.slice(1)}
+      {first.fileOffset !== undefined && !/offset/i.test(first.message)
+        ? ` (at offset ${formatHex(first.fileOffset)})`
+        : ''}
       {problems.length > 1
         ? ` — and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''} (see Details)`
         : ''}
