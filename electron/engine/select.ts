@@ -114,15 +114,28 @@ export function percentiles3(
     }
     seen += c;
   }
+  // One pass copies the values of the (up to 3) target buckets into consecutive regions of `spare`.
+  const b0 = bucketOf[0]!;
+  const b1 = bucketOf[1]!;
+  const b2 = bucketOf[2]!;
+  const start0 = 0;
+  const start1 = b1 === b0 ? start0 : start0 + radixCounts[b0]!;
+  const start2 = b2 === b1 ? start1 : start1 + (b1 === b0 ? radixCounts[b0]! : radixCounts[b1]!);
+  let p0 = start0;
+  let p1 = start1;
+  let p2 = start2;
+  for (let i = from; i < to; i++) {
+    const top = bits[i]! >>> 16;
+    if (top === b0) spare[p0++] = values[i]!;
+    else if (top === b1) spare[p1++] = values[i]!;
+    else if (top === b2) spare[p2++] = values[i]!;
+  }
+  const regionStart = [start0, start1, start2];
   for (let q = 0; q < 3; q++) {
-    if (q > 0 && bucketOf[q] === bucketOf[q - 1]) {
-      // Same bucket as the previous percentile: `spare` still holds it, partially ordered.
-      out[q] = selectKth(spare, rankInBucket[q - 1]!, radixCounts[bucketOf[q]!]! - 1, rankInBucket[q]!);
-      continue;
-    }
-    const bucket = bucketOf[q]!;
-    let m = 0;
-    for (let i = from; i < to; i++) if (bits[i]! >>> 16 === bucket) spare[m++] = values[i]!;
-    out[q] = selectKth(spare, 0, m - 1, rankInBucket[q]!);
+    const region = regionStart[q]!;
+    const regionEnd = region + radixCounts[bucketOf[q]!]! - 1;
+    // Ranks ascend: inside a shared region the previous selection left larger values to its right.
+    const left = q > 0 && bucketOf[q] === bucketOf[q - 1] ? region + rankInBucket[q - 1]! : region;
+    out[q] = selectKth(spare, left, regionEnd, region + rankInBucket[q]!);
   }
 }
