@@ -103,10 +103,10 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startRealServer(symbolPath: string): Promise<Server> {
+async function startRealServer(symbolPath: string, file?: string): Promise<Server> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(root, 'bin', 'etlscope.mjs'), 'serve', '--port', '0'],
+    [path.join(root, 'bin', 'etlscope.mjs'), 'serve', ...(file !== undefined ? [file] : []), '--port', '0'],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -719,6 +719,30 @@ async function run(): Promise<void> {
       await page.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
       const filters = await page.locator('[data-testid=active-filters]').innerText();
       checks.check('CPU filter restored', filters.includes('Only CPU 0, 2, 4, 6'), filters);
+    });
+
+    await checks.step('etlscope serve FILE opens the trace by itself (open-requested event)', async () => {
+      if (fake) {
+        return;
+      }
+      const second = await startRealServer(
+        `${traceFile}.symbols`,
+        path.join(tracesDir, 'perfview-net452-x64.etl'),
+      );
+      try {
+        const other = await context.newPage();
+        await other.goto(second.url);
+        await other.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
+        const title = await other.title();
+        checks.check(
+          'opened without a drop, title shows the file',
+          title.includes('perfview-net452-x64.etl'),
+          title,
+        );
+        await other.close();
+      } finally {
+        await second.stop();
+      }
     });
 
     const cspErrors = consoleErrors.filter((e) => /Content Security Policy|pageerror/i.test(e));
