@@ -310,7 +310,12 @@ function buildThreadDirectory(
   for (let i = 0; i < threads.length; i++) labelThread(i);
 
   // Per tid: the instances in start order; lookups remember the tid's last answer and its validity.
+  // Rows come per CPU in time order, so the same TID often repeats: remember the last answer
+  // when that TID has a single instance (then the answer does not depend on the time).
+  let lastTid = -1;
+  let lastAnswer = -1;
   const lookup = (tid: number, timeNs: number): number => {
+    if (tid === lastTid) return lastAnswer;
     let list = byTid.get(tid);
     if (list === undefined) {
       const index = addThread({
@@ -327,7 +332,12 @@ function buildThreadDirectory(
       }
       list = byTid.get(tid)!;
     }
-    if (list.length === 1) return list[0]!;
+    if (list.length === 1) {
+      lastTid = tid;
+      lastAnswer = list[0]!;
+      return lastAnswer;
+    }
+    lastTid = -1;
     let found = list[0]!;
     for (const index of list) if (threads[index]!.startNs <= timeNs) found = index;
     return found;
@@ -811,45 +821,17 @@ export function finalizeModel(
     sOrder.order,
     sOrder.identity,
   );
-  const sampleThread = new Int32Array(sampleTime.length);
-  const sampleWeight = new Float32Array(sampleTime.length);
-  const sampleFunc = new Int32Array(sampleTime.length);
-  const kernelFuncCache = new Map<number, number>();
-  // Per process: instruction pointer → function (−1: not in a user image of that process).
-  const userFuncCache = new Map<number, Map<number, number>>();
-  for (let i = 0; i < sampleTime.length; i++) {
-    const t = sampleTime[i]!;
-    const thread = directory.lookup(sampleTid[i]!, t);
-    sampleThread[i] = thread;
-    sampleWeight[i] = sampleCount[i]! * intervalAt(profileIntervals, t) * 100;
-    const ip = sampleIp[i]!;
-    const pid = directory.processIds[directory.threadProcess[thread]!]!;
-    const userMap = ip < KERNEL_SPACE_KEY ? userMaps.get(pid) : undefined;
-    let userFunc = -1;
-    if (userMap !== undefined) {
-      let cache = userFuncCache.get(pid);
-      if (cache === undefined) {
-        cache = new Map();
-        userFuncCache.set(pid, cache);
-      }
-      const cached = cache.get(ip);
-      if (cached !== undefined) userFunc = cached;
-      else {
-        const image = userMap.resolve(ip, t);
-        userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
-        cache.set(ip, userFunc);
-      }
-    }
-    if (userFunc >= 0) sampleFunc[i] = userFunc;
-    else {
-      let f = kernelFuncCache.get(ip);
-      if (f === undefined) {
-        f = functions.resolve(ip, kernelMap.resolve(ip, t));
-        kernelFuncCache.set(ip, f);
-      }
-      sampleFunc[i] = f;
-    }
-  }
+  const { sampleThread, sampleWeight, sampleFunc } = resolveSamples(
+    sampleTime,
+    sampleTid,
+    sampleIp,
+    sampleCount,
+    directory,
+    profileIntervals,
+    userMaps,
+    kernelMap,
+    functions,
+  );
   // Global running total (not reset per CPU): a CPU's busy weight over rows lo..hi is cum[hi] − cum[lo].
   const busyCumulative = new Float64Array(sampleTime.length + 1);
   {
@@ -977,6 +959,63 @@ export function finalizeModel(
     images,
     cpusWithEvents,
   };
+}
+
+/**
+ * Per sample: thread instance, weight (Count × interval in effect) and function. A module-level
+ * function so its loop locals are registers (inside finalizeModel they would be closure-captured).
+ */
+function resolveSamples(
+  sampleTime: Float64Array,
+  sampleTid: Uint32Array,
+  sampleIp: Float64Array,
+  sampleCount: Uint16Array,
+  directory: ThreadDirectory,
+  profileIntervals: readonly { timeNs: number; interval: number }[],
+  userMaps: Map<number, ImageMap>,
+  kernelMap: ImageMap,
+  functions: FunctionDirectory,
+): { sampleThread: Int32Array; sampleWeight: Float32Array; sampleFunc: Int32Array } {
+  const sampleThread = new Int32Array(sampleTime.length);
+  const sampleWeight = new Float32Array(sampleTime.length);
+  const sampleFunc = new Int32Array(sampleTime.length);
+  const kernelFuncCache = new Map<number, number>();
+  // Per process: instruction pointer → function (−1: not in a user image of that process).
+  const userFuncCache = new Map<number, Map<number, number>>();
+  for (let i = 0; i < sampleTime.length; i++) {
+    const t = sampleTime[i]!;
+    const thread = directory.lookup(sampleTid[i]!, t);
+    sampleThread[i] = thread;
+    sampleWeight[i] = sampleCount[i]! * intervalAt(profileIntervals, t) * 100;
+    const ip = sampleIp[i]!;
+    const pid = directory.processIds[directory.threadProcess[thread]!]!;
+    const userMap = ip < KERNEL_SPACE_KEY ? userMaps.get(pid) : undefined;
+    let userFunc = -1;
+    if (userMap !== undefined) {
+      let cache = userFuncCache.get(pid);
+      if (cache === undefined) {
+        cache = new Map();
+        userFuncCache.set(pid, cache);
+      }
+      const cached = cache.get(ip);
+      if (cached !== undefined) userFunc = cached;
+      else {
+        const image = userMap.resolve(ip, t);
+        userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
+        cache.set(ip, userFunc);
+      }
+    }
+    if (userFunc >= 0) sampleFunc[i] = userFunc;
+    else {
+      let f = kernelFuncCache.get(ip);
+      if (f === undefined) {
+        f = functions.resolve(ip, kernelMap.resolve(ip, t));
+        kernelFuncCache.set(ip, f);
+      }
+      sampleFunc[i] = f;
+    }
+  }
+  return { sampleThread, sampleWeight, sampleFunc };
 }
 
 function intervalAt(intervals: readonly { timeNs: number; interval: number }[], timeNs: number): number {

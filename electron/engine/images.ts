@@ -112,11 +112,18 @@ export class ImageMap {
     return out;
   }
 
-  /** The image containing the address at `timeNs` (loaded then); else any containing image. */
+  /** The image containing the address at `timeNs` (loaded then); else the closest in time.
+   *  The common case (one image loaded at the time) allocates nothing. */
   resolve(address: number, timeNs: number): ImageInstance | undefined {
-    const found = this.candidates(address);
-    if (found.length <= 1) return found[0];
-    return pickByTime(found, timeNs);
+    let containing = 0;
+    for (let k = upperBound(this.bases, address) - 1; k >= 0; k--) {
+      const image = this.images[k]!;
+      if (image.base + this.maxSize <= address) break;
+      if (address >= image.base + image.size) continue;
+      if (image.loadNs <= timeNs && timeNs < image.unloadNs) return image;
+      containing++;
+    }
+    return containing === 0 ? undefined : pickByTime(this.candidates(address), timeNs);
   }
 }
 
