@@ -102,6 +102,25 @@ describe.runIf(existsSync(file))('perfview-net452-x64.etl', () => {
       expect(c.values[0]!).toBeCloseTo((100 * expected.busyNsByCpu[c.cpu]!) / duration, 9);
     // Every CPU did some work; none was pegged.
     for (const c of series.cpus) expect(c.values[0]!).toBeGreaterThan(0.5);
+    // DPC/ISR share from the flagged samples (no DPC/ISR events in this trace).
+    const dpcTime = engine.query(
+      { kind: 'series', metric: 'dpcIsrTime', filter: {}, buckets: 1 },
+      NEVER_CANCELLED,
+    );
+    expect(dpcTime.source).toBe('sampled');
+    const flagged = engine.query(
+      {
+        kind: 'pivot',
+        table: 'cpuSampled',
+        filter: { include: { dpcIsr: ['DPC', 'ISR'] } },
+        groupBy: ['cpu'],
+      },
+      NEVER_CANCELLED,
+    );
+    for (const c of dpcTime.cpus) {
+      const ms = flagged.rows.find((r) => r.key === String(c.cpu))?.aggregates.totalMs ?? 0;
+      expect(c.values[0]!).toBeCloseTo((100 * ms * 1e6) / duration, 9);
+    }
   });
 
   it('gives DPC/ISR-flagged samples by module resolved from the image rundown', () => {

@@ -74,9 +74,17 @@ export function runSeries(
         cpus.push({ cpu, values: sampledSeries(model, cpu, start, bucketNs, n, filter.rowEnd) });
     }
   } else if (query.metric === 'dpcIsrTime') {
+    // Without DPC/ISR events, the share comes from samples flagged as taken inside a DPC/ISR.
+    const sampled = model.dpc.length === 0 && model.samples.length > 0;
+    source = sampled ? 'sampled' : model.dpc.length > 0 ? 'events' : 'none';
     for (const cpu of filter.cpus) {
       if (token.cancelled) throw cancelledError();
-      cpus.push({ cpu, values: unionSeries(model.dpcUnion, cpu, start, bucketNs, n) });
+      cpus.push({
+        cpu,
+        values: sampled
+          ? flaggedSampleSeries(model, cpu, start, bucketNs, n, filter.rowEnd, token)
+          : unionSeries(model.dpcUnion, cpu, start, bucketNs, n),
+      });
     }
   } else if (query.metric === 'cstate') {
     source = model.idle.source === 'none' ? 'none' : 'events';
@@ -168,5 +176,30 @@ function sampledSeries(
     values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
     previous = next;
   }
+  return values;
+}
+
+/** % of each bucket covered by the weight of DPC/ISR-flagged samples on one CPU. */
+function flaggedSampleSeries(
+  model: EngineModel,
+  cpu: number,
+  start: number,
+  bucketNs: number,
+  n: number,
+  rowEnd: number,
+  token: CancelToken,
+): number[] {
+  const s = model.samples;
+  const lo = s.cpuOffsets[cpu] ?? 0;
+  const hi = s.cpuOffsets[cpu + 1] ?? 0;
+  const values = new Array<number>(n).fill(0);
+  const end = lowerBound(s.time, rowEnd, lo, hi);
+  for (let i = lowerBound(s.time, start, lo, hi); i < end; i++) {
+    if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+    if (s.flags[i] === 0) continue;
+    const b = bucketNs > 0 ? Math.min(n - 1, Math.floor((s.time[i]! - start) / bucketNs)) : 0;
+    values[b]! += s.weight[i]!;
+  }
+  for (let b = 0; b < n; b++) values[b] = bucketNs > 0 ? (100 * values[b]!) / bucketNs : 0;
   return values;
 }

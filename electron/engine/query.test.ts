@@ -438,6 +438,13 @@ describe('series', () => {
     // Busy weight: 1 ms (tid 5) in bucket 0; 1 ms (DPC flag) + 2 ms (count 2) in bucket 1.
     expect(util.cpus[0]!.values).toEqual([50, 150]);
     expect(e.model.summary.explanations[0]).toMatch(/utilization comes from sampled profile/);
+    // No DPC/ISR events: the DPC/ISR share comes from the flagged sample (1 ms in bucket 1).
+    const dpcTime = e.query(
+      { kind: 'series', metric: 'dpcIsrTime', filter: {}, buckets: 2 },
+      NEVER_CANCELLED,
+    );
+    expect(dpcTime.source).toBe('sampled');
+    expect(dpcTime.cpus[0]!.values).toEqual([0, 50]);
   });
 });
 
