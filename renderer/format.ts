@@ -35,3 +35,8 @@ export function formatSeconds(ns: number, spanNs: number): string {
 export function formatHex(offset: number): string {
   return `0x${offset.toString(16).toUpperCase()}`;
 }
+
+/** "ndis.sys!ndisInterruptDpc"; a function already named after its module ("tcpip.sys+0x1a2b0") as is. */
+export function routineName(module: string, fn: string): string {
+  return fn.startsWith(module) || module === '' || module === 'Unknown' ? fn : `${module}!${fn}`;
+}

@@ -1,18 +1,11 @@
 // The graphs on one shared time axis (as in WPA): Utilization by CPU, DPC/ISR time by CPU, DPC/ISR
 // durations (marks + the 100 µs guideline), CPU idle states per CPU. Each series is fetched for the
 // padded, quantized window at ~pixel-width resolution (data/series-window.ts) and reused while the
-// view stays inside it. One overlay spans all graphs: drag selects a range (shown on every graph),
-// a plain click clears it, Ctrl+wheel zooms around the pointer; a cursor line follows the mouse.
+// view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
+// Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import {
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-  type MouseEvent as ReactMouseEvent,
-  type WheelEvent,
-} from 'react';
-import { traceNs, type TimeRange } from '../../shared/units.js';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
 import { EChart } from '../charts/EChart.js';
@@ -26,18 +19,12 @@ import {
   percentLinesOption,
 } from '../charts/series-options.js';
 import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
-import { formatDuration } from '../../shared/units.js';
-import { formatSeconds } from '../format.js';
 import { DPC_GUIDELINE_US, seriesQuery } from '../state/queries.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { RangeStrip } from './TopBar.js';
-
-/** Below this many pixels of movement a press is a click (clears the selection), not a drag. */
-const DRAG_THRESHOLD_PX = 3;
-/** Ctrl+wheel zoom step per notch. */
-const WHEEL_ZOOM_FACTOR = 1.25;
+import { TimeOverlay } from './TimeOverlay.js';
 
 /** Graph heights: compact on 800-px-high screens so the tables keep room, roomier on 1080p. */
 function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
@@ -100,10 +87,6 @@ export function Graphs() {
   const inputs = useQueryInputs();
   const theme = useApp((s) => s.theme);
   const selectedCpus = useAppShallow((s) => s.selectedCpus);
-  const selection = useApp((s) => s.selection);
-  const found = useApp((s) => s.found);
-  const setSelection = useApp((s) => s.setSelection);
-  const zoomBy = useApp((s) => s.zoomBy);
   const view = useAppShallow((s) => visibleRange(s));
   const summary = inputs.summary!;
   const box = useRef<HTMLDivElement>(null);
@@ -166,63 +149,6 @@ export function Graphs() {
     [cstate.result, view, theme, heights.cstate],
   );
 
-  // ---- drag to select, over every graph at once ----
-  const drag = useRef<{ x0: number; t0: number; moved: boolean } | undefined>(undefined);
-  const [hoverX, setHoverX] = useState<number | undefined>(undefined);
-  const span = view.end - view.start;
-  const xToNs = (x: number) =>
-    view.start + (Math.min(Math.max(x, 0), plotWidth) / Math.max(plotWidth, 1)) * span;
-  const nsToX = (ns: number) => ((ns - view.start) / span) * plotWidth;
-  const localX = (event: ReactMouseEvent | WheelEvent | MouseEvent) => {
-    const rect = box.current!.getBoundingClientRect();
-    return event.clientX - rect.left - GRID_LEFT;
-  };
-  const onMouseDown = (event: ReactMouseEvent) => {
-    if (event.button !== 0) {
-      return;
-    }
-    event.preventDefault();
-    const x0 = localX(event);
-    drag.current = { x0, t0: xToNs(x0), moved: false };
-    const onMove = (move: MouseEvent) => {
-      const state = drag.current;
-      if (state === undefined) {
-        return;
-      }
-      const x = localX(move);
-      if (Math.abs(x - state.x0) >= DRAG_THRESHOLD_PX) {
-        state.moved = true;
-        const t = xToNs(x);
-        setSelection({ start: traceNs(Math.min(state.t0, t)), end: traceNs(Math.max(state.t0, t)) });
-      }
-    };
-    const onUp = () => {
-      if (drag.current !== undefined && !drag.current.moved) {
-        setSelection(undefined);
-      }
-      drag.current = undefined;
-      globalThis.removeEventListener('mousemove', onMove);
-      globalThis.removeEventListener('mouseup', onUp);
-    };
-    globalThis.addEventListener('mousemove', onMove);
-    globalThis.addEventListener('mouseup', onUp);
-  };
-  const onWheel = (event: WheelEvent) => {
-    if (event.ctrlKey || event.metaKey) {
-      event.preventDefault();
-      zoomBy(event.deltaY > 0 ? WHEEL_ZOOM_FACTOR : 1 / WHEEL_ZOOM_FACTOR, xToNs(localX(event)));
-    }
-  };
-
-  const band = (range: TimeRange | undefined) => {
-    if (range === undefined || range.end < view.start || range.start > view.end) {
-      return undefined;
-    }
-    const left = Math.max(0, nsToX(range.start));
-    const right = Math.min(plotWidth, nsToX(range.end));
-    return { left: GRID_LEFT + left, width: Math.max(2, right - left) };
-  };
-  const selectionBand = band(selection);
   const utilNote =
     summary.utilizationSource === 'precise'
       ? 'precise, from context switches · % busy'
@@ -280,42 +206,7 @@ export function Graphs() {
       {summary.tableRows.idleStates > 0 && (
         <EChart option={cstateOption} height={heights.cstate} testId="graph-cstates" />
       )}
-      <div
-        className="graph-overlay"
-        style={{ left: GRID_LEFT, right: GRID_RIGHT }}
-        onMouseDown={onMouseDown}
-        onMouseMove={(event) => setHoverX(localX(event))}
-        onMouseLeave={() => setHoverX(undefined)}
-        onWheel={onWheel}
-        data-testid="graph-overlay"
-      />
-      {selectionBand !== undefined && (
-        <div className="selection-band" style={selectionBand} data-testid="selection-band" />
-      )}
-      {found !== undefined &&
-        band({ start: traceNs(found.enterSeconds * 1e9), end: traceNs(found.exitSeconds * 1e9) }) && (
-          <div
-            className="found-marker"
-            style={{
-              left: band({ start: traceNs(found.enterSeconds * 1e9), end: traceNs(found.exitSeconds * 1e9) })!
-                .left,
-            }}
-          >
-            <span>
-              {found.module}!{found.function} · CPU {found.cpu} · {found.durationUs.toFixed(1)} µs
-            </span>
-          </div>
-        )}
-      {hoverX !== undefined && hoverX >= 0 && hoverX <= plotWidth && (
-        <div className="cursor-line" style={{ left: GRID_LEFT + hoverX }}>
-          <span>{formatSeconds(xToNs(hoverX), span)}</span>
-        </div>
-      )}
-      {selection !== undefined && selectionBand === undefined && (
-        <div className="graph-hint">
-          Selection ({formatDuration(selection.end - selection.start)}) is outside the view
-        </div>
-      )}
+      <TimeOverlay view={view} plotWidth={plotWidth} box={box} />
     </div>
   );
 }

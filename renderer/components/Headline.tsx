@@ -4,7 +4,7 @@
 
 import { DPC_BUDGET_NS, ISR_BUDGET_NS, type PivotNode, type PivotQuery } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
-import { formatCount, formatMs, formatPercent, formatUs } from '../format.js';
+import { formatCount, formatMs, formatPercent, formatUs, routineName } from '../format.js';
 import { baseFilter } from '../state/queries.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -106,9 +106,7 @@ export function Headline() {
           <>
             {' in '}
             <code>
-              {topFunction !== undefined && !topFunction.key.startsWith(topModule.key)
-                ? `${topModule.key}!${topFunction.key}`
-                : (topFunction?.key ?? topModule.key)}
+              {topFunction !== undefined ? routineName(topModule.key, topFunction.key) : topModule.key}
             </code>
           </>
         )}
