@@ -2,6 +2,7 @@
 // cancellation of queries and of the load, close, bad files, and identical results with 1 and
 // 2 parser workers (CPU split + partial merge) and in-process.
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { SCENARIOS } from '../../scripts/writer/scenarios.js';
 import { simulate } from '../../scripts/writer/simulate.js';
 import type { TraceSession } from '../engine/session-types.js';
 import { openTraceInProcess, openTraceSession } from './index.js';
+import { build } from 'esbuild';
 import { splitCpus } from './hosts.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'etlscope-pool-'));
@@ -121,6 +123,52 @@ describe('worker pool', () => {
       code: 'not-found',
     });
   });
+
+  it('runs from esbuild bundles (ESM worker.mjs and CJS worker.cjs beside the bundle that loads them)', async () => {
+    const driver = `import { openTraceSession } from ${JSON.stringify(path.join(import.meta.dirname, 'index.ts'))};
+      const s = await openTraceSession(process.argv[2], { workers: 2 });
+      const r = await s.query({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module'] });
+      console.log(JSON.stringify({ events: s.summary.events, top: r.rows[0].key }));
+      await s.close();`;
+    const expected = JSON.stringify({
+      events: (await openTraceInProcess(file)).summary.events,
+      top: 'ndis.sys',
+    });
+    for (const [format, ext] of [
+      ['esm', 'mjs'],
+      ['cjs', 'cjs'],
+    ] as const) {
+      const out = path.join(dir, `bundle-${format}`);
+      await build({
+        entryPoints: [path.join(import.meta.dirname, 'worker-entry.ts')],
+        outfile: path.join(out, `worker.${ext}`),
+        bundle: true,
+        platform: 'node',
+        format,
+        logLevel: 'silent',
+      });
+      // CJS has no top-level await: wrap the driver in an async function there.
+      const contents =
+        format === 'cjs' ? `(async () => { ${driver.replace(/^import .*;$/m, '')} })();` : driver;
+      const imports =
+        format === 'cjs'
+          ? `const { openTraceSession } = require(${JSON.stringify(path.join(import.meta.dirname, 'index.ts'))});\n`
+          : '';
+      await build({
+        stdin: { contents: imports + contents, resolveDir: import.meta.dirname, loader: 'ts' },
+        outfile: path.join(out, `cli.${ext}`),
+        bundle: true,
+        platform: 'node',
+        format,
+        logLevel: 'silent',
+      });
+      const output = execFileSync(process.execPath, [path.join(out, `cli.${ext}`), file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      }).trim();
+      expect([format, output]).toEqual([format, expected]);
+    }
+  }, 120_000);
 
   it('splits CPUs into contiguous shares of about equal bytes', () => {
     expect(
