@@ -93,7 +93,15 @@ export function runSeries(
     const idle = model.idle;
     for (const cpu of filter.cpus) {
       const [lo, hi] = rowSpan(specs.idleStates, cpu, filter.start, filter.rowEnd);
-      if (lo >= hi) continue;
+      if (lo >= hi) {
+        // No idle-state data for this CPU: −1 in every bucket (the contract's "no data").
+        cpus.push({
+          cpu,
+          values: new Array<number>(n).fill(-1),
+          stateResidency: Array.from({ length: states }, () => new Array<number>(n).fill(0)),
+        });
+        continue;
+      }
       const residency = Array.from({ length: states }, () => new Float64Array(n));
       for (let i = lo; i < hi; i++) {
         if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();

@@ -402,6 +402,15 @@ describe('series', () => {
     // Bucket 4 ([4000,5000)) is all idle: the deepest-residency state is C{cpu+1}.
     expect(cstate.cpus.map((s) => s.values[4])).toEqual([1, 2, 3]);
     expect(cstate.cpus.map((s) => s.values[0])).toEqual([0, 0, 0]);
+    // A CPU without idle data reads −1 ("no data") in every bucket.
+    const missing = engine.query(
+      { kind: 'series', metric: 'cstate', filter: { cpus: [1, 7] }, buckets: 3 },
+      NEVER_CANCELLED,
+    );
+    expect(missing.cpus.map((s) => [s.cpu, s.values])).toEqual([
+      [1, [0, 2, 0]],
+      [7, [-1, -1, -1]],
+    ]);
   });
 
   it('utilization is exactly the busy share per bucket', () => {
