@@ -3,12 +3,37 @@ import { parseArgs, UsageError } from './args.js';
 
 describe('etlscope arguments', () => {
   it('parses a dpc command with every option', () => {
-    const o = parseArgs(['dpc', 'trace.etl', '--range', '1.5', '2500ms', '--cpus', '0,2,4-6', '--type', 'dpc', '--by', 'module,function', '--json']);
-    expect(o).toMatchObject({ command: 'dpc', file: 'trace.etl', json: true, type: 'dpc', by: ['module', 'function'], cpus: [0, 2, 4, 5, 6] });
+    const o = parseArgs([
+      'dpc',
+      'trace.etl',
+      '--range',
+      '1.5',
+      '2500ms',
+      '--cpus',
+      '0,2,4-6',
+      '--type',
+      'dpc',
+      '--by',
+      'module,function',
+      '--json',
+    ]);
+    expect(o).toMatchObject({
+      command: 'dpc',
+      file: 'trace.etl',
+      json: true,
+      type: 'dpc',
+      by: ['module', 'function'],
+      cpus: [0, 2, 4, 5, 6],
+    });
     expect(o.range).toEqual({ start: 1.5e9, end: 2.5e9 });
   });
   it('defaults to module,function grouping over all types', () => {
-    expect(parseArgs(['dpc', 'a.etl'])).toMatchObject({ by: ['module', 'function'], type: 'all', rows: false, json: false });
+    expect(parseArgs(['dpc', 'a.etl'])).toMatchObject({
+      by: ['module', 'function'],
+      type: 'all',
+      rows: false,
+      json: false,
+    });
   });
   it('accepts us suffixes and serve without a file', () => {
     expect(parseArgs(['cpu', 'a.etl', '--range', '0', '250us']).range).toEqual({ start: 0, end: 250e3 });

@@ -129,9 +129,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       }
       case '--by': {
-        const columns = value().split(',').map((c) => c.trim());
+        const columns = value()
+          .split(',')
+          .map((c) => c.trim());
         for (const c of columns) {
-          if (!(BY_COLUMNS as readonly string[]).includes(c)) throw new UsageError(`--by takes module, function, cpu or type, not "${c}"`);
+          if (!(BY_COLUMNS as readonly string[]).includes(c))
+            throw new UsageError(`--by takes module, function, cpu or type, not "${c}"`);
         }
         by = columns as GroupColumn[];
         break;

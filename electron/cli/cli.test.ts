@@ -43,7 +43,12 @@ beforeAll(() => {
   backup = path.join(dir, 'backup.etl');
   backupTruth = simulate(SCENARIOS.backupServer!, { path: backup, seconds: 2, seed: 11 }).truth;
   idleTrace = path.join(dir, 'idle.etl');
-  idleTruth = simulate(SCENARIOS.deepIdle12Core!, { path: idleTrace, seconds: 2, seed: 5, compress: true }).truth;
+  idleTruth = simulate(SCENARIOS.deepIdle12Core!, {
+    path: idleTrace,
+    seconds: 2,
+    seed: 5,
+    compress: true,
+  }).truth;
 });
 
 afterAll(() => {
@@ -51,7 +56,17 @@ afterAll(() => {
 });
 
 interface DpcJson {
-  rows: { type: string; module: string | null; function: string | null; cpu: number | null; count: number; totalMs: number; maxUs: number; avgUs: number; overBudget: number }[];
+  rows: {
+    type: string;
+    module: string | null;
+    function: string | null;
+    cpu: number | null;
+    count: number;
+    totalMs: number;
+    maxUs: number;
+    avgUs: number;
+    overBudget: number;
+  }[];
 }
 
 describe('etlscope dpc', () => {
@@ -59,7 +74,9 @@ describe('etlscope dpc', () => {
     const out = json<DpcJson>('dpc', backup, '--json');
     expect(out.rows.length).toBe(backupTruth.dpcIsr.length);
     for (const t of backupTruth.dpcIsr) {
-      const row = out.rows.find((r) => r.module === t.module && r.function === t.function && r.type === t.type);
+      const row = out.rows.find(
+        (r) => r.module === t.module && r.function === t.function && r.type === t.type,
+      );
       expect(row, `${t.type} ${t.module}!${t.function}`).toBeDefined();
       expect(row!.count).toBe(t.count);
       expect(row!.totalMs).toBeCloseTo(t.totalNs / 1e6, 6);
@@ -87,7 +104,9 @@ describe('etlscope dpc', () => {
     const run = etlscope('dpc', backup, '--rows', '--csv', csv, '--type', 'dpc');
     expect(run.status).toBe(0);
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
-    const dpcCount = backupTruth.dpcIsr.filter((t) => !t.type.startsWith('ISR')).reduce((n, t) => n + t.count, 0);
+    const dpcCount = backupTruth.dpcIsr
+      .filter((t) => !t.type.startsWith('ISR'))
+      .reduce((n, t) => n + t.count, 0);
     expect(lines.length - 1).toBe(dpcCount);
     expect(lines[0]).toContain('Duration');
     const header = lines[0]!.split(',');
@@ -107,7 +126,11 @@ describe('etlscope dpc', () => {
 
 describe('etlscope cpu and idle', () => {
   it('gives precise busy % per CPU equal to the scenario truth', () => {
-    const out = json<{ source: string; rows: { cpu: number; busyPercent: number; dpcIsrMs: number }[] }>('cpu', backup, '--json');
+    const out = json<{ source: string; rows: { cpu: number; busyPercent: number; dpcIsrMs: number }[] }>(
+      'cpu',
+      backup,
+      '--json',
+    );
     expect(out.source).toBe('precise');
     expect(out.rows.length).toBe(backupTruth.cpuCount);
     for (const t of backupTruth.cpus) {
@@ -128,11 +151,11 @@ describe('etlscope cpu and idle', () => {
   });
 
   it('gives sampled utilization and DPC/ISR samples by module on the real perfview trace', () => {
-    const out = json<{ source: string; rows: { cpu: number; busyMs: number }[]; dpcIsrSamplesByModule: { kind: string; module: string; samples: number }[] }>(
-      'cpu',
-      realTrace,
-      '--json',
-    );
+    const out = json<{
+      source: string;
+      rows: { cpu: number; busyMs: number }[];
+      dpcIsrSamplesByModule: { kind: string; module: string; samples: number }[];
+    }>('cpu', realTrace, '--json');
     expect(out.source).toBe('sampled');
     expect(out.rows.map((r) => r.cpu)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     // Independent count with the reader alone: busy samples (thread ≠ idle, or inside a DPC/ISR) per CPU.
@@ -143,7 +166,8 @@ describe('etlscope cpu and idle', () => {
       if (ev.hookId !== KernelHook.SampledProfile) return;
       const s = decodeSampledProfile(ev);
       if (s === undefined) return;
-      if (s.threadId !== 0 || s.executingDpc || s.executingIsr) busy.set(ev.cpu, (busy.get(ev.cpu) ?? 0) + s.count);
+      if (s.threadId !== 0 || s.executingDpc || s.executingIsr)
+        busy.set(ev.cpu, (busy.get(ev.cpu) ?? 0) + s.count);
       if (s.executingDpc || s.executingIsr) flagged += s.count;
     });
     trace.close();
@@ -155,8 +179,21 @@ describe('etlscope cpu and idle', () => {
 
 describe('etlscope info, report and errors', () => {
   it('reports the header facts and counts of a real trace', () => {
-    const out = json<Record<string, unknown> & { counts: Record<string, number> }>('info', realTrace, '--json');
-    expect(out).toMatchObject({ buffers: 360, compressedBuffers: 359, events: 179474, lostEvents: 0, build: 9200, cpuCount: 8, pointerSize: 8, loggerName: 'Relogger' });
+    const out = json<Record<string, unknown> & { counts: Record<string, number> }>(
+      'info',
+      realTrace,
+      '--json',
+    );
+    expect(out).toMatchObject({
+      buffers: 360,
+      compressedBuffers: 359,
+      events: 179474,
+      lostEvents: 0,
+      build: 9200,
+      cpuCount: 8,
+      pointerSize: 8,
+      loggerName: 'Relogger',
+    });
     expect(out.durationSeconds).toBeGreaterThan(9);
     expect(out.counts['PerfInfo/SampledProfile']).toBe(79528);
     expect(out.counts['Image/DCStart']).toBe(1763);

@@ -67,7 +67,9 @@ export interface InfoResult {
 }
 
 export function info(summary: TraceSummary): InfoResult {
-  const counts = Object.fromEntries(Object.entries(summary.counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const counts = Object.fromEntries(
+    Object.entries(summary.counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return {
     file: summary.fileName,
     fileSize: summary.fileSize,
@@ -105,12 +107,23 @@ export function formatInfo(result: InfoResult): string {
   ];
   for (const text of result.explanations) lines.push(`Note:            ${text}`);
   for (const d of result.diagnostics) {
-    lines.push(`${d.severity === 'error' ? 'Error' : d.severity === 'warning' ? 'Warning' : 'Info'}:${' '.repeat(d.severity === 'error' ? 11 : d.severity === 'warning' ? 9 : 12)}${d.message}`);
+    lines.push(
+      `${d.severity === 'error' ? 'Error' : d.severity === 'warning' ? 'Warning' : 'Info'}:${' '.repeat(d.severity === 'error' ? 11 : d.severity === 'warning' ? 9 : 12)}${d.message}`,
+    );
   }
   const countRows = Object.entries(result.counts)
     .sort((a, b) => b[1] - a[1])
     .map(([name, n]) => [name, integer(n)]);
-  lines.push('', renderTable([{ title: 'Event kind', align: 'left' }, { title: 'Count', align: 'right' }], countRows));
+  lines.push(
+    '',
+    renderTable(
+      [
+        { title: 'Event kind', align: 'left' },
+        { title: 'Count', align: 'right' },
+      ],
+      countRows,
+    ),
+  );
   return lines.join('\n');
 }
 
@@ -143,7 +156,9 @@ export interface DpcResult {
 }
 
 /** Flattens a pivot tree into leaf rows carrying every level's key. */
-export function flattenPivot(result: PivotResult): { keys: Partial<Record<GroupColumn, string>>; aggregates: Aggregates }[] {
+export function flattenPivot(
+  result: PivotResult,
+): { keys: Partial<Record<GroupColumn, string>>; aggregates: Aggregates }[] {
   const out: { keys: Partial<Record<GroupColumn, string>>; aggregates: Aggregates }[] = [];
   const walk = (nodes: readonly PivotNode[], depth: number, keys: Partial<Record<GroupColumn, string>>) => {
     for (const node of nodes) {
@@ -164,7 +179,15 @@ export async function dpc(session: TraceSession, options: CliOptions): Promise<D
   // DPCs and ISRs have different budgets (100 µs / 25 µs), so type is always the outer group,
   // as xperf -a dpcisr reports them in separate sections.
   const groupBy: GroupColumn[] = ['type', ...options.by.filter((c) => c !== 'type')];
-  const pivot = await session.query({ kind: 'pivot', table: 'dpcIsr', filter, groupBy, sortBy: 'totalMs', descending: true, limitPerLevel: 100_000 });
+  const pivot = await session.query({
+    kind: 'pivot',
+    table: 'dpcIsr',
+    filter,
+    groupBy,
+    sortBy: 'totalMs',
+    descending: true,
+    limitPerLevel: 100_000,
+  });
   const rows = flattenPivot(pivot).map(({ keys, aggregates: a }): DpcRow => ({
     type: keys.type ?? null,
     module: keys.module ?? null,
@@ -185,7 +208,10 @@ export async function dpc(session: TraceSession, options: CliOptions): Promise<D
     const result = await session.query({
       kind: 'pivot',
       table: 'dpcIsr',
-      filter: { ...filter, include: { ...filter.include, type: effective.length > 0 ? effective : ['none'] } },
+      filter: {
+        ...filter,
+        include: { ...filter.include, type: effective.length > 0 ? effective : ['none'] },
+      },
       groupBy: [],
     });
     return result.total;
@@ -203,10 +229,34 @@ export async function dpc(session: TraceSession, options: CliOptions): Promise<D
 }
 
 export function dpcCsv(result: DpcResult): string {
-  const header = ['Type', 'Module', 'Function', 'CPU', 'Count', 'Total (ms)', 'Avg (µs)', 'Max (µs)', 'p50 (µs)', 'p99 (µs)', 'Over budget'];
+  const header = [
+    'Type',
+    'Module',
+    'Function',
+    'CPU',
+    'Count',
+    'Total (ms)',
+    'Avg (µs)',
+    'Max (µs)',
+    'p50 (µs)',
+    'p99 (µs)',
+    'Over budget',
+  ];
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = result.rows.map((r) =>
-    [r.type ?? '', r.module ?? '', r.function ?? '', r.cpu === null ? '' : String(r.cpu), String(r.count), fixed(r.totalMs, 3), fixed(r.avgUs, 2), fixed(r.maxUs, 2), fixed(r.p50Us, 2), fixed(r.p99Us, 2), String(r.overBudget)]
+    [
+      r.type ?? '',
+      r.module ?? '',
+      r.function ?? '',
+      r.cpu === null ? '' : String(r.cpu),
+      String(r.count),
+      fixed(r.totalMs, 3),
+      fixed(r.avgUs, 2),
+      fixed(r.maxUs, 2),
+      fixed(r.p50Us, 2),
+      fixed(r.p99Us, 2),
+      String(r.overBudget),
+    ]
       .map(quote)
       .join(','),
   );
@@ -223,7 +273,10 @@ export function formatDpc(result: DpcResult, fileName: string): string {
   const shown = result.groupBy.slice(1);
   const columns: TextColumn[] = [
     { title: 'Type', align: 'left' },
-    ...shown.map((c): TextColumn => ({ title: c === 'cpu' ? 'CPU' : c[0]!.toUpperCase() + c.slice(1), align: c === 'cpu' ? 'right' : 'left' })),
+    ...shown.map((c): TextColumn => ({
+      title: c === 'cpu' ? 'CPU' : c[0]!.toUpperCase() + c.slice(1),
+      align: c === 'cpu' ? 'right' : 'left',
+    })),
     { title: 'Count', align: 'right' },
     { title: 'Total ms', align: 'right' },
     { title: 'Avg µs', align: 'right' },
@@ -234,7 +287,11 @@ export function formatDpc(result: DpcResult, fileName: string): string {
   ];
   const tableRows = result.rows.map((r) => [
     r.type ?? '',
-    ...shown.map((c) => (c === 'cpu' ? String(r.cpu ?? '') : (c === 'module' ? r.module : c === 'function' ? r.function : r.type) ?? '')),
+    ...shown.map((c) =>
+      c === 'cpu'
+        ? String(r.cpu ?? '')
+        : ((c === 'module' ? r.module : c === 'function' ? r.function : r.type) ?? ''),
+    ),
     integer(r.count),
     fixed(r.totalMs, 2),
     fixed(r.avgUs, 1),
@@ -243,7 +300,11 @@ export function formatDpc(result: DpcResult, fileName: string): string {
     fixed(r.maxUs, 1),
     integer(r.overBudget),
   ]);
-  lines.push(tableRows.length > 0 ? renderTable(columns, tableRows) : 'No DPC or ISR events in this range (see `etlscope info` for what the trace recorded).');
+  lines.push(
+    tableRows.length > 0
+      ? renderTable(columns, tableRows)
+      : 'No DPC or ISR events in this range (see `etlscope info` for what the trace recorded).',
+  );
   lines.push('', 'Duration histogram (xperf doubling buckets):');
   lines.push(
     renderTable(
@@ -252,7 +313,9 @@ export function formatDpc(result: DpcResult, fileName: string): string {
         { title: 'DPCs', align: 'right' },
         { title: 'ISRs', align: 'right' },
       ],
-      result.histogram.filter((b) => b.count > 0).map((b) => [b.label, integer(b.dpcCount), integer(b.isrCount)]),
+      result.histogram
+        .filter((b) => b.count > 0)
+        .map((b) => [b.label, integer(b.dpcCount), integer(b.isrCount)]),
     ),
   );
   return lines.join('\n');
@@ -275,7 +338,12 @@ export interface CpuResult {
   readonly source: 'precise' | 'sampled' | 'none';
   readonly rows: readonly CpuRow[];
   /** Sampled traces: samples taken inside DPCs/ISRs, by module (WPA's "DPC/ISR Usage by Module"). */
-  readonly dpcIsrSamplesByModule: readonly { readonly kind: string; readonly module: string; readonly samples: number; readonly ms: number }[];
+  readonly dpcIsrSamplesByModule: readonly {
+    readonly kind: string;
+    readonly module: string;
+    readonly samples: number;
+    readonly ms: number;
+  }[];
 }
 
 function singleBucket(series: SeriesResult): Map<number, number> {
@@ -290,22 +358,18 @@ export async function cpu(session: TraceSession, options: CliOptions): Promise<C
   const dpcShare = await session.query({ kind: 'series', metric: 'dpcIsrTime', filter, buckets: 1 });
   const busy = singleBucket(utilization);
   const dpcIsr = singleBucket(dpcShare);
-  if (!session.summary.recorded.dpc && !session.summary.recorded.interrupts && session.summary.recorded.sampledProfile) {
-    // No DPC/ISR events: the share comes from samples the profiler flagged as taken inside a DPC/ISR.
-    const flagged = await session.query({
-      kind: 'pivot',
-      table: 'cpuSampled',
-      filter: { ...filter, include: { dpcIsr: ['DPC', 'ISR'] } },
-      groupBy: ['cpu'],
-      limitPerLevel: 100_000,
-    });
-    for (const node of flagged.rows) dpcIsr.set(Number(node.key), (100 * node.aggregates.totalMs) / lengthMs);
-  }
-  const source = utilization.source === 'precise' || utilization.source === 'sampled' ? utilization.source : 'none';
+  const source =
+    utilization.source === 'precise' || utilization.source === 'sampled' ? utilization.source : 'none';
   const cpuList = [...new Set([...busy.keys(), ...dpcIsr.keys()])].sort((a, b) => a - b);
   const rows = cpuList.map((c): CpuRow => {
     const percent = busy.get(c) ?? 0;
-    return { cpu: c, busyPercent: percent, busyMs: (percent / 100) * lengthMs, dpcIsrMs: ((dpcIsr.get(c) ?? 0) / 100) * lengthMs, source };
+    return {
+      cpu: c,
+      busyPercent: percent,
+      busyMs: (percent / 100) * lengthMs,
+      dpcIsrMs: ((dpcIsr.get(c) ?? 0) / 100) * lengthMs,
+      source,
+    };
   });
   let dpcIsrSamplesByModule: CpuResult['dpcIsrSamplesByModule'] = [];
   if (session.summary.recorded.sampledProfile) {
@@ -325,7 +389,12 @@ export async function cpu(session: TraceSession, options: CliOptions): Promise<C
       ms: aggregates.totalMs,
     }));
   }
-  return { range: { startSeconds: range.start / 1e9, endSeconds: range.end / 1e9 }, source, rows, dpcIsrSamplesByModule };
+  return {
+    range: { startSeconds: range.start / 1e9, endSeconds: range.end / 1e9 },
+    source,
+    rows,
+    dpcIsrSamplesByModule,
+  };
 }
 
 export function formatCpu(result: CpuResult, fileName: string): string {
@@ -335,7 +404,10 @@ export function formatCpu(result: CpuResult, fileName: string): string {
       : result.source === 'sampled'
         ? 'sampled profile (no context switches were recorded)'
         : 'no context switches or samples were recorded';
-  const lines = [`CPU utilization — ${fileName}, ${fixed(result.range.startSeconds, 3)}–${fixed(result.range.endSeconds, 3)} s (${how})`, ''];
+  const lines = [
+    `CPU utilization — ${fileName}, ${fixed(result.range.startSeconds, 3)}–${fixed(result.range.endSeconds, 3)} s (${how})`,
+    '',
+  ];
   lines.push(
     renderTable(
       [
@@ -344,7 +416,12 @@ export function formatCpu(result: CpuResult, fileName: string): string {
         { title: 'Busy ms', align: 'right' },
         { title: 'DPC/ISR ms', align: 'right' },
       ],
-      result.rows.map((r) => [String(r.cpu), fixed(r.busyPercent, 1), fixed(r.busyMs, 1), fixed(r.dpcIsrMs, 1)]),
+      result.rows.map((r) => [
+        String(r.cpu),
+        fixed(r.busyPercent, 1),
+        fixed(r.busyMs, 1),
+        fixed(r.dpcIsrMs, 1),
+      ]),
     ),
   );
   if (result.dpcIsrSamplesByModule.length > 0) {
@@ -383,25 +460,51 @@ export interface IdleResult {
 export async function idle(session: TraceSession, options: CliOptions): Promise<IdleResult> {
   const filter = filterFromOptions({ ...options, type: 'all' });
   const range = effectiveRange(session.summary, options.range);
-  const pivot = await session.query({ kind: 'pivot', table: 'idleStates', filter, groupBy: ['cpu', 'state'], sortBy: 'key', descending: false, limitPerLevel: 10_000 });
+  const pivot = await session.query({
+    kind: 'pivot',
+    table: 'idleStates',
+    filter,
+    groupBy: ['cpu', 'state'],
+    sortBy: 'key',
+    descending: false,
+    limitPerLevel: 10_000,
+  });
   const rows = flattenPivot(pivot)
-    .map(({ keys, aggregates }) => ({ cpu: Number(keys.cpu), state: keys.state ?? '', ms: aggregates.totalMs, percent: aggregates.percent }))
+    .map(({ keys, aggregates }) => ({
+      cpu: Number(keys.cpu),
+      state: keys.state ?? '',
+      ms: aggregates.totalMs,
+      percent: aggregates.percent,
+    }))
     .sort((a, b) => a.cpu - b.cpu || a.state.localeCompare(b.state, 'en'));
   return { range: { startSeconds: range.start / 1e9, endSeconds: range.end / 1e9 }, rows };
 }
 
 export function formatIdle(result: IdleResult, fileName: string): string {
-  const lines = [`C-state residency — ${fileName}, ${fixed(result.range.startSeconds, 3)}–${fixed(result.range.endSeconds, 3)} s`, ''];
+  const lines = [
+    `C-state residency — ${fileName}, ${fixed(result.range.startSeconds, 3)}–${fixed(result.range.endSeconds, 3)} s`,
+    '',
+  ];
   if (result.rows.length === 0) {
-    lines.push('No idle-state data: the trace has no idle enter/exit events and no context switches (record IDLE_STATES or CSWITCH).');
+    lines.push(
+      'No idle-state data: the trace has no idle enter/exit events and no context switches (record IDLE_STATES or CSWITCH).',
+    );
     return lines.join('\n');
   }
-  const states = [...new Set(result.rows.map((r) => r.state))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const states = [...new Set(result.rows.map((r) => r.state))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  );
   const cpus = [...new Set(result.rows.map((r) => r.cpu))].sort((a, b) => a - b);
   const cell = new Map(result.rows.map((r) => [`${r.cpu}/${r.state}`, r]));
   lines.push(
     renderTable(
-      [{ title: 'CPU', align: 'right' }, ...states.flatMap((s): TextColumn[] => [{ title: `${s} ms`, align: 'right' }, { title: `${s} %`, align: 'right' }])],
+      [
+        { title: 'CPU', align: 'right' },
+        ...states.flatMap((s): TextColumn[] => [
+          { title: `${s} ms`, align: 'right' },
+          { title: `${s} %`, align: 'right' },
+        ]),
+      ],
       cpus.map((c) => [
         String(c),
         ...states.flatMap((s) => {
@@ -454,7 +557,9 @@ export async function report(session: TraceSession, options: CliOptions, fileNam
     `${summary.osVersion} build ${summary.build}, ${summary.cpuCount} CPUs, logger "${summary.loggerName}", ${fixed(summary.durationNs / 1e9, 3)} s, ${integer(summary.events)} events`,
   ];
   if (summary.eventsLost > 0 || summary.buffersLost > 0) {
-    lines.push(`WARNING: ${integer(summary.eventsLost)} events and ${integer(summary.buffersLost)} buffers were lost while recording; numbers near the gaps are unreliable.`);
+    lines.push(
+      `WARNING: ${integer(summary.eventsLost)} events and ${integer(summary.buffersLost)} buffers were lost while recording; numbers near the gaps are unreliable.`,
+    );
   }
   for (const text of summary.explanations) lines.push(`Note: ${text}`);
   lines.push('', '== Verdict (DPC ≤ 100 µs, ISR ≤ 25 µs) ==', ...verdict(dpcResult));

@@ -13,7 +13,12 @@ describe('text tables', () => {
         ['tcpip.sys', '12'],
       ],
     );
-    expect(text.split('\n')).toEqual(['Module       Count', '---------  -------', 'ndis.sys   163,000', 'tcpip.sys       12']);
+    expect(text.split('\n')).toEqual([
+      'Module       Count',
+      '---------  -------',
+      'ndis.sys   163,000',
+      'tcpip.sys       12',
+    ]);
   });
   it('formats numbers without the locale', () => {
     expect(integer(1234567)).toBe('1,234,567');

@@ -10,8 +10,14 @@ export function renderTable(columns: readonly TextColumn[], rows: readonly (read
   const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => (r[i] ?? '').length)));
   const pad = (text: string, i: number) =>
     columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-  const line = (cells: readonly string[]) => cells.map((cell, i) => pad(cell, i)).join('  ').trimEnd();
-  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => pad(cell, i))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join(
+    '\n',
+  );
 }
 
 /** Number formatting that never depends on the machine's locale. */
