@@ -17,6 +17,7 @@ import {
   rowPasses,
   rowSpan,
   type CancelToken,
+  type ResolvedFilter,
   type TableSpec,
 } from './query-common.js';
 
@@ -53,11 +54,10 @@ export function runSeries(
   const n = Math.floor(query.buckets);
   if (!(n >= 1 && n <= MAX_BUCKETS))
     throw new EngineError(`buckets must be between 1 and ${MAX_BUCKETS}.`, 'bad-request');
-  const filter = resolveFilter(
-    model,
-    query.metric === 'dpcDurations' ? specs.dpcIsr : undefined,
-    query.filter,
-  );
+  const dpcMetric = query.metric === 'dpcDurations' || query.metric === 'dpcIsrTime';
+  const filter = resolveFilter(model, dpcMetric ? specs.dpcIsr : undefined, query.filter);
+  const hasRowFilter =
+    filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
   const start = filter.start;
   const bucketNs = (filter.end - filter.start) / n;
   const range: TimeRange = { start: start as TraceNs, end: filter.end as TraceNs };
@@ -83,7 +83,9 @@ export function runSeries(
         cpu,
         values: sampled
           ? flaggedSampleSeries(model, cpu, start, bucketNs, n, filter.rowEnd, token)
-          : unionSeries(model.dpcUnion, cpu, start, bucketNs, n),
+          : hasRowFilter
+            ? filteredUnionSeries(model, specs.dpcIsr, filter, cpu, n, bucketNs, token)
+            : unionSeries(model.dpcUnion, cpu, start, bucketNs, n),
       });
     }
   } else if (query.metric === 'cstate') {
@@ -139,8 +141,6 @@ export function runSeries(
     }
   } else {
     const spec = specs.dpcIsr;
-    const hasRowFilter =
-      filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
     for (const cpu of filter.cpus) {
       const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
       const values = new Array<number>(n).fill(0);
@@ -210,4 +210,67 @@ function flaggedSampleSeries(
   }
   for (let b = 0; b < n; b++) values[b] = bucketNs > 0 ? (100 * values[b]!) / bucketNs : 0;
   return values;
+}
+
+const longestDpc = new WeakMap<EngineModel, number>();
+/** Longest DPC/ISR of the trace: how far before a range a DPC can start and still overlap it. */
+function longestDpcNs(model: EngineModel): number {
+  let longest = longestDpc.get(model);
+  if (longest === undefined) {
+    longest = 0;
+    for (let i = 0; i < model.dpc.length; i++)
+      if (model.dpc.duration[i]! > longest) longest = model.dpc.duration[i]!;
+    longestDpc.set(model, longest);
+  }
+  return longest;
+}
+
+/**
+ * DPC/ISR time of the rows that pass the filter (module/function/type/duration), as the union of
+ * their intervals per bucket — computed from the rows, since the precomputed union has every row.
+ */
+function filteredUnionSeries(
+  model: EngineModel,
+  spec: TableSpec,
+  filter: ResolvedFilter,
+  cpu: number,
+  n: number,
+  bucketNs: number,
+  token: CancelToken,
+): number[] {
+  const covered = new Float64Array(n);
+  const start = filter.start;
+  const end = filter.end;
+  const lo0 = spec.cpuOffsets[cpu] ?? 0;
+  const hi = lowerBound(spec.time, filter.rowEnd, lo0, spec.cpuOffsets[cpu + 1] ?? 0);
+  const lo = lowerBound(spec.time, start - longestDpcNs(model), lo0, hi);
+  const addCovered = (s: number, e: number) => {
+    s = Math.max(s, start);
+    e = Math.min(e, end);
+    if (!(e > s) || bucketNs <= 0) return;
+    for (let b = Math.min(n - 1, Math.floor((s - start) / bucketNs)); b < n; b++) {
+      const bs = start + b * bucketNs;
+      const be = b + 1 === n ? end : bs + bucketNs;
+      const overlap = Math.min(e, be) - Math.max(s, bs);
+      if (overlap > 0) covered[b]! += overlap;
+      if (be >= e) break;
+    }
+  };
+  let curStart = NaN;
+  let curEnd = NaN;
+  for (let i = lo; i < hi; i++) {
+    if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+    if (!rowPasses(spec, filter, i)) continue;
+    const s = model.dpc.enter[i]!;
+    const e = s + model.dpc.duration[i]!;
+    if (s <= curEnd) {
+      if (e > curEnd) curEnd = e;
+    } else {
+      if (curEnd === curEnd) addCovered(curStart, curEnd);
+      curStart = s;
+      curEnd = e;
+    }
+  }
+  if (curEnd === curEnd) addCovered(curStart, curEnd);
+  return Array.from(covered, (t) => (bucketNs > 0 ? (100 * t) / bucketNs : 0));
 }

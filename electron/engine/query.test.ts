@@ -425,6 +425,38 @@ describe('series', () => {
     ]);
   });
 
+  it('dpcIsrTime honours module/type/duration filters (union of the kept rows only)', () => {
+    const byModule = engine.query(
+      {
+        kind: 'series',
+        metric: 'dpcIsrTime',
+        filter: { cpus: [2], include: { module: ['a.sys'] } },
+        buckets: 10,
+      },
+      NEVER_CANCELLED,
+    );
+    // a.sys on CPU 2: [1000,1102) [3000,3202) [5000,5302) [7000,7402).
+    expect(byModule.cpus[0]!.values.map((v) => Math.round(v * 10) / 10)).toEqual([
+      0, 10.2, 0, 20.2, 0, 30.2, 0, 40.2, 0, 0,
+    ]);
+    const everything = engine.query(
+      {
+        kind: 'series',
+        metric: 'dpcIsrTime',
+        filter: { include: { type: ['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'] } },
+        buckets: 7,
+      },
+      NEVER_CANCELLED,
+    );
+    const unfiltered = engine.query(
+      { kind: 'series', metric: 'dpcIsrTime', filter: {}, buckets: 7 },
+      NEVER_CANCELLED,
+    );
+    for (let c = 0; c < 3; c++)
+      for (let b = 0; b < 7; b++)
+        expect(everything.cpus[c]!.values[b]).toBeCloseTo(unfiltered.cpus[c]!.values[b]!, 9);
+  });
+
   it('dpcDurations gives the longest DPC per CPU per bucket', () => {
     const s = engine.query(
       { kind: 'series', metric: 'dpcDurations', filter: { cpus: [1] }, buckets: 5 },
