@@ -612,6 +612,48 @@ async function run(): Promise<void> {
       }
     });
 
+    await checks.step('sort, column chooser, histogram scheme, keyboard zoom', async () => {
+      await page.click('[data-testid=sort-count]');
+      await pivotSettled(page);
+      const counts = await page
+        .locator('[data-testid=pivot-row][data-depth="0"] [data-col=count]')
+        .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-value'))));
+      checks.check(
+        'sorted by Count, largest first',
+        counts.length > 1 && counts.every((c, i) => i === 0 || c <= counts[i - 1]),
+        counts.join(', '),
+      );
+      await page.click('[data-testid=sort-totalMs]');
+      await page.click('[data-testid=column-chooser]');
+      await page.locator('.chooser-menu label', { hasText: 'p50 µs' }).locator('input').check();
+      await page.keyboard.press('Escape');
+      await page.mouse.move(5, 5);
+      checks.check('column chooser adds p50', (await page.locator('[data-testid=sort-p50Us]').count()) === 1);
+      await page.selectOption('[aria-label="Bucket scheme"]', 'latencymon');
+      await settled(page);
+      const bands = (await page.locator('[data-testid=bucket]').allInnerTexts()).join(' | ');
+      checks.check(
+        'LatencyMon bands replace the doubling buckets',
+        !bands.includes('1-2 µs') && bands.length > 0,
+        bands.replace(/\n/g, ' '),
+      );
+      await page.selectOption('[aria-label="Bucket scheme"]', 'doubling');
+      // Keys typed into a form control are the control's; give the focus back to the page.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      const before = await page.locator('[data-testid=visible-range]').innerText();
+      await page.keyboard.press('+');
+      await settled(page);
+      const zoomed = await page.locator('[data-testid=visible-range]').innerText();
+      await page.keyboard.press('0');
+      await settled(page);
+      const reset = await page.locator('[data-testid=visible-range]').innerText();
+      checks.check(
+        'keyboard + zooms in and 0 shows the whole trace',
+        zoomed !== before && reset === before,
+        `${before} → ${zoomed} → ${reset}`,
+      );
+    });
+
     await checks.step('histogram bucket filters the table and marks the timeline', async () => {
       const buckets = page.locator('[data-testid=bucket]');
       await page.waitForSelector('[data-testid=bucket]', { timeout: QUERY_TIMEOUT_MS });
