@@ -1,7 +1,7 @@
 // The renderer's handles on the backend: the transport's EtlscopeApi and the shared QueryClient,
 // plus the hook components use to fetch a query result (newest wins per slot, cached by descriptor).
 
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { EtlscopeApi, Query, ResultOf, TraceId, WireError } from '../../shared/contract.js';
 import { QueryClient } from '../data/query-client.js';
 import { getApi } from '../transport/index.js';
@@ -31,6 +31,7 @@ export function useQueryResult<Q extends Query>(
   query: Q | undefined,
 ): QueryState<Q> {
   const key = traceId !== undefined && query !== undefined ? QueryClient.keyOf(traceId, query) : '';
+  const slotRef = useRef(slot);
   const [state, setState] = useState<QueryState<Q>>(() => ({
     result: traceId !== undefined && query !== undefined ? queryClient().cached(traceId, query) : undefined,
     loading: false,
@@ -42,7 +43,15 @@ export function useQueryResult<Q extends Query>(
       return;
     }
     let live = true;
-    setState((previous) => ({ ...previous, loading: true }));
+    const cached = queryClient().cached(traceId, query);
+    // Same slot: keep showing the previous answer while the new one loads (no flashing).
+    // Another slot (e.g. another table's tab): never show the old slot's answer under it.
+    setState((previous) =>
+      cached !== undefined
+        ? { result: cached, loading: false, error: undefined }
+        : { ...previous, result: slotRef.current === slot ? previous.result : undefined, loading: true },
+    );
+    slotRef.current = slot;
     void queryClient()
       .run(slot, traceId, query)
       .then((outcome) => {
