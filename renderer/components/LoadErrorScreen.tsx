@@ -74,7 +74,7 @@ export function LoadErrorScreen() {
       </div>
       {summary !== undefined && (
         <div className="loading-partial">
-          <TraceOverview summary={summary} />
+          <TraceOverview summary={summary} partial />
         </div>
       )}
     </div>

@@ -82,7 +82,7 @@ export function LoadingScreen() {
       {summary !== undefined && (
         <div className="loading-partial">
           <h3>What we know so far</h3>
-          <TraceOverview summary={summary} />
+          <TraceOverview summary={summary} partial />
         </div>
       )}
     </div>

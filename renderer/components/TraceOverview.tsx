@@ -81,7 +81,11 @@ export function FileProblemsWarning({ summary }: { summary: TraceSummary }) {
   );
 }
 
-export function TraceOverview({ summary }: { summary: TraceSummary }) {
+/**
+ * `partial`: the header-only summary sent while loading (or before a failure): what was recorded,
+ * the duration and the event counts are not known yet, so they are not shown as "✗ / 0".
+ */
+export function TraceOverview({ summary, partial = false }: { summary: TraceSummary; partial?: boolean }) {
   const recorded = Object.entries(summary.recorded) as [keyof RecordedData, boolean][];
   const topCounts = Object.entries(summary.counts)
     .sort((a, b) => b[1] - a[1])
@@ -101,8 +105,12 @@ export function TraceOverview({ summary }: { summary: TraceSummary }) {
         <dd>{summary.cpuCount}</dd>
         <dt>Started</dt>
         <dd>{summary.startTimeUtc.replace('T', ' ').replace('Z', ' UTC')}</dd>
-        <dt>Duration</dt>
-        <dd>{formatDuration(summary.durationNs)}</dd>
+        {!partial && (
+          <>
+            <dt>Duration</dt>
+            <dd>{formatDuration(summary.durationNs)}</dd>
+          </>
+        )}
         <dt>Logger</dt>
         <dd>{summary.loggerName || '(unnamed)'}</dd>
         <dt>Clock</dt>
@@ -111,17 +119,20 @@ export function TraceOverview({ summary }: { summary: TraceSummary }) {
         </dd>
         <dt>Contents</dt>
         <dd>
-          {formatCount(summary.events)} events in {formatCount(summary.buffers)} buffers
+          {partial ? '' : `${formatCount(summary.events)} events in `}
+          {formatCount(summary.buffers)} buffers
           {summary.compressedBuffers > 0 ? ` (${formatCount(summary.compressedBuffers)} compressed)` : ''}
         </dd>
       </dl>
-      <div className="recorded">
-        {recorded.map(([key, value]) => (
-          <span key={key} className={value ? 'recorded-yes' : 'recorded-no'}>
-            {value ? '✓' : '✗'} {RECORDED_LABELS[key]}
-          </span>
-        ))}
-      </div>
+      {!partial && (
+        <div className="recorded">
+          {recorded.map(([key, value]) => (
+            <span key={key} className={value ? 'recorded-yes' : 'recorded-no'}>
+              {value ? '✓' : '✗'} {RECORDED_LABELS[key]}
+            </span>
+          ))}
+        </div>
+      )}
       {summary.explanations.length > 0 && (
         <ul className="explanations">
           {summary.explanations.map((text) => (
