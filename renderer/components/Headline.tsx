@@ -2,6 +2,7 @@
 // modules over the 100 µs DPC / 25 µs ISR guideline (with averages and totals), and the CPUs that
 // spend a large share of their time in DPC/ISR. Computed by the engine (three small pivots).
 
+import type { MouseEvent } from 'react';
 import { DPC_BUDGET_NS, ISR_BUDGET_NS, type PivotNode, type PivotQuery } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
 import { formatCount, formatMs, formatPercent, formatUs, routineName } from '../format.js';
@@ -13,6 +14,12 @@ import { visibleRange } from '../state/view-slice.js';
 const LOADED_CPU_PERCENT = 20;
 /** Modules named in the headline; the pivot below lists the rest. */
 const HEADLINE_MODULES = 3;
+
+/** A headline line cut with an ellipsis shows its whole text as a tooltip. */
+const showFullText = (event: MouseEvent<HTMLDivElement>) => {
+  const line = event.currentTarget;
+  line.title = line.scrollWidth > line.clientWidth ? (line.textContent ?? '') : '';
+};
 
 export function Headline() {
   const inputs = useQueryInputs();
@@ -99,7 +106,7 @@ export function Headline() {
   const bad = total.overBudget > 0;
   return (
     <section className={bad ? 'headline bad' : 'headline good'} data-testid="headline">
-      <div className="headline-line" data-testid="headline-longest">
+      <div className="headline-line" onMouseEnter={showFullText} data-testid="headline-longest">
         <span className="headline-label">Longest DPC/ISR</span>
         <strong>{formatUs(topModule?.aggregates.maxUs ?? total.maxUs)} µs</strong>
         {topModule !== undefined && (
@@ -116,7 +123,7 @@ export function Headline() {
           (DPC &gt; 100 µs, ISR &gt; 25 µs)
         </span>
       </div>
-      <div className="headline-line" data-testid="headline-modules">
+      <div className="headline-line" onMouseEnter={showFullText} data-testid="headline-modules">
         <span className="headline-label">{overModules.length > 0 ? 'Over budget' : 'Verdict'}</span>
         {overModules.length === 0 ? (
           <span>Every DPC/ISR finished within the guideline.</span>
@@ -136,7 +143,7 @@ export function Headline() {
           <span className="muted"> (+{overModules.length - HEADLINE_MODULES} more)</span>
         )}
       </div>
-      <div className="headline-line" data-testid="headline-cpus">
+      <div className="headline-line" onMouseEnter={showFullText} data-testid="headline-cpus">
         <span className="headline-label">CPUs</span>
         {loadedCpus.length > 0 ? (
           <span>
