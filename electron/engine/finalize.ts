@@ -12,7 +12,7 @@
 // arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
 
 import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
-import { exact, f64, u16, u8 } from './columns.js';
+import { exact } from './columns.js';
 import {
   buildImageInstances,
   ImageMap,
@@ -32,7 +32,7 @@ import type {
   ThreadInfo,
   UnionTable,
 } from './model.js';
-import type { Partial, ProcessEvent, ThreadEvent } from './partial.js';
+import { AddressInterner, type Partial, type ProcessEvent, type ThreadEvent } from './partial.js';
 import { buildSummary, type HeaderFacts } from './summary.js';
 import { findSymbol, loadSymbolMap, symbolDirectories, type SymbolMap } from './symbols.js';
 
@@ -54,23 +54,39 @@ export interface FinalizeOptions {
 // Row ordering helpers
 // ---------------------------------------------------------------------------------------------
 
+interface RowOrder {
+  /** Source row of each output row (empty when `identity`). */
+  readonly order: Int32Array;
+  readonly offsets: Int32Array;
+  /** Rows are already in CPU-then-time order. */
+  readonly identity: boolean;
+  readonly length: number;
+}
+
 /** Order of rows grouped by CPU (stable) and sorted by `key` inside each CPU. */
-function cpuTimeOrder(
-  cpu: Uint16Array,
-  key: Float64Array,
-  length: number,
-  cpuSlots: number,
-): { order: Int32Array; offsets: Int32Array; identity: boolean } {
+function cpuTimeOrder(cpu: Uint16Array, key: Float64Array, length: number, cpuSlots: number): RowOrder {
   const offsets = new Int32Array(cpuSlots + 1);
   for (let i = 0; i < length; i++) offsets[cpu[i]! + 1]!++;
   for (let c = 0; c < cpuSlots; c++) offsets[c + 1]! += offsets[c]!;
+  // Common case (one partial, or contiguous CPU shares): rows already grouped by CPU in
+  // ascending order and time-sorted inside each CPU — no order array at all.
+  if (alreadyOrdered(cpu, key, length)) return { order: new Int32Array(0), offsets, identity: true, length };
   const fill = offsets.slice(0, cpuSlots);
   const order = new Int32Array(length);
   for (let i = 0; i < length; i++) order[fill[cpu[i]!]!++] = i;
   for (let c = 0; c < cpuSlots; c++) sortSegment(order, key, offsets[c]!, offsets[c + 1]!);
   let identity = true;
   for (let i = 0; i < length && identity; i++) if (order[i] !== i) identity = false;
-  return { order, offsets, identity };
+  return { order, offsets, identity, length };
+}
+
+function alreadyOrdered(cpu: Uint16Array, key: Float64Array, length: number): boolean {
+  for (let i = 1; i < length; i++) {
+    const c = cpu[i]!;
+    const p = cpu[i - 1]!;
+    if (c < p || (c === p && key[i]! < key[i - 1]!)) return false;
+  }
+  return true;
 }
 
 function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: number): void {
@@ -112,10 +128,18 @@ function gatherLoopFor(ctor: unknown): GatherLoop {
   }
   return loop;
 }
-function gather<T extends Typed>(source: T, order: Int32Array, identity: boolean): T {
-  if (identity) return exact(source, order.length);
+/** The array is exactly `length` long and alone in its buffer (no slack kept alive). */
+function ownsWholeBuffer(source: Typed, length: number): boolean {
+  return (
+    source.length === length && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength
+  );
+}
+
+/** `source` rows in `order` (exact length: views over partial buffers with slack are copied). */
+function gather<T extends Typed>(source: T, order: RowOrder): T {
+  if (order.identity) return ownsWholeBuffer(source, order.length) ? source : exact(source, order.length);
   const out = new (source.constructor as { new (n: number): T })(order.length);
-  gatherLoopFor(source.constructor)(source, order, out);
+  gatherLoopFor(source.constructor)(source, order.order, out);
   return out;
 }
 
@@ -483,32 +507,42 @@ function addressText(address: number): string {
 // Unions
 // ---------------------------------------------------------------------------------------------
 
-/** Per-CPU start-sorted intervals (may overlap themselves); `keep` (optional) masks rows out. */
+/** Per-CPU start-sorted intervals (may overlap themselves); `keep` (optional) masks rows out.
+ *  The end of row i is `end[i]`, or `start[i] + duration[i]` when `duration` is given. */
 export interface IntervalSource {
   readonly offsets: Int32Array;
   readonly start: Float64Array;
-  readonly end: Float64Array;
+  readonly end?: Float64Array;
+  readonly duration?: Float32Array;
   readonly keep?: Uint8Array;
 }
 
-/** Union of two per-CPU interval lists, with prefix sums per CPU. */
+/** Union of two per-CPU interval lists, with prefix sums per CPU. Output arrays are sized for
+ *  the worst case (every input row disjoint) and copied to their exact length once. */
 export function buildUnion(
   cpuSlots: number,
   a: IntervalSource | undefined,
   b: IntervalSource | undefined,
 ): UnionTable {
-  const outStart = f64();
-  const outEnd = f64();
+  const capacity = (a?.start.length ?? 0) + (b?.start.length ?? 0);
+  const outStart = new Float64Array(capacity);
+  const outEnd = new Float64Array(capacity);
   const offsets = new Int32Array(cpuSlots + 1);
   const empty = new Float64Array(0);
+  const emptyF32 = new Float32Array(0);
   const aStart = a?.start ?? empty;
   const aEnd = a?.end ?? empty;
+  const aDur = a?.duration ?? emptyF32;
+  const aHasEnd = a?.end !== undefined;
   const bStart = b?.start ?? empty;
   const bEnd = b?.end ?? empty;
+  const bDur = b?.duration ?? emptyF32;
+  const bHasEnd = b?.end !== undefined;
   const aKeep = a?.keep;
   const bKeep = b?.keep;
+  let n = 0;
   for (let c = 0; c < cpuSlots; c++) {
-    offsets[c] = outStart.length;
+    offsets[c] = n;
     let i = a !== undefined ? a.offsets[c]! : 0;
     const iEnd = a !== undefined ? a.offsets[c + 1]! : 0;
     let j = b !== undefined ? b.offsets[c]! : 0;
@@ -516,17 +550,17 @@ export function buildUnion(
     let curStart = NaN;
     let curEnd = NaN;
     for (;;) {
-      while (i < iEnd && aKeep !== undefined && aKeep[i] === 0) i++;
-      while (j < jEnd && bKeep !== undefined && bKeep[j] === 0) j++;
+      if (aKeep !== undefined) while (i < iEnd && aKeep[i] === 0) i++;
+      if (bKeep !== undefined) while (j < jEnd && bKeep[j] === 0) j++;
       let s: number;
       let e: number;
       if (i < iEnd && (j >= jEnd || aStart[i]! <= bStart[j]!)) {
         s = aStart[i]!;
-        e = aEnd[i]!;
+        e = aHasEnd ? aEnd[i]! : s + aDur[i]!;
         i++;
       } else if (j < jEnd) {
         s = bStart[j]!;
-        e = bEnd[j]!;
+        e = bHasEnd ? bEnd[j]! : s + bDur[j]!;
         j++;
       } else break;
       if (!(e > s)) continue;
@@ -534,22 +568,24 @@ export function buildUnion(
         if (e > curEnd) curEnd = e;
       } else {
         if (curEnd === curEnd) {
-          outStart.push(curStart);
-          outEnd.push(curEnd);
+          outStart[n] = curStart;
+          outEnd[n] = curEnd;
+          n++;
         }
         curStart = s;
         curEnd = e;
       }
     }
     if (curEnd === curEnd) {
-      outStart.push(curStart);
-      outEnd.push(curEnd);
+      outStart[n] = curStart;
+      outEnd[n] = curEnd;
+      n++;
     }
   }
-  offsets[cpuSlots] = outStart.length;
-  const start = exact(outStart.data, outStart.length);
-  const end = exact(outEnd.data, outEnd.length);
-  const before = new Float64Array(start.length + 1);
+  offsets[cpuSlots] = n;
+  const start = n === capacity ? outStart : outStart.slice(0, n);
+  const end = n === capacity ? outEnd : outEnd.slice(0, n);
+  const before = new Float64Array(n + 1);
   for (let c = 0; c < cpuSlots; c++) {
     let total = 0;
     for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
@@ -692,6 +728,7 @@ export function finalizeModel(
   }
   checkStop(options, 'dpc-resolve');
   const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
+  checkStop(options, 'dpc-sort');
   const dpc: DpcTable = {
     length: dpcCpu.length,
     cpuOffsets: dpcOrder.offsets,
@@ -700,35 +737,31 @@ export function finalizeModel(
         dpcParts.map((d) => d.kind),
         dpcLengths,
       ),
-      dpcOrder.order,
-      dpcOrder.identity,
+      dpcOrder,
     ),
-    enter: gather(dpcEnter, dpcOrder.order, dpcOrder.identity),
+    enter: gather(dpcEnter, dpcOrder),
     duration: gather(
       concat(
         dpcParts.map((d) => d.duration),
         dpcLengths,
       ),
-      dpcOrder.order,
-      dpcOrder.identity,
+      dpcOrder,
     ),
     exclusive: gather(
       concat(
         dpcParts.map((d) => d.exclusive),
         dpcLengths,
       ),
-      dpcOrder.order,
-      dpcOrder.identity,
+      dpcOrder,
     ),
     fragments: gather(
       concat(
         dpcParts.map((d) => d.fragments),
         dpcLengths,
       ),
-      dpcOrder.order,
-      dpcOrder.identity,
+      dpcOrder,
     ),
-    routine: gather(dpcRoutineGlobal, dpcOrder.order, false),
+    routine: gather(dpcRoutineGlobal, dpcOrder),
   };
   checkStop(options, 'dpc-order');
 
@@ -758,10 +791,10 @@ export function finalizeModel(
     runLengths,
   );
   const runOrder = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
-  const runStart = gather(runStartRaw, runOrder.order, runOrder.identity);
-  const runEnd = gather(runEndRaw, runOrder.order, runOrder.identity);
-  const runTid = gather(runTidRaw, runOrder.order, runOrder.identity);
-  const runCState = gather(runCStateRaw, runOrder.order, runOrder.identity);
+  const runStart = gather(runStartRaw, runOrder);
+  const runEnd = gather(runEndRaw, runOrder);
+  const runTid = gather(runTidRaw, runOrder);
+  const runCState = gather(runCStateRaw, runOrder);
   const runThread = new Int32Array(runTid.length);
   for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
   const readyNs = computeReadyTimes(partials, runStart, runTid);
@@ -772,7 +805,7 @@ export function finalizeModel(
     end: runEnd,
     thread: runThread,
     readyNs,
-    waitRaw: gather(runWaitRaw, runOrder.order, runOrder.identity),
+    waitRaw: gather(runWaitRaw, runOrder),
   };
   checkStop(options, 'run');
 
@@ -788,38 +821,34 @@ export function finalizeModel(
     sampleLengths,
   );
   const sOrder = cpuTimeOrder(sCpu, sTime, sCpu.length, cpuSlots);
-  const sampleTime = gather(sTime, sOrder.order, sOrder.identity);
+  const sampleTime = gather(sTime, sOrder);
   const sampleTid = gather(
     concat(
       sampleParts.map((s) => s.tid),
       sampleLengths,
     ),
-    sOrder.order,
-    sOrder.identity,
+    sOrder,
   );
   const sampleIp = gather(
     concat(
       sampleParts.map((s) => s.ip),
       sampleLengths,
     ),
-    sOrder.order,
-    sOrder.identity,
+    sOrder,
   );
   const sampleCount = gather(
     concat(
       sampleParts.map((s) => s.count),
       sampleLengths,
     ),
-    sOrder.order,
-    sOrder.identity,
+    sOrder,
   );
   const sampleFlags = gather(
     concat(
       sampleParts.map((s) => s.flags),
       sampleLengths,
     ),
-    sOrder.order,
-    sOrder.identity,
+    sOrder,
   );
   const { sampleThread, sampleWeight, sampleFunc } = resolveSamples(
     sampleTime,
@@ -854,19 +883,21 @@ export function finalizeModel(
   };
   checkStop(options, 'samples');
 
-  // Unions: busy = non-idle running ∪ DPC/ISR; DPC/ISR time alone.
-  const dpcEnd = new Float64Array(dpc.length);
-  for (let i = 0; i < dpc.length; i++) dpcEnd[i] = dpc.enter[i]! + dpc.duration[i]!;
-  const dpcIntervals: IntervalSource = { offsets: dpc.cpuOffsets, start: dpc.enter, end: dpcEnd };
+  // Unions: DPC/ISR time alone, then busy = non-idle running ∪ DPC/ISR (merging the already
+  // disjoint DPC/ISR union gives the same set with fewer intervals to walk).
+  const dpcUnion = buildUnion(
+    cpuSlots,
+    { offsets: dpc.cpuOffsets, start: dpc.enter, duration: dpc.duration },
+    undefined,
+  );
   const threadTids = directory.threadTids;
   const nonIdle = new Uint8Array(run.length);
   for (let i = 0; i < run.length; i++) nonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
   const busy = buildUnion(
     cpuSlots,
     { offsets: run.cpuOffsets, start: run.start, end: run.end, keep: nonIdle },
-    dpcIntervals,
+    { offsets: dpcUnion.cpuOffsets, start: dpcUnion.start, end: dpcUnion.end },
   );
-  const dpcUnion = buildUnion(cpuSlots, dpcIntervals, undefined);
 
   // Idle states.
   const idle = buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
@@ -979,36 +1010,42 @@ function resolveSamples(
   const sampleThread = new Int32Array(sampleTime.length);
   const sampleWeight = new Float32Array(sampleTime.length);
   const sampleFunc = new Int32Array(sampleTime.length);
-  const kernelFuncCache = new Map<number, number>();
+  // Instruction pointer → function, resolved at the first sample with that pointer.
+  const kernelFuncCache = new AddressInterner();
   // Per process: instruction pointer → function (−1: not in a user image of that process).
-  const userFuncCache = new Map<number, Map<number, number>>();
+  const userFuncCache = new Map<number, AddressInterner>();
+  const noUserFunc = -2;
+  const constantInterval = profileIntervals.length === 0 ? DEFAULT_PROFILE_INTERVAL_100NS : 0;
   for (let i = 0; i < sampleTime.length; i++) {
     const t = sampleTime[i]!;
     const thread = directory.lookup(sampleTid[i]!, t);
     sampleThread[i] = thread;
-    sampleWeight[i] = sampleCount[i]! * intervalAt(profileIntervals, t) * 100;
+    sampleWeight[i] =
+      sampleCount[i]! * (constantInterval !== 0 ? constantInterval : intervalAt(profileIntervals, t)) * 100;
     const ip = sampleIp[i]!;
-    const pid = directory.processIds[directory.threadProcess[thread]!]!;
-    const userMap = ip < KERNEL_SPACE_KEY ? userMaps.get(pid) : undefined;
     let userFunc = -1;
-    if (userMap !== undefined) {
-      let cache = userFuncCache.get(pid);
-      if (cache === undefined) {
-        cache = new Map();
-        userFuncCache.set(pid, cache);
-      }
-      const cached = cache.get(ip);
-      if (cached !== undefined) userFunc = cached;
-      else {
-        const image = userMap.resolve(ip, t);
-        userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
-        cache.set(ip, userFunc);
+    if (ip < KERNEL_SPACE_KEY && userMaps.size > 0) {
+      const pid = directory.processIds[directory.threadProcess[thread]!]!;
+      const userMap = userMaps.get(pid);
+      if (userMap !== undefined) {
+        let cache = userFuncCache.get(pid);
+        if (cache === undefined) {
+          cache = new AddressInterner();
+          userFuncCache.set(pid, cache);
+        }
+        const cached = cache.get(ip);
+        if (cached !== -1) userFunc = cached === noUserFunc ? -1 : cached;
+        else {
+          const image = userMap.resolve(ip, t);
+          userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
+          cache.set(ip, userFunc >= 0 ? userFunc : noUserFunc);
+        }
       }
     }
     if (userFunc >= 0) sampleFunc[i] = userFunc;
     else {
       let f = kernelFuncCache.get(ip);
-      if (f === undefined) {
+      if (f < 0) {
         f = functions.resolve(ip, kernelMap.resolve(ip, t));
         kernelFuncCache.set(ip, f);
       }
@@ -1088,29 +1125,34 @@ function buildIdleTable(
   durationNs: number,
 ): IdleTable {
   // Source intervals as columns (cpu, start, end, state), then grouped by CPU and time-sorted.
-  const cpu = u16();
-  const start = f64();
-  const end = f64();
-  const state = u8();
+  let sourceRows = 0;
+  if (fromEvents) for (const p of partials) sourceRows += p.idle.length + p.idleTails.length;
+  else sourceRows = run.length;
+  const cpu = new Uint16Array(sourceRows);
+  const start = new Float64Array(sourceRows);
+  const end = new Float64Array(sourceRows);
+  const state = new Uint8Array(sourceRows);
+  let rows = 0;
   let source: IdleTable['source'] = 'none';
   const hasData = new Uint8Array(cpuSlots);
   if (fromEvents) {
     source = 'events';
     for (const p of partials) {
-      for (let i = 0; i < p.idle.length; i++) {
-        cpu.push(p.idle.cpu[i]!);
-        start.push(p.idle.start[i]!);
-        end.push(p.idle.end[i]!);
-        state.push(p.idle.state[i]!);
-        hasData[p.idle.cpu[i]!] = 1;
-      }
+      const n = p.idle.length;
+      cpu.set(p.idle.cpu.subarray(0, n), rows);
+      start.set(p.idle.start.subarray(0, n), rows);
+      end.set(p.idle.end.subarray(0, n), rows);
+      state.set(p.idle.state.subarray(0, n), rows);
+      for (let i = 0; i < n; i++) hasData[p.idle.cpu[i]!] = 1;
+      rows += n;
       for (const t of p.idleTails) {
         hasData[t.cpu] = 1;
         if (!(durationNs > t.start)) continue;
-        cpu.push(t.cpu);
-        start.push(t.start);
-        end.push(durationNs);
-        state.push(t.state);
+        cpu[rows] = t.cpu;
+        start[rows] = t.start;
+        end[rows] = durationNs;
+        state[rows] = t.state;
+        rows++;
       }
     }
   } else if (run.length > 0) {
@@ -1119,46 +1161,72 @@ function buildIdleTable(
       if (run.cpuOffsets[c + 1]! > run.cpuOffsets[c]!) hasData[c] = 1;
       for (let i = run.cpuOffsets[c]!; i < run.cpuOffsets[c + 1]!; i++) {
         if (runTid[i] !== 0 || runCState[i]! < 0) continue;
-        cpu.push(c);
-        start.push(run.start[i]!);
-        end.push(run.end[i]!);
-        state.push(runCState[i]! + 1);
+        cpu[rows] = c;
+        start[rows] = run.start[i]!;
+        end[rows] = run.end[i]!;
+        state[rows] = runCState[i]! + 1;
+        rows++;
       }
     }
   }
-  const order = cpuTimeOrder(cpu.data, start.data, cpu.length, cpuSlots);
-  const outStart = f64(start.length * 2 + cpuSlots);
-  const outEnd = f64(start.length * 2 + cpuSlots);
-  const outState = u8(start.length * 2 + cpuSlots);
+  return fillIdleGaps(cpu, start, end, state, rows, hasData, cpuSlots, durationNs, source);
+}
+
+/** Contiguous rows per CPU: the given intervals (time order) with C0 rows filling the gaps. */
+function fillIdleGaps(
+  cpu: Uint16Array,
+  start: Float64Array,
+  end: Float64Array,
+  state: Uint8Array,
+  rows: number,
+  hasData: Uint8Array,
+  cpuSlots: number,
+  durationNs: number,
+  source: IdleTable['source'],
+): IdleTable {
+  const order = cpuTimeOrder(cpu, start, rows, cpuSlots);
+  const capacity = rows * 2 + cpuSlots;
+  const outStart = new Float64Array(capacity);
+  const outEnd = new Float64Array(capacity);
+  const outState = new Uint8Array(capacity);
   const offsets = new Int32Array(cpuSlots + 1);
-  const push = (s: number, e: number, st: number) => {
-    outStart.push(s);
-    outEnd.push(e);
-    outState.push(st);
-  };
+  let n = 0;
   for (let c = 0; c < cpuSlots; c++) {
-    offsets[c] = outStart.length;
+    offsets[c] = n;
     if (hasData[c] === 0) continue;
     let cursor = 0;
     for (let k = order.offsets[c]!; k < order.offsets[c + 1]!; k++) {
-      const i = order.order[k]!;
-      const s = Math.max(start.data[i]!, cursor);
-      const e = end.data[i]!;
-      if (s > cursor) push(cursor, s, 0);
+      const i = order.identity ? k : order.order[k]!;
+      const s = Math.max(start[i]!, cursor);
+      const e = end[i]!;
+      if (s > cursor) {
+        outStart[n] = cursor;
+        outEnd[n] = s;
+        outState[n] = 0;
+        n++;
+      }
       if (e > s) {
-        push(s, e, state.data[i]!);
+        outStart[n] = s;
+        outEnd[n] = e;
+        outState[n] = state[i]!;
+        n++;
         cursor = e;
       }
     }
-    if (durationNs > cursor) push(cursor, durationNs, 0);
+    if (durationNs > cursor) {
+      outStart[n] = cursor;
+      outEnd[n] = durationNs;
+      outState[n] = 0;
+      n++;
+    }
   }
-  offsets[cpuSlots] = outStart.length;
+  offsets[cpuSlots] = n;
   return {
-    length: outStart.length,
+    length: n,
     cpuOffsets: offsets,
-    start: exact(outStart.data, outStart.length),
-    end: exact(outEnd.data, outEnd.length),
-    state: exact(outState.data, outState.length),
+    start: outStart.slice(0, n),
+    end: outEnd.slice(0, n),
+    state: outState.slice(0, n),
     source,
   };
 }

@@ -155,6 +155,56 @@ export interface Partial {
   diagnostics?: Diagnostic[];
 }
 
+/** Load factor limit of the address hash table: at ≤ 1/2 full, linear probes stay ~1–2 long. */
+const INTERNER_MAX_LOAD = 0.5;
+
+/**
+ * Address → dense id, open addressing over typed arrays. Addresses are AddressKeys (integers
+ * up to 2^49, mostly above 2^31), which a `Map` boxes and hashes slowly on every DPC row.
+ */
+export class AddressInterner {
+  private keys = new Float64Array(1024);
+  private ids = new Int32Array(1024).fill(-1);
+  private count = 0;
+
+  private slotOf(key: number, keys: Float64Array, ids: Int32Array): number {
+    const mask = keys.length - 1;
+    const hi = (key / 0x1_0000_0000) | 0;
+    let slot = Math.imul((key >>> 0) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> 0;
+    for (;;) {
+      slot &= mask;
+      if (ids[slot] === -1 || keys[slot] === key) return slot;
+      slot++;
+    }
+  }
+
+  /** The id of `key`, or −1. */
+  get(key: number): number {
+    return this.ids[this.slotOf(key, this.keys, this.ids)]!;
+  }
+
+  set(key: number, id: number): void {
+    if (this.count + 1 > this.keys.length * INTERNER_MAX_LOAD) this.grow();
+    const slot = this.slotOf(key, this.keys, this.ids);
+    if (this.ids[slot] === -1) this.count++;
+    this.keys[slot] = key;
+    this.ids[slot] = id;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldIds = this.ids;
+    this.keys = new Float64Array(oldKeys.length * 2);
+    this.ids = new Int32Array(oldKeys.length * 2).fill(-1);
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldIds[i] === -1) continue;
+      const slot = this.slotOf(oldKeys[i]!, this.keys, this.ids);
+      this.keys[slot] = oldKeys[i]!;
+      this.ids[slot] = oldIds[i]!;
+    }
+  }
+}
+
 interface CpuState {
   /** Time the current running interval began (NaN: no switch seen yet → trace start). */
   runStart: number;
@@ -177,7 +227,7 @@ export class PartialBuilder {
   private readonly dpcExclusive = f32();
   private readonly dpcFragments = u16();
   private readonly dpcRoutine = u32();
-  private readonly routineIds = new Map<number, number>();
+  private readonly routineIds = new AddressInterner();
   private readonly routineList = f64(256);
 
   private readonly runCpu = u16();
@@ -277,7 +327,7 @@ export class PartialBuilder {
     }
     // Consecutive DPCs on a CPU are mostly the same routine: skip the Map for repeats.
     let routineId = routine === state.lastRoutine ? state.lastRoutineId : this.routineIds.get(routine);
-    if (routineId === undefined) {
+    if (routineId < 0) {
       routineId = this.routineList.length;
       this.routineIds.set(routine, routineId);
       this.routineList.push(routine);
