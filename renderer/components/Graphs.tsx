@@ -35,6 +35,12 @@ function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
   return { utilization, dpcTime: compact ? 56 : 80, durations: compact ? 70 : 104, cstate: lanes };
 }
 
+/**
+ * Narrowest bucket for sampled utilization: 16 ms holds 16 samples per CPU at the default 1 ms
+ * profile interval, i.e. steps of ~6 % instead of 0/100 % spikes.
+ */
+const SAMPLED_MIN_BUCKET_NS = 16e6;
+
 /** Up to this many CPUs utilization is drawn as lines; beyond, lines cross into noise: lanes instead. */
 const LINES_UP_TO_CPUS = 8;
 
@@ -93,14 +99,19 @@ export function Graphs() {
   const width = useWidth(box);
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
   const seriesWindow = useSeriesWindow(view, plotWidth, summary.durationNs);
+  // Sampled utilization: a bucket must hold enough samples to mean something, so its resolution
+  // never goes below SAMPLED_MIN_BUCKET_NS (fewer, wider buckets than pixels when zoomed in).
+  const sampledWidth = Math.min(plotWidth, (view.end - view.start) / SAMPLED_MIN_BUCKET_NS);
+  const sampledWindow = useSeriesWindow(view, sampledWidth, summary.durationNs);
+  const utilizationWindow = summary.utilizationSource === 'sampled' ? sampledWindow : seriesWindow;
   const traceId = inputs.traceId;
   const hasDpc = summary.tableRows.dpcIsr > 0;
   const hasIdle = summary.tableRows.idleStates > 0;
   const heights = graphHeights(useViewportHeight(), summary.cpuCount, !hasDpc && !hasIdle);
 
   const utilizationQ =
-    seriesWindow && summary.utilizationSource !== 'none'
-      ? seriesQuery(inputs, 'utilization', seriesWindow)
+    utilizationWindow && summary.utilizationSource !== 'none'
+      ? seriesQuery(inputs, 'utilization', utilizationWindow)
       : undefined;
   const dpcTimeQ = seriesWindow && hasDpc ? seriesQuery(inputs, 'dpcIsrTime', seriesWindow) : undefined;
   const durationsQ = seriesWindow && hasDpc ? seriesQuery(inputs, 'dpcDurations', seriesWindow) : undefined;
