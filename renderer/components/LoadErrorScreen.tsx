@@ -8,8 +8,9 @@ import { OpenButton } from './OpenButton.js';
 import { ThemeToggle } from './ThemeToggle.js';
 import { TraceOverview } from './TraceOverview.js';
 
+/** What is wrong, in plain words, by error code; the backend's own message follows as details. */
 const CODE_EXPLANATION: Record<string, string> = {
-  'bad-file': 'The file is not a readable Windows event trace (.etl), or it is damaged.',
+  'bad-file': 'This is not a Windows event trace (.etl) etlscope can read, or the file is damaged.',
   'not-found': 'The file could not be found.',
   'bad-request': 'The request was not understood.',
   internal: 'etlscope hit an internal problem while reading this file.',
@@ -28,12 +29,27 @@ function offsetIn(message: string): string | undefined {
 /** Backend messages start in lower case (they are also used mid-sentence); a heading starts upper case. */
 const sentence = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
+/**
+ * Browser mode stores a dropped file under a temporary server path (…/upload-<uuid>.etl); the user
+ * only knows the name they dropped, so the message names that instead.
+ */
+export function withDisplayName(message: string, name: string | undefined): string {
+  if (name === undefined) {
+    return message;
+  }
+  return message
+    .replace(/(?:[A-Za-z]:)?[^\s()]*upload-[0-9a-f-]{36}\.etl/gi, name)
+    .replace(`(${name}, `, '(');
+}
+
 export function LoadErrorScreen() {
   const error = useApp((s) => s.loadError);
   const name = useApp((s) => s.loadingName);
   const summary = useApp((s) => s.summary ?? s.progress?.summary);
   const diagnostics = summary?.diagnostics.filter((d) => d.severity !== 'info') ?? [];
   const offset = error !== undefined ? offsetIn(error.message) : undefined;
+  const explanation = error?.code !== undefined ? CODE_EXPLANATION[error.code] : undefined;
+  const details = withDisplayName(error?.message ?? 'The trace could not be read.', name);
   return (
     <div className="error-screen" data-testid="load-error">
       <div className="start-corner">
@@ -41,10 +57,8 @@ export function LoadErrorScreen() {
       </div>
       <div className="error-card">
         <h2>Could not open {name}</h2>
-        <p className="error-what">{sentence(error?.message ?? 'The trace could not be read.')}</p>
-        {error?.code !== undefined && CODE_EXPLANATION[error.code] !== undefined && (
-          <p>{CODE_EXPLANATION[error.code]}</p>
-        )}
+        <p className="error-what">{explanation ?? sentence(details)}</p>
+        {explanation !== undefined && <p className="error-details">Details: {details}</p>}
         {offset !== undefined && (
           <p>
             Problem found at file offset <strong>{offset}</strong>.

@@ -680,6 +680,7 @@ async function run(): Promise<void> {
       await page.waitForSelector('.found-marker', { timeout: QUERY_TIMEOUT_MS });
       const marker = await page.locator('.found-marker').innerText();
       checks.check('jumped to an over-budget DPC', /µs/.test(marker), marker);
+      await shots(page, 'found-over-budget');
     });
 
     await checks.step('real trace: perfview-net452-x64.etl (sampled utilization)', async () => {
