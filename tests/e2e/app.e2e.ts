@@ -189,15 +189,26 @@ async function shots(page: Page, name: string): Promise<void> {
 
 /** Waits until no query is in flight (the app's data-busy hook), then for a paint. */
 async function settled(page: Page): Promise<void> {
-  await page.waitForTimeout(250);
-  await page.waitForFunction(
-    () => document.querySelector('.app')?.getAttribute('data-busy') !== 'true',
-    undefined,
-    {
-      timeout: QUERY_TIMEOUT_MS,
-    },
-  );
-  await page.waitForTimeout(250);
+  const idle = () =>
+    page.waitForFunction(
+      () => document.querySelector('.app')?.getAttribute('data-busy') !== 'true',
+      undefined,
+      {
+        timeout: QUERY_TIMEOUT_MS,
+      },
+    );
+  // Idle twice, 300 ms apart: a resize or a result can start the next query a frame later.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.waitForTimeout(300);
+    await idle();
+    await page.waitForTimeout(300);
+    const busy = await page.evaluate(
+      () => document.querySelector('.app')?.getAttribute('data-busy') === 'true',
+    );
+    if (!busy) {
+      return;
+    }
+  }
 }
 
 /** Waits until the active pivot shows a total and is not updating. */
