@@ -9,6 +9,7 @@ import {
   useRef,
   useState,
   type DragEvent,
+  type KeyboardEvent as ReactKeyboardEvent,
   type MouseEvent as ReactMouseEvent,
 } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -25,7 +26,7 @@ import { exportCsv } from '../app/actions.js';
 import { formatCount, formatMs, formatPercent, formatUs } from '../format.js';
 import { ALL_AGGREGATE_COLUMNS, AGGREGATE_LABELS } from '../state/defaults.js';
 import { pivotQuery } from '../state/queries.js';
-import type { AggregateColumn } from '../state/slices.js';
+import { PATH_SEPARATOR, type AggregateColumn } from '../state/slices.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { COLUMN_LABELS } from '../components/column-labels.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
@@ -282,6 +283,56 @@ function PivotTable({
     </button>
   );
 
+  /** Keyboard in the table: ↑/↓ (Home/End) move, → expands (or steps in), ← collapses (or steps out), Enter toggles. */
+  const onKeyDown = (event: ReactKeyboardEvent) => {
+    const index = rows.findIndex((r) => r.path === selectedPath);
+    const row = index >= 0 ? rows[index] : undefined;
+    const select = (next: number) => {
+      const target = rows[Math.min(Math.max(next, 0), rows.length - 1)];
+      if (target !== undefined) {
+        setSelectedPath(target.path);
+        virtualizer.scrollToIndex(rows.indexOf(target));
+      }
+    };
+    switch (event.key) {
+      case 'ArrowDown':
+        select(index + 1);
+        break;
+      case 'Home':
+        select(0);
+        break;
+      case 'End':
+        select(rows.length - 1);
+        break;
+      case 'ArrowUp':
+        select(index < 0 ? 0 : index - 1);
+        break;
+      case 'ArrowRight':
+        if (row?.expandable && !row.expanded) {
+          toggleExpanded(table, row.path);
+        } else {
+          select(index + 1);
+        }
+        break;
+      case 'ArrowLeft':
+        if (row?.expanded) {
+          toggleExpanded(table, row.path);
+        } else if (row !== undefined && row.depth > 0) {
+          select(rows.findIndex((r) => r.path === row.keys.slice(0, -1).join(PATH_SEPARATOR)));
+        }
+        break;
+      case 'Enter':
+        if (row?.expandable) {
+          toggleExpanded(table, row.path);
+        }
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    event.stopPropagation(); // Enter here is not "zoom to selection"
+  };
+
   const openMenu = (row: FlatRow) => (event: ReactMouseEvent) => {
     if (row.aggregates === undefined) {
       return;
@@ -318,7 +369,15 @@ function PivotTable({
           ))}
         </div>
       )}
-      <div className="pivot-body" ref={scroller} data-testid="pivot-body">
+      <div
+        className="pivot-body"
+        ref={scroller}
+        tabIndex={0}
+        role="treegrid"
+        aria-label="Pivot table"
+        onKeyDown={onKeyDown}
+        data-testid="pivot-body"
+      >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const row = rows[item.index];

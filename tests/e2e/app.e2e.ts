@@ -635,6 +635,18 @@ async function run(): Promise<void> {
         counts.join(', '),
       );
       await page.click('[data-testid=sort-totalMs]');
+      await pivotSettled(page);
+      await page.locator('[data-testid=pivot-body]').focus();
+      const expandedBefore = await page.locator('[data-testid=pivot-row][data-depth="1"]').count();
+      await page.keyboard.press('Home');
+      await page.keyboard.press(expandedBefore > 0 ? 'ArrowLeft' : 'ArrowRight');
+      await page.waitForTimeout(300);
+      const expandedAfter = await page.locator('[data-testid=pivot-row][data-depth="1"]').count();
+      checks.check(
+        'keyboard ←/→ collapse and expand the selected group',
+        expandedBefore > 0 === (expandedAfter === 0),
+        `${expandedBefore} → ${expandedAfter} child rows`,
+      );
       await page.click('[data-testid=column-chooser]');
       await page.locator('.chooser-menu label', { hasText: 'p50 µs' }).locator('input').check();
       await page.keyboard.press('Escape');
