@@ -19,8 +19,41 @@ export interface DpcAtoms {
   readonly sorted: Float32Array;
 }
 
+/** Rows per time block of a CPU in the block atoms: a range pivot scans at most two partial
+ *  blocks per CPU (≤ 8 K rows, well under 1 ms) and combines whole blocks from their atoms;
+ *  smaller blocks mean more atoms per range (slower percentile bisection), larger ones longer
+ *  edge scans. */
+export const DPC_BLOCK_ROWS = 4096;
+/** Blocks per super block (a second, coarser level of atoms): a wide range takes whole super
+ *  blocks plus at most 15 blocks at each end, ~8× fewer atom entries than blocks alone. */
+export const BLOCKS_PER_SUPER = 16;
+/** Block atoms are not built when there would be more than one atom per this many rows: a
+ *  range pivot pays ~100 scanned rows per atom entry and group level (query-pivot.ts), so with
+ *  fewer rows per atom it always scans. */
+export const MIN_ROWS_PER_BLOCK_ATOM = 200;
+
+/** Atoms per (CPU, time block, type, routine) and per (CPU, super block, type, routine), for
+ *  range pivots; both levels index the same `sorted` array. */
+export interface DpcBlockAtoms extends DpcAtoms {
+  readonly blockRows: number;
+  readonly blocksPerSuper: number;
+  /** Blocks of CPU c are cpuBlocks[c] .. cpuBlocks[c+1]; block k of CPU c starts at row
+   *  dpc.cpuOffsets[c] + k · blockRows. */
+  readonly cpuBlocks: Int32Array;
+  /** Atoms of block b are blockAtoms[b] .. blockAtoms[b+1]. */
+  readonly blockAtoms: Int32Array;
+  /** Super blocks of CPU c are cpuSupers[c] .. cpuSupers[c+1] (super block k = blocks
+   *  k·blocksPerSuper .. of that CPU); their atoms are superAtoms[s] .. superAtoms[s+1]. */
+  readonly cpuSupers: Int32Array;
+  readonly superAtoms: Int32Array;
+  /** `sorted` has free room from here to its end (2 blocks per CPU): a query's edge rows are
+   *  sorted there so they join the atoms' percentile selection. */
+  readonly spareStart: number;
+}
+
 const perCpuCache = new WeakMap<EngineModel, DpcAtoms>();
 const allCpuCache = new WeakMap<EngineModel, DpcAtoms>();
+const blockCache = new WeakMap<EngineModel, DpcBlockAtoms | null>();
 
 /**
  * Atoms per (CPU, type, routine), or with `perCpu` false per (type, routine) over all CPUs
@@ -30,6 +63,75 @@ export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
   const cache = perCpu ? perCpuCache : allCpuCache;
   const cached = cache.get(model);
   if (cached !== undefined) return cached;
+  const offsets = model.dpc.cpuOffsets;
+  const segments: number[] = [];
+  if (perCpu) for (let c = 0; c + 1 < offsets.length; c++) segments.push(offsets[c]!, offsets[c + 1]!, c);
+  else segments.push(0, model.dpc.length, -1);
+  const { atoms } = collectAtoms(model, segments, 0, Infinity, 0)!;
+  cache.set(model, atoms);
+  return atoms;
+}
+
+/** Block and super-block atoms; built once per model (like dpcAtoms). Undefined when blocks
+ *  hold so many distinct (type, routine) pairs that row scans are faster. */
+export function dpcBlockAtoms(model: EngineModel): DpcBlockAtoms | undefined {
+  const cached = blockCache.get(model);
+  if (cached !== undefined) return cached ?? undefined;
+  const offsets = model.dpc.cpuOffsets;
+  const cpuSlots = offsets.length - 1;
+  const cpuBlocks = new Int32Array(cpuSlots + 1);
+  const cpuSupers = new Int32Array(cpuSlots + 1);
+  const blockSegments: number[] = [];
+  const superSegments: number[] = [];
+  const superRows = DPC_BLOCK_ROWS * BLOCKS_PER_SUPER;
+  for (let c = 0; c < cpuSlots; c++) {
+    cpuBlocks[c] = blockSegments.length / 3;
+    cpuSupers[c] = superSegments.length / 3;
+    for (let lo = offsets[c]!; lo < offsets[c + 1]!; lo += DPC_BLOCK_ROWS)
+      blockSegments.push(lo, Math.min(lo + DPC_BLOCK_ROWS, offsets[c + 1]!), c);
+    for (let lo = offsets[c]!; lo < offsets[c + 1]!; lo += superRows)
+      superSegments.push(lo, Math.min(lo + superRows, offsets[c + 1]!), c);
+  }
+  cpuBlocks[cpuSlots] = blockSegments.length / 3;
+  cpuSupers[cpuSlots] = superSegments.length / 3;
+  const blockCount = blockSegments.length / 3;
+  const collected = collectAtoms(
+    model,
+    [...blockSegments, ...superSegments],
+    2 * DPC_BLOCK_ROWS * cpuSlots,
+    Math.floor(model.dpc.length / MIN_ROWS_PER_BLOCK_ATOM),
+    blockCount,
+  );
+  if (collected === undefined) {
+    blockCache.set(model, null);
+    return undefined;
+  }
+  const { atoms, segmentAtoms } = collected;
+  const result: DpcBlockAtoms = {
+    ...atoms,
+    blockRows: DPC_BLOCK_ROWS,
+    blocksPerSuper: BLOCKS_PER_SUPER,
+    cpuBlocks,
+    blockAtoms: segmentAtoms.slice(0, blockCount + 1),
+    cpuSupers,
+    superAtoms: segmentAtoms.slice(blockCount),
+    spareStart: 2 * model.dpc.length,
+  };
+  blockCache.set(model, result);
+  return result;
+}
+
+/** Atoms of the rows of each segment (lo, hi, cpu triplets; segments may overlap); `spare` free
+ *  floats after the sorted durations. segmentAtoms[k] is the first atom of segment k. Undefined
+ *  (nothing sorted) when the first `checkedSegments` segments (all when 0) have more than
+ *  `maxAtoms` atoms. */
+function collectAtoms(
+  model: EngineModel,
+  segments: readonly number[],
+  spare: number,
+  maxAtoms: number,
+  checkedSegments: number,
+): { atoms: DpcAtoms; segmentAtoms: Int32Array } | undefined {
   const dpc = model.dpc;
   const routines = model.dict.routineFunc.length;
   const kinds = 5;
@@ -37,31 +139,36 @@ export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
   const atomCpu: number[] = [];
   const atomKind: number[] = [];
   const atomRoutine: number[] = [];
-  const atomOfRow = new Int32Array(dpc.length);
   const counts: number[] = [];
-  const groups = perCpu ? dpc.cpuOffsets.length - 1 : 1;
-  for (let c = 0; c < groups; c++) {
-    const lo = perCpu ? dpc.cpuOffsets[c]! : 0;
-    const hi = perCpu ? dpc.cpuOffsets[c + 1]! : dpc.length;
-    const touched: number[] = [];
+  const segmentCount = segments.length / 3;
+  const segmentAtoms = new Int32Array(segmentCount + 1);
+  let values = 0;
+  for (let g = 0; g < segmentCount; g++) {
+    if (g === checkedSegments && atomCpu.length > maxAtoms) return undefined;
+    const lo = segments[3 * g]!;
+    const hi = segments[3 * g + 1]!;
+    const cpu = segments[3 * g + 2]!;
+    values += hi - lo;
+    segmentAtoms[g] = atomCpu.length;
+    const first = atomCpu.length;
     for (let i = lo; i < hi; i++) {
       const key = dpc.kind[i]! * routines + dpc.routine[i]!;
       let atom = slot[key]!;
       if (atom < 0) {
         atom = atomCpu.length;
         slot[key] = atom;
-        touched.push(key);
-        atomCpu.push(perCpu ? c : -1);
+        atomCpu.push(cpu);
         atomKind.push(dpc.kind[i]!);
         atomRoutine.push(dpc.routine[i]!);
         counts.push(0);
       }
-      atomOfRow[i] = atom;
       counts[atom]!++;
     }
-    for (const key of touched) slot[key] = -1;
+    for (let a = first; a < atomCpu.length; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = -1;
   }
+  segmentAtoms[segmentCount] = atomCpu.length;
   const count = atomCpu.length;
+  if (checkedSegments === 0 && count > maxAtoms) return undefined;
   const start = new Int32Array(count);
   const end = new Int32Array(count);
   for (let a = 0, at = 0; a < count; a++) {
@@ -70,8 +177,15 @@ export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
     end[a] = at;
   }
   const fill = start.slice();
-  const sorted = new Float32Array(dpc.length);
-  for (let i = 0; i < dpc.length; i++) sorted[fill[atomOfRow[i]!]!++] = dpc.duration[i]!;
+  const sorted = new Float32Array(values + spare);
+  for (let g = 0; g < segmentCount; g++) {
+    const a0 = segmentAtoms[g]!;
+    const a1 = segmentAtoms[g + 1]!;
+    for (let a = a0; a < a1; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = a;
+    for (let i = segments[3 * g]!; i < segments[3 * g + 1]!; i++)
+      sorted[fill[slot[dpc.kind[i]! * routines + dpc.routine[i]!]!]!++] = dpc.duration[i]!;
+    for (let a = a0; a < a1; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = -1;
+  }
   const sum = new Float64Array(count);
   for (let a = 0; a < count; a++) {
     const slice = sorted.subarray(start[a]!, end[a]!);
@@ -80,18 +194,19 @@ export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
     for (let i = 0; i < slice.length; i++) total += slice[i]!;
     sum[a] = total;
   }
-  const atoms: DpcAtoms = {
-    count,
-    cpu: Int32Array.from(atomCpu),
-    kind: Uint8Array.from(atomKind),
-    routine: Int32Array.from(atomRoutine),
-    start,
-    end,
-    sum,
-    sorted,
+  return {
+    atoms: {
+      count,
+      cpu: Int32Array.from(atomCpu),
+      kind: Uint8Array.from(atomKind),
+      routine: Int32Array.from(atomRoutine),
+      start,
+      end,
+      sum,
+      sorted,
+    },
+    segmentAtoms,
   };
-  cache.set(model, atoms);
-  return atoms;
 }
 
 /** First index in sorted[lo..hi) with value > v. */

@@ -14,7 +14,7 @@ import {
   type ResultOf,
   type TableId,
 } from '../../shared/contract.js';
-import { dpcAtoms } from './dpc-atoms.js';
+import { dpcAtoms, dpcBlockAtoms } from './dpc-atoms.js';
 import type { EngineModel } from './model.js';
 import {
   buildTableSpecs,
@@ -34,17 +34,19 @@ const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleS
 
 export class Engine {
   readonly specs: Record<TableId, TableSpec>;
-  private readonly scratch = new PivotScratch();
+  /** Reused pivot buffers (and the pivot's block-path threshold, which tests lower or raise). */
+  readonly scratch = new PivotScratch();
 
   constructor(readonly model: EngineModel) {
     this.specs = buildTableSpecs(model);
   }
 
-  /** Builds the lazily built indexes (DPC atoms) now, e.g. while the UI draws the overview. */
+  /** Builds the lazily built indexes (DPC atoms, whole-trace and per time block) now, e.g. while the UI draws the overview. */
   warmUp(): void {
     if (this.model.dpc.length === 0) return;
     dpcAtoms(this.model, false);
     dpcAtoms(this.model, true);
+    dpcBlockAtoms(this.model);
   }
 
   private spec(table: unknown): TableSpec {
