@@ -213,8 +213,9 @@ interface CpuState {
   seenSwitch: boolean;
   idleStart: number;
   idleState: number;
-  pendingIsrEnter: number[];
-  pendingIsrExit: number[];
+  /** ISRs logged since the CPU's last DPC-family event: [enter, exit] pairs, `pendingIsrs` used. */
+  pendingIsr: Float64Array;
+  pendingIsrs: number;
   lastRoutine: number;
   lastRoutineId: number;
 }
@@ -284,8 +285,8 @@ export class PartialBuilder {
         seenSwitch: false,
         idleStart: NaN,
         idleState: 0,
-        pendingIsrEnter: [],
-        pendingIsrExit: [],
+        pendingIsr: new Float64Array(2 * MAX_PENDING_ISRS),
+        pendingIsrs: 0,
         lastRoutine: -1,
         lastRoutineId: 0,
       };
@@ -307,23 +308,25 @@ export class PartialBuilder {
     let exclusive = duration;
     let fragments = 1;
     if (isIsrKind(kind)) {
-      if (state.pendingIsrEnter.length >= MAX_PENDING_ISRS) {
-        state.pendingIsrEnter.splice(0, MAX_PENDING_ISRS / 2);
-        state.pendingIsrExit.splice(0, MAX_PENDING_ISRS / 2);
+      const pending = state.pendingIsr;
+      if (state.pendingIsrs >= MAX_PENDING_ISRS) {
+        pending.copyWithin(0, MAX_PENDING_ISRS, 2 * MAX_PENDING_ISRS);
+        state.pendingIsrs = MAX_PENDING_ISRS / 2;
       }
-      state.pendingIsrEnter.push(enterNs);
-      state.pendingIsrExit.push(exitNs);
-    } else if (state.pendingIsrEnter.length > 0) {
-      const enters = state.pendingIsrEnter;
-      const exits = state.pendingIsrExit;
-      for (let i = 0; i < enters.length; i++) {
-        if (enters[i]! >= enterNs && exits[i]! <= exitNs) {
-          exclusive -= exits[i]! - enters[i]!;
+      pending[2 * state.pendingIsrs] = enterNs;
+      pending[2 * state.pendingIsrs + 1] = exitNs;
+      state.pendingIsrs++;
+    } else if (state.pendingIsrs > 0) {
+      const pending = state.pendingIsr;
+      for (let i = 0; i < 2 * state.pendingIsrs; i += 2) {
+        const isrEnter = pending[i]!;
+        const isrExit = pending[i + 1]!;
+        if (isrEnter >= enterNs && isrExit <= exitNs) {
+          exclusive -= isrExit - isrEnter;
           fragments++;
         }
       }
-      enters.length = 0;
-      exits.length = 0;
+      state.pendingIsrs = 0;
     }
     // Consecutive DPCs on a CPU are mostly the same routine: skip the Map for repeats.
     let routineId = routine === state.lastRoutine ? state.lastRoutineId : this.routineIds.get(routine);
