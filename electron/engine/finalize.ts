@@ -36,6 +36,17 @@ import { AddressInterner, type Partial, type ProcessEvent, type ThreadEvent } fr
 import { buildSummary, type HeaderFacts } from './summary.js';
 import { findSymbol, loadSymbolMap, symbolDirectories, type SymbolMap } from './symbols.js';
 
+const EMPTY_PARTIAL_DPC: Partial['dpc'] = {
+  length: 0,
+  cpu: new Uint16Array(0),
+  kind: new Uint8Array(0),
+  enter: new Float64Array(0),
+  duration: new Float32Array(0),
+  exclusive: new Float32Array(0),
+  fragments: new Uint16Array(0),
+  routine: new Uint32Array(0),
+};
+
 /** Default profile interval when no ProfileSetInterval was logged: 1 ms in 100-ns units. */
 const DEFAULT_PROFILE_INTERVAL_100NS = 10_000;
 /** Inversions an insertion sort may do per row before we switch to a full sort. */
@@ -671,17 +682,6 @@ export function finalizeModel(
   }
   const functions = new FunctionDirectory((image) => pdbOf.get(image)?.map);
 
-  // DPC/ISR rows.
-  const dpcParts = partials.map((p) => p.dpc);
-  const dpcLengths = dpcParts.map((d) => d.length);
-  const dpcCpu = concat(
-    dpcParts.map((d) => d.cpu),
-    dpcLengths,
-  );
-  const dpcEnter = concat(
-    dpcParts.map((d) => d.enter),
-    dpcLengths,
-  );
   // Partial-local routine ids → global routine entries (address, function), distinct routines only.
   const routineAddress: number[] = [];
   const routineFunc: number[] = [];
@@ -697,72 +697,87 @@ export function finalizeModel(
     }
     return id;
   };
-  const dpcRoutineGlobal = new Uint32Array(dpcCpu.length);
-  {
-    let at = 0;
-    for (const p of partials) {
-      const local = p.routines;
-      const direct = new Int32Array(local.length).fill(-1);
-      const ambiguous: ImageInstance[][] = [];
-      for (let r = 0; r < local.length; r++) {
-        const address = local[r]!;
-        const found = kernelMap.candidates(address);
-        if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
-        else ambiguous[r] = found;
-      }
-      const rows = p.dpc.routine;
-      for (let i = 0; i < p.dpc.length; i++) {
-        const r = rows[i]!;
-        const d = direct[r]!;
-        if (d >= 0) dpcRoutineGlobal[at + i] = d;
-        else {
+  // DPC/ISR rows (in a function scope, so its intermediate columns die when it returns).
+  const dpc = ((): DpcTable => {
+    const dpcParts = partials.map((p) => p.dpc);
+    const dpcLengths = dpcParts.map((d) => d.length);
+    const dpcCpu = concat(
+      dpcParts.map((d) => d.cpu),
+      dpcLengths,
+    );
+    const dpcEnter = concat(
+      dpcParts.map((d) => d.enter),
+      dpcLengths,
+    );
+    const dpcRoutineGlobal = new Uint32Array(dpcCpu.length);
+    {
+      let at = 0;
+      for (const p of partials) {
+        const local = p.routines;
+        const direct = new Int32Array(local.length).fill(-1);
+        const ambiguous: ImageInstance[][] = [];
+        for (let r = 0; r < local.length; r++) {
           const address = local[r]!;
-          dpcRoutineGlobal[at + i] = entryOf(
-            address,
-            functions.resolve(address, pickByTime(ambiguous[r]!, p.dpc.enter[i]!)),
-          );
+          const found = kernelMap.candidates(address);
+          if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
+          else ambiguous[r] = found;
         }
+        const rows = p.dpc.routine;
+        for (let i = 0; i < p.dpc.length; i++) {
+          const r = rows[i]!;
+          const d = direct[r]!;
+          if (d >= 0) dpcRoutineGlobal[at + i] = d;
+          else {
+            const address = local[r]!;
+            dpcRoutineGlobal[at + i] = entryOf(
+              address,
+              functions.resolve(address, pickByTime(ambiguous[r]!, p.dpc.enter[i]!)),
+            );
+          }
+        }
+        at += p.dpc.length;
       }
-      at += p.dpc.length;
     }
-  }
-  checkStop(options, 'dpc-resolve');
-  const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
-  checkStop(options, 'dpc-sort');
-  const dpc: DpcTable = {
-    length: dpcCpu.length,
-    cpuOffsets: dpcOrder.offsets,
-    kind: gather(
-      concat(
-        dpcParts.map((d) => d.kind),
-        dpcLengths,
+    checkStop(options, 'dpc-resolve');
+    const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
+    checkStop(options, 'dpc-sort');
+    return {
+      length: dpcCpu.length,
+      cpuOffsets: dpcOrder.offsets,
+      kind: gather(
+        concat(
+          dpcParts.map((d) => d.kind),
+          dpcLengths,
+        ),
+        dpcOrder,
       ),
-      dpcOrder,
-    ),
-    enter: gather(dpcEnter, dpcOrder),
-    duration: gather(
-      concat(
-        dpcParts.map((d) => d.duration),
-        dpcLengths,
+      enter: gather(dpcEnter, dpcOrder),
+      duration: gather(
+        concat(
+          dpcParts.map((d) => d.duration),
+          dpcLengths,
+        ),
+        dpcOrder,
       ),
-      dpcOrder,
-    ),
-    exclusive: gather(
-      concat(
-        dpcParts.map((d) => d.exclusive),
-        dpcLengths,
+      exclusive: gather(
+        concat(
+          dpcParts.map((d) => d.exclusive),
+          dpcLengths,
+        ),
+        dpcOrder,
       ),
-      dpcOrder,
-    ),
-    fragments: gather(
-      concat(
-        dpcParts.map((d) => d.fragments),
-        dpcLengths,
+      fragments: gather(
+        concat(
+          dpcParts.map((d) => d.fragments),
+          dpcLengths,
+        ),
+        dpcOrder,
       ),
-      dpcOrder,
-    ),
-    routine: gather(dpcRoutineGlobal, dpcOrder),
-  };
+      routine: gather(dpcRoutineGlobal, dpcOrder),
+    };
+  })();
+  // The partials' DPC columns are consumed: let them go before the next phases allocate.
+  for (const p of partials) p.dpc = EMPTY_PARTIAL_DPC;
   checkStop(options, 'dpc-order');
 
   // Running intervals (+ each CPU's open tail, closed at the trace end).
