@@ -528,17 +528,40 @@ export interface IntervalSource {
   readonly keep?: Uint8Array;
 }
 
-/** Union of two per-CPU interval lists, with prefix sums per CPU. Output arrays are sized for
- *  the worst case (every input row disjoint) and copied to their exact length once. */
+/** Union of two per-CPU interval lists, with prefix sums per CPU. Two passes of the same merge:
+ *  the first counts the output intervals, the second writes them into exact-size arrays. */
 export function buildUnion(
   cpuSlots: number,
   a: IntervalSource | undefined,
   b: IntervalSource | undefined,
 ): UnionTable {
-  const capacity = (a?.start.length ?? 0) + (b?.start.length ?? 0);
-  const outStart = new Float64Array(capacity);
-  const outEnd = new Float64Array(capacity);
   const offsets = new Int32Array(cpuSlots + 1);
+  const n = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  mergeUnion(cpuSlots, a, b, offsets, start, end);
+  const before = new Float64Array(n + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    let total = 0;
+    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
+      before[k] = total;
+      total += end[k]! - start[k]!;
+    }
+    before[offsets[c + 1]!] = total;
+  }
+  return { cpuOffsets: offsets, start, end, before };
+}
+
+/** The merge behind buildUnion: fills `offsets` and, when given, `outStart`/`outEnd`; returns
+ *  the number of output intervals. */
+function mergeUnion(
+  cpuSlots: number,
+  a: IntervalSource | undefined,
+  b: IntervalSource | undefined,
+  offsets: Int32Array,
+  outStart: Float64Array | undefined,
+  outEnd: Float64Array | undefined,
+): number {
   const empty = new Float64Array(0);
   const emptyF32 = new Float32Array(0);
   const aStart = a?.start ?? empty;
@@ -551,6 +574,7 @@ export function buildUnion(
   const bHasEnd = b?.end !== undefined;
   const aKeep = a?.keep;
   const bKeep = b?.keep;
+  const write = outStart !== undefined && outEnd !== undefined;
   let n = 0;
   for (let c = 0; c < cpuSlots; c++) {
     offsets[c] = n;
@@ -579,8 +603,10 @@ export function buildUnion(
         if (e > curEnd) curEnd = e;
       } else {
         if (curEnd === curEnd) {
-          outStart[n] = curStart;
-          outEnd[n] = curEnd;
+          if (write) {
+            outStart[n] = curStart;
+            outEnd[n] = curEnd;
+          }
           n++;
         }
         curStart = s;
@@ -588,24 +614,15 @@ export function buildUnion(
       }
     }
     if (curEnd === curEnd) {
-      outStart[n] = curStart;
-      outEnd[n] = curEnd;
+      if (write) {
+        outStart[n] = curStart;
+        outEnd[n] = curEnd;
+      }
       n++;
     }
   }
   offsets[cpuSlots] = n;
-  const start = n === capacity ? outStart : outStart.slice(0, n);
-  const end = n === capacity ? outEnd : outEnd.slice(0, n);
-  const before = new Float64Array(n + 1);
-  for (let c = 0; c < cpuSlots; c++) {
-    let total = 0;
-    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
-      before[k] = total;
-      total += end[k]! - start[k]!;
-    }
-    before[offsets[c + 1]!] = total;
-  }
-  return { cpuOffsets: offsets, start, end, before };
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1200,50 +1217,58 @@ function fillIdleGaps(
   source: IdleTable['source'],
 ): IdleTable {
   const order = cpuTimeOrder(cpu, start, rows, cpuSlots);
-  const capacity = rows * 2 + cpuSlots;
-  const outStart = new Float64Array(capacity);
-  const outEnd = new Float64Array(capacity);
-  const outState = new Uint8Array(capacity);
   const offsets = new Int32Array(cpuSlots + 1);
+  // Two passes: count the rows (gaps included), then write them into exact-size arrays.
+  let outStart = new Float64Array(0);
+  let outEnd = new Float64Array(0);
+  let outState = new Uint8Array(0);
   let n = 0;
-  for (let c = 0; c < cpuSlots; c++) {
-    offsets[c] = n;
-    if (hasData[c] === 0) continue;
-    let cursor = 0;
-    for (let k = order.offsets[c]!; k < order.offsets[c + 1]!; k++) {
-      const i = order.identity ? k : order.order[k]!;
-      const s = Math.max(start[i]!, cursor);
-      const e = end[i]!;
-      if (s > cursor) {
-        outStart[n] = cursor;
-        outEnd[n] = s;
-        outState[n] = 0;
-        n++;
-      }
-      if (e > s) {
-        outStart[n] = s;
-        outEnd[n] = e;
-        outState[n] = state[i]!;
-        n++;
-        cursor = e;
-      }
+  for (let pass = 0; pass < 2; pass++) {
+    const write = pass === 1;
+    if (write) {
+      outStart = new Float64Array(n);
+      outEnd = new Float64Array(n);
+      outState = new Uint8Array(n);
     }
-    if (durationNs > cursor) {
-      outStart[n] = cursor;
-      outEnd[n] = durationNs;
-      outState[n] = 0;
-      n++;
+    n = 0;
+    for (let c = 0; c < cpuSlots; c++) {
+      offsets[c] = n;
+      if (hasData[c] === 0) continue;
+      let cursor = 0;
+      for (let k = order.offsets[c]!; k < order.offsets[c + 1]!; k++) {
+        const i = order.identity ? k : order.order[k]!;
+        const s = Math.max(start[i]!, cursor);
+        const e = end[i]!;
+        if (s > cursor) {
+          if (write) {
+            outStart[n] = cursor;
+            outEnd[n] = s;
+            outState[n] = 0;
+          }
+          n++;
+        }
+        if (e > s) {
+          if (write) {
+            outStart[n] = s;
+            outEnd[n] = e;
+            outState[n] = state[i]!;
+          }
+          n++;
+          cursor = e;
+        }
+      }
+      if (durationNs > cursor) {
+        if (write) {
+          outStart[n] = cursor;
+          outEnd[n] = durationNs;
+          outState[n] = 0;
+        }
+        n++;
+      }
     }
   }
   offsets[cpuSlots] = n;
-  return {
-    length: n,
-    cpuOffsets: offsets,
-    start: outStart.slice(0, n),
-    end: outEnd.slice(0, n),
-    state: outState.slice(0, n),
-    source,
-  };
+  return { length: n, cpuOffsets: offsets, start: outStart, end: outEnd, state: outState, source };
 }
 
 export type { Diagnostic };
