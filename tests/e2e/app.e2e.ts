@@ -11,13 +11,12 @@
 // Screenshots of every step go to test-results/e2e/ at 1280×800 and 1920×1080, light and dark.
 // Run:  node --import tsx tests/e2e/app.e2e.ts      (prints "e2e: N passed, N failed"; exit 1 on failure)
 // Env:  ETLSCOPE_E2E_SECONDS  length of the generated trace (default 10 s = the 163k-DPC story)
-//       ETLSCOPE_E2E_FAKE=1   UI only: serve a synthetic in-memory session instead of the engine
 //       ETLSCOPE_TRACES       folder of the real traces (default ../shared/traces)
 //       ETLSCOPE_E2E_NO_BUILD=1  use the existing dist/renderer
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DPC_CSV_COLUMNS } from '../../shared/contract.js';
@@ -27,7 +26,6 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const outDir = path.join(root, 'test-results', 'e2e');
 const workDir = path.join(outDir, 'work');
 const tracesDir = process.env.ETLSCOPE_TRACES ?? path.resolve(root, '..', 'shared', 'traces');
-const fake = process.env.ETLSCOPE_E2E_FAKE === '1';
 const seconds = Number(process.env.ETLSCOPE_E2E_SECONDS ?? 10);
 /** Generous: a 10 s, ~40 MB trace on a shared 2-core machine. */
 const LOAD_TIMEOUT_MS = 180_000;
@@ -139,25 +137,6 @@ async function startRealServer(symbolPath: string, file?: string): Promise<Serve
       }
     },
   };
-}
-
-async function startFakeServer(): Promise<Server> {
-  const { startServer } = await import('../../electron/server/index.js');
-  const { createFakeSession } = await import('./preview/fake-session.js');
-  const server = await startServer({
-    staticDir: path.join(root, 'dist', 'renderer'),
-    log: () => undefined,
-    openSession: async (file) => {
-      const size = (await stat(file)).size;
-      if ((await readFile(file)).subarray(0, 9).toString() === 'not a tra') {
-        throw Object.assign(new Error('not an ETL file: no WMI buffer header at offset 0x0'), {
-          code: 'bad-file',
-        });
-      }
-      return createFakeSession(path.basename(file), size);
-    },
-  });
-  return { url: server.url, stop: () => server.close() };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -315,14 +294,8 @@ async function run(): Promise<void> {
   await mkdir(workDir, { recursive: true });
   await buildRenderer();
   const traceFile = path.join(workDir, 'backup-server.etl');
-  let truth: Truth | undefined;
-  if (fake) {
-    await writeFile(traceFile, Buffer.alloc(64 * 1024, 7));
-    console.log('(ETLSCOPE_E2E_FAKE=1: synthetic session, truth checks skipped)');
-  } else {
-    truth = writeScenario(traceFile);
-  }
-  const server = fake ? await startFakeServer() : await startRealServer(`${traceFile}.symbols`);
+  const truth = writeScenario(traceFile);
+  const server = await startRealServer(`${traceFile}.symbols`);
   let browser: Browser | undefined;
   const consoleErrors: string[] = [];
   try {
@@ -412,7 +385,7 @@ async function run(): Promise<void> {
         firstRow === 'ndis.sys',
         `first row ${firstRow}`,
       );
-      if (truth !== undefined) {
+      {
         const ndis = truth.dpcIsrByModule.find((m) => m.module === 'ndis.sys')!;
         const totalCount = truth.dpcIsr.reduce((a, r) => a + r.count, 0);
         checks.near('total DPC/ISR count = truth', await totalValue(page, 'count'), totalCount, 0);
@@ -585,7 +558,7 @@ async function run(): Promise<void> {
       await pivotSettled(page);
       const range = await page.locator('[data-testid=visible-range]').innerText();
       checks.check('Back returns to the whole trace', /0\.0+ s/.test(range), range);
-      if (truth !== undefined) {
+      {
         const cpus = truth.cpus.filter((c) => FOCUS_CPUS.includes(c.cpu));
         const count = cpus.reduce((a, c) => a + c.dpcCount + c.isrCount, 0);
         const totalMs = cpus.reduce((a, c) => a + c.dpcNs + c.isrNs, 0) / 1e6;
@@ -708,9 +681,6 @@ async function run(): Promise<void> {
 
     await checks.step('real trace: perfview-net452-x64.etl (sampled utilization)', async () => {
       const real = path.join(tracesDir, 'perfview-net452-x64.etl');
-      if (fake) {
-        return;
-      }
       await openViaInput(page, real);
       await page.waitForFunction(() => document.title.includes('perfview-net452-x64.etl'), undefined, {
         timeout: LOAD_TIMEOUT_MS,
@@ -735,9 +705,6 @@ async function run(): Promise<void> {
     });
 
     await checks.step('truncated trace: opens with a plain warning and what could be read', async () => {
-      if (fake) {
-        return;
-      }
       const truncated = path.join(workDir, 'backup-server-truncated.etl');
       const bytes = await readFile(traceFile);
       // Cut 40 % into the file, mid-buffer: the reader reports where, and keeps what it read.
@@ -766,7 +733,7 @@ async function run(): Promise<void> {
         .then(() => true)
         .catch(() => false);
       if (!loading) {
-        checks.check('cancel a load (loaded before Cancel could be pressed: not checked)', true);
+        console.log('  - cancel a load: loaded before Cancel could be pressed (not checked, not counted)');
         return;
       }
       const pressed = await page
@@ -774,7 +741,9 @@ async function run(): Promise<void> {
         .then(() => true)
         .catch(() => false);
       if (!pressed) {
-        checks.check('cancel a load (finished loading before Cancel was pressed: not checked)', true);
+        console.log(
+          '  - cancel a load: finished loading before Cancel was pressed (not checked, not counted)',
+        );
         return;
       }
       await page.waitForSelector('[data-testid=start-screen]', { timeout: 30_000 });
@@ -795,9 +764,6 @@ async function run(): Promise<void> {
     });
 
     await checks.step('etlscope serve FILE opens the trace by itself (open-requested event)', async () => {
-      if (fake) {
-        return;
-      }
       const second = await startRealServer(
         `${traceFile}.symbols`,
         path.join(tracesDir, 'perfview-net452-x64.etl'),
