@@ -418,8 +418,8 @@ class FunctionDirectory {
   readonly offsets: number[] = [];
   readonly funcModule: number[] = [];
   private readonly symbolIds = new Map<string, number>();
-  private readonly offsetIds = new Map<number, number>();
-  private readonly addressIds = new Map<number, number>();
+  private readonly offsetIds = new AddressInterner();
+  private readonly addressIds = new AddressInterner();
   private readonly symbolMaps = new Map<ImageInstance, SymbolMap | null>();
 
   constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
@@ -446,7 +446,7 @@ class FunctionDirectory {
   resolve(address: number, image: ImageInstance | undefined): number {
     if (image === undefined) {
       let id = this.addressIds.get(address);
-      if (id === undefined) {
+      if (id < 0) {
         id = this.add(0, undefined, address);
         this.addressIds.set(address, id);
       }
@@ -475,7 +475,7 @@ class FunctionDirectory {
     // Images are < 8 GiB, so module · 2^33 + rva is a unique exact key.
     const key = module * 0x2_0000_0000 + rva;
     let id = this.offsetIds.get(key);
-    if (id === undefined) {
+    if (id < 0) {
       id = this.add(module, undefined, rva);
       this.offsetIds.set(key, id);
     }
