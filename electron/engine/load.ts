@@ -28,7 +28,7 @@ export function openTraceFile(filePath: string): EtlTrace {
     source.close();
     if (error instanceof EtlFormatError)
       throw new EngineError(
-        `${path.basename(filePath)} is not a readable ETL trace: ${error.message}`,
+        `${path.basename(filePath)}: ${error.message}`,
         'bad-file',
         'BadFileError',
       );

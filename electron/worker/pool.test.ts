@@ -117,7 +117,7 @@ describe('worker pool', () => {
     writeFileSync(bad, 'hello, this is not a trace'.repeat(100));
     await expect(openTraceSession(bad)).rejects.toMatchObject({
       code: 'bad-file',
-      message: expect.stringMatching(/not a readable ETL trace/),
+      message: expect.stringMatching(/^not-a-trace\.etl: not an ETL trace: /),
     });
     await expect(openTraceSession(path.join(dir, 'missing.etl'))).rejects.toMatchObject({
       code: 'not-found',
