@@ -255,7 +255,8 @@ export interface PerfStateRecord {
   readonly newState: number;
   readonly oldState: number;
   readonly result: number;
-  readonly processors: AddressKey;
+  /** Affinity mask (u64): a bigint, since all 64 bits matter (rare event, no hot-path cost). */
+  readonly processors: bigint;
 }
 
 export interface HeaderExtensionRecord {

@@ -24,12 +24,12 @@ describe('power decoders (any pointer size, any kernel header)', () => {
       const perf = new ByteWriter().u32(1).u32(3).u32(1).i32(0).u64(0xf0n).done();
       expect(
         decodePerfState(rawEventForPayload(perf, { pointerSize: P, hookId: KernelHook.PerfStateChange })),
-      ).toEqual({ type: 1, newState: 3, oldState: 1, result: 0, processors: 0xf0 });
+      ).toEqual({ type: 1, newState: 3, oldState: 1, result: 0, processors: 0xf0n });
       const change = new ByteWriter().u32(1).u32(0).u64(0x5n).done();
       expect(decodeIdleStateChange(rawEventForPayload(change, { pointerSize: P }))).toEqual({
         newState: 1,
         oldState: 0,
-        processors: 5,
+        processors: 5n,
       });
     });
   }

@@ -3,8 +3,8 @@
 // Processors u64); PPM idle-state change 0x1235 (NewState, OldState, Processors u64).
 // Header kind and version are unverified: any kernel header is accepted; fields parse by length.
 
-import { readPointerKey, readU64 } from '../address.js';
-import type { AddressKey, IdleEnterRecord, IdleExitRecord, PerfStateRecord, RawEvent } from '../types.js';
+import { readU64 } from '../address.js';
+import type { IdleEnterRecord, IdleExitRecord, PerfStateRecord, RawEvent } from '../types.js';
 
 export function decodeIdleEnter(ev: RawEvent): IdleEnterRecord | undefined {
   if (ev.payloadSize < 4) return undefined;
@@ -33,15 +33,15 @@ export function decodePerfState(ev: RawEvent): PerfStateRecord | undefined {
     newState: view.getUint32(at + 4, true),
     oldState: view.getUint32(at + 8, true),
     result: ev.payloadSize >= 16 ? view.getInt32(at + 12, true) : 0,
-    processors: ev.payloadSize >= 24 ? readPointerKey(view, at + 16, 8) : (0 as AddressKey),
+    processors: ev.payloadSize >= 24 ? view.getBigUint64(at + 16, true) : 0n,
   };
 }
 
 export interface IdleStateChangeRecord {
   readonly newState: number;
   readonly oldState: number;
-  /** Affinity mask of the processors that changed (as an AddressKey-style exact number). */
-  readonly processors: AddressKey;
+  /** Affinity mask (u64) of the processors that changed; bit n = processor n of the group. */
+  readonly processors: bigint;
 }
 
 export function decodeIdleStateChange(ev: RawEvent): IdleStateChangeRecord | undefined {
@@ -51,6 +51,6 @@ export function decodeIdleStateChange(ev: RawEvent): IdleStateChangeRecord | und
   return {
     newState: view.getUint32(at, true),
     oldState: view.getUint32(at + 4, true),
-    processors: ev.payloadSize >= 16 ? readPointerKey(view, at + 8, 8) : (0 as AddressKey),
+    processors: ev.payloadSize >= 16 ? view.getBigUint64(at + 8, true) : 0n,
   };
 }
