@@ -32,7 +32,14 @@ import type {
   ThreadInfo,
   UnionTable,
 } from './model.js';
-import { AddressInterner, type Partial, type ProcessEvent, type ThreadEvent } from './partial.js';
+import {
+  AddressInterner,
+  type Partial,
+  type PerCpuDerived,
+  type PerCpuIntervals,
+  type ProcessEvent,
+  type ThreadEvent,
+} from './partial.js';
 import { buildSummary, type HeaderFacts } from './summary.js';
 import { findSymbol, loadSymbolMap, symbolDirectories, type SymbolMap } from './symbols.js';
 
@@ -540,7 +547,13 @@ export function buildUnion(
   const start = new Float64Array(n);
   const end = new Float64Array(n);
   mergeUnion(cpuSlots, a, b, offsets, start, end);
-  const before = new Float64Array(n + 1);
+  return withPrefixSums(cpuSlots, { offsets, start, end });
+}
+
+/** Per-CPU prefix sums over disjoint intervals: covered time of any range in O(log n). */
+function withPrefixSums(cpuSlots: number, u: PerCpuIntervals): UnionTable {
+  const { offsets, start, end } = u;
+  const before = new Float64Array(start.length + 1);
   for (let c = 0; c < cpuSlots; c++) {
     let total = 0;
     for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
@@ -917,22 +930,28 @@ export function finalizeModel(
 
   // Unions: DPC/ISR time alone, then busy = non-idle running ∪ DPC/ISR (merging the already
   // disjoint DPC/ISR union gives the same set with fewer intervals to walk).
-  const dpcUnion = buildUnion(
-    cpuSlots,
-    { offsets: dpc.cpuOffsets, start: dpc.enter, duration: dpc.duration },
-    undefined,
-  );
-  const threadTids = directory.threadTids;
-  const nonIdle = new Uint8Array(run.length);
-  for (let i = 0; i < run.length; i++) nonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
-  const busy = buildUnion(
-    cpuSlots,
-    { offsets: run.cpuOffsets, start: run.start, end: run.end, keep: nonIdle },
-    { offsets: dpcUnion.cpuOffsets, start: dpcUnion.start, end: dpcUnion.end },
-  );
+  // When every partial derived its own CPUs (parser workers), these are concatenations.
+  const fromDerived = assembleDerived(partials, cpuSlots, durationNs, idleEvents > 0, run);
+  checkStop(options, 'assemble');
+  const dpcUnion =
+    fromDerived?.dpcUnion ??
+    buildUnion(cpuSlots, { offsets: dpc.cpuOffsets, start: dpc.enter, duration: dpc.duration }, undefined);
+  let busy = fromDerived?.busy;
+  if (busy === undefined) {
+    const threadTids = directory.threadTids;
+    const nonIdle = new Uint8Array(run.length);
+    for (let i = 0; i < run.length; i++) nonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
+    busy = buildUnion(
+      cpuSlots,
+      { offsets: run.cpuOffsets, start: run.start, end: run.end, keep: nonIdle },
+      { offsets: dpcUnion.cpuOffsets, start: dpcUnion.start, end: dpcUnion.end },
+    );
+  }
 
   // Idle states.
-  const idle = buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
+  const idle =
+    fromDerived?.idle ??
+    buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
   checkStop(options, 'unions+idle');
 
   const images: ImageInfo[] = instances.map((i) => {
@@ -1215,6 +1234,7 @@ function fillIdleGaps(
   cpuSlots: number,
   durationNs: number,
   source: IdleTable['source'],
+  cursorsOut?: Float64Array,
 ): IdleTable {
   const order = cpuTimeOrder(cpu, start, rows, cpuSlots);
   const offsets = new Int32Array(cpuSlots + 1);
@@ -1257,6 +1277,7 @@ function fillIdleGaps(
           cursor = e;
         }
       }
+      if (cursorsOut !== undefined) cursorsOut[c] = cursor;
       if (durationNs > cursor) {
         if (write) {
           outStart[n] = cursor;
@@ -1269,6 +1290,423 @@ function fillIdleGaps(
   }
   offsets[cpuSlots] = n;
   return { length: n, cpuOffsets: offsets, start: outStart, end: outEnd, state: outState, source };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-CPU derivations where the partial is read (parser workers), concatenated by finalize
+// ---------------------------------------------------------------------------------------------
+
+/** Union of per-CPU interval lists without prefix sums (exact-size arrays). */
+function unionIntervals(
+  cpuSlots: number,
+  a: IntervalSource | undefined,
+  b: IntervalSource | undefined,
+): PerCpuIntervals {
+  const offsets = new Int32Array(cpuSlots + 1);
+  const n = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  mergeUnion(cpuSlots, a, b, offsets, start, end);
+  return { offsets, start, end };
+}
+
+/** Highest CPU of `length` rows (−1 when none). */
+function maxCpuOf(cpu: Uint16Array, length: number): number {
+  let max = -1;
+  for (let i = 0; i < length; i++) if (cpu[i]! > max) max = cpu[i]!;
+  return max;
+}
+
+/**
+ * Runs where the partial was read (a parser worker owns its CPUs whole, so this work is spread
+ * over the workers): puts the partial's rows in CPU/time order (stable, so finalize's global
+ * order check finds them ordered and the result is the same as ordering after the merge), then
+ * derives what needs neither global metadata nor the trace end: the DPC/ISR union, the busy union
+ * of the closed running intervals (a TID-0 row is idle whatever the thread directory says), and
+ * the idle rows with their C0 gaps. Sets `partial.derived`; leaves it unset when the rows do not
+ * fit the assumptions (then finalize derives everything itself, as before).
+ */
+export function derivePerCpu(p: Partial): void {
+  const slots = Math.max(
+    1,
+    p.eventsPerCpu.length,
+    maxCpuOf(p.dpc.cpu, p.dpc.length) + 1,
+    maxCpuOf(p.run.cpu, p.run.length) + 1,
+    maxCpuOf(p.samples.cpu, p.samples.length) + 1,
+    maxCpuOf(p.idle.cpu, p.idle.length) + 1,
+    ...p.runTails.map((t) => t.cpu + 1),
+    ...p.idleTails.map((t) => t.cpu + 1),
+  );
+  const dOrder = cpuTimeOrder(p.dpc.cpu, p.dpc.enter, p.dpc.length, slots);
+  if (!dOrder.identity) {
+    const d = p.dpc;
+    p.dpc = {
+      length: d.length,
+      cpu: gather(d.cpu, dOrder),
+      kind: gather(d.kind, dOrder),
+      enter: gather(d.enter, dOrder),
+      duration: gather(d.duration, dOrder),
+      exclusive: gather(d.exclusive, dOrder),
+      fragments: gather(d.fragments, dOrder),
+      routine: gather(d.routine, dOrder),
+    };
+  }
+  const rOrder = cpuTimeOrder(p.run.cpu, p.run.start, p.run.length, slots);
+  if (!rOrder.identity) {
+    const r = p.run;
+    p.run = {
+      length: r.length,
+      cpu: gather(r.cpu, rOrder),
+      start: gather(r.start, rOrder),
+      end: gather(r.end, rOrder),
+      tid: gather(r.tid, rOrder),
+      waitRaw: gather(r.waitRaw, rOrder),
+      prevCState: gather(r.prevCState, rOrder),
+    };
+  }
+  const sOrder = cpuTimeOrder(p.samples.cpu, p.samples.time, p.samples.length, slots);
+  if (!sOrder.identity) {
+    const x = p.samples;
+    p.samples = {
+      length: x.length,
+      cpu: gather(x.cpu, sOrder),
+      time: gather(x.time, sOrder),
+      tid: gather(x.tid, sOrder),
+      ip: gather(x.ip, sOrder),
+      count: gather(x.count, sOrder),
+      flags: gather(x.flags, sOrder),
+    };
+  }
+  const iOrder = cpuTimeOrder(p.idle.cpu, p.idle.start, p.idle.length, slots);
+  if (!iOrder.identity) {
+    const x = p.idle;
+    p.idle = {
+      length: x.length,
+      cpu: gather(x.cpu, iOrder),
+      start: gather(x.start, iOrder),
+      end: gather(x.end, iOrder),
+      state: gather(x.state, iOrder),
+    };
+  }
+
+  const dpcUnion = unionIntervals(
+    slots,
+    { offsets: dOrder.offsets, start: p.dpc.enter, duration: p.dpc.duration },
+    undefined,
+  );
+  const run = p.run;
+  const nonIdle = new Uint8Array(run.length);
+  for (let i = 0; i < run.length; i++) nonIdle[i] = run.tid[i] !== 0 ? 1 : 0;
+  const busyClosed = unionIntervals(
+    slots,
+    { offsets: rOrder.offsets, start: run.start, end: run.end, keep: nonIdle },
+    { offsets: dpcUnion.offsets, start: dpcUnion.start, end: dpcUnion.end },
+  );
+
+  // Idle rows: this partial's closed intervals, C0 gaps between them (finalize adds the open
+  // tail and the final C0 row up to the trace end, from `idleCursor`).
+  const idleMode = p.idleEvents > 0 ? 'events' : 'cswitch';
+  const idleHasData = new Uint8Array(slots);
+  let cpu: Uint16Array;
+  let start: Float64Array;
+  let end: Float64Array;
+  let state: Uint8Array;
+  let rows = 0;
+  if (idleMode === 'events') {
+    ({ cpu, start, end, state } = p.idle);
+    rows = p.idle.length;
+    for (let i = 0; i < rows; i++) idleHasData[cpu[i]!] = 1;
+    const tailSeen = new Uint8Array(slots);
+    for (const t of p.idleTails) {
+      // Finalize appends a tail after the CPU's rows: only exact when it starts last (it does:
+      // it is the CPU's latest IdleStateEnter) and is the CPU's only tail.
+      const last = iOrder.offsets[t.cpu + 1]! - 1;
+      if (tailSeen[t.cpu] === 1 || (last >= iOrder.offsets[t.cpu]! && !(start[last]! <= t.start))) return;
+      tailSeen[t.cpu] = 1;
+      idleHasData[t.cpu] = 1;
+    }
+  } else {
+    let n = 0;
+    for (let i = 0; i < run.length; i++) if (run.tid[i] === 0 && run.prevCState[i]! >= 0) n++;
+    cpu = new Uint16Array(n);
+    start = new Float64Array(n);
+    end = new Float64Array(n);
+    state = new Uint8Array(n);
+    for (let i = 0; i < run.length; i++) {
+      if (run.tid[i] !== 0 || run.prevCState[i]! < 0) continue;
+      cpu[rows] = run.cpu[i]!;
+      start[rows] = run.start[i]!;
+      end[rows] = run.end[i]!;
+      state[rows] = run.prevCState[i]! + 1;
+      rows++;
+    }
+  }
+  const idleCursor = new Float64Array(slots);
+  // NaN trace end: no final C0 row (`NaN > cursor` is false); every CPU is walked.
+  const idle = fillIdleGaps(
+    cpu,
+    start,
+    end,
+    state,
+    rows,
+    new Uint8Array(slots).fill(1),
+    slots,
+    NaN,
+    'none',
+    idleCursor,
+  );
+  const dpcWithSums = withPrefixSums(slots, dpcUnion);
+  const busyWithSums = withPrefixSums(slots, busyClosed);
+  p.derived = {
+    cpuSlots: slots,
+    dpcUnion: {
+      offsets: dpcUnion.offsets,
+      start: dpcUnion.start,
+      end: dpcUnion.end,
+      before: dpcWithSums.before,
+    },
+    busyClosed: {
+      offsets: busyClosed.offsets,
+      start: busyClosed.start,
+      end: busyClosed.end,
+      before: busyWithSums.before,
+    },
+    idleMode,
+    idle: { offsets: idle.cpuOffsets, start: idle.start, end: idle.end, state: idle.state },
+    idleCursor,
+    idleHasData,
+  };
+}
+
+/** Rows lo..hi of a per-CPU union (with its prefix sums) into `out` at `at`. */
+function copyIntervals(
+  u: PerCpuIntervals & { readonly before: Float64Array },
+  lo: number,
+  hi: number,
+  out: UnionTable,
+  at: number,
+): void {
+  out.start.set(u.start.subarray(lo, hi), at);
+  out.end.set(u.end.subarray(lo, hi), at);
+  out.before.set(u.before.subarray(lo, hi), at);
+}
+
+/** The slot after the last interval holds the last CPU's total (as buildUnion leaves it). */
+function setLastTotal(u: UnionTable, cpuSlots: number): void {
+  const lo = u.cpuOffsets[cpuSlots - 1]!;
+  const hi = u.cpuOffsets[cpuSlots]!;
+  u.before[hi] = hi > lo ? u.before[hi - 1]! + (u.end[hi - 1]! - u.start[hi - 1]!) : 0;
+}
+
+/**
+ * Busy union, DPC/ISR union and idle table from the partials' `derived` parts: per CPU the owning
+ * partial's segment, plus what needs the trace end — the open running tail (inserted into the
+ * busy union) and the open idle tail and last C0 row. Undefined (finalize derives them itself)
+ * unless every partial was derived and no CPU is in two partials.
+ */
+function assembleDerived(
+  partials: readonly Partial[],
+  cpuSlots: number,
+  durationNs: number,
+  fromEvents: boolean,
+  run: RunTable,
+): { dpcUnion: UnionTable; busy: UnionTable; idle: IdleTable } | undefined {
+  if (partials.length === 0) return undefined;
+  const derived: PerCpuDerived[] = [];
+  for (const p of partials) {
+    if (p.derived === undefined) return undefined;
+    derived.push(p.derived);
+  }
+  const owner = new Int32Array(cpuSlots).fill(-1);
+  for (let k = 0; k < partials.length; k++) {
+    const p = partials[k]!;
+    const d = derived[k]!;
+    for (let c = 0; c < d.cpuSlots; c++) {
+      const has =
+        (p.eventsPerCpu[c] ?? 0) > 0 ||
+        d.dpcUnion.offsets[c + 1]! > d.dpcUnion.offsets[c]! ||
+        d.busyClosed.offsets[c + 1]! > d.busyClosed.offsets[c]! ||
+        d.idle.offsets[c + 1]! > d.idle.offsets[c]! ||
+        d.idleHasData[c] === 1;
+      if (!has) continue;
+      if (c >= cpuSlots || owner[c]! >= 0) return undefined;
+      owner[c] = k;
+    }
+  }
+  const runTail: (Partial['runTails'][number] | undefined)[] = new Array(cpuSlots);
+  const idleTail: (Partial['idleTails'][number] | undefined)[] = new Array(cpuSlots);
+  for (let k = 0; k < partials.length; k++) {
+    for (const t of partials[k]!.runTails) {
+      if (t.cpu >= cpuSlots || owner[t.cpu] !== k || runTail[t.cpu] !== undefined) return undefined;
+      runTail[t.cpu] = t;
+    }
+    for (const t of partials[k]!.idleTails) {
+      if (t.cpu >= cpuSlots || owner[t.cpu] !== k || idleTail[t.cpu] !== undefined) return undefined;
+      idleTail[t.cpu] = t;
+    }
+  }
+  const segment = (u: PerCpuIntervals, c: number, k: number): [number, number] =>
+    k < 0 || c >= derived[k]!.cpuSlots ? [0, 0] : [u.offsets[c]!, u.offsets[c + 1]!];
+
+  // DPC/ISR union: the segments and their prefix sums, copied (memcpy) one after the other.
+  const dpcOffsets = new Int32Array(cpuSlots + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    const k = owner[c]!;
+    const [lo, hi] = k < 0 ? [0, 0] : segment(derived[k]!.dpcUnion, c, k);
+    dpcOffsets[c + 1] = dpcOffsets[c]! + hi - lo;
+  }
+  const dpcTotal = dpcOffsets[cpuSlots]!;
+  const dpcUnion: UnionTable = {
+    cpuOffsets: dpcOffsets,
+    start: new Float64Array(dpcTotal),
+    end: new Float64Array(dpcTotal),
+    before: new Float64Array(dpcTotal + 1),
+  };
+  for (let c = 0; c < cpuSlots; c++) {
+    const k = owner[c]!;
+    if (k < 0) continue;
+    const u = derived[k]!.dpcUnion;
+    const [lo, hi] = segment(u, c, k);
+    copyIntervals(u, lo, hi, dpcUnion, dpcOffsets[c]!);
+  }
+  setLastTotal(dpcUnion, cpuSlots);
+
+  // Busy: the closed union with the open running tail [start, trace end] inserted (non-idle only):
+  // intervals ending before the tail are kept, the ones it reaches merge into it, the rest follow.
+  const busyOffsets = new Int32Array(cpuSlots + 1);
+  const tailAt = new Int32Array(cpuSlots).fill(-1); // first closed interval the tail reaches
+  const tailPast = new Int32Array(cpuSlots); // first closed interval after the merged tail
+  const tailStart = new Float64Array(cpuSlots);
+  const tailEnd = new Float64Array(cpuSlots);
+  for (let c = 0; c < cpuSlots; c++) {
+    const k = owner[c]!;
+    const [lo, hi] = k < 0 ? [0, 0] : segment(derived[k]!.busyClosed, c, k);
+    let rows = hi - lo;
+    const t = runTail[c];
+    if (k >= 0 && t !== undefined && t.tid !== 0 && durationNs > t.start) {
+      const u = derived[k]!.busyClosed;
+      let i = lo;
+      let j = hi;
+      while (j > lo && u.end[j - 1]! >= t.start) j--; // disjoint and sorted: ends ascend too
+      i = j;
+      let mergedStart = t.start;
+      let mergedEnd = durationNs;
+      for (j = i; j < hi && u.start[j]! <= mergedEnd; j++) {
+        if (u.start[j]! < mergedStart) mergedStart = u.start[j]!;
+        if (u.end[j]! > mergedEnd) mergedEnd = u.end[j]!;
+      }
+      tailAt[c] = i;
+      tailPast[c] = j;
+      tailStart[c] = mergedStart;
+      tailEnd[c] = mergedEnd;
+      rows = i - lo + 1 + (hi - j);
+    }
+    busyOffsets[c + 1] = busyOffsets[c]! + rows;
+  }
+  const busyTotal = busyOffsets[cpuSlots]!;
+  const busy: UnionTable = {
+    cpuOffsets: busyOffsets,
+    start: new Float64Array(busyTotal),
+    end: new Float64Array(busyTotal),
+    before: new Float64Array(busyTotal + 1),
+  };
+  for (let c = 0; c < cpuSlots; c++) {
+    const k = owner[c]!;
+    if (k < 0) continue;
+    const u = derived[k]!.busyClosed;
+    const [lo, hi] = segment(u, c, k);
+    const at = busyOffsets[c]!;
+    const i = tailAt[c]!;
+    if (i < 0) {
+      copyIntervals(u, lo, hi, busy, at);
+      continue;
+    }
+    copyIntervals(u, lo, i, busy, at);
+    let n = at + i - lo;
+    const j = tailPast[c]!;
+    busy.start[n] = tailStart[c]!;
+    busy.end[n] = tailEnd[c]!;
+    busy.start.set(u.start.subarray(j, hi), n + 1);
+    busy.end.set(u.end.subarray(j, hi), n + 1);
+    // Prefix sums from the tail on, accumulated exactly as buildUnion does.
+    let total = n > at ? busy.before[n - 1]! + (busy.end[n - 1]! - busy.start[n - 1]!) : 0;
+    const stop = busyOffsets[c + 1]!;
+    for (; n < stop; n++) {
+      busy.before[n] = total;
+      total += busy.end[n]! - busy.start[n]!;
+    }
+  }
+  setLastTotal(busy, cpuSlots);
+
+  // Idle: the closed rows, then the open idle tail and the last C0 row up to the trace end
+  // (the same steps fillIdleGaps takes for its last rows).
+  const source: IdleTable['source'] = fromEvents ? 'events' : run.length > 0 ? 'cswitch' : 'none';
+  const idleOffsets = new Int32Array(cpuSlots + 1);
+  let idleStart = new Float64Array(0);
+  let idleEnd = new Float64Array(0);
+  let idleState = new Uint8Array(0);
+  for (let pass = 0; pass < 2; pass++) {
+    const write = pass === 1;
+    if (write) {
+      idleStart = new Float64Array(idleOffsets[cpuSlots]!);
+      idleEnd = new Float64Array(idleOffsets[cpuSlots]!);
+      idleState = new Uint8Array(idleOffsets[cpuSlots]!);
+    }
+    let n = 0;
+    const emit = (s: number, e: number, st: number) => {
+      if (write) {
+        idleStart[n] = s;
+        idleEnd[n] = e;
+        idleState[n] = st;
+      }
+      n++;
+    };
+    for (let c = 0; c < cpuSlots; c++) {
+      idleOffsets[c] = n;
+      const k = owner[c]!;
+      const d = k >= 0 ? derived[k]! : undefined;
+      const modeMatches = d !== undefined && d.idleMode === source;
+      const hasData =
+        source === 'events'
+          ? modeMatches && c < d.cpuSlots && d.idleHasData[c] === 1
+          : source === 'cswitch' && run.cpuOffsets[c + 1]! > run.cpuOffsets[c]!;
+      if (!hasData) continue;
+      let cursor = 0;
+      if (modeMatches && c < d.cpuSlots) {
+        const [lo, hi] = segment(d.idle, c, k);
+        if (write) {
+          idleStart.set(d.idle.start.subarray(lo, hi), n);
+          idleEnd.set(d.idle.end.subarray(lo, hi), n);
+          idleState.set(d.idle.state.subarray(lo, hi), n);
+        }
+        n += hi - lo;
+        cursor = d.idleCursor[c]!;
+      }
+      const t = source === 'events' ? idleTail[c] : undefined;
+      if (t !== undefined && durationNs > t.start) {
+        const s = Math.max(t.start, cursor);
+        if (s > cursor) emit(cursor, s, 0);
+        if (durationNs > s) {
+          emit(s, durationNs, t.state);
+          cursor = durationNs;
+        }
+      }
+      if (durationNs > cursor) emit(cursor, durationNs, 0);
+    }
+    idleOffsets[cpuSlots] = n;
+  }
+  return {
+    dpcUnion,
+    busy,
+    idle: {
+      length: idleStart.length,
+      cpuOffsets: idleOffsets,
+      start: idleStart,
+      end: idleEnd,
+      state: idleState,
+      source,
+    },
+  };
 }
 
 export type { Diagnostic };

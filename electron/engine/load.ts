@@ -6,6 +6,7 @@
 
 import { EtlFormatError, fileByteSource, openEtl, type EtlTrace } from '../reader/index.js';
 import { createIngest } from './ingest.js';
+import { derivePerCpu } from './finalize.js';
 import { PartialBuilder, type Partial } from './partial.js';
 import { EngineError } from './query-common.js';
 import type { HeaderFacts } from './summary.js';
@@ -27,11 +28,7 @@ export function openTraceFile(filePath: string): EtlTrace {
   } catch (error) {
     source.close();
     if (error instanceof EtlFormatError)
-      throw new EngineError(
-        `${path.basename(filePath)}: ${error.message}`,
-        'bad-file',
-        'BadFileError',
-      );
+      throw new EngineError(`${path.basename(filePath)}: ${error.message}`, 'bad-file', 'BadFileError');
     throw new EngineError(
       `${path.basename(filePath)} could not be read: ${(error as Error).message}`,
       'bad-file',
@@ -94,5 +91,7 @@ export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): 
   builder.bytesRead = stats.bytesRead;
   const partial = builder.finish();
   partial.diagnostics = [...trace.diagnostics];
+  // Per-CPU order, unions and idle rows here, so each parser worker does its own CPUs' share.
+  derivePerCpu(partial);
   return partial;
 }

@@ -153,6 +153,35 @@ export interface Partial {
   cswitches: number;
   /** Problems the reader found while reading this partial's buffers (set by the load layer). */
   diagnostics?: Diagnostic[];
+  /** Per-CPU derivations made where the partial was read (finalize.ts `derivePerCpu`). */
+  derived?: PerCpuDerived;
+}
+
+/** Per-CPU intervals (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
+export interface PerCpuIntervals {
+  readonly offsets: Int32Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+}
+
+/**
+ * What a parser worker derives from its own CPUs (it owns them whole), so finalize only
+ * concatenates: the DPC/ISR union, the busy union without the open running tails (their end is
+ * the trace end, known only after the merge), and the idle rows with their C0 gaps up to each
+ * CPU's last closed row (`idleCursor`: where the gap filling stopped; tails and the final C0 row
+ * are added by finalize). Valid only when the partial's rows were put in CPU/time order first.
+ */
+export interface PerCpuDerived {
+  readonly cpuSlots: number;
+  /** With per-CPU prefix sums (`before`, as in UnionTable). */
+  readonly dpcUnion: PerCpuIntervals & { readonly before: Float64Array };
+  readonly busyClosed: PerCpuIntervals & { readonly before: Float64Array };
+  /** Idle rows from IdleStateEnter/Exit ('events', when this partial saw any) or CSwitch PreviousCState. */
+  readonly idleMode: 'events' | 'cswitch';
+  readonly idle: PerCpuIntervals & { readonly state: Uint8Array };
+  readonly idleCursor: Float64Array;
+  /** 'events' mode: 1 for CPUs with an idle row or an open idle tail. */
+  readonly idleHasData: Uint8Array;
 }
 
 /** Load factor limit of the address hash table: at ≤ 1/2 full, linear probes stay ~1–2 long. */
@@ -592,6 +621,11 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   add(partial.ready);
   add(partial.samples);
   add(partial.idle);
+  if (partial.derived !== undefined) {
+    const d = partial.derived;
+    for (const columns of [d.dpcUnion, d.busyClosed, d.idle]) add(columns);
+    add({ a: d.idleCursor, b: d.idleHasData });
+  }
   if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
   return [...buffers];
 }
