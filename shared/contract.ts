@@ -170,11 +170,29 @@ export interface Aggregates {
   readonly percent: number;
 }
 
+/**
+ * cpuPrecise only: WPA's "Ready (µs)" and "Waits (µs)" over a group's running intervals (the same
+ * rows `count` counts). Kept beside `Aggregates` (not in it) so `keyof Aggregates` is unchanged.
+ */
+export interface ReadyWaitAggregates {
+  /** Sum of ready times (switch-in − the thread's last ReadyThread before it), ms. */
+  readonly readyMs: number;
+  /** Average ready time over the intervals that have one, µs (0 when none). */
+  readonly readyAvgUs: number;
+  /** Intervals with a ready time (a ReadyThread was seen for the thread before its switch-in). */
+  readonly readyCount: number;
+  /** Sum of wait times (the thread's previous switch-out → its ReadyThread), ms; intervals whose
+   *  previous switch-out or ready time is unknown add 0. */
+  readonly waitMs: number;
+}
+
 /** One node of a pivot: a group at some depth, with its aggregates and (maybe) its children. */
 export interface PivotNode {
   /** Value of this level's group column, as text ("ndis.sys", "0", "DPC"). */
   readonly key: string;
   readonly aggregates: Aggregates;
+  /** cpuPrecise pivots only. */
+  readonly readyWait?: ReadyWaitAggregates;
   /** Present below the last level only when the query asked for deeper levels. */
   readonly children?: readonly PivotNode[];
   /** Children dropped by `limitPerLevel`. */
@@ -200,6 +218,8 @@ export interface PivotResult {
   readonly groupBy: readonly GroupColumn[];
   /** Aggregates over every filtered row. */
   readonly total: Aggregates;
+  /** cpuPrecise pivots only: ready/wait over every filtered row. */
+  readonly totalReadyWait?: ReadyWaitAggregates;
   readonly rows: readonly PivotNode[];
   readonly omittedRows: number;
 }
@@ -287,8 +307,66 @@ export interface FindResult {
   readonly row?: DpcIsrRow;
 }
 
-export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery;
-export type QueryResult = PivotResult | HistogramResult | SeriesResult | FindResult;
+/** Plain lists (WPA's Processes, Threads and Images tables, and event counts per kind). */
+export type ListTableId = 'processes' | 'threads' | 'images' | 'events';
+export const LIST_TABLES: readonly ListTableId[] = ['processes', 'threads', 'images', 'events'];
+
+/**
+ * Columns of each list, in order (every row has one cell per column). Times are seconds from the
+ * trace origin; '' when the event is not in the trace (e.g. a process already running at the
+ * start, known from the rundown). Threads' "CPU Usage (ms)" is running time from the precise
+ * table ('' without context switches). Images: base as 0x + 16 hex digits; PDB cells '' when no
+ * DbgID_RSDS event named it. Events: one row per kind name of `TraceSummary.counts`, split at its
+ * last '/' into provider and task/opcode/id.
+ */
+export const LIST_COLUMNS: Readonly<Record<ListTableId, readonly string[]>> = {
+  processes: ['Process Name', 'PID', 'Parent PID', 'Start (s)', 'End (s)', 'Command Line', 'Threads'],
+  threads: ['TID', 'Process', 'Thread Name', 'Start (s)', 'End (s)', 'CPU Usage (ms)'],
+  images: [
+    'Image Base',
+    'Size',
+    'Module',
+    'File Name',
+    'Process',
+    'Load (s)',
+    'Unload (s)',
+    'PDB Name',
+    'PDB GUID',
+    'PDB Age',
+  ],
+  events: ['Kind', 'Provider', 'Task/Opcode/Id', 'Count'],
+};
+
+export interface ListFilter {
+  /** Only rows whose lifetime overlaps this range (events have no times: not narrowed).
+   *  Threads' CPU usage is clipped to it. */
+  readonly range?: TimeRange;
+  /** Only rows where some text cell contains this (case-insensitive). */
+  readonly text?: string;
+}
+
+export interface ListQuery {
+  readonly kind: 'list';
+  readonly table: ListTableId;
+  readonly filter?: ListFilter;
+  /** One of the table's LIST_COLUMNS; default: the first (events: Count, descending). */
+  readonly sortBy?: string;
+  readonly descending?: boolean;
+  /** Maximum rows returned (bounded result); default 1000, at most 100,000. */
+  readonly limit?: number;
+}
+
+export interface ListResult {
+  readonly kind: 'list';
+  readonly table: ListTableId;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number)[])[];
+  /** Rows that passed the filter (rows.length is at most the limit). */
+  readonly totalRows: number;
+}
+
+export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery;
+export type QueryResult = PivotResult | HistogramResult | SeriesResult | FindResult | ListResult;
 /** Maps a query type to its result type. */
 export type ResultOf<Q extends Query> = Q extends PivotQuery
   ? PivotResult
@@ -296,7 +374,9 @@ export type ResultOf<Q extends Query> = Q extends PivotQuery
     ? HistogramResult
     : Q extends SeriesQuery
       ? SeriesResult
-      : FindResult;
+      : Q extends ListQuery
+        ? ListResult
+        : FindResult;
 
 /** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
 export interface DpcIsrRow {

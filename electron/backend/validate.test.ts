@@ -107,6 +107,37 @@ describe('request validation', () => {
     );
   });
 
+  it('accepts list queries with only their known fields and checks table, column, limit, text', () => {
+    expect(
+      validateQuery({
+        kind: 'list',
+        table: 'threads',
+        filter: { range: { start: 0, end: 5 }, text: 'sql', cpus: [1] },
+        sortBy: 'CPU Usage (ms)',
+        descending: true,
+        limit: 50,
+        extra: 1,
+      }),
+    ).toEqual({
+      kind: 'list',
+      table: 'threads',
+      filter: { range: { start: 0, end: 5 }, text: 'sql' },
+      sortBy: 'CPU Usage (ms)',
+      descending: true,
+      limit: 50,
+    });
+    expect(validateQuery({ kind: 'list', table: 'events' })).toEqual({ kind: 'list', table: 'events' });
+    rejects(() => validateQuery({ kind: 'list', table: 'handles' }), /query.table/);
+    rejects(() => validateQuery({ kind: 'list', table: 'images', sortBy: 'TID' }), /sortBy.*images/);
+    rejects(() => validateQuery({ kind: 'list', table: 'images', limit: 100_001 }), /limit/);
+    rejects(() => validateQuery({ kind: 'list', table: 'images', filter: { text: 7 } }), /filter.text/);
+    rejects(
+      () => validateQuery({ kind: 'list', table: 'images', filter: { range: { start: 2, end: 1 } } }),
+      /before/,
+    );
+    rejects(() => validateQuery({ kind: 'list', table: 'images', filter: [] }), /filter/);
+  });
+
   it('validates per channel', () => {
     expect(validateRequest('etlscope:cancel', { requestId: 'r', more: 1 }, isAbsolute)).toEqual({
       requestId: 'r',

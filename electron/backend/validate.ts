@@ -5,11 +5,15 @@
 // Failures throw BackendError('bad-request') naming the offending field.
 
 import {
+  LIST_COLUMNS,
+  LIST_TABLES,
   TABLE_COLUMNS,
   type ChannelMap,
   type ExportRequest,
   type GroupColumn,
   type HistogramScheme,
+  type ListFilter,
+  type ListQuery,
   type Query,
   type QueryFilter,
   type SeriesMetric,
@@ -36,6 +40,8 @@ const MAX_FILTER_VALUE_LENGTH = 4096;
 const MAX_SERIES_BUCKETS = 10_000;
 /** Pivot children per level; the UI asks for 500, 100k keeps a result bounded (~10 MB JSON). */
 const MAX_LIMIT_PER_LEVEL = 100_000;
+/** Rows of one list query; same bound as a pivot level (the engine enforces it too). */
+const MAX_LIST_ROWS = 100_000;
 
 const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleStates'];
 const GROUP_COLUMNS: readonly GroupColumn[] = [
@@ -191,9 +197,45 @@ function validateGroupBy(value: unknown, table: TableId, what: string): GroupCol
   return columns;
 }
 
+function validateListFilter(value: unknown): ListFilter {
+  const filter = expectObject(value, 'filter');
+  const out: { -readonly [K in keyof ListFilter]: ListFilter[K] } = {};
+  if (filter.range !== undefined) out.range = validateRange(filter.range);
+  if (filter.text !== undefined) {
+    if (typeof filter.text !== 'string' || filter.text.length > MAX_FILTER_VALUE_LENGTH) {
+      throw badRequest(`filter.text must be a string of at most ${MAX_FILTER_VALUE_LENGTH} characters`);
+    }
+    out.text = filter.text;
+  }
+  return out;
+}
+
+function validateListQuery(query: Dict): ListQuery {
+  const table = expectOneOf(query.table, LIST_TABLES, 'query.table');
+  return {
+    kind: 'list',
+    table,
+    ...(query.filter !== undefined ? { filter: validateListFilter(query.filter) } : {}),
+    ...(query.sortBy !== undefined
+      ? { sortBy: expectOneOf(query.sortBy, LIST_COLUMNS[table], `query.sortBy for list ${table}`) }
+      : {}),
+    ...(query.descending !== undefined
+      ? { descending: expectBoolean(query.descending, 'query.descending') }
+      : {}),
+    ...(query.limit !== undefined
+      ? { limit: expectInteger(query.limit, 1, MAX_LIST_ROWS, 'query.limit') }
+      : {}),
+  };
+}
+
 export function validateQuery(value: unknown): Query {
   const query = expectObject(value, 'query');
-  const kind = expectOneOf(query.kind, ['pivot', 'histogram', 'series', 'find'] as const, 'query.kind');
+  const kind = expectOneOf(
+    query.kind,
+    ['pivot', 'histogram', 'series', 'find', 'list'] as const,
+    'query.kind',
+  );
+  if (kind === 'list') return validateListQuery(query);
   const filter = validateFilter(query.filter);
   switch (kind) {
     case 'pivot': {

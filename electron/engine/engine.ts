@@ -1,7 +1,7 @@
 // The query engine over one finalized model: dispatches contract queries to their runners and
 // streams CSV exports. Used directly by the in-process session and inside the engine worker.
 //
-//   Query ──validate──> runPivot | runHistogram | runSeries | runFind ──> bounded result
+//   Query ──validate──> runPivot | runHistogram | runSeries | runFind | runList ──> bounded result
 //   ExportRequest ──> filteredDpcRows (k-way merge, lazy) ──> 1 MiB text chunks ──> file
 
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -26,6 +26,7 @@ import {
 import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js';
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
+import { runList } from './query-tables.js';
 
 /** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
  *  enough that export memory stays flat. */
@@ -60,6 +61,7 @@ export class Engine {
     if (typeof query !== 'object' || query === null)
       throw new EngineError('The query is not an object.', 'bad-request');
     const q = query as Query;
+    if (q.kind === 'list') return runList(this.model, q, token) as ResultOf<Q>;
     if (typeof q.filter !== 'object' || q.filter === null)
       throw new EngineError('The query has no filter.', 'bad-request');
     let result: QueryResult;

@@ -19,6 +19,7 @@ import {
   type PivotNode,
   type PivotQuery,
   type PivotResult,
+  type ReadyWaitAggregates,
   type SortKey,
 } from '../../shared/contract.js';
 import type { EngineModel } from './model.js';
@@ -34,6 +35,7 @@ import {
   type ResolvedFilter,
   type TableSpec,
 } from './query-common.js';
+import { runWaits } from './run-waits.js';
 import { percentiles3 } from './select.js';
 import {
   atomCode,
@@ -93,6 +95,10 @@ interface Leaves {
   min: Float64Array;
   max: Float64Array;
   over: Float64Array;
+  /** cpuPrecise only: per leaf ready sum, rows with a ready time, wait sum (ns). */
+  ready: Float64Array;
+  readyN: Float64Array;
+  wait: Float64Array;
 }
 
 export function runPivot(
@@ -142,6 +148,9 @@ export function runPivot(
     min: new Float64Array(64),
     max: new Float64Array(64),
     over: new Float64Array(64),
+    ready: new Float64Array(64),
+    readyN: new Float64Array(64),
+    wait: new Float64Array(64),
   };
   const addLeaf = (key: number): number => {
     const index = leaves.count++;
@@ -156,6 +165,9 @@ export function runPivot(
       leaves.min = grow(leaves.min);
       leaves.max = grow(leaves.max);
       leaves.over = grow(leaves.over);
+      leaves.ready = grow(leaves.ready);
+      leaves.readyN = grow(leaves.readyN);
+      leaves.wait = grow(leaves.wait);
     }
     leaves.keys.push(key);
     leaves.min[index] = Infinity;
@@ -172,6 +184,7 @@ export function runPivot(
   const durationCol = spec.measure === 'duration' ? spec.duration! : undefined;
   const weightCol = spec.measure === 'weight' ? spec.weight! : undefined;
   const clipped = spec.measure === 'clipped';
+  const waits = spec.id === 'cpuPrecise' ? runWaits(model) : undefined;
   const startCol = spec.time;
   const endCol = spec.end ?? spec.time;
   const EMPTY = new Uint8Array(0);
@@ -306,6 +319,8 @@ export function runPivot(
           durationCol,
           weightCol,
           clipped,
+          readyCol: waits?.readyNs,
+          waitCol: waits?.waitNs,
           startCol,
           endCol,
           r0,
@@ -456,6 +471,24 @@ export function runPivot(
     };
   };
 
+  const readyWait = (fromRank: number, toRank: number): ReadyWaitAggregates => {
+    let ready = 0;
+    let readyN = 0;
+    let wait = 0;
+    for (let r = fromRank; r < toRank; r++) {
+      const leaf = leafOrder[r]!;
+      ready += leaves.ready[leaf]!;
+      readyN += leaves.readyN[leaf]!;
+      wait += leaves.wait[leaf]!;
+    }
+    return {
+      readyMs: ready / 1e6,
+      readyAvgUs: readyN > 0 ? ready / readyN / 1e3 : 0,
+      readyCount: readyN,
+      waitMs: wait / 1e6,
+    };
+  };
+
   const build = (
     fromRank: number,
     toRank: number,
@@ -473,6 +506,7 @@ export function runPivot(
       nodes.push({
         key: column.label(code),
         aggregates,
+        ...(waits !== undefined ? { readyWait: readyWait(r, end) } : {}),
         ...(children !== undefined ? { children: children.nodes } : {}),
         ...(children !== undefined && children.omitted > 0 ? { omittedChildren: children.omitted } : {}),
       });
@@ -490,6 +524,7 @@ export function runPivot(
     kind: 'pivot',
     groupBy: [...groupBy] as GroupColumn[],
     total,
+    ...(waits !== undefined ? { totalReadyWait: readyWait(0, leaves.count) } : {}),
     rows: top.nodes,
     omittedRows: top.omitted,
   };
@@ -608,6 +643,9 @@ interface ScanArgs {
   durationCol: Float32Array | undefined;
   weightCol: Float32Array | undefined;
   clipped: boolean;
+  /** cpuPrecise: ready / wait time per run row (NaN unknown), summed per leaf. */
+  readyCol: Float32Array | undefined;
+  waitCol: Float32Array | undefined;
   startCol: Float64Array;
   endCol: Float64Array;
   r0: ArrayLike<number>;
@@ -648,6 +686,8 @@ function scanRows(args: ScanArgs): number {
     durationCol,
     weightCol,
     clipped,
+    readyCol,
+    waitCol,
     startCol,
     endCol,
     r0,
@@ -739,6 +779,15 @@ function scanRows(args: ScanArgs): number {
         if (value < min[leaf]!) min[leaf] = value;
         if (value > max[leaf]!) max[leaf] = value;
         if (kinds !== undefined && value > (kinds[i]! >= 3 ? ISR_BUDGET_NS : DPC_BUDGET_NS)) over[leaf]!++;
+        if (readyCol !== undefined) {
+          const ready = readyCol[i]!;
+          if (ready === ready) {
+            leaves.ready[leaf]! += ready;
+            leaves.readyN[leaf]!++;
+          }
+          const wait = waitCol![i]!;
+          if (wait === wait) leaves.wait[leaf]! += wait;
+        }
       }
     }
   } finally {

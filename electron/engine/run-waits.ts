@@ -1,0 +1,56 @@
+// Ready and wait time per running interval (CPU Usage (Precise)), derived lazily from the run table
+// the first time a cpuPrecise pivot needs them, then cached per model.
+//
+//   run rows of every CPU ──sorted by start──> per thread instance: previous switch-out (its last end)
+//   readyAt = start − readyNs (the thread's last ReadyThread at or before the switch-in)
+//   ready   = start − readyAt, when readyAt is not before the previous switch-out (else the
+//             ReadyThread belonged to an earlier wait: unknown, NaN)
+//   wait    = readyAt − previous switch-out (NaN when either is unknown)
+//
+// The idle thread (TID 0) runs on every CPU at once and is never readied: NaN for both.
+
+import type { EngineModel } from './model.js';
+
+export interface RunWaits {
+  /** Ready time of each run row (same indexing as the run table), ns; NaN when unknown. */
+  readonly readyNs: Float32Array;
+  /** Wait time of each run row, ns; NaN when unknown. */
+  readonly waitNs: Float32Array;
+}
+
+const cache = new WeakMap<EngineModel, RunWaits>();
+
+export function runWaits(model: EngineModel): RunWaits {
+  const cached = cache.get(model);
+  if (cached !== undefined) return cached;
+  const run = model.run;
+  const n = run.length;
+  const readyNs = new Float32Array(n).fill(NaN);
+  const waitNs = new Float32Array(n).fill(NaN);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => run.start[a]! - run.start[b]! || a - b);
+  const tids = model.dict.threadTids;
+  const lastEnd = new Float64Array(model.dict.threadLabels.length).fill(NaN);
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const thread = run.thread[i]!;
+    if (thread < 0 || tids[thread] === 0) continue;
+    const start = run.start[i]!;
+    const ready = run.readyNs[i]!;
+    const previousEnd = lastEnd[thread]!;
+    if (ready === ready) {
+      const readyAt = start - ready;
+      if (previousEnd !== previousEnd) readyNs[i] = ready;
+      else if (readyAt >= previousEnd) {
+        readyNs[i] = ready;
+        waitNs[i] = readyAt - previousEnd;
+      }
+    }
+    const end = run.end[i]!;
+    if (!(end <= previousEnd)) lastEnd[thread] = end;
+  }
+  const result = { readyNs, waitNs };
+  cache.set(model, result);
+  return result;
+}
