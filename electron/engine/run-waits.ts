@@ -1,7 +1,7 @@
 // Ready and wait time per running interval (CPU Usage (Precise)), derived lazily from the run table
 // the first time a cpuPrecise pivot needs them, then cached per model.
 //
-//   run rows of every CPU ──sorted by start──> per thread instance: previous switch-out (its last end)
+//   run rows of every CPU ──merged by start──> per thread instance: previous switch-out (its last end)
 //   readyAt = start − readyNs (the thread's last ReadyThread at or before the switch-in)
 //   ready   = start − readyAt, when readyAt is not before the previous switch-out (else the
 //             ReadyThread belonged to an earlier wait: unknown, NaN)
@@ -27,13 +27,23 @@ export function runWaits(model: EngineModel): RunWaits {
   const n = run.length;
   const readyNs = new Float32Array(n).fill(NaN);
   const waitNs = new Float32Array(n).fill(NaN);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => run.start[a]! - run.start[b]! || a - b);
+  // Rows in global start order: a k-way merge of the CPUs' time-sorted segments (ties: lower CPU).
+  const offsets = run.cpuOffsets;
+  const cpus = offsets.length - 1;
+  const next = Int32Array.from({ length: cpus }, (_, c) => offsets[c]!);
   const tids = model.dict.threadTids;
   const lastEnd = new Float64Array(model.dict.threadLabels.length).fill(NaN);
   for (let k = 0; k < n; k++) {
-    const i = order[k]!;
+    let cpu = -1;
+    let best = Infinity;
+    for (let c = 0; c < cpus; c++) {
+      const row = next[c]!;
+      if (row < offsets[c + 1]! && (cpu < 0 || run.start[row]! < best)) {
+        cpu = c;
+        best = run.start[row]!;
+      }
+    }
+    const i = next[cpu]!++;
     const thread = run.thread[i]!;
     if (thread < 0 || tids[thread] === 0) continue;
     const start = run.start[i]!;
