@@ -34,6 +34,10 @@ const queries: Query[] = [
   { kind: 'series', metric: 'utilization', filter: {}, buckets: 100 },
   { kind: 'series', metric: 'cstate', filter: {}, buckets: 20 },
   { kind: 'histogram', table: 'dpcIsr', filter: {}, scheme: 'doubling' },
+  { kind: 'list', table: 'processes' },
+  { kind: 'list', table: 'threads', sortBy: 'CPU Usage (ms)', descending: true, limit: 20 },
+  { kind: 'list', table: 'images', filter: { text: '.sys' } },
+  { kind: 'list', table: 'events' },
 ];
 
 describe('worker pool', () => {
