@@ -932,6 +932,7 @@ export function finalizeModel(
   // disjoint DPC/ISR union gives the same set with fewer intervals to walk).
   // When every partial derived its own CPUs (parser workers), these are concatenations.
   const fromDerived = assembleDerived(partials, cpuSlots, durationNs, idleEvents > 0, run);
+  for (const p of partials) delete p.derived; // consumed: its arrays can go before the idle phase allocates
   checkStop(options, 'assemble');
   const dpcUnion =
     fromDerived?.dpcUnion ??
