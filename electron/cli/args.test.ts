@@ -52,6 +52,16 @@ describe('etlscope arguments', () => {
   ])('rejects %j with a usage error', (argv) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
   });
+  it('parses list with its table and rejects a missing or unknown one', () => {
+    expect(parseArgs(['list', 'a.etl', 'images', '--json'])).toMatchObject({
+      command: 'list',
+      file: 'a.etl',
+      table: 'images',
+      json: true,
+    });
+    expect(() => parseArgs(['list', 'a.etl'])).toThrow(UsageError);
+    expect(() => parseArgs(['list', 'a.etl', 'planets'])).toThrow(UsageError);
+  });
   it('answers help and version', () => {
     expect(parseArgs([]).command).toBe('help');
     expect(parseArgs(['--version']).command).toBe('version');

@@ -5,11 +5,12 @@
 //   etlscope cpu FILE [--range START END] [--cpus …] [--json]
 //   etlscope idle FILE [--range START END] [--cpus …] [--json]
 //   etlscope report FILE [--range START END] [--cpus …]
+//   etlscope list FILE processes|threads|images|events [--range START END] [--json]
 //   etlscope serve [FILE] [--port N]
-import type { GroupColumn } from '../../shared/contract.js';
+import { LIST_TABLES, type GroupColumn, type ListTableId } from '../../shared/contract.js';
 import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.js';
 
-export type CommandName = 'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'serve' | 'help' | 'version';
+export type CommandName = 'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'list' | 'serve' | 'help' | 'version';
 
 export interface CliOptions {
   readonly command: CommandName;
@@ -23,13 +24,25 @@ export interface CliOptions {
   readonly rows: boolean;
   readonly port?: number;
   readonly workers?: number;
+  /** `list`: which table. */
+  readonly table?: ListTableId;
 }
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const COMMANDS: readonly CommandName[] = ['info', 'dpc', 'cpu', 'idle', 'report', 'serve', 'help', 'version'];
+const COMMANDS: readonly CommandName[] = [
+  'info',
+  'dpc',
+  'cpu',
+  'idle',
+  'report',
+  'list',
+  'serve',
+  'help',
+  'version',
+];
 const BY_COLUMNS: readonly GroupColumn[] = ['module', 'function', 'cpu', 'type'];
 
 export const USAGE = `etlscope — Windows ETW trace analysis (DPC/ISR, CPU utilization, C-states)
@@ -44,6 +57,8 @@ Usage:
   etlscope cpu FILE [options]                 utilization per CPU and the DPC/ISR share
   etlscope idle FILE [options]                C-state residency per CPU
   etlscope report FILE [options]              one text report (DPC/ISR, CPU, idle, guideline verdict)
+  etlscope list FILE processes|threads|images|events [--range …]
+                                              the trace's processes, threads, images or event kinds
   etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
 
 Common options:
@@ -98,6 +113,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let csv: string | undefined;
   let port: number | undefined;
   let workers: number | undefined;
+  let table: ListTableId | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -156,15 +172,27 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        if (file !== undefined) throw new UsageError(`unexpected argument "${arg}"`);
-        file = arg;
+        if (file === undefined) {
+          file = arg;
+        } else if (
+          command === 'list' &&
+          table === undefined &&
+          (LIST_TABLES as readonly string[]).includes(arg)
+        ) {
+          table = arg as ListTableId;
+        } else {
+          throw new UsageError(`unexpected argument "${arg}"`);
+        }
     }
   }
   if (command !== 'serve' && command !== 'help' && command !== 'version' && file === undefined) {
     throw new UsageError(`etlscope ${command} needs a FILE`);
   }
+  if (command === 'list' && table === undefined) {
+    throw new UsageError(`etlscope list FILE needs a table: ${LIST_TABLES.join(', ')}`);
+  }
   if (rows && csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
-  return { command, file, json, range, cpus, type, by, csv, rows, port, workers };
+  return { command, file, json, range, cpus, type, by, csv, rows, port, workers, table };
 }
 
 function defaults(command: CommandName): CliOptions {

@@ -177,6 +177,33 @@ describe('etlscope cpu and idle', () => {
   });
 });
 
+describe('etlscope list', () => {
+  it('lists the kernel images with the bases the scenario loaded them at', () => {
+    const out = json<{ columns: string[]; rows: (string | number)[][] }>('list', backup, 'images', '--json');
+    const base = out.columns.indexOf('Image Base');
+    const module = out.columns.indexOf('Module');
+    for (const image of backupTruth.images) {
+      const name = image.file.split('\\').pop()!;
+      const row = out.rows.find((r) => r[module] === name);
+      expect(row, name).toBeDefined();
+      expect(BigInt(String(row![base]))).toBe(BigInt(image.base));
+    }
+  });
+
+  it('lists event kinds whose counts add up to every event in the trace', () => {
+    const events = json<{ columns: string[]; rows: (string | number)[][]; totalRows: number }>(
+      'list',
+      backup,
+      'events',
+      '--json',
+    );
+    const info = json<{ events: number }>('info', backup, '--json');
+    const count = events.columns.indexOf('Count');
+    expect(events.rows.length).toBe(events.totalRows);
+    expect(events.rows.reduce((n, r) => n + Number(r[count]), 0)).toBe(info.events);
+  });
+});
+
 describe('etlscope info, report and errors', () => {
   it('reports the header facts and counts of a real trace', () => {
     const out = json<Record<string, unknown> & { counts: Record<string, number> }>(

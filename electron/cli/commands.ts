@@ -11,6 +11,7 @@ import {
   type DpcType,
   type GroupColumn,
   type HistogramResult,
+  type ListResult,
   type PivotNode,
   type PivotResult,
   type QueryFilter,
@@ -568,4 +569,35 @@ export async function report(session: TraceSession, options: CliOptions, fileNam
   lines.push('', '== CPU ==', formatCpu(cpuResult, fileName));
   lines.push('', '== Idle states ==', formatIdle(idleResult, fileName));
   return lines.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// list (processes, threads, images, event kinds)
+// ---------------------------------------------------------------------------------------------
+
+/** Every row of a list table (the engine bounds one answer to 100,000 rows). */
+export async function list(session: TraceSession, options: CliOptions): Promise<ListResult> {
+  return session.query({
+    kind: 'list',
+    table: options.table!,
+    ...(options.range !== undefined ? { filter: { range: options.range } } : {}),
+    limit: 100_000,
+  });
+}
+
+export function formatList(result: ListResult): string {
+  const numeric = result.columns.map(
+    (_, i) => result.rows.length > 0 && result.rows.every((r) => typeof r[i] === 'number' || r[i] === ''),
+  );
+  const text = renderTable(
+    result.columns.map((title, i): TextColumn => ({ title, align: numeric[i] ? 'right' : 'left' })),
+    result.rows.map((r) =>
+      r.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : fixed(v, 6)) : v)),
+    ),
+  );
+  const omitted = result.totalRows - result.rows.length;
+  return omitted > 0
+    ? `${text}
+(${integer(omitted)} more rows not shown)`
+    : text;
 }

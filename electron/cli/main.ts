@@ -16,8 +16,10 @@ import {
   formatDpc,
   formatIdle,
   formatInfo,
+  formatList,
   idle,
   info,
+  list,
   report,
 } from './commands.js';
 
@@ -148,6 +150,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'idle': {
         const result = await idle(session, options);
         print(options.json ? JSON.stringify(result, null, 2) : formatIdle(result, fileName));
+        break;
+      }
+      case 'list': {
+        const result = await list(session, options);
+        print(options.json ? JSON.stringify(result, null, 2) : formatList(result));
         break;
       }
       case 'report': {
