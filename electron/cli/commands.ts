@@ -19,6 +19,7 @@ import {
   type TraceSummary,
 } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
+import { csvField } from '../engine/engine.js';
 import type { TraceSession } from '../engine/session-types.js';
 import type { CliOptions } from './args.js';
 import { fixed, integer, renderTable, type TextColumn } from './text-table.js';
@@ -243,7 +244,6 @@ export function dpcCsv(result: DpcResult): string {
     'p99 (µs)',
     'Over budget',
   ];
-  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = result.rows.map((r) =>
     [
       r.type ?? '',
@@ -258,7 +258,7 @@ export function dpcCsv(result: DpcResult): string {
       fixed(r.p99Us, 2),
       String(r.overBudget),
     ]
-      .map(quote)
+      .map(csvField)
       .join(','),
   );
   return [header.join(','), ...lines].join('\n') + '\n';
