@@ -115,6 +115,24 @@ describe('etlscope dpc', () => {
     expect(Number(sample[durationColumn])).toBeGreaterThan(0);
   });
 
+  it('exports the grouped table to CSV', () => {
+    const csv = path.join(dir, 'grouped.csv');
+    const run = etlscope('dpc', backup, '--by', 'module', '--csv', csv);
+    expect(run.status).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'Type,Module,Function,CPU,Count,Total (ms),Avg (µs),Max (µs),p50 (µs),p99 (µs),Over budget',
+    );
+    const byModule = new Map<string, number>();
+    for (const t of backupTruth.dpcIsr)
+      byModule.set(`${t.type},${t.module}`, (byModule.get(`${t.type},${t.module}`) ?? 0) + t.count);
+    expect(lines.length - 1).toBe(byModule.size);
+    for (const line of lines.slice(1)) {
+      const [type, module, , , count] = line.split(',');
+      expect(Number(count)).toBe(byModule.get(`${type},${module}`));
+    }
+  });
+
   it('restricts to a time range', () => {
     const all = json<DpcJson>('dpc', backup, '--by', 'module', '--json');
     const half = json<DpcJson>('dpc', backup, '--by', 'module', '--range', '0', '1000ms', '--json');
