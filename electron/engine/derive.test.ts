@@ -38,7 +38,15 @@ function tables(m: EngineModel) {
     busy: m.busy,
     dpcUnion: m.dpcUnion,
     idle: m.idle,
-    dpc: [m.dpc.cpuOffsets, m.dpc.enter, m.dpc.duration, m.dpc.exclusive, m.dpc.routine],
+    dpc: [
+      m.dpc.cpuOffsets,
+      m.dpc.enter,
+      m.dpc.duration,
+      m.dpc.exclusive,
+      m.dpc.routine,
+      m.dpc.kind,
+      m.dpc.fragments,
+    ],
     run: [m.run.cpuOffsets, m.run.start, m.run.end, m.run.thread],
     samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyCumulative],
   };

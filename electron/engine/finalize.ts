@@ -1297,18 +1297,65 @@ function fillIdleGaps(
 // Per-CPU derivations where the partial is read (parser workers), concatenated by finalize
 // ---------------------------------------------------------------------------------------------
 
-/** Union of per-CPU interval lists without prefix sums (exact-size arrays). */
+/** Union of per-CPU interval lists without prefix sums, in one pass into worst-case-size arrays
+ *  (views of them are returned: these parts are transient — finalize copies them out). */
 function unionIntervals(
   cpuSlots: number,
   a: IntervalSource | undefined,
   b: IntervalSource | undefined,
 ): PerCpuIntervals {
   const offsets = new Int32Array(cpuSlots + 1);
-  const n = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  mergeUnion(cpuSlots, a, b, offsets, start, end);
-  return { offsets, start, end };
+  const worst = (a?.offsets[cpuSlots] ?? 0) + (b?.offsets[cpuSlots] ?? 0);
+  const start = new Float64Array(worst);
+  const end = new Float64Array(worst);
+  const n = mergeUnion(cpuSlots, a, b, offsets, start, end);
+  return { offsets, start: start.subarray(0, n), end: end.subarray(0, n) };
+}
+
+/**
+ * Stable insertion sort of DPC rows by enter time, in place, when the rows are grouped by CPU in
+ * ascending order (the per-CPU read order): only ISRs logged before the DPC they interrupted are
+ * out of place, so moving those few rows beats gathering seven columns through an order array.
+ * Stops after the same shift budget as `sortSegment`; the rows are then still a stably
+ * part-sorted permutation, which the order array finishes with the same result.
+ */
+function sortDpcRowsInPlace(d: Partial['dpc']): void {
+  const { cpu, kind, enter, duration, exclusive, fragments, routine } = d;
+  const n = d.length;
+  for (let i = 1; i < n; i++) if (cpu[i]! < cpu[i - 1]!) return;
+  let budget = n * INSERTION_SORT_BUDGET_PER_ROW + 64;
+  for (let i = 1; i < n; i++) {
+    const c = cpu[i]!;
+    const key = enter[i]!;
+    if (!(cpu[i - 1] === c && enter[i - 1]! > key)) continue;
+    const rowKind = kind[i]!;
+    const rowDuration = duration[i]!;
+    const rowExclusive = exclusive[i]!;
+    const rowFragments = fragments[i]!;
+    const rowRoutine = routine[i]!;
+    let j = i - 1;
+    let stop = false;
+    while (j >= 0 && cpu[j] === c && enter[j]! > key) {
+      kind[j + 1] = kind[j]!;
+      enter[j + 1] = enter[j]!;
+      duration[j + 1] = duration[j]!;
+      exclusive[j + 1] = exclusive[j]!;
+      fragments[j + 1] = fragments[j]!;
+      routine[j + 1] = routine[j]!;
+      j--;
+      if (--budget < 0) {
+        stop = true;
+        break;
+      }
+    }
+    kind[j + 1] = rowKind;
+    enter[j + 1] = key;
+    duration[j + 1] = rowDuration;
+    exclusive[j + 1] = rowExclusive;
+    fragments[j + 1] = rowFragments;
+    routine[j + 1] = rowRoutine;
+    if (stop) return;
+  }
 }
 
 /** Highest CPU of `length` rows (−1 when none). */
@@ -1338,6 +1385,7 @@ export function derivePerCpu(p: Partial): void {
     ...p.runTails.map((t) => t.cpu + 1),
     ...p.idleTails.map((t) => t.cpu + 1),
   );
+  sortDpcRowsInPlace(p.dpc);
   const dOrder = cpuTimeOrder(p.dpc.cpu, p.dpc.enter, p.dpc.length, slots);
   if (!dOrder.identity) {
     const d = p.dpc;
