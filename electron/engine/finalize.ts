@@ -1597,7 +1597,9 @@ function assembleDerived(
   const segment = (u: PerCpuIntervals, c: number, k: number): [number, number] =>
     k < 0 || c >= derived[k]!.cpuSlots ? [0, 0] : [u.offsets[c]!, u.offsets[c + 1]!];
 
-  // DPC/ISR union: the segments and their prefix sums, copied (memcpy) one after the other.
+  // DPC/ISR union: the segments and their prefix sums, copied (memcpy) one after the other —
+  // or, from a single partial with the same CPU slots, taken as they are (the same layout).
+  const single = derived.length === 1 && derived[0]!.cpuSlots === cpuSlots ? derived[0]! : undefined;
   const dpcOffsets = new Int32Array(cpuSlots + 1);
   for (let c = 0; c < cpuSlots; c++) {
     const k = owner[c]!;
@@ -1605,20 +1607,28 @@ function assembleDerived(
     dpcOffsets[c + 1] = dpcOffsets[c]! + hi - lo;
   }
   const dpcTotal = dpcOffsets[cpuSlots]!;
-  const dpcUnion: UnionTable = {
-    cpuOffsets: dpcOffsets,
-    start: new Float64Array(dpcTotal),
-    end: new Float64Array(dpcTotal),
-    before: new Float64Array(dpcTotal + 1),
-  };
-  for (let c = 0; c < cpuSlots; c++) {
+  const dpcUnion: UnionTable =
+    single !== undefined
+      ? {
+          cpuOffsets: single.dpcUnion.offsets,
+          start: single.dpcUnion.start,
+          end: single.dpcUnion.end,
+          before: single.dpcUnion.before,
+        }
+      : {
+          cpuOffsets: dpcOffsets,
+          start: new Float64Array(dpcTotal),
+          end: new Float64Array(dpcTotal),
+          before: new Float64Array(dpcTotal + 1),
+        };
+  for (let c = 0; c < cpuSlots && single === undefined; c++) {
     const k = owner[c]!;
     if (k < 0) continue;
     const u = derived[k]!.dpcUnion;
     const [lo, hi] = segment(u, c, k);
     copyIntervals(u, lo, hi, dpcUnion, dpcOffsets[c]!);
   }
-  setLastTotal(dpcUnion, cpuSlots);
+  if (single === undefined) setLastTotal(dpcUnion, cpuSlots);
 
   // Busy: the closed union with the open running tail [start, trace end] inserted (non-idle only):
   // intervals ending before the tail are kept, the ones it reaches merge into it, the rest follow.
