@@ -1297,15 +1297,25 @@ function fillIdleGaps(
 // Per-CPU derivations where the partial is read (parser workers), concatenated by finalize
 // ---------------------------------------------------------------------------------------------
 
-/** Union of per-CPU interval lists without prefix sums, in one pass into worst-case-size arrays
- *  (views of them are returned: these parts are transient — finalize copies them out). */
+/** Union of per-CPU interval lists without prefix sums. One list (DPC/ISR): one pass into
+ *  worst-case-size arrays, returned as views (its union is nearly as long as its rows, so the
+ *  slack is small). Two lists (busy): counted first, then written exactly — the union of running
+ *  intervals and DPC/ISR time is about half their sum, a large slack on a 1 GiB trace. */
 function unionIntervals(
   cpuSlots: number,
   a: IntervalSource | undefined,
   b: IntervalSource | undefined,
 ): PerCpuIntervals {
   const offsets = new Int32Array(cpuSlots + 1);
-  const worst = (a?.offsets[cpuSlots] ?? 0) + (b?.offsets[cpuSlots] ?? 0);
+  if (b !== undefined) {
+    // Two lists (busy): their union is often far smaller than the sum, so count first.
+    const exactRows = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
+    const start = new Float64Array(exactRows);
+    const end = new Float64Array(exactRows);
+    mergeUnion(cpuSlots, a, b, offsets, start, end);
+    return { offsets, start, end };
+  }
+  const worst = a?.offsets[cpuSlots] ?? 0;
   const start = new Float64Array(worst);
   const end = new Float64Array(worst);
   const n = mergeUnion(cpuSlots, a, b, offsets, start, end);
