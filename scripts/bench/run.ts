@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Query } from '../../shared/contract.js';
 import type { TraceSession } from '../../electron/engine/session-types.js';
+import { fileByteSource, openEtl } from '../../electron/reader/index.js';
 import { openTraceSession } from '../../electron/worker/index.js';
 import { SCENARIOS } from '../writer/scenarios.js';
 import { simulate } from '../writer/simulate.js';
@@ -73,7 +74,9 @@ function ensureTrace(bytes: number): string {
   if (existsSync(file) && existsSync(`${file}.truth.json`)) return file;
   console.log(`generating ${path.relative(root, file)} with the trace writer…`);
   const started = performance.now();
-  simulate(SCENARIOS.scale!, { path: file, targetBytes: bytes, seed: 7 });
+  const { truth } = simulate(SCENARIOS.scale!, { path: file, targetBytes: bytes, seed: 7 });
+  // The truth file marks a finished trace (an interrupted run leaves no truth, so it is redone).
+  writeFileSync(`${file}.truth.json`, JSON.stringify(truth));
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `  ${fmt(mb(statSync(file).size), 0)} MB in ${fmt(seconds)} s (${fmt(mb(statSync(file).size) / seconds, 0)} MB/s)`,
@@ -105,6 +108,36 @@ interface LoadFigure {
   eventsPerSecond: number;
   rssAfterLoadBytes: number;
   rssPerFileByte: number;
+  /** Peak resident memory of the whole process during the load (getrusage maxrss). */
+  peakRssBytes: number;
+}
+
+interface ReaderFigure {
+  seconds: number;
+  mbPerSecond: number;
+  eventsPerSecond: number;
+  peakRssBytes: number;
+}
+
+/** The reader alone (issue 2's "read throughput"): walk every event of every buffer, per CPU. */
+function measureReader(file: string): ReaderFigure {
+  const started = performance.now();
+  const trace = openEtl(fileByteSource(file));
+  let events = 0;
+  trace.forEachEvent(
+    () => {
+      events++;
+    },
+    { order: 'per-cpu' },
+  );
+  trace.close();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds,
+    mbPerSecond: mb(statSync(file).size) / seconds,
+    eventsPerSecond: events / seconds,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
 
 async function measureLoad(
@@ -127,6 +160,7 @@ async function measureLoad(
       eventsPerSecond: session.summary.events / seconds,
       rssAfterLoadBytes: rss,
       rssPerFileByte: rss / size,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
     },
   };
 }
@@ -135,7 +169,12 @@ async function measureLoad(
  * Each load runs in a fresh child process, so resident memory is that load's alone (a closed
  * session's pages are not given back to the OS promptly, which would inflate the next figure).
  */
-function measureInChild(file: string, workers: number, runs: number, withQueries: boolean): ChildResult {
+function measureInChild(
+  file: string,
+  workers: number,
+  runs: number,
+  mode: 'load' | 'queries' | 'reader',
+): ChildResult {
   const child = spawnSync(
     process.execPath,
     [
@@ -147,7 +186,7 @@ function measureInChild(file: string, workers: number, runs: number, withQueries
       file,
       String(workers),
       String(runs),
-      withQueries ? 'queries' : 'load',
+      mode,
     ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -159,20 +198,27 @@ function measureInChild(file: string, workers: number, runs: number, withQueries
 }
 
 interface ChildResult {
-  load: LoadFigure;
+  load?: LoadFigure;
+  reader?: ReaderFigure;
   events: number;
   dpcRows: number;
   queries?: { figures: QueryFigure[]; rssGrowthBytes: number };
 }
 
-async function childMain(file: string, workers: number, runs: number, withQueries: boolean): Promise<void> {
+async function childMain(file: string, workers: number, runs: number, mode: string): Promise<void> {
+  if (mode === 'reader') {
+    const reader = measureReader(file);
+    const events = Math.round(reader.eventsPerSecond * reader.seconds);
+    console.log(JSON.stringify({ reader, events, dpcRows: 0 }));
+    return;
+  }
   const { figure, session } = await measureLoad(file, workers);
   const result: ChildResult = {
     load: figure,
     events: session.summary.events,
     dpcRows: session.summary.tableRows.dpcIsr,
   };
-  if (withQueries) result.queries = await queryFigures(session, runs);
+  if (mode === 'queries') result.queries = await queryFigures(session, runs);
   await session.close();
   console.log(JSON.stringify(result));
 }
@@ -273,12 +319,16 @@ async function benchFile(
   fsReadSeconds(file); // warm the page cache so both figures measure CPU, not the disk
   const readSeconds = fsReadSeconds(file);
   line('fs read (baseline, page cache warm)', `${fmt(mb(size) / readSeconds, 0)} MB/s`);
+  const reader = measureInChild(file, 0, 0, 'reader').reader!;
+  line('reader only (every event, per CPU)', `${fmt(reader.mbPerSecond, 0)} MB/s`);
+  line('  reader events per second', `${fmt(reader.eventsPerSecond / 1e6, 2)} M/s`);
+  line('  reader peak resident memory', `${fmt(reader.peakRssBytes / 1e6, 0)} MB`);
   const loads: LoadFigure[] = [];
   let events = 0;
   let queries: ChildResult['queries'];
   for (const workers of [1, 2]) {
-    const result = measureInChild(file, workers, runs, withQueries && workers === 1);
-    const figure = result.load;
+    const result = measureInChild(file, workers, runs, withQueries && workers === 1 ? 'queries' : 'load');
+    const figure = result.load!;
     events = result.events;
     loads.push(figure);
     line(
@@ -297,6 +347,7 @@ async function benchFile(
       memoryGoal ? figure.rssPerFileByte <= GOALS.rssPerFileByte : undefined,
     );
     line('  memory / file size', `${fmt(figure.rssPerFileByte, 2)}×`);
+    line('  peak resident memory during load', `${fmt(figure.peakRssBytes / 1e6, 0)} MB`);
     if (result.queries !== undefined) {
       queries = result.queries;
       console.log(
@@ -312,6 +363,7 @@ async function benchFile(
     bytes: size,
     events,
     fsReadMBps: mb(size) / readSeconds,
+    reader,
     loads,
     queries,
   };
@@ -374,7 +426,7 @@ async function main(): Promise<void> {
 const childAt = process.argv.indexOf('--child');
 if (childAt >= 0) {
   const [file, workers, runs, mode] = process.argv.slice(childAt + 1);
-  await childMain(file!, Number(workers), Number(runs), mode === 'queries');
+  await childMain(file!, Number(workers), Number(runs), mode!);
 } else {
   await main();
 }
