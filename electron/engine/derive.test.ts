@@ -48,7 +48,7 @@ function tables(m: EngineModel) {
       m.dpc.fragments,
     ],
     run: [m.run.cpuOffsets, m.run.start, m.run.end, m.run.thread],
-    samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyCumulative],
+    samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyBlockCumulative],
   };
 }
 

@@ -32,6 +32,7 @@ import type {
   ThreadInfo,
   UnionTable,
 } from './model.js';
+import { SAMPLE_BUSY_BLOCK_ROWS } from './model.js';
 import {
   AddressInterner,
   type Partial,
@@ -906,15 +907,18 @@ export function finalizeModel(
     kernelMap,
     functions,
   );
-  // Global running total (not reset per CPU): a CPU's busy weight over rows lo..hi is cum[hi] − cum[lo].
-  const busyCumulative = new Float64Array(sampleTime.length + 1);
+  // Global running total (not reset per CPU) kept once per block of rows; `sampleBusyBefore` adds
+  // the rows inside a block in the same order, so any prefix is the same float sum as a full column.
+  const busyBlockCumulative = new Float64Array(Math.floor(sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS) + 1);
   {
     let total = 0;
     for (let i = 0; i < sampleTime.length; i++) {
-      busyCumulative[i] = total;
+      if (i % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[i / SAMPLE_BUSY_BLOCK_ROWS] = total;
       if (sampleTid[i] !== 0 || sampleFlags[i] !== 0) total += sampleWeight[i]!;
     }
-    busyCumulative[sampleTime.length] = total;
+    if (sampleTime.length % SAMPLE_BUSY_BLOCK_ROWS === 0) {
+      busyBlockCumulative[sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS] = total;
+    }
   }
   const samples: SampleTable = {
     length: sampleTime.length,
@@ -924,7 +928,7 @@ export function finalizeModel(
     weight: sampleWeight,
     flags: sampleFlags,
     func: sampleFunc,
-    busyCumulative,
+    busyBlockCumulative,
   };
   checkStop(options, 'samples');
 

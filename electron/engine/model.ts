@@ -48,8 +48,32 @@ export interface SampleTable {
   readonly flags: Uint8Array;
   /** Index into the function dictionary. */
   readonly func: Int32Array;
-  /** Cumulative busy weight (ns) before each row, over all rows: busy(lo..hi) = cum[hi] − cum[lo]. */
-  readonly busyCumulative: Float64Array;
+  /**
+   * Cumulative busy weight (ns) before row k·SAMPLE_BUSY_BLOCK_ROWS, over all rows (global running
+   * total, not reset per CPU); the total before any row is `sampleBusyBefore`.
+   */
+  readonly busyBlockCumulative: Float64Array;
+}
+
+/** Rows per busy prefix-sum entry: 0.125 B/row instead of 8, at most 63 rows scanned per lookup. */
+export const SAMPLE_BUSY_BLOCK_ROWS = 64;
+
+/** True when sample `i` counts as busy: its thread is not the idle thread (TID 0) or it ran in a DPC/ISR. */
+export function isBusySample(samples: SampleTable, threadTids: Uint32Array, i: number): boolean {
+  return threadTids[samples.thread[i]!] !== 0 || samples.flags[i] !== 0;
+}
+
+/**
+ * Busy weight (ns) of all rows before `row` (0 ≤ row ≤ length): busy(lo..hi) = before(hi) − before(lo).
+ * The block entry plus the rows after it, added in row order: the same float sum as a full running total.
+ */
+export function sampleBusyBefore(samples: SampleTable, threadTids: Uint32Array, row: number): number {
+  const block = Math.floor(row / SAMPLE_BUSY_BLOCK_ROWS);
+  let total = samples.busyBlockCumulative[block]!;
+  for (let i = block * SAMPLE_BUSY_BLOCK_ROWS; i < row; i++) {
+    if (isBusySample(samples, threadTids, i)) total += samples.weight[i]!;
+  }
+  return total;
 }
 
 /** Contiguous C-state rows per CPU covering the trace (C0 rows fill the gaps). */

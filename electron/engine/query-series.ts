@@ -8,7 +8,7 @@
 import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
 import { lowerBound, upperBound } from './images.js';
-import type { EngineModel, UnionTable } from './model.js';
+import { sampleBusyBefore, type EngineModel, type UnionTable } from './model.js';
 import {
   CANCEL_CHECK_MASK,
   cancelledError,
@@ -176,11 +176,12 @@ function sampledSeries(
   const s = model.samples;
   const lo = s.cpuOffsets[cpu] ?? 0;
   const hi = s.cpuOffsets[cpu + 1] ?? 0;
+  const tids = model.dict.threadTids;
   const values = new Array<number>(n);
-  let previous = s.busyCumulative[lowerBound(s.time, start, lo, hi)]!;
+  let previous = sampleBusyBefore(s, tids, lowerBound(s.time, start, lo, hi));
   for (let b = 0; b < n; b++) {
     const edge = b + 1 === n ? rowEnd : start + bucketNs * (b + 1);
-    const next = s.busyCumulative[lowerBound(s.time, edge, lo, hi)]!;
+    const next = sampleBusyBefore(s, tids, lowerBound(s.time, edge, lo, hi));
     values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
     previous = next;
   }
