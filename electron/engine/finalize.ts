@@ -32,7 +32,17 @@ import type {
   ThreadInfo,
   UnionTable,
 } from './model.js';
-import { SAMPLE_BUSY_BLOCK_ROWS } from './model.js';
+import { SAMPLE_BUSY_BLOCK_ROWS, UNION_BLOCK_ROWS } from './model.js';
+
+/** A union while it is built: per-CPU prefix sums on every row (kept per block in the model). */
+type PrefixedUnion = Omit<UnionTable, 'beforeBlock'> & { readonly before: Float64Array };
+
+/** The model's form of a union: every UNION_BLOCK_ROWS-th prefix sum (see `unionBefore`). */
+function blockPrefixes(u: PrefixedUnion): UnionTable {
+  const beforeBlock = new Float64Array(Math.floor(u.start.length / UNION_BLOCK_ROWS) + 1);
+  for (let b = 0; b < beforeBlock.length; b++) beforeBlock[b] = u.before[b * UNION_BLOCK_ROWS]!;
+  return { cpuOffsets: u.cpuOffsets, start: u.start, end: u.end, beforeBlock };
+}
 import {
   AddressInterner,
   type Partial,
@@ -542,7 +552,7 @@ export function buildUnion(
   cpuSlots: number,
   a: IntervalSource | undefined,
   b: IntervalSource | undefined,
-): UnionTable {
+): PrefixedUnion {
   const offsets = new Int32Array(cpuSlots + 1);
   const n = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
   const start = new Float64Array(n);
@@ -552,7 +562,7 @@ export function buildUnion(
 }
 
 /** Per-CPU prefix sums over disjoint intervals: covered time of any range in O(log n). */
-function withPrefixSums(cpuSlots: number, u: PerCpuIntervals): UnionTable {
+function withPrefixSums(cpuSlots: number, u: PerCpuIntervals): PrefixedUnion {
   const { offsets, start, end } = u;
   const before = new Float64Array(start.length + 1);
   for (let c = 0; c < cpuSlots; c++) {
@@ -1025,8 +1035,8 @@ export function finalizeModel(
     run,
     samples,
     idle,
-    busy,
-    dpcUnion,
+    busy: blockPrefixes(busy),
+    dpcUnion: blockPrefixes(dpcUnion),
     dict: {
       modules: functions.modules,
       functionCount: functions.names.length,
@@ -1546,7 +1556,7 @@ function copyIntervals(
   u: PerCpuIntervals & { readonly before: Float64Array },
   lo: number,
   hi: number,
-  out: UnionTable,
+  out: PrefixedUnion,
   at: number,
 ): void {
   out.start.set(u.start.subarray(lo, hi), at);
@@ -1555,7 +1565,7 @@ function copyIntervals(
 }
 
 /** The slot after the last interval holds the last CPU's total (as buildUnion leaves it). */
-function setLastTotal(u: UnionTable, cpuSlots: number): void {
+function setLastTotal(u: PrefixedUnion, cpuSlots: number): void {
   const lo = u.cpuOffsets[cpuSlots - 1]!;
   const hi = u.cpuOffsets[cpuSlots]!;
   u.before[hi] = hi > lo ? u.before[hi - 1]! + (u.end[hi - 1]! - u.start[hi - 1]!) : 0;
@@ -1573,7 +1583,7 @@ function assembleDerived(
   durationNs: number,
   fromEvents: boolean,
   run: RunTable,
-): { dpcUnion: UnionTable; busy: UnionTable; idle: IdleTable } | undefined {
+): { dpcUnion: PrefixedUnion; busy: PrefixedUnion; idle: IdleTable } | undefined {
   if (partials.length === 0) return undefined;
   const derived: PerCpuDerived[] = [];
   for (const p of partials) {
@@ -1621,7 +1631,7 @@ function assembleDerived(
     dpcOffsets[c + 1] = dpcOffsets[c]! + hi - lo;
   }
   const dpcTotal = dpcOffsets[cpuSlots]!;
-  const dpcUnion: UnionTable =
+  const dpcUnion: PrefixedUnion =
     single !== undefined
       ? {
           cpuOffsets: single.dpcUnion.offsets,
@@ -1677,7 +1687,7 @@ function assembleDerived(
     busyOffsets[c + 1] = busyOffsets[c]! + rows;
   }
   const busyTotal = busyOffsets[cpuSlots]!;
-  const busy: UnionTable = {
+  const busy: PrefixedUnion = {
     cpuOffsets: busyOffsets,
     start: new Float64Array(busyTotal),
     end: new Float64Array(busyTotal),

@@ -92,8 +92,28 @@ export interface UnionTable {
   readonly cpuOffsets: CpuOffsets;
   readonly start: Float64Array;
   readonly end: Float64Array;
-  /** Total length of the intervals before index i (same indexing as start/end, per CPU). */
-  readonly before: Float64Array;
+  /**
+   * Prefix sums per block of UNION_BLOCK_ROWS rows: entry b = total length of the same CPU's
+   * intervals before row b·UNION_BLOCK_ROWS (the running total restarts at each CPU's first row).
+   * The total before any row is `unionBefore`.
+   */
+  readonly beforeBlock: Float64Array;
+}
+
+/** Rows per union prefix-sum entry: 0.125 B/row instead of 8, at most 63 intervals added per lookup. */
+export const UNION_BLOCK_ROWS = 64;
+
+/**
+ * Total length of CPU `cpu`'s intervals before row `k` (cpuOffsets[cpu] ≤ k < cpuOffsets[cpu+1]):
+ * the block entry (or 0 from the CPU's first row) plus the rows after it, added in row order —
+ * the same float sum as a per-row prefix column.
+ */
+export function unionBefore(u: UnionTable, cpu: number, k: number): number {
+  const lo = u.cpuOffsets[cpu] ?? 0;
+  const blockStart = Math.floor(k / UNION_BLOCK_ROWS) * UNION_BLOCK_ROWS;
+  let total = blockStart >= lo ? u.beforeBlock[blockStart / UNION_BLOCK_ROWS]! : 0;
+  for (let i = Math.max(blockStart, lo); i < k; i++) total += u.end[i]! - u.start[i]!;
+  return total;
 }
 
 export interface Dictionaries {

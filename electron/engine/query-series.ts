@@ -8,7 +8,7 @@
 import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
 import { lowerBound, upperBound } from './images.js';
-import { sampleBusyBefore, type EngineModel, type UnionTable } from './model.js';
+import { sampleBusyBefore, unionBefore, type EngineModel, type UnionTable } from './model.js';
 import {
   CANCEL_CHECK_MASK,
   cancelledError,
@@ -30,7 +30,7 @@ function coveredBefore(union: UnionTable, cpu: number, t: number): number {
   const hi = union.cpuOffsets[cpu + 1] ?? 0;
   const k = upperBound(union.start, t, lo, hi) - 1;
   if (k < lo) return 0;
-  return union.before[k]! + Math.min(t, union.end[k]!) - union.start[k]!;
+  return unionBefore(union, cpu, k) + Math.min(t, union.end[k]!) - union.start[k]!;
 }
 
 function unionSeries(union: UnionTable, cpu: number, start: number, bucketNs: number, n: number): number[] {
