@@ -838,10 +838,6 @@ export function finalizeModel(
     [...runParts.map((r) => r.tid), Uint32Array.from(tails, (t) => t.tid)],
     runLengths,
   );
-  const runWaitRaw = concat(
-    [...runParts.map((r) => r.waitRaw), Float32Array.from(tails, (t) => t.waitRaw)],
-    runLengths,
-  );
   const runCStateRaw = concat(
     [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
     runLengths,
@@ -861,7 +857,7 @@ export function finalizeModel(
     end: runEnd,
     thread: runThread,
     readyNs,
-    waitRaw: gather(runWaitRaw, runOrder),
+    // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
   };
   checkStop(options, 'run');
 

@@ -33,8 +33,6 @@ export interface RunTable {
   readonly thread: Int32Array;
   /** Time from the thread's last ReadyThread to this switch-in, ns (NaN: no ReadyThread seen). */
   readonly readyNs: Float32Array;
-  /** NewThreadWaitTime as logged with the switch-in (NaN when unknown). */
-  readonly waitRaw: Float32Array;
 }
 
 export interface SampleTable {
