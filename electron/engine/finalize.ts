@@ -172,6 +172,19 @@ function gather<T extends Typed>(source: T, order: RowOrder): T {
   return out;
 }
 
+/**
+ * Reorders every column of a partial's table (typed arrays beside `length`) by `order`; the table
+ * itself when it is already in CPU/time order.
+ */
+function gatherColumns<T extends { readonly length: number }>(table: T, order: RowOrder): T {
+  if (order.identity) return table;
+  const out: Record<string, unknown> = { length: table.length };
+  for (const [name, column] of Object.entries(table)) {
+    if (name !== 'length') out[name] = gather(column as unknown as Typed, order);
+  }
+  return out as T;
+}
+
 function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]): T {
   if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
   const total = lengths.reduce((a, b) => a + b, 0);
@@ -1407,56 +1420,13 @@ export function derivePerCpu(p: Partial): void {
   );
   sortDpcRowsInPlace(p.dpc);
   const dOrder = cpuTimeOrder(p.dpc.cpu, p.dpc.enter, p.dpc.length, slots);
-  if (!dOrder.identity) {
-    const d = p.dpc;
-    p.dpc = {
-      length: d.length,
-      cpu: gather(d.cpu, dOrder),
-      kind: gather(d.kind, dOrder),
-      enter: gather(d.enter, dOrder),
-      duration: gather(d.duration, dOrder),
-      exclusive: gather(d.exclusive, dOrder),
-      fragments: gather(d.fragments, dOrder),
-      routine: gather(d.routine, dOrder),
-    };
-  }
+  p.dpc = gatherColumns(p.dpc, dOrder);
   const rOrder = cpuTimeOrder(p.run.cpu, p.run.start, p.run.length, slots);
-  if (!rOrder.identity) {
-    const r = p.run;
-    p.run = {
-      length: r.length,
-      cpu: gather(r.cpu, rOrder),
-      start: gather(r.start, rOrder),
-      end: gather(r.end, rOrder),
-      tid: gather(r.tid, rOrder),
-      waitRaw: gather(r.waitRaw, rOrder),
-      prevCState: gather(r.prevCState, rOrder),
-    };
-  }
+  p.run = gatherColumns(p.run, rOrder);
   const sOrder = cpuTimeOrder(p.samples.cpu, p.samples.time, p.samples.length, slots);
-  if (!sOrder.identity) {
-    const x = p.samples;
-    p.samples = {
-      length: x.length,
-      cpu: gather(x.cpu, sOrder),
-      time: gather(x.time, sOrder),
-      tid: gather(x.tid, sOrder),
-      ip: gather(x.ip, sOrder),
-      count: gather(x.count, sOrder),
-      flags: gather(x.flags, sOrder),
-    };
-  }
+  p.samples = gatherColumns(p.samples, sOrder);
   const iOrder = cpuTimeOrder(p.idle.cpu, p.idle.start, p.idle.length, slots);
-  if (!iOrder.identity) {
-    const x = p.idle;
-    p.idle = {
-      length: x.length,
-      cpu: gather(x.cpu, iOrder),
-      start: gather(x.start, iOrder),
-      end: gather(x.end, iOrder),
-      state: gather(x.state, iOrder),
-    };
-  }
+  p.idle = gatherColumns(p.idle, iOrder);
 
   const dpcUnion = unionIntervals(
     slots,
