@@ -12,7 +12,6 @@
 // arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
 
 import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
-import { exact } from './columns.js';
 import {
   buildImageInstances,
   ImageMap,
@@ -157,16 +156,14 @@ function gatherLoopFor(ctor: unknown): GatherLoop {
   }
   return loop;
 }
-/** The array is exactly `length` long and alone in its buffer (no slack kept alive). */
-function ownsWholeBuffer(source: Typed, length: number): boolean {
-  return (
-    source.length === length && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength
-  );
-}
-
-/** `source` rows in `order` (exact length: views over partial buffers with slack are copied). */
+/**
+ * `source` rows in `order`. Already in order: the column itself, also when it is a view over a
+ * bigger partial buffer — that slack was never written, so it is address space, not resident
+ * memory (copying it away would touch as many fresh pages as the column has).
+ */
 function gather<T extends Typed>(source: T, order: RowOrder): T {
-  if (order.identity) return ownsWholeBuffer(source, order.length) ? source : exact(source, order.length);
+  if (order.identity)
+    return source.length === order.length ? source : (source.subarray(0, order.length) as T);
   const out = new (source.constructor as { new (n: number): T })(order.length);
   gatherLoopFor(source.constructor)(source, order.order, out);
   return out;

@@ -7,7 +7,7 @@
 import { EtlFormatError, fileByteSource, openEtl, type EtlTrace } from '../reader/index.js';
 import { createIngest } from './ingest.js';
 import { derivePerCpu } from './finalize.js';
-import { PartialBuilder, type Partial } from './partial.js';
+import { PartialBuilder, type Partial, type PartialCapacity } from './partial.js';
 import { EngineError } from './query-common.js';
 import type { HeaderFacts } from './summary.js';
 import path from 'node:path';
@@ -79,6 +79,7 @@ export interface ReadPartialOptions {
 /** Reads the events of the included CPUs into a partial (throws 'cancelled' when stopped). */
 export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): Partial {
   const builder = new PartialBuilder();
+  builder.reserve(partialCapacity(trace, options.includeCpu));
   const ingest = createIngest(builder, trace.clock);
   const stats = trace.forEachEvent(ingest.visit, {
     order: 'per-cpu',
@@ -94,4 +95,34 @@ export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): 
   // Per-CPU order, unions and idle rows here, so each parser worker does its own CPUs' share.
   derivePerCpu(partial);
   return partial;
+}
+
+/** Smallest event that makes a row, in bytes (header + payload, 8-byte aligned): a DPC/ISR or a
+ *  SampledProfile is a 0x10 PERFINFO header + 16 bytes; a CSwitch payload alone is 24 bytes; a
+ *  ReadyThread 0x10 + 8; an idle row needs an IdleStateEnter and an Exit of ≥ 0x10 each. */
+const MIN_ROW_BYTES = { dpc: 32, run: 40, ready: 24, samples: 32, idle: 32 } as const;
+/** Xpress shrinks kernel event buffers ~3–5×: the bound assumes 4× (beyond it columns double). */
+const ASSUMED_COMPRESSION_RATIO = 4;
+/** Rows reserved per table at most (2 GiB for a Float64 column); bigger traces double from there. */
+const MAX_RESERVED_ROWS = 2 ** 28;
+
+/**
+ * Upper bounds on each table's rows from the event bytes of the included CPUs' buffers. Compact
+ * CSwitch batches can hold more switches than the bound; those columns then grow by doubling.
+ */
+export function partialCapacity(trace: EtlTrace, includeCpu?: (cpu: number) => boolean): PartialCapacity {
+  let bytes = 0;
+  const b = trace.buffers;
+  for (let i = 0; i < b.length; i++) {
+    if (includeCpu !== undefined && !includeCpu(b.cpu[i]!)) continue;
+    bytes += b.availableSize[i]! * (b.compressed[i]! !== 0 ? ASSUMED_COMPRESSION_RATIO : 1);
+  }
+  const rows = (minBytes: number) => Math.min(MAX_RESERVED_ROWS, Math.ceil(bytes / minBytes));
+  return {
+    dpc: rows(MIN_ROW_BYTES.dpc),
+    run: rows(MIN_ROW_BYTES.run),
+    ready: rows(MIN_ROW_BYTES.ready),
+    samples: rows(MIN_ROW_BYTES.samples),
+    idle: rows(MIN_ROW_BYTES.idle),
+  };
 }

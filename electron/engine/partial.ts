@@ -234,6 +234,15 @@ export class AddressInterner {
   }
 }
 
+/** Upper bounds on the rows of each table of one partial (see `PartialBuilder.reserve`). */
+export interface PartialCapacity {
+  readonly dpc: number;
+  readonly run: number;
+  readonly ready: number;
+  readonly samples: number;
+  readonly idle: number;
+}
+
 interface CpuState {
   /** Time the current running interval began (NaN: no switch seen yet → trace start). */
   runStart: number;
@@ -322,6 +331,39 @@ export class PartialBuilder {
       this.cpus[cpu] = state;
     }
     return state;
+  }
+
+  /**
+   * Sizes every table's columns for at most `rows` rows up front, so appends never copy: columns
+   * this large are fresh zero pages from the OS (calloc → mmap), and only the rows actually written
+   * are ever touched, so the slack costs address space, not memory. A bound that proves too small
+   * just falls back to doubling.
+   */
+  reserve(rows: PartialCapacity): void {
+    for (const column of [
+      this.dpcCpu,
+      this.dpcKind,
+      this.dpcEnter,
+      this.dpcDuration,
+      this.dpcExclusive,
+      this.dpcFragments,
+      this.dpcRoutine,
+    ])
+      column.growTo(rows.dpc);
+    for (const column of [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState])
+      column.growTo(rows.run);
+    for (const column of [this.readyTime, this.readyTid]) column.growTo(rows.ready);
+    for (const column of [
+      this.sampleCpu,
+      this.sampleTime,
+      this.sampleTid,
+      this.sampleIp,
+      this.sampleCount,
+      this.sampleFlags,
+    ])
+      column.growTo(rows.samples);
+    for (const column of [this.idleCpu, this.idleStart, this.idleEnd, this.idleState])
+      column.growTo(rows.idle);
   }
 
   /** Every event passes here once (any kind): per-CPU counts and the trace's last time. */
