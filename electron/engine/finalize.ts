@@ -182,13 +182,25 @@ function gatherColumns<T extends { readonly length: number }>(table: T, order: R
   return out as T;
 }
 
+/**
+ * The parts one after another. When the first part's buffer has room behind its rows (a column
+ * reserved for more rows than it got, e.g. the engine worker's own share reserved for the whole
+ * file), the others are appended there: only their rows are written, the first part's stay put.
+ */
 function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]): T {
   if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
   const total = lengths.reduce((a, b) => a + b, 0);
-  const out = new (parts[0]!.constructor as { new (n: number): T })(total);
+  const first = parts[0]!;
+  const ctor = first.constructor as {
+    new (n: number): T;
+    new (b: ArrayBufferLike, at: number, n: number): T;
+  };
+  const room = (first.buffer.byteLength - first.byteOffset) / first.BYTES_PER_ELEMENT;
+  const inPlace = room >= total;
+  const out = inPlace ? new ctor(first.buffer, first.byteOffset, total) : new ctor(total);
   let at = 0;
   parts.forEach((p, i) => {
-    out.set(p.subarray(0, lengths[i]) as never, at);
+    if (!(inPlace && i === 0)) out.set(p.subarray(0, lengths[i]) as never, at);
     at += lengths[i]!;
   });
   return out;

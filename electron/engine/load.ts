@@ -74,12 +74,17 @@ export interface ReadPartialOptions {
   readonly includeCpu?: (cpu: number) => boolean;
   readonly onProgress?: (bytesRead: number, events: number) => void;
   readonly shouldStop?: () => boolean;
+  /** Reserve columns for every CPU's rows, not just the included ones: the share that finalize
+   *  appends the other partials to (in place, see finalize.ts `concat`). */
+  readonly reserveForAllCpus?: boolean;
 }
 
 /** Reads the events of the included CPUs into a partial (throws 'cancelled' when stopped). */
 export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): Partial {
   const builder = new PartialBuilder();
-  builder.reserve(partialCapacity(trace, options.includeCpu));
+  builder.reserve(
+    partialCapacity(trace, options.reserveForAllCpus === true ? undefined : options.includeCpu),
+  );
   const ingest = createIngest(builder, trace.clock);
   const stats = trace.forEachEvent(ingest.visit, {
     order: 'per-cpu',

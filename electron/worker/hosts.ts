@@ -211,7 +211,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
     try {
       const own = new Set(shares[0]);
       const local = readPartial(trace, {
-        ...(shares.length > 1 ? { includeCpu: (cpu: number) => own.has(cpu) } : {}),
+        ...(shares.length > 1 ? { includeCpu: (cpu: number) => own.has(cpu), reserveForAllCpus: true } : {}),
         shouldStop,
         onProgress: (bytesRead, events) => report(0, bytesRead, events),
       });
