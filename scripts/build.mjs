@@ -58,6 +58,6 @@ await bundle(electronEntries, 'cjs');
 if (existsSync(at('renderer/index.html')) && !process.argv.includes('--no-renderer')) {
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: at('renderer/vite.config.ts'), logLevel: 'warn' });
-} else {
-  console.warn('build: skipping renderer');
+} else if (!process.argv.includes('--no-renderer')) {
+  console.warn('build: skipping renderer (renderer/index.html not present)');
 }

@@ -33,6 +33,9 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Query repetitions per case; p95 of 20 is the 19th value, enough to see a stall. */
 const DEFAULT_RUNS = 20;
 
+/** The worker bundle `npm run build` makes (rebuilt at the start of every bench run). */
+const workerBundle = path.join(root, 'dist', 'node', 'worker.mjs');
+
 const GOALS = {
   loadMBps: 300,
   rssPerFileByte: 0.6,
@@ -106,8 +109,12 @@ interface LoadFigure {
   seconds: number;
   mbPerSecond: number;
   eventsPerSecond: number;
+  /** The process before the load: Node, the bench script and the pool's code. */
+  rssBeforeLoadBytes: number;
   rssAfterLoadBytes: number;
   rssPerFileByte: number;
+  /** After the first whole-trace pivot, which waits for the warm-up (DPC atoms and block atoms). */
+  rssWarmBytes: number;
   /** Peak resident memory of the whole process during the load (getrusage maxrss). */
   peakRssBytes: number;
 }
@@ -145,12 +152,16 @@ async function measureLoad(
   workers: number,
 ): Promise<{ figure: LoadFigure; session: TraceSession }> {
   gc();
+  const rssBefore = rssBytes();
   const started = performance.now();
   const session = await openTraceSession(file, { workers });
   const seconds = (performance.now() - started) / 1000;
   gc();
   const size = statSync(file).size;
   const rss = rssBytes();
+  await session.query({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module'] } as Query);
+  gc();
+  const rssWarm = rssBytes();
   return {
     session,
     figure: {
@@ -158,8 +169,10 @@ async function measureLoad(
       seconds,
       mbPerSecond: mb(size) / seconds,
       eventsPerSecond: session.summary.events / seconds,
+      rssBeforeLoadBytes: rssBefore,
       rssAfterLoadBytes: rss,
       rssPerFileByte: rss / size,
+      rssWarmBytes: rssWarm,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     },
   };
@@ -188,7 +201,15 @@ function measureInChild(
       String(runs),
       mode,
     ],
-    { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // The engine and parser workers run the bundle the app and the CLI run (not TypeScript
+      // through tsx, whose start-up would be timed with every worker).
+      env: { ...process.env, ETLSCOPE_WORKER_SCRIPT: workerBundle },
+    },
   );
   const lastLine = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !lastLine.startsWith('{')) {
@@ -347,6 +368,11 @@ async function benchFile(
       memoryGoal ? figure.rssPerFileByte <= GOALS.rssPerFileByte : undefined,
     );
     line('  memory / file size', `${fmt(figure.rssPerFileByte, 2)}×`);
+    line('  resident memory before the load (baseline)', `${fmt(figure.rssBeforeLoadBytes / 1e6, 0)} MB`);
+    line(
+      '  after warm-up (DPC atoms built)',
+      `${fmt(figure.rssWarmBytes / 1e6, 0)} MB = ${fmt(figure.rssWarmBytes / size, 2)}×`,
+    );
     line('  peak resident memory during load', `${fmt(figure.peakRssBytes / 1e6, 0)} MB`);
     if (result.queries !== undefined) {
       queries = result.queries;
@@ -381,8 +407,16 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
   };
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('npm run build (Node bundles) failed');
   console.log(
     `etlscope benchmark — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
+  );
+  console.log(
+    `workers run ${path.relative(root, workerBundle)} (the esbuild bundle the app and the CLI use)`,
   );
   const results = [];
   const loadSeconds: Record<string, number> = {};
