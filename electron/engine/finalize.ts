@@ -200,7 +200,10 @@ function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]
   const out = inPlace ? new ctor(first.buffer, first.byteOffset, total) : new ctor(total);
   let at = 0;
   parts.forEach((p, i) => {
-    if (!(inPlace && i === 0)) out.set(p.subarray(0, lengths[i]) as never, at);
+    // Parser workers may have placed their rows here already (partial.ts `placeRows`).
+    const there =
+      inPlace && p.buffer === out.buffer && p.byteOffset === out.byteOffset + at * out.BYTES_PER_ELEMENT;
+    if (!there) out.set(p.subarray(0, lengths[i]) as never, at);
     at += lengths[i]!;
   });
   return out;

@@ -77,13 +77,26 @@ export interface ReadPartialOptions {
   /** Reserve columns for every CPU's rows, not just the included ones: the share that finalize
    *  appends the other partials to (in place, see finalize.ts `concat`). */
   readonly reserveForAllCpus?: boolean;
+  /** Reserve the columns as SharedArrayBuffers (with `reserveForAllCpus`: the other parser
+   *  workers then copy their rows straight behind this share's, see partial.ts `placeRows`). */
+  readonly sharedColumns?: boolean;
 }
 
-/** Reads the events of the included CPUs into a partial (throws 'cancelled' when stopped). */
+/** Reads the events of the included CPUs into a partial and derives its per-CPU tables (throws
+ *  'cancelled' when stopped). */
 export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): Partial {
+  const partial = parsePartial(trace, options);
+  // Per-CPU order, unions and idle rows here, so each parser worker does its own CPUs' share.
+  derivePerCpu(partial);
+  return partial;
+}
+
+/** The events of the included CPUs as a partial, rows in arrival order (no `derived` yet). */
+export function parsePartial(trace: EtlTrace, options: ReadPartialOptions = {}): Partial {
   const builder = new PartialBuilder();
   builder.reserve(
     partialCapacity(trace, options.reserveForAllCpus === true ? undefined : options.includeCpu),
+    options.sharedColumns === true,
   );
   const ingest = createIngest(builder, trace.clock);
   const stats = trace.forEachEvent(ingest.visit, {
@@ -97,8 +110,6 @@ export function readPartial(trace: EtlTrace, options: ReadPartialOptions = {}): 
   builder.bytesRead = stats.bytesRead;
   const partial = builder.finish();
   partial.diagnostics = [...trace.diagnostics];
-  // Per-CPU order, unions and idle rows here, so each parser worker does its own CPUs' share.
-  derivePerCpu(partial);
   return partial;
 }
 

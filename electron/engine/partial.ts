@@ -234,6 +234,10 @@ export class AddressInterner {
   }
 }
 
+type RowColumn =
+  Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
+type RowColumnCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): RowColumn };
+
 /** Upper bounds on the rows of each table of one partial (see `PartialBuilder.reserve`). */
 export interface PartialCapacity {
   readonly dpc: number;
@@ -339,7 +343,16 @@ export class PartialBuilder {
    * are ever touched, so the slack costs address space, not memory. A bound that proves too small
    * just falls back to doubling.
    */
-  reserve(rows: PartialCapacity): void {
+  reserve(rows: PartialCapacity, shared = false): void {
+    const grow = (column: { data: RowColumn; growTo(capacity: number): void }, capacity: number) => {
+      if (!shared) return column.growTo(capacity);
+      // SharedArrayBuffer-backed (also fresh zero pages): other parser workers can place their
+      // rows behind this share's (`placeRows`), so the merge copies nothing in this thread.
+      const ctor = column.data.constructor as RowColumnCtor;
+      const data = new ctor(new SharedArrayBuffer(Math.max(1, capacity) * column.data.BYTES_PER_ELEMENT));
+      data.set(column.data.subarray(0, Math.min(capacity, column.data.length)) as never);
+      column.data = data;
+    };
     for (const column of [
       this.dpcCpu,
       this.dpcKind,
@@ -349,10 +362,10 @@ export class PartialBuilder {
       this.dpcFragments,
       this.dpcRoutine,
     ])
-      column.growTo(rows.dpc);
+      grow(column, rows.dpc);
     for (const column of [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState])
-      column.growTo(rows.run);
-    for (const column of [this.readyTime, this.readyTid]) column.growTo(rows.ready);
+      grow(column, rows.run);
+    for (const column of [this.readyTime, this.readyTid]) grow(column, rows.ready);
     for (const column of [
       this.sampleCpu,
       this.sampleTime,
@@ -361,9 +374,9 @@ export class PartialBuilder {
       this.sampleCount,
       this.sampleFlags,
     ])
-      column.growTo(rows.samples);
+      grow(column, rows.samples);
     for (const column of [this.idleCpu, this.idleStart, this.idleEnd, this.idleState])
-      column.growTo(rows.idle);
+      grow(column, rows.idle);
   }
 
   /** Every event passes here once (any kind): per-CPU counts and the trace's last time. */
@@ -670,4 +683,79 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   }
   if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
   return [...buffers];
+}
+
+/** The row tables of a partial: each is `length` plus typed-array columns of that many rows. */
+export const ROW_TABLES = ['dpc', 'run', 'ready', 'samples', 'idle'] as const;
+export type RowTableName = (typeof ROW_TABLES)[number];
+export type RowCounts = Record<RowTableName, number>;
+
+/** Where another share's rows go: per table, the first row and per column its shared buffer. */
+export type RowPlacement = Partial_<
+  Record<RowTableName, { readonly at: number; readonly columns: Record<string, SharedArrayBuffer> }>
+>;
+type Partial_<T> = { [K in keyof T]?: T[K] };
+
+function rowColumns(table: object): [string, RowColumn][] {
+  return Object.entries(table).filter((e): e is [string, RowColumn] => ArrayBuffer.isView(e[1]));
+}
+
+export function rowCounts(p: Partial): RowCounts {
+  return {
+    dpc: p.dpc.length,
+    run: p.run.length,
+    ready: p.ready.length,
+    samples: p.samples.length,
+    idle: p.idle.length,
+  };
+}
+
+/**
+ * For a share whose columns were reserved shared (`reserve(…, true)`) for the whole file: where
+ * the following shares' rows go, one after another (`counts[k]` rows each). A column that is not
+ * (or no longer) such a shared buffer, or lacks the room, is left out: that share keeps its own.
+ */
+export function planPlacements(first: Partial, counts: readonly RowCounts[]): RowPlacement[] {
+  const plans: RowPlacement[] = counts.map(() => ({}));
+  for (const name of ROW_TABLES) {
+    const table = first[name];
+    const total = counts.reduce((n, c) => n + c[name], table.length);
+    const columns: Record<string, SharedArrayBuffer> = {};
+    for (const [field, column] of rowColumns(table)) {
+      const buffer = column.buffer;
+      if (
+        buffer instanceof SharedArrayBuffer &&
+        column.byteOffset === 0 &&
+        buffer.byteLength >= total * column.BYTES_PER_ELEMENT
+      )
+        columns[field] = buffer;
+    }
+    if (Object.keys(columns).length === 0) continue;
+    let at = table.length;
+    counts.forEach((c, k) => {
+      plans[k]![name] = { at, columns };
+      at += c[name];
+    });
+  }
+  return plans;
+}
+
+/** Copies this partial's rows into their planned place and makes its columns views there. */
+export function placeRows(p: Partial, plan: RowPlacement): void {
+  for (const name of ROW_TABLES) {
+    const target = plan[name];
+    if (target === undefined) continue;
+    const table = p[name] as unknown as Record<string, unknown> & { length: number };
+    for (const [field, column] of rowColumns(table)) {
+      const buffer = target.columns[field];
+      if (buffer === undefined) continue;
+      const placed = new (column.constructor as RowColumnCtor)(
+        buffer,
+        target.at * column.BYTES_PER_ELEMENT,
+        table.length,
+      );
+      placed.set(column.subarray(0, table.length) as never);
+      table[field] = placed;
+    }
+  }
 }

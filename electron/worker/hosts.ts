@@ -13,9 +13,16 @@ import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { toWireError, type WireError } from '../../shared/contract.js';
 import { Engine } from '../engine/engine.js';
-import { finalizeModel } from '../engine/finalize.js';
-import { headerFacts, openTraceFile, readPartial } from '../engine/load.js';
-import { partialTransferList, type Partial } from '../engine/partial.js';
+import { derivePerCpu, finalizeModel } from '../engine/finalize.js';
+import { headerFacts, openTraceFile, parsePartial, readPartial } from '../engine/load.js';
+import {
+  partialTransferList,
+  placeRows,
+  planPlacements,
+  type Partial,
+  rowCounts,
+  type RowCounts,
+} from '../engine/partial.js';
 import type { CancelToken } from '../engine/query-common.js';
 import { headerOnlySummary } from '../engine/summary.js';
 import {
@@ -188,37 +195,64 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
     };
 
     const children: Worker[] = [];
-    const remote = shares.slice(1).map(
-      (cpus, k) =>
-        new Promise<Partial>((resolve, reject) => {
-          const launch = workerLaunch();
-          const child = new Worker(launch.file, {
-            eval: launch.eval,
-            workerData: { role: 'parser', cancel: cancel.buffer },
-          });
-          children.push(child);
-          child.on('message', (raw: unknown) => {
-            const m = raw as ParserToEngine;
-            if (m.type === 'progress') report(k + 1, m.bytesRead, m.events);
-            else if (m.type === 'partial') resolve(m.partial);
-            else reject(Object.assign(new Error(m.error.message), m.error));
-          });
-          child.on('error', reject);
-          child.on('exit', (code) => {
-            if (code !== 0) reject(new Error(`A parser worker stopped unexpectedly (exit code ${code}).`));
-          });
-          const request: EngineToParser = { type: 'parse', path, cpus };
-          child.postMessage(request);
-        }),
-    );
+    const remote = shares.slice(1).map((cpus, k) => {
+      const launch = workerLaunch();
+      const child = new Worker(launch.file, {
+        eval: launch.eval,
+        workerData: { role: 'parser', cancel: cancel.buffer },
+      });
+      children.push(child);
+      let parsedRows: (rows: RowCounts) => void = () => {};
+      const parsed = new Promise<RowCounts>((resolve) => (parsedRows = resolve));
+      const partial = new Promise<Partial>((resolve, reject) => {
+        child.on('message', (raw: unknown) => {
+          const m = raw as ParserToEngine;
+          if (m.type === 'progress') report(k + 1, m.bytesRead, m.events);
+          else if (m.type === 'parsed') parsedRows(m.rows);
+          else if (m.type === 'partial') resolve(m.partial);
+          else reject(Object.assign(new Error(m.error.message), m.error));
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`A parser worker stopped unexpectedly (exit code ${code}).`));
+        });
+      });
+      // A failed worker never reports its rows: let the wait for them end with the failure.
+      const rows = Promise.race([parsed, partial.then(() => parsed)]);
+      // Awaited below; when this share's own read fails first they are never awaited (and the
+      // children are terminated), which must not count as unhandled rejections.
+      partial.catch(() => {});
+      rows.catch(() => {});
+      const request: EngineToParser = { type: 'parse', path, cpus };
+      child.postMessage(request);
+      return { child, rows, partial };
+    });
     try {
       const own = new Set(shares[0]);
-      const local = readPartial(trace, {
-        ...(shares.length > 1 ? { includeCpu: (cpu: number) => own.has(cpu), reserveForAllCpus: true } : {}),
+      const readOptions = {
         shouldStop,
-        onProgress: (bytesRead, events) => report(0, bytesRead, events),
-      });
-      const partials = [local, ...(await Promise.all(remote))];
+        onProgress: (bytesRead: number, events: number) => report(0, bytesRead, events),
+      };
+      let local: Partial;
+      if (remote.length === 0) local = readPartial(trace, readOptions);
+      else {
+        // This share's columns are shared buffers reserved for the whole file: each parser worker
+        // copies its rows behind the earlier shares' (in parallel, while this thread derives its
+        // own CPUs), so finalize finds every table already in one piece.
+        local = parsePartial(trace, {
+          ...readOptions,
+          includeCpu: (cpu: number) => own.has(cpu),
+          reserveForAllCpus: true,
+          sharedColumns: true,
+        });
+        const counts = await Promise.all(remote.map((r) => r.rows));
+        const plans = planPlacements(local, counts);
+        remote.forEach((r, k) =>
+          r.child.postMessage({ type: 'place', plan: plans[k]! } satisfies EngineToParser),
+        );
+        derivePerCpu(local);
+      }
+      const partials = [local, ...(await Promise.all(remote.map((r) => r.partial)))];
       const bytesRead = partials.reduce((n, p) => n + p.bytesRead, 0);
       const events = partials.reduce((n, p) => n + p.events, 0);
       post({
@@ -250,15 +284,26 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
 }
 
 export function runParserHost(port: Port, cancel: Int32Array): void {
+  const post = (m: ParserToEngine, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  /** Parsed and derived, waiting for the engine's 'place'. */
+  let parsed: Partial | undefined;
   port.on('message', (raw) => {
     const message = raw as EngineToParser;
-    const post = (m: ParserToEngine, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
     try {
+      if (message.type === 'place') {
+        const partial = parsed;
+        if (partial === undefined) throw new Error('Rows to place before any were parsed.');
+        parsed = undefined;
+        placeRows(partial, message.plan);
+        // Own columns are moved to the engine worker, not copied; placed ones are shared already.
+        post({ type: 'partial', partial }, partialTransferList(partial));
+        return;
+      }
       const trace = openTraceFile(message.path);
       try {
         const cpus = new Set(message.cpus);
         let lastPost = 0;
-        const partial = readPartial(trace, {
+        const partial = parsePartial(trace, {
           includeCpu: (cpu) => cpus.has(cpu),
           shouldStop: () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0,
           onProgress: (bytesRead, events) => {
@@ -268,8 +313,9 @@ export function runParserHost(port: Port, cancel: Int32Array): void {
             post({ type: 'progress', bytesRead, events });
           },
         });
-        // Columns are moved to the engine worker, not copied.
-        post({ type: 'partial', partial }, partialTransferList(partial));
+        post({ type: 'parsed', rows: rowCounts(partial) });
+        derivePerCpu(partial);
+        parsed = partial;
       } finally {
         trace.close();
       }

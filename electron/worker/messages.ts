@@ -5,6 +5,9 @@
 //   pool ──PoolToEngine──> engine worker ──EngineToParser──> parser workers (2+ for big files)
 //        <──EngineToPool──              <──ParserToEngine── (partials: ArrayBuffers transferred)
 //
+// A parser worker: parse → 'parsed' (row counts) → derive → on 'place', copy its rows into the
+// engine share's SharedArrayBuffer columns behind the earlier shares' rows → 'partial'.
+//
 // Cancellation does not wait for the message queue (a query loop is synchronous): the pool and
 // the workers share one Int32Array over a SharedArrayBuffer; slot LOAD_CANCEL_SLOT cancels the
 // load, and each query/export gets its own slot that the pool sets to 1 to cancel it.
@@ -17,7 +20,7 @@ import type {
   TraceSummary,
   WireError,
 } from '../../shared/contract.js';
-import type { Partial } from '../engine/partial.js';
+import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
 
 export const LOAD_CANCEL_SLOT = 0;
 /** Slots in the shared cancel array: 1 for the load + concurrent queries/exports (slots are reused). */
@@ -54,13 +57,14 @@ export type EngineToPool =
   | { readonly type: 'exported'; readonly id: number; readonly rows: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError };
 
-export type EngineToParser = {
-  readonly type: 'parse';
-  readonly path: string;
-  readonly cpus: readonly number[];
-};
+export type EngineToParser =
+  | { readonly type: 'parse'; readonly path: string; readonly cpus: readonly number[] }
+  /** Where to copy the parsed rows (the engine share's shared columns), then send the partial. */
+  | { readonly type: 'place'; readonly plan: RowPlacement };
 
 export type ParserToEngine =
   | { readonly type: 'progress'; readonly bytesRead: number; readonly events: number }
+  /** Row counts, as soon as the events are read (the engine plans where the rows go). */
+  | { readonly type: 'parsed'; readonly rows: RowCounts }
   | { readonly type: 'partial'; readonly partial: Partial }
   | { readonly type: 'failed'; readonly error: WireError };
