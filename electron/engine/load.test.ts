@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../scripts/writer/scenarios.js';
 import { simulate } from '../../scripts/writer/simulate.js';
-import { openTraceFile, partialCapacity, readPartial } from './load.js';
+import { derivePerCpu, finalizeModel } from './finalize.js';
+import { headerFacts, openTraceFile, parsePartial, partialCapacity, readPartial } from './load.js';
+import { placeRows, planPlacements, rowCounts } from './partial.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'etlscope-load-'));
@@ -54,6 +56,37 @@ describe('partialCapacity', () => {
       }
       // The bound is an upper limit, not a wild guess: within 16× of the busiest table.
       expect(Math.max(...Object.values(rows)) * 16).toBeGreaterThan(bound.dpc);
+    }
+  });
+});
+
+describe('placing a second share behind the first (what parser workers do)', () => {
+  it('gives the same model as one partial, with the DPC columns never copied by finalize', () => {
+    const file = path.join(dir, 'backup.etl');
+    simulate(SCENARIOS.backupServer!, { path: file, seed: 5, seconds: 1 });
+    const trace = openTraceFile(file);
+    try {
+      const header = { ...headerFacts(trace, file), diagnostics: [] };
+      const whole = finalizeModel([readPartial(trace)], header, { tracePath: file });
+      const low = (cpu: number) => cpu < 4;
+      const first = parsePartial(trace, { includeCpu: low, reserveForAllCpus: true, sharedColumns: true });
+      const second = parsePartial(trace, { includeCpu: (cpu) => !low(cpu) });
+      const [plan] = planPlacements(first, [rowCounts(second)]);
+      expect(Object.keys(plan!).sort()).toEqual(['dpc', 'idle', 'ready', 'run', 'samples']);
+      derivePerCpu(first);
+      derivePerCpu(second);
+      placeRows(second, plan!);
+      const shared = first.dpc.enter.buffer;
+      expect(shared).toBeInstanceOf(SharedArrayBuffer);
+      expect(second.dpc.enter.buffer).toBe(shared);
+      const split = finalizeModel([first, second], header, { tracePath: file });
+      expect(split.dpc.enter.buffer).toBe(shared);
+      expect(split.summary).toEqual(whole.summary);
+      expect(Array.from(split.dpc.enter)).toEqual(Array.from(whole.dpc.enter));
+      expect(Array.from(split.dpc.duration)).toEqual(Array.from(whole.dpc.duration));
+      expect(Array.from(split.run.start)).toEqual(Array.from(whole.run.start));
+    } finally {
+      trace.close();
     }
   });
 });
