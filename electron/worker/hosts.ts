@@ -202,6 +202,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         workerData: { role: 'parser', cancel: cancel.buffer },
       });
       children.push(child);
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       let parsedRows: (rows: RowCounts) => void = () => {};
       const parsed = new Promise<RowCounts>((resolve) => (parsedRows = resolve));
       const partial = new Promise<Partial>((resolve, reject) => {
@@ -209,8 +210,12 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
           const m = raw as ParserToEngine;
           if (m.type === 'progress') report(k + 1, m.bytesRead, m.events);
           else if (m.type === 'parsed') parsedRows(m.rows);
-          else if (m.type === 'partial') resolve(m.partial);
-          else reject(Object.assign(new Error(m.error.message), m.error));
+          else if (m.type === 'partial') {
+            resolve(m.partial);
+            // Done: stop it now, so its isolate (and the column copies it placed) are freed
+            // while finalize runs instead of after the caller is told the trace is loaded.
+            void child.terminate();
+          } else reject(Object.assign(new Error(m.error.message), m.error));
         });
         child.on('error', reject);
         child.on('exit', (code) => {
@@ -225,7 +230,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       rows.catch(() => {});
       const request: EngineToParser = { type: 'parse', path, cpus };
       child.postMessage(request);
-      return { child, rows, partial };
+      return { child, rows, partial, exited };
     });
     try {
       const own = new Set(shares[0]);
@@ -275,6 +280,8 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
           summary: model.summary,
         },
       });
+      // Resident memory the caller sees after 'loaded' is the trace's, not finished workers'.
+      await Promise.all(remote.map((r) => r.exited));
       return new Engine(model);
     } finally {
       trace.close();
