@@ -72,7 +72,8 @@ describe('placing a second share behind the first (what parser workers do)', () 
       const first = parsePartial(trace, { includeCpu: low, reserveForAllCpus: true, sharedColumns: true });
       const second = parsePartial(trace, { includeCpu: (cpu) => !low(cpu) });
       const [plan] = planPlacements(first, [rowCounts(second)]);
-      expect(Object.keys(plan!).sort()).toEqual(['dpc', 'idle', 'ready', 'run', 'samples']);
+      // The big row tables go behind the first share's rows (small ones may be merged by copy).
+      expect(Object.keys(plan!)).toEqual(expect.arrayContaining(['dpc', 'idle', 'run', 'samples']));
       derivePerCpu(first);
       derivePerCpu(second);
       placeRows(second, plan!);
