@@ -199,6 +199,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       const launch = workerLaunch();
       const child = new Worker(launch.file, {
         eval: launch.eval,
+        ...(launch.execArgv !== undefined ? { execArgv: launch.execArgv } : {}),
         workerData: { role: 'parser', cancel: cancel.buffer },
       });
       children.push(child);

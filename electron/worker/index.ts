@@ -195,6 +195,7 @@ export async function openTraceSession(
   const launch = workerLaunch();
   const worker = new Worker(launch.file, {
     eval: launch.eval,
+    ...(launch.execArgv !== undefined ? { execArgv: launch.execArgv } : {}),
     workerData: { role: 'engine', cancel: cancelBuffer },
   });
 

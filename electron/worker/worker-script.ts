@@ -20,6 +20,11 @@ export interface WorkerLaunch {
   /** A script path, or (source mode) bootstrap code to run with `eval: true`. */
   readonly file: string;
   readonly eval: boolean;
+  /** Node flags for the worker (inherited when undefined). A bundled worker is plain JavaScript
+   *  and needs none of the parent's: not a TypeScript loader the parent may run under (`--import
+   *  tsx`, whose start-up every worker would pay again, ~80 ms), and V8 flags are process-wide
+   *  anyway (Node rejects them in a worker's execArgv). */
+  readonly execArgv?: string[];
 }
 
 export function workerLaunch(): WorkerLaunch {
@@ -27,11 +32,14 @@ export function workerLaunch(): WorkerLaunch {
   const here = runningFile();
   const dir = path.dirname(here);
   if (override !== undefined && override !== '') {
-    return override.endsWith('.ts') ? tsxBootstrap(here, override) : { file: override, eval: false };
+    return override.endsWith('.ts')
+      ? tsxBootstrap(here, override)
+      : { file: override, eval: false, execArgv: [] };
   }
   if (here.endsWith('.ts')) return tsxBootstrap(here, path.join(dir, 'worker-entry.ts'));
-  if (here.endsWith('.cjs')) return { file: path.join(dir, 'worker.cjs'), eval: false };
-  return { file: path.join(dir, 'worker.mjs'), eval: false };
+  const execArgv: string[] = [];
+  if (here.endsWith('.cjs')) return { file: path.join(dir, 'worker.cjs'), eval: false, execArgv };
+  return { file: path.join(dir, 'worker.mjs'), eval: false, execArgv };
 }
 
 /**
