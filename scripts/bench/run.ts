@@ -13,10 +13,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Query } from '../../shared/contract.js';
-import type { TraceSession } from '../../electron/engine/session-types.js';
-import { fileByteSource, openEtl } from '../../electron/reader/index.js';
-import { openTraceSession } from '../../electron/worker/index.js';
+import { build as esbuild } from 'esbuild';
+import type { ChildResult, LoadFigure } from './child.js';
 import { SCENARIOS } from '../writer/scenarios.js';
 import { simulate } from '../writer/simulate.js';
 
@@ -35,6 +33,8 @@ const DEFAULT_RUNS = 20;
 
 /** The worker bundle `npm run build` makes (rebuilt at the start of every bench run). */
 const workerBundle = path.join(root, 'dist', 'node', 'worker.mjs');
+/** child.ts bundled (at the start of every bench run): the process whose load is measured. */
+const childBundle = path.join(root, 'dist', 'bench', 'child.mjs');
 
 const GOALS = {
   loadMBps: 300,
@@ -56,19 +56,6 @@ function parseSize(text: string): number {
 
 const mb = (bytes: number) => bytes / 1e6;
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function rssBytes(): number {
-  return process.memoryUsage().rss;
-}
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
 
 /** Generates (once) a scale trace of about `bytes`. */
 function ensureTrace(bytes: number): string {
@@ -104,84 +91,6 @@ function fsReadSeconds(file: string): number {
   return (performance.now() - started) / 1000;
 }
 
-interface LoadFigure {
-  workers: number;
-  seconds: number;
-  mbPerSecond: number;
-  eventsPerSecond: number;
-  /** The process before the load: Node, the bench script and the pool's code. */
-  rssBeforeLoadBytes: number;
-  rssAfterLoadBytes: number;
-  rssPerFileByte: number;
-  /** After the first whole-trace pivot, which waits for the warm-up (DPC atoms and block atoms). */
-  rssWarmBytes: number;
-  /** Peak resident memory of the whole process during the load (getrusage maxrss). */
-  peakRssBytes: number;
-}
-
-interface ReaderFigure {
-  seconds: number;
-  mbPerSecond: number;
-  eventsPerSecond: number;
-  peakRssBytes: number;
-}
-
-/** The reader alone (issue 2's "read throughput"): walk every event of every buffer, per CPU. */
-function measureReader(file: string): ReaderFigure {
-  const started = performance.now();
-  const trace = openEtl(fileByteSource(file));
-  let events = 0;
-  trace.forEachEvent(
-    () => {
-      events++;
-    },
-    { order: 'per-cpu' },
-  );
-  trace.close();
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    seconds,
-    mbPerSecond: mb(statSync(file).size) / seconds,
-    eventsPerSecond: events / seconds,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
-}
-
-async function measureLoad(
-  file: string,
-  workers: number,
-): Promise<{ figure: LoadFigure; session: TraceSession }> {
-  gc();
-  const rssBefore = rssBytes();
-  const started = performance.now();
-  const session = await openTraceSession(file, { workers });
-  const seconds = (performance.now() - started) / 1000;
-  gc();
-  const size = statSync(file).size;
-  const rss = rssBytes();
-  await session.query({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module'] } as Query);
-  gc();
-  const rssWarm = rssBytes();
-  return {
-    session,
-    figure: {
-      workers,
-      seconds,
-      mbPerSecond: mb(size) / seconds,
-      eventsPerSecond: session.summary.events / seconds,
-      rssBeforeLoadBytes: rssBefore,
-      rssAfterLoadBytes: rss,
-      rssPerFileByte: rss / size,
-      rssWarmBytes: rssWarm,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    },
-  };
-}
-
-/**
- * Each load runs in a fresh child process, so resident memory is that load's alone (a closed
- * session's pages are not given back to the OS promptly, which would inflate the next figure).
- */
 function measureInChild(
   file: string,
   workers: number,
@@ -190,17 +99,7 @@ function measureInChild(
 ): ChildResult {
   const child = spawnSync(
     process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--child',
-      file,
-      String(workers),
-      String(runs),
-      mode,
-    ],
+    ['--expose-gc', childBundle, file, String(workers), String(runs), mode],
     {
       cwd: root,
       encoding: 'utf8',
@@ -216,109 +115,6 @@ function measureInChild(
     throw new Error(`benchmark child failed for ${file} with ${workers} workers (exit ${child.status})`);
   }
   return JSON.parse(lastLine) as ChildResult;
-}
-
-interface ChildResult {
-  load?: LoadFigure;
-  reader?: ReaderFigure;
-  events: number;
-  dpcRows: number;
-  queries?: { figures: QueryFigure[]; rssGrowthBytes: number };
-}
-
-async function childMain(file: string, workers: number, runs: number, mode: string): Promise<void> {
-  if (mode === 'reader') {
-    const reader = measureReader(file);
-    const events = Math.round(reader.eventsPerSecond * reader.seconds);
-    console.log(JSON.stringify({ reader, events, dpcRows: 0 }));
-    return;
-  }
-  const { figure, session } = await measureLoad(file, workers);
-  const result: ChildResult = {
-    load: figure,
-    events: session.summary.events,
-    dpcRows: session.summary.tableRows.dpcIsr,
-  };
-  if (mode === 'queries') result.queries = await queryFigures(session, runs);
-  await session.close();
-  console.log(JSON.stringify(result));
-}
-
-interface QueryFigure {
-  name: string;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
-  goalMs: number;
-}
-
-async function timeQuery(
-  session: TraceSession,
-  name: string,
-  query: Query,
-  runs: number,
-  goalMs: number,
-): Promise<QueryFigure> {
-  const times: number[] = [];
-  await session.query(query); // warm-up (JIT, lazily built indexes)
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await session.query(query);
-    times.push(performance.now() - started);
-  }
-  return {
-    name,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    maxMs: Math.max(...times),
-    goalMs,
-  };
-}
-
-async function queryFigures(
-  session: TraceSession,
-  runs: number,
-): Promise<{ figures: QueryFigure[]; rssGrowthBytes: number }> {
-  const duration = session.summary.durationNs;
-  const onePercent = { start: duration * 0.495, end: duration * 0.505 } as unknown as NonNullable<
-    Parameters<typeof Object>[0]
-  >;
-  const cpuFilter = [0, 2, 4, 6];
-  const group = (groupBy: ('module' | 'function' | 'cpu')[], filter: object): Query =>
-    ({ kind: 'pivot', table: 'dpcIsr', filter, groupBy, sortBy: 'totalMs', descending: true }) as Query;
-  const cases: [string, Query, number][] = [
-    ['dpc by module, full range', group(['module'], {}), GOALS.groupP95Ms],
-    ['dpc by module+function, full range', group(['module', 'function'], {}), GOALS.groupP95Ms],
-    ['dpc by cpu, full range', group(['cpu'], {}), GOALS.groupP95Ms],
-    ['dpc by module, 1% range', group(['module'], { range: onePercent }), GOALS.groupP95Ms],
-    [
-      'dpc by module+function, 1% range',
-      group(['module', 'function'], { range: onePercent }),
-      GOALS.groupP95Ms,
-    ],
-    ['dpc by cpu, 1% range', group(['cpu'], { range: onePercent }), GOALS.groupP95Ms],
-    [
-      'dpc by module+function, CPUs 0,2,4,6',
-      group(['module', 'function'], { cpus: cpuFilter }),
-      GOALS.groupP95Ms,
-    ],
-    [
-      'dpc by module, 1% range, CPUs 0,2,4,6',
-      group(['module'], { range: onePercent, cpus: cpuFilter }),
-      GOALS.groupP95Ms,
-    ],
-    [
-      'utilization series, 2000 buckets, all CPUs',
-      { kind: 'series', metric: 'utilization', filter: {}, buckets: 2000 },
-      GOALS.seriesP95Ms,
-    ],
-  ];
-  const figures: QueryFigure[] = [];
-  gc();
-  const rssBefore = rssBytes();
-  for (const [name, query, goal] of cases) figures.push(await timeQuery(session, name, query, runs, goal));
-  gc();
-  return { figures, rssGrowthBytes: rssBytes() - rssBefore };
 }
 
 function line(label: string, value: string, goal?: string, ok?: boolean): void {
@@ -412,6 +208,19 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
   if (build.status !== 0) throw new Error('npm run build (Node bundles) failed');
+  await esbuild({
+    entryPoints: [path.join(root, 'scripts', 'bench', 'child.ts')],
+    outfile: childBundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['electron', 'ws'],
+    banner: {
+      js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
   console.log(
     `etlscope benchmark — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
   );
@@ -457,11 +266,5 @@ async function main(): Promise<void> {
   console.log(`\nresults written to ${path.relative(root, path.join(resultsDir, 'latest.json'))}`);
 }
 
-const childAt = process.argv.indexOf('--child');
-if (childAt >= 0) {
-  const [file, workers, runs, mode] = process.argv.slice(childAt + 1);
-  await childMain(file!, Number(workers), Number(runs), mode!);
-} else {
-  await main();
-}
+await main();
 process.exit(0);
