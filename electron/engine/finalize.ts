@@ -222,6 +222,9 @@ interface ThreadDirectory {
   readonly processIds: number[];
   /** Thread instance for (tid, time); creates an "unknown process" instance for unseen tids. */
   lookup(tid: number, timeNs: number): number;
+  /** The tid's instance when it has only one (then `lookup` does not depend on the time; an
+   *  unseen tid gets its instance here), else −1. */
+  directInstance(tid: number): number;
 }
 
 function buildThreadDirectory(
@@ -375,13 +378,9 @@ function buildThreadDirectory(
   };
   for (let i = 0; i < threads.length; i++) labelThread(i);
 
-  // Per tid: the instances in start order; lookups remember the tid's last answer and its validity.
-  // Rows come per CPU in time order, so the same TID often repeats: remember the last answer
-  // when that TID has a single instance (then the answer does not depend on the time).
-  let lastTid = -1;
-  let lastAnswer = -1;
-  const lookup = (tid: number, timeNs: number): number => {
-    if (tid === lastTid) return lastAnswer;
+  // Per tid: the instances in start order. Callers resolve each distinct tid once through
+  // `directInstance` and call `lookup` per row only for tids with several instances (TID reuse).
+  const instancesOf = (tid: number): number[] => {
     let list = byTid.get(tid);
     if (list === undefined) {
       const index = addThread({
@@ -398,12 +397,14 @@ function buildThreadDirectory(
       }
       list = byTid.get(tid)!;
     }
-    if (list.length === 1) {
-      lastTid = tid;
-      lastAnswer = list[0]!;
-      return lastAnswer;
-    }
-    lastTid = -1;
+    return list;
+  };
+  const directInstance = (tid: number): number => {
+    const list = instancesOf(tid);
+    return list.length === 1 ? list[0]! : -1;
+  };
+  const lookup = (tid: number, timeNs: number): number => {
+    const list = instancesOf(tid);
     let found = list[0]!;
     for (const index of list) if (threads[index]!.startNs <= timeNs) found = index;
     return found;
@@ -425,7 +426,17 @@ function buildThreadDirectory(
     }
     return unknownIndex;
   };
-  return { threads, processes, threadLabels, threadTids, threadProcess, processLabels, processIds, lookup };
+  return {
+    threads,
+    processes,
+    threadLabels,
+    threadTids,
+    threadProcess,
+    processLabels,
+    processIds,
+    lookup,
+    directInstance,
+  };
 }
 
 /** Process id of threads whose process was never logged. */
@@ -543,6 +554,215 @@ function addressText(address: number): string {
   return fullHi === 0
     ? `0x${lo.toString(16)}`
     : `0x${fullHi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distinct keys: partial-local ids → global slots, rows remapped in place
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The distinct keys (thread ids, instruction pointers) of several partials in one slot space: a
+ * partial's local id k becomes the slot of its k-th key. The first partial's keys take slots
+ * 0, 1, … as they are (its rows need no remap; they are hashed only when another key arrives).
+ */
+class SlotSpace {
+  readonly keys: number[] = [];
+  private readonly slots = new AddressInterner();
+  private hashed = 0;
+
+  slotOf(key: number): number {
+    for (; this.hashed < this.keys.length; this.hashed++)
+      this.slots.set(this.keys[this.hashed]!, this.hashed);
+    let slot = this.slots.get(key);
+    if (slot < 0) {
+      slot = this.keys.length;
+      this.keys.push(key);
+      this.slots.set(key, slot);
+      this.hashed++;
+    }
+    return slot;
+  }
+
+  /** Local id → slot for one partial's distinct keys; undefined when that is the identity. */
+  mapOf(localKeys: ArrayLike<number>): Uint32Array | undefined {
+    if (this.keys.length === 0) {
+      for (let k = 0; k < localKeys.length; k++) this.keys.push(localKeys[k]!);
+      return undefined;
+    }
+    const map = new Uint32Array(localKeys.length);
+    let identity = true;
+    for (let k = 0; k < localKeys.length; k++) {
+      const slot = this.slotOf(localKeys[k]!);
+      map[k] = slot;
+      if (slot !== k) identity = false;
+    }
+    return identity ? undefined : map;
+  }
+}
+
+/** `column[i] = map[column[i]]` for the first `length` rows, in place (no map: unchanged). */
+function remapInPlace(column: Uint32Array, length: number, map: Uint32Array | Int32Array | undefined): void {
+  if (map === undefined) return;
+  for (let i = 0; i < length; i++) column[i] = map[column[i]!]!;
+}
+
+/**
+ * Local routine ids → global routine entries in place, when some routine addresses lie in several
+ * image instances over time (an image unloaded and another loaded at its address): those rows
+ * take the instance loaded at their enter time, each (routine, instance) resolved once.
+ */
+function remapAmbiguousRoutines(
+  dpc: Partial['dpc'],
+  addresses: Float64Array,
+  direct: Int32Array,
+  ambiguous: readonly ImageInstance[][],
+  functions: FunctionDirectory,
+  entryOf: (address: number, func: number) => number,
+): void {
+  const perRoutine: Map<ImageInstance | undefined, number>[] = [];
+  const { routine, enter } = dpc;
+  for (let i = 0; i < dpc.length; i++) {
+    const r = routine[i]!;
+    const d = direct[r]!;
+    if (d >= 0) {
+      routine[i] = d;
+      continue;
+    }
+    const image = pickByTime(ambiguous[r]!, enter[i]!);
+    const cache = (perRoutine[r] ??= new Map());
+    let entry = cache.get(image);
+    if (entry === undefined) {
+      const address = addresses[r]!;
+      entry = entryOf(address, functions.resolve(address, image));
+      cache.set(image, entry);
+    }
+    routine[i] = entry;
+  }
+}
+
+interface RunColumns {
+  readonly runCpuOffsets: Int32Array;
+  readonly runStart: Float64Array;
+  readonly runEnd: Float64Array;
+  /** Thread slots (slot 0 = TID 0). */
+  readonly runTid: Uint32Array;
+  readonly runCState: Int8Array;
+}
+
+/**
+ * Running intervals in CPU/time order with each CPU's open tail (closed at the trace end) after
+ * its rows. When every CPU's rows come from one partial, contiguous and time-sorted (derivePerCpu
+ * leaves them so), and its tail starts last, the columns are copied segment by segment into
+ * exact-size arrays (one copy, no order array); otherwise concatenated, ordered and gathered.
+ * Same rows in the same order either way (the order is a stable sort by start, tails last).
+ */
+function assembleRun(
+  partials: readonly Partial[],
+  threadSlots: SlotSpace,
+  cpuSlots: number,
+  durationNs: number,
+): RunColumns {
+  const tails = partials.flatMap((p) => p.runTails);
+  const tailSlots = Uint32Array.from(tails, (t) => threadSlots.slotOf(t.tid));
+  const segments = runSegments(partials, tails, cpuSlots);
+  if (segments === undefined) {
+    const runParts = partials.map((p) => p.run);
+    const runLengths = [...runParts.map((r) => r.length), tails.length];
+    const runCpu = concat([...runParts.map((r) => r.cpu), Uint16Array.from(tails, (t) => t.cpu)], runLengths);
+    const runStartRaw = concat(
+      [...runParts.map((r) => r.start), Float64Array.from(tails, (t) => t.start)],
+      runLengths,
+    );
+    const runEndRaw = concat(
+      [...runParts.map((r) => r.end), Float64Array.from(tails, () => durationNs)],
+      runLengths,
+    );
+    const runTidRaw = concat([...runParts.map((r) => r.tid), tailSlots], runLengths);
+    const runCStateRaw = concat(
+      [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
+      runLengths,
+    );
+    const order = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
+    return {
+      runCpuOffsets: order.offsets,
+      runStart: gather(runStartRaw, order),
+      runEnd: gather(runEndRaw, order),
+      runTid: gather(runTidRaw, order),
+      runCState: gather(runCStateRaw, order),
+    };
+  }
+  const { owner, lo, hi, tailOf } = segments;
+  const offsets = new Int32Array(cpuSlots + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    const rows = owner[c]! >= 0 ? hi[c]! - lo[c]! : 0;
+    offsets[c + 1] = offsets[c]! + rows + (tailOf[c]! >= 0 ? 1 : 0);
+  }
+  const n = offsets[cpuSlots]!;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const tid = new Uint32Array(n);
+  const cstate = new Int8Array(n);
+  for (let c = 0; c < cpuSlots; c++) {
+    let at = offsets[c]!;
+    const k = owner[c]!;
+    if (k >= 0) {
+      const r = partials[k]!.run;
+      const from = lo[c]!;
+      const to = hi[c]!;
+      start.set(r.start.subarray(from, to), at);
+      end.set(r.end.subarray(from, to), at);
+      tid.set(r.tid.subarray(from, to), at);
+      cstate.set(r.prevCState.subarray(from, to), at);
+      at += to - from;
+    }
+    const t = tailOf[c]!;
+    if (t >= 0) {
+      start[at] = tails[t]!.start;
+      end[at] = durationNs;
+      tid[at] = tailSlots[t]!;
+      cstate[at] = -1;
+    }
+  }
+  return { runCpuOffsets: offsets, runStart: start, runEnd: end, runTid: tid, runCState: cstate };
+}
+
+/** Per CPU: the partial holding its run rows and their span, and its tail; undefined unless each
+ *  CPU's rows are one contiguous time-sorted span of one partial with at most one tail, last. */
+function runSegments(
+  partials: readonly Partial[],
+  tails: readonly Partial['runTails'][number][],
+  cpuSlots: number,
+): { owner: Int32Array; lo: Int32Array; hi: Int32Array; tailOf: Int32Array } | undefined {
+  const owner = new Int32Array(cpuSlots).fill(-1);
+  const lo = new Int32Array(cpuSlots);
+  const hi = new Int32Array(cpuSlots);
+  for (let k = 0; k < partials.length; k++) {
+    const { cpu, start, length } = partials[k]!.run;
+    let c = -1;
+    for (let i = 0; i < length; i++) {
+      const rowCpu = cpu[i]!;
+      if (rowCpu === c) {
+        if (start[i]! < start[i - 1]!) return undefined;
+        continue;
+      }
+      if (rowCpu >= cpuSlots || owner[rowCpu]! >= 0) return undefined;
+      if (c >= 0) hi[c] = i;
+      c = rowCpu;
+      owner[c] = k;
+      lo[c] = i;
+    }
+    if (c >= 0) hi[c] = length;
+  }
+  const tailOf = new Int32Array(cpuSlots).fill(-1);
+  for (let t = 0; t < tails.length; t++) {
+    const tail = tails[t]!;
+    const c = tail.cpu;
+    if (c >= cpuSlots || tailOf[c]! >= 0) return undefined;
+    const k = owner[c]!;
+    if (k >= 0 && tail.start < partials[k]!.run.start[hi[c]! - 1]!) return undefined;
+    tailOf[c] = t;
+  }
+  return { owner, lo, hi, tailOf };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -763,35 +983,28 @@ export function finalizeModel(
       dpcParts.map((d) => d.enter),
       dpcLengths,
     );
-    const dpcRoutineGlobal = new Uint32Array(dpcCpu.length);
-    {
-      let at = 0;
-      for (const p of partials) {
-        const local = p.routines;
-        const direct = new Int32Array(local.length).fill(-1);
-        const ambiguous: ImageInstance[][] = [];
-        for (let r = 0; r < local.length; r++) {
-          const address = local[r]!;
-          const found = kernelMap.candidates(address);
-          if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
-          else ambiguous[r] = found;
+    // Local routine ids → global entries, written over the partial's own column (both u32).
+    for (const p of partials) {
+      const local = p.routines;
+      const direct = new Int32Array(local.length).fill(-1);
+      const ambiguous: ImageInstance[][] = [];
+      let anyAmbiguous = false;
+      for (let r = 0; r < local.length; r++) {
+        const address = local[r]!;
+        const found = kernelMap.candidates(address);
+        if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
+        else {
+          ambiguous[r] = found;
+          anyAmbiguous = true;
         }
-        const rows = p.dpc.routine;
-        for (let i = 0; i < p.dpc.length; i++) {
-          const r = rows[i]!;
-          const d = direct[r]!;
-          if (d >= 0) dpcRoutineGlobal[at + i] = d;
-          else {
-            const address = local[r]!;
-            dpcRoutineGlobal[at + i] = entryOf(
-              address,
-              functions.resolve(address, pickByTime(ambiguous[r]!, p.dpc.enter[i]!)),
-            );
-          }
-        }
-        at += p.dpc.length;
       }
+      if (anyAmbiguous) remapAmbiguousRoutines(p.dpc, local, direct, ambiguous, functions, entryOf);
+      else remapInPlace(p.dpc.routine, p.dpc.length, direct);
     }
+    const dpcRoutineGlobal = concat(
+      dpcParts.map((d) => d.routine),
+      dpcLengths,
+    );
     checkStop(options, 'dpc-resolve');
     const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
     checkStop(options, 'dpc-sort');
@@ -834,38 +1047,31 @@ export function finalizeModel(
   for (const p of partials) p.dpc = EMPTY_PARTIAL_DPC;
   checkStop(options, 'dpc-order');
 
+  // Thread ids: every partial's local ids map into one slot space (slot 0 = TID 0; the first
+  // partial's ids are the slots themselves), rows remapped in place; each slot is resolved to a
+  // thread instance once, only TIDs with several instances (reuse) are looked up per row.
+  const threadSlots = new SlotSpace();
+  for (const p of partials) {
+    const map = threadSlots.mapOf(p.tids);
+    remapInPlace(p.run.tid, p.run.length, map);
+    remapInPlace(p.ready.tid, p.ready.length, map);
+    remapInPlace(p.samples.tid, p.samples.length, map);
+  }
+
   // Running intervals (+ each CPU's open tail, closed at the trace end).
-  const runParts = partials.map((p) => p.run);
-  const tails = partials.flatMap((p) => p.runTails);
-  const runLengths = [...runParts.map((r) => r.length), tails.length];
-  const runCpu = concat([...runParts.map((r) => r.cpu), Uint16Array.from(tails, (t) => t.cpu)], runLengths);
-  const runStartRaw = concat(
-    [...runParts.map((r) => r.start), Float64Array.from(tails, (t) => t.start)],
-    runLengths,
+  const { runCpuOffsets, runStart, runEnd, runTid, runCState } = assembleRun(
+    partials,
+    threadSlots,
+    cpuSlots,
+    durationNs,
   );
-  const runEndRaw = concat(
-    [...runParts.map((r) => r.end), Float64Array.from(tails, () => durationNs)],
-    runLengths,
-  );
-  const runTidRaw = concat(
-    [...runParts.map((r) => r.tid), Uint32Array.from(tails, (t) => t.tid)],
-    runLengths,
-  );
-  const runCStateRaw = concat(
-    [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
-    runLengths,
-  );
-  const runOrder = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
-  const runStart = gather(runStartRaw, runOrder);
-  const runEnd = gather(runEndRaw, runOrder);
-  const runTid = gather(runTidRaw, runOrder);
-  const runCState = gather(runCStateRaw, runOrder);
+  const threadOfSlot = new Int32Array(threadSlots.keys.length).fill(UNRESOLVED_THREAD);
   const runThread = new Int32Array(runTid.length);
-  for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
-  const readyNs = computeReadyTimes(partials, runStart, runTid);
+  resolveThreads(runTid, runStart, runThread, threadSlots.keys, threadOfSlot, directory);
+  const readyNs = computeReadyTimes(partials, runStart, runTid, threadSlots.keys.length);
   const run: RunTable = {
     length: runStart.length,
-    cpuOffsets: runOrder.offsets,
+    cpuOffsets: runCpuOffsets,
     start: runStart,
     end: runEnd,
     thread: runThread,
@@ -875,6 +1081,10 @@ export function finalizeModel(
   checkStop(options, 'run');
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
+  // Instruction pointers are interned per partial like thread ids (one slot space, rows remapped
+  // in place); thread, weight and function are then written over the tid, count and IP columns.
+  const ipSlots = new SlotSpace();
+  for (const p of partials) remapInPlace(p.samples.ipId, p.samples.length, ipSlots.mapOf(p.sampleIps));
   const sampleParts = partials.map((p) => p.samples);
   const sampleLengths = sampleParts.map((s) => s.length);
   const sCpu = concat(
@@ -887,58 +1097,24 @@ export function finalizeModel(
   );
   const sOrder = cpuTimeOrder(sCpu, sTime, sCpu.length, cpuSlots);
   const sampleTime = gather(sTime, sOrder);
-  const sampleTid = gather(
-    concat(
-      sampleParts.map((s) => s.tid),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const sampleIp = gather(
-    concat(
-      sampleParts.map((s) => s.ip),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const sampleCount = gather(
-    concat(
-      sampleParts.map((s) => s.count),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const sampleFlags = gather(
-    concat(
-      sampleParts.map((s) => s.flags),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const { sampleThread, sampleWeight, sampleFunc } = resolveSamples(
-    sampleTime,
-    sampleTid,
-    sampleIp,
-    sampleCount,
-    directory,
+  const column = <T extends Typed>(pick: (s: Partial['samples']) => T): T =>
+    gather(concat(sampleParts.map(pick), sampleLengths), sOrder);
+  const sampleFlags = column((s) => s.flags);
+  const { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative } = resolveSamples(
+    {
+      time: sampleTime,
+      tidSlot: column((s) => s.tid),
+      ipSlot: column((s) => s.ipId),
+      count: column((s) => s.count),
+      flags: sampleFlags,
+    },
+    { tids: threadSlots.keys, threadOfSlot, directory },
+    Float64Array.from(ipSlots.keys),
     profileIntervals,
     userMaps,
     kernelMap,
     functions,
   );
-  // Global running total (not reset per CPU) kept once per block of rows; `sampleBusyBefore` adds
-  // the rows inside a block in the same order, so any prefix is the same float sum as a full column.
-  const busyBlockCumulative = new Float64Array(Math.floor(sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS) + 1);
-  {
-    let total = 0;
-    for (let i = 0; i < sampleTime.length; i++) {
-      if (i % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[i / SAMPLE_BUSY_BLOCK_ROWS] = total;
-      if (sampleTid[i] !== 0 || sampleFlags[i] !== 0) total += sampleWeight[i]!;
-    }
-    if (sampleTime.length % SAMPLE_BUSY_BLOCK_ROWS === 0) {
-      busyBlockCumulative[sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS] = total;
-    }
-  }
   const samples: SampleTable = {
     length: sampleTime.length,
     cpuOffsets: sOrder.offsets,
@@ -1067,118 +1243,203 @@ export function finalizeModel(
   };
 }
 
+/** Thread slot not resolved yet; −1 once resolved means "several instances: look up per row". */
+const UNRESOLVED_THREAD = -2;
+/** Per-process user-function cache entry: the IP is in no user image of that process. */
+const NO_USER_FUNC = -2;
+
+interface SampleColumns {
+  readonly time: Float64Array;
+  /** Thread slots; thread instances are written over them. */
+  readonly tidSlot: Uint32Array;
+  /** IP slots; function ids are written over them. */
+  readonly ipSlot: Uint32Array;
+  /** Counts; weights are written over them. */
+  readonly count: Float32Array;
+  readonly flags: Uint8Array;
+}
+
+interface ThreadSlots {
+  /** Thread id of each slot. */
+  readonly tids: readonly number[];
+  /** Thread instance per slot (UNRESOLVED_THREAD until first seen, −1 when ambiguous). */
+  readonly threadOfSlot: Int32Array;
+  readonly directory: ThreadDirectory;
+}
+
 /**
- * Per sample: thread instance, weight (Count × interval in effect) and function. A module-level
- * function so its loop locals are registers (inside finalizeModel they would be closure-captured).
+ * Per sample: thread instance, weight (Count × interval in effect) and function, written in place
+ * over the slot and count columns (same element sizes: no new per-row arrays), plus the busy
+ * weight prefix per block. Functions are resolved once per IP (at its first sample, as the
+ * per-IP cache always did); user-space IPs once per (process, IP). A module-level function so
+ * its loop locals are registers.
  */
 function resolveSamples(
-  sampleTime: Float64Array,
-  sampleTid: Uint32Array,
-  sampleIp: Float64Array,
-  sampleCount: Uint16Array,
-  directory: ThreadDirectory,
+  columns: SampleColumns,
+  threads: ThreadSlots,
+  ips: Float64Array,
   profileIntervals: readonly { timeNs: number; interval: number }[],
   userMaps: Map<number, ImageMap>,
   kernelMap: ImageMap,
   functions: FunctionDirectory,
-): { sampleThread: Int32Array; sampleWeight: Float32Array; sampleFunc: Int32Array } {
-  const sampleThread = new Int32Array(sampleTime.length);
-  const sampleWeight = new Float32Array(sampleTime.length);
-  const sampleFunc = new Int32Array(sampleTime.length);
-  // Instruction pointer → function, resolved at the first sample with that pointer.
-  const kernelFuncCache = new AddressInterner();
-  // Per process: instruction pointer → function (−1: not in a user image of that process).
-  const userFuncCache = new Map<number, AddressInterner>();
-  const noUserFunc = -2;
-  const constantInterval = profileIntervals.length === 0 ? DEFAULT_PROFILE_INTERVAL_100NS : 0;
-  for (let i = 0; i < sampleTime.length; i++) {
-    const t = sampleTime[i]!;
-    const thread = directory.lookup(sampleTid[i]!, t);
-    sampleThread[i] = thread;
-    sampleWeight[i] =
-      sampleCount[i]! * (constantInterval !== 0 ? constantInterval : intervalAt(profileIntervals, t)) * 100;
-    const ip = sampleIp[i]!;
-    let userFunc = -1;
-    if (ip < KERNEL_SPACE_KEY && userMaps.size > 0) {
+): {
+  sampleThread: Int32Array;
+  sampleWeight: Float32Array;
+  sampleFunc: Int32Array;
+  busyBlockCumulative: Float64Array;
+} {
+  const { time, tidSlot, ipSlot, count, flags } = columns;
+  const { tids, threadOfSlot, directory } = threads;
+  const n = time.length;
+  const sampleThread = new Int32Array(tidSlot.buffer, tidSlot.byteOffset, n);
+  const sampleFunc = new Int32Array(ipSlot.buffer, ipSlot.byteOffset, n);
+  const sampleWeight = count;
+  // Global running total (not reset per CPU) kept once per block of rows; `sampleBusyBefore` adds
+  // the rows inside a block in the same order, so any prefix is the same float sum as a full column.
+  const busyBlockCumulative = new Float64Array(Math.floor(n / SAMPLE_BUSY_BLOCK_ROWS) + 1);
+  // The interval in effect as a step function: value after each event (sorted by time).
+  const intervalTimes = Float64Array.from(profileIntervals, (e) => e.timeNs);
+  const intervalValues = new Float64Array(profileIntervals.length);
+  {
+    let value = DEFAULT_PROFILE_INTERVAL_100NS;
+    profileIntervals.forEach((e, k) => {
+      if (e.interval > 0) value = e.interval;
+      intervalValues[k] = value;
+    });
+  }
+  const intervalCount = intervalTimes.length;
+  let nextInterval = 0;
+  let previousTime = -Infinity;
+  // IP slot → function (−1: not resolved yet), resolved at the first sample with that pointer.
+  const kernelFunc = new Int32Array(ips.length).fill(-1);
+  // Per process: IP slot → user function (−1: not resolved yet, NO_USER_FUNC: in no user image).
+  const userFunc = new Map<number, Int32Array>();
+  const checkUser = userMaps.size > 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const t = time[i]!;
+    const slot = tidSlot[i]!;
+    let thread = threadOfSlot[slot]!;
+    if (thread < 0) {
+      if (thread === UNRESOLVED_THREAD) {
+        thread = directory.directInstance(tids[slot]!);
+        threadOfSlot[slot] = thread;
+      }
+      if (thread < 0) thread = directory.lookup(tids[slot]!, t);
+    }
+    sampleThread[i] = thread; // over tidSlot[i], already read
+
+    let interval = DEFAULT_PROFILE_INTERVAL_100NS;
+    if (intervalCount > 0) {
+      // Rows are time-ordered per CPU: the cursor only moves forward, restarting at a new CPU.
+      if (t < previousTime) nextInterval = 0;
+      previousTime = t;
+      while (nextInterval < intervalCount && intervalTimes[nextInterval]! <= t) nextInterval++;
+      if (nextInterval > 0) interval = intervalValues[nextInterval - 1]!;
+    }
+    const weight = Math.fround(count[i]! * interval * 100);
+    sampleWeight[i] = weight;
+
+    const ipAt = ipSlot[i]!;
+    const ip = ips[ipAt]!;
+    let func = -1;
+    if (checkUser && ip < KERNEL_SPACE_KEY) {
       const pid = directory.processIds[directory.threadProcess[thread]!]!;
       const userMap = userMaps.get(pid);
       if (userMap !== undefined) {
-        let cache = userFuncCache.get(pid);
+        let cache = userFunc.get(pid);
         if (cache === undefined) {
-          cache = new AddressInterner();
-          userFuncCache.set(pid, cache);
+          cache = new Int32Array(ips.length).fill(-1);
+          userFunc.set(pid, cache);
         }
-        const cached = cache.get(ip);
-        if (cached !== -1) userFunc = cached === noUserFunc ? -1 : cached;
-        else {
+        func = cache[ipAt]!;
+        if (func === -1) {
           const image = userMap.resolve(ip, t);
-          userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
-          cache.set(ip, userFunc >= 0 ? userFunc : noUserFunc);
+          func = image !== undefined ? functions.resolve(ip, image) : NO_USER_FUNC;
+          cache[ipAt] = func;
         }
       }
     }
-    if (userFunc >= 0) sampleFunc[i] = userFunc;
-    else {
-      let f = kernelFuncCache.get(ip);
-      if (f < 0) {
-        f = functions.resolve(ip, kernelMap.resolve(ip, t));
-        kernelFuncCache.set(ip, f);
+    if (func < 0) {
+      func = kernelFunc[ipAt]!;
+      if (func < 0) {
+        func = functions.resolve(ip, kernelMap.resolve(ip, t));
+        kernelFunc[ipAt] = func;
       }
-      sampleFunc[i] = f;
     }
+    sampleFunc[i] = func; // over ipSlot[i], already read
+
+    if (i % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[i / SAMPLE_BUSY_BLOCK_ROWS] = total;
+    if (slot !== 0 || flags[i] !== 0) total += weight;
   }
-  return { sampleThread, sampleWeight, sampleFunc };
+  if (n % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[n / SAMPLE_BUSY_BLOCK_ROWS] = total;
+  return { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative };
 }
 
-function intervalAt(intervals: readonly { timeNs: number; interval: number }[], timeNs: number): number {
-  let value = DEFAULT_PROFILE_INTERVAL_100NS;
-  for (const e of intervals) {
-    if (e.timeNs > timeNs) break;
-    if (e.interval > 0) value = e.interval;
+/** Thread instance of each row (`out` may be a view over `tidSlot`): per slot once, per row only
+ *  for TIDs with several instances. Unseen TIDs get their instance at their first row. */
+function resolveThreads(
+  tidSlot: Uint32Array,
+  time: Float64Array,
+  out: Int32Array,
+  tids: readonly number[],
+  threadOfSlot: Int32Array,
+  directory: ThreadDirectory,
+): void {
+  for (let i = 0; i < tidSlot.length; i++) {
+    const slot = tidSlot[i]!;
+    let thread = threadOfSlot[slot]!;
+    if (thread < 0) {
+      if (thread === UNRESOLVED_THREAD) {
+        thread = directory.directInstance(tids[slot]!);
+        threadOfSlot[slot] = thread;
+      }
+      if (thread < 0) thread = directory.lookup(tids[slot]!, time[i]!);
+    }
+    out[i] = thread;
   }
-  return value;
 }
 
 /**
  * Ready time of each switch-in: start − the thread's latest ReadyThread at or before it (and
  * after its previous switch-in is not checked: a thread readied twice keeps the later one).
- * ReadyThread events are bucketed by tid and sorted once; each row is one binary search.
+ * ReadyThread events (logged on the readying CPU, so any partial may hold them) are bucketed by
+ * thread slot with a counting sort and sorted per slot once; each row is one binary search.
  */
 function computeReadyTimes(
   partials: readonly Partial[],
   runStart: Float64Array,
   runTid: Uint32Array,
+  slotCount: number,
 ): Float32Array {
   const out = new Float32Array(runStart.length).fill(NaN);
   const total = partials.reduce((n, p) => n + p.ready.length, 0);
   if (total === 0) return out;
-  const slot = new Map<number, number>();
-  const countByTid: number[] = [];
+  const offsets = new Int32Array(slotCount + 1);
   for (const p of partials) {
-    for (let i = 0; i < p.ready.length; i++) {
-      const tid = p.ready.tid[i]!;
-      let s = slot.get(tid);
-      if (s === undefined) {
-        s = countByTid.length;
-        slot.set(tid, s);
-        countByTid.push(0);
-      }
-      countByTid[s]!++;
-    }
+    const tid = p.ready.tid;
+    for (let i = 0; i < p.ready.length; i++) offsets[tid[i]! + 1]!++;
   }
-  const offsets = new Int32Array(countByTid.length + 1);
-  for (let s = 0; s < countByTid.length; s++) offsets[s + 1] = offsets[s]! + countByTid[s]!;
-  const fill = offsets.slice(0, countByTid.length);
+  for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
+  const fill = offsets.slice(0, slotCount);
   const times = new Float64Array(total);
-  for (const p of partials)
-    for (let i = 0; i < p.ready.length; i++) times[fill[slot.get(p.ready.tid[i]!)!]!++] = p.ready.time[i]!;
-  for (let s = 0; s < countByTid.length; s++) times.subarray(offsets[s]!, offsets[s + 1]!).sort();
+  for (const p of partials) {
+    const { tid, time } = p.ready;
+    for (let i = 0; i < p.ready.length; i++) times[fill[tid[i]!]!++] = time[i]!;
+  }
+  for (let s = 0; s < slotCount; s++) {
+    const lo = offsets[s]!;
+    const hi = offsets[s + 1]!;
+    let sorted = true;
+    for (let i = lo + 1; i < hi && sorted; i++) if (times[i]! < times[i - 1]!) sorted = false;
+    if (!sorted) times.subarray(lo, hi).sort();
+  }
   for (let i = 0; i < runStart.length; i++) {
-    const s = slot.get(runTid[i]!);
-    if (s === undefined) continue;
-    const t = runStart[i]!;
+    const s = runTid[i]!;
     let lo = offsets[s]!;
     let hi = offsets[s + 1]!;
+    if (lo === hi) continue;
+    const t = runStart[i]!;
     const first = lo;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

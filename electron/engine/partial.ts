@@ -13,6 +13,11 @@
 // DPC does, so each CPU keeps the ISRs logged since its last DPC-family event; when the DPC
 // arrives, the ISRs inside [enter, exit] are its interruptions (exclusive = inclusive − their
 // total, fragments = their number + 1).
+//
+// Keys repeated on many rows are interned here, in the parser workers (in parallel), so the
+// serial finalize resolves each distinct key once: DPC routines, thread ids (run, ready and sample
+// rows hold a local thread id into `tids`, with local id 0 always TID 0, the idle thread) and
+// sampled instruction pointers (a local id into `sampleIps`).
 
 import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8 } from './columns.js';
@@ -85,6 +90,7 @@ export interface PartialRun {
   cpu: Uint16Array;
   start: Float64Array;
   end: Float64Array;
+  /** Local thread id: index into the partial's `tids` (0 is TID 0, the idle thread). */
   tid: Uint32Array;
   /** NewThreadWaitTime as logged with the switch that started this interval (NaN if unknown). */
   waitRaw: Float32Array;
@@ -95,9 +101,12 @@ export interface PartialSamples {
   length: number;
   cpu: Uint16Array;
   time: Float64Array;
+  /** Local thread id (index into `tids`, 0 is TID 0). */
   tid: Uint32Array;
-  ip: Float64Array;
-  count: Uint16Array;
+  /** Local instruction-pointer id: index into the partial's `sampleIps`. */
+  ipId: Uint32Array;
+  /** Count (≤ 0xffff, exact in float32): float32 so finalize writes the weight over it in place. */
+  count: Float32Array;
   /** bit0 DPC, bit1 ISR. */
   flags: Uint8Array;
 }
@@ -111,12 +120,14 @@ export interface PartialIntervals {
 export interface PartialTimeTid {
   length: number;
   time: Float64Array;
+  /** Local thread id (index into `tids`). */
   tid: Uint32Array;
 }
 /** A CPU's still-open state when its stream ended: closed at the trace end by finalize. */
 export interface OpenTail {
   readonly cpu: number;
   readonly start: number;
+  /** The thread id itself (not a local id). */
   readonly tid: number;
   readonly waitRaw: number;
 }
@@ -129,6 +140,10 @@ export interface OpenIdle {
 export interface Partial {
   dpc: PartialDpc;
   routines: Float64Array;
+  /** Thread id of each local thread id (distinct; entry 0 is always TID 0). */
+  tids: Uint32Array;
+  /** Instruction pointer (AddressKey) of each local IP id of the samples (distinct). */
+  sampleIps: Float64Array;
   run: PartialRun;
   runTails: OpenTail[];
   ready: PartialTimeTid;
@@ -259,6 +274,12 @@ export class PartialBuilder {
   private readonly dpcRoutine = u32();
   private readonly routineIds = new AddressInterner();
   private readonly routineList = f64(256);
+  /** Thread id → local thread id (TIDs are u32; the address table hashes them as well). */
+  private readonly threadIds = new AddressInterner();
+  private readonly tidList = u32(256);
+  /** Sampled instruction pointer → local IP id. */
+  private readonly ipIds = new AddressInterner();
+  private readonly ipList = f64();
 
   private readonly runCpu = u16();
   private readonly runStart = f64();
@@ -273,8 +294,8 @@ export class PartialBuilder {
   private readonly sampleCpu = u16();
   private readonly sampleTime = f64();
   private readonly sampleTid = u32();
-  private readonly sampleIp = f64();
-  private readonly sampleCount = u16();
+  private readonly sampleIp = u32();
+  private readonly sampleCount = f32();
   private readonly sampleFlags = u8();
 
   private readonly idleCpu = u16();
@@ -303,6 +324,23 @@ export class PartialBuilder {
   private idleEvents = 0;
   private compactSwitchBatches = 0;
   private cswitches = 0;
+
+  constructor() {
+    // Local thread id 0 is TID 0 in every partial: "is this the idle thread" stays `tid === 0`.
+    this.threadIds.set(0, 0);
+    this.tidList.push(0);
+  }
+
+  /** The local id of thread `tid` (interned on first sight). */
+  private localThread(tid: number): number {
+    let id = this.threadIds.get(tid);
+    if (id < 0) {
+      id = this.tidList.length;
+      this.threadIds.set(tid, id);
+      this.tidList.push(tid);
+    }
+    return id;
+  }
 
   private cpu(cpu: number): CpuState {
     let state = this.cpus[cpu];
@@ -432,7 +470,7 @@ export class PartialBuilder {
       this.runCpu.data[row] = cpu;
       this.runStart.data[row] = start;
       this.runEnd.data[row] = timeNs;
-      this.runTid.data[row] = oldTid;
+      this.runTid.data[row] = this.localThread(oldTid);
       this.runWait.data[row] = state.seenSwitch ? state.runWait : NaN;
       this.runCState.data[row] = cstate;
       this.runCount = row + 1;
@@ -448,7 +486,7 @@ export class PartialBuilder {
       this.readyTid.growTo(row * 2);
     }
     this.readyTime.data[row] = timeNs;
-    this.readyTid.data[row] = readiedTid;
+    this.readyTid.data[row] = this.localThread(readiedTid);
     this.readyCount = row + 1;
   }
 
@@ -473,8 +511,14 @@ export class PartialBuilder {
     }
     this.sampleCpu.data[row] = cpu;
     this.sampleTime.data[row] = timeNs;
-    this.sampleTid.data[row] = tid;
-    this.sampleIp.data[row] = ip;
+    this.sampleTid.data[row] = this.localThread(tid);
+    let ipId = this.ipIds.get(ip);
+    if (ipId < 0) {
+      ipId = this.ipList.length;
+      this.ipIds.set(ip, ipId);
+      this.ipList.push(ip);
+    }
+    this.sampleIp.data[row] = ipId;
     this.sampleCount.data[row] = Math.min(count, 0xffff);
     this.sampleFlags.data[row] = (dpc ? 1 : 0) | (isr ? 2 : 0);
     this.sampleCount_ = row + 1;
@@ -562,6 +606,8 @@ export class PartialBuilder {
         routine: this.dpcRoutine.trimmed(),
       },
       routines: this.routineList.trimmed(),
+      tids: this.tidList.trimmed(),
+      sampleIps: this.ipList.trimmed(),
       run: {
         length: this.runCpu.length,
         cpu: this.runCpu.trimmed(),
@@ -578,7 +624,7 @@ export class PartialBuilder {
         cpu: this.sampleCpu.trimmed(),
         time: this.sampleTime.trimmed(),
         tid: this.sampleTid.trimmed(),
-        ip: this.sampleIp.trimmed(),
+        ipId: this.sampleIp.trimmed(),
         count: this.sampleCount.trimmed(),
         flags: this.sampleFlags.trimmed(),
       },
@@ -626,6 +672,7 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
     for (const columns of [d.dpcUnion, d.busyClosed, d.idle]) add(columns);
     add({ a: d.idleCursor, b: d.idleHasData });
   }
-  if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
+  for (const list of [partial.routines, partial.tids, partial.sampleIps])
+    if (list.buffer instanceof ArrayBuffer) buffers.add(list.buffer);
   return [...buffers];
 }
