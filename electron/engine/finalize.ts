@@ -45,6 +45,7 @@ function blockPrefixes(u: PrefixedUnion): UnionTable {
 }
 import {
   AddressInterner,
+  mergeRuns,
   type Partial,
   type PerCpuDerived,
   type PerCpuIntervals,
@@ -1065,10 +1066,12 @@ export function finalizeModel(
     cpuSlots,
     durationNs,
   );
+  checkStop(options, 'run-copy');
   const threadOfSlot = new Int32Array(threadSlots.keys.length).fill(UNRESOLVED_THREAD);
   const runThread = new Int32Array(runTid.length);
   resolveThreads(runTid, runStart, runThread, threadSlots.keys, threadOfSlot, directory);
-  const readyNs = computeReadyTimes(partials, runStart, runTid, threadSlots.keys.length);
+  checkStop(options, 'run-threads');
+  const readyNs = computeReadyTimes(partials, runCpuOffsets, runStart, runTid, threadSlots.keys.length);
   const run: RunTable = {
     length: runStart.length,
     cpuOffsets: runCpuOffsets,
@@ -1100,6 +1103,7 @@ export function finalizeModel(
   const column = <T extends Typed>(pick: (s: Partial['samples']) => T): T =>
     gather(concat(sampleParts.map(pick), sampleLengths), sOrder);
   const sampleFlags = column((s) => s.flags);
+  checkStop(options, 'samples-prep');
   const { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative } = resolveSamples(
     {
       time: sampleTime,
@@ -1271,8 +1275,9 @@ interface ThreadSlots {
  * Per sample: thread instance, weight (Count × interval in effect) and function, written in place
  * over the slot and count columns (same element sizes: no new per-row arrays), plus the busy
  * weight prefix per block. Functions are resolved once per IP (at its first sample, as the
- * per-IP cache always did); user-space IPs once per (process, IP). A module-level function so
- * its loop locals are registers.
+ * per-IP cache always did); user-space IPs once per (process, IP). Each pass is its own small
+ * module-level function: loop locals stay in registers and a loop that runs once per load is
+ * optimized (on-stack replacement) sooner.
  */
 function resolveSamples(
   columns: SampleColumns,
@@ -1289,91 +1294,164 @@ function resolveSamples(
   busyBlockCumulative: Float64Array;
 } {
   const { time, tidSlot, ipSlot, count, flags } = columns;
-  const { tids, threadOfSlot, directory } = threads;
   const n = time.length;
   const sampleThread = new Int32Array(tidSlot.buffer, tidSlot.byteOffset, n);
   const sampleFunc = new Int32Array(ipSlot.buffer, ipSlot.byteOffset, n);
   const sampleWeight = count;
-  // Global running total (not reset per CPU) kept once per block of rows; `sampleBusyBefore` adds
-  // the rows inside a block in the same order, so any prefix is the same float sum as a full column.
-  const busyBlockCumulative = new Float64Array(Math.floor(n / SAMPLE_BUSY_BLOCK_ROWS) + 1);
+  // Busy flags need the thread slot (slot 0 = TID 0): summed before the threads overwrite them.
+  const busyBlockCumulative = weighSamples(time, count, tidSlot, flags, profileIntervals);
+  resolveThreads(tidSlot, time, sampleThread, threads.tids, threads.threadOfSlot, threads.directory);
+  const resolver = new SampleFunctions(ips, threads.directory, userMaps, kernelMap, functions);
+  if (userMaps.size > 0) resolver.resolveRowsWithUser(time, ipSlot, sampleThread, sampleFunc);
+  else resolver.resolveRows(time, ipSlot, sampleFunc);
+  return { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative };
+}
+
+/**
+ * Weights over counts (`Count × interval in effect × 100` rounded to float32, as a float32
+ * column store would) and the busy weight's running total (not reset per CPU) kept once per block
+ * of rows; `sampleBusyBefore` adds the rows inside a block in the same order, so any prefix is
+ * the same float sum as a full column.
+ */
+function weighSamples(
+  time: Float64Array,
+  countToWeight: Float32Array,
+  tidSlot: Uint32Array,
+  flags: Uint8Array,
+  profileIntervals: readonly { timeNs: number; interval: number }[],
+): Float64Array {
+  const n = time.length;
+  // Imported constants as locals: under a CommonJS transform (tsx, vitest) every read of an
+  // imported binding is a getter call, which costs more than the rest of the loop.
+  const blockRows = SAMPLE_BUSY_BLOCK_ROWS;
+  const busyBlockCumulative = new Float64Array(Math.floor(n / blockRows) + 1);
   // The interval in effect as a step function: value after each event (sorted by time).
   const intervalTimes = Float64Array.from(profileIntervals, (e) => e.timeNs);
   const intervalValues = new Float64Array(profileIntervals.length);
-  {
-    let value = DEFAULT_PROFILE_INTERVAL_100NS;
-    profileIntervals.forEach((e, k) => {
-      if (e.interval > 0) value = e.interval;
-      intervalValues[k] = value;
-    });
-  }
+  let value = DEFAULT_PROFILE_INTERVAL_100NS;
+  profileIntervals.forEach((e, k) => {
+    if (e.interval > 0) value = e.interval;
+    intervalValues[k] = value;
+  });
   const intervalCount = intervalTimes.length;
-  let nextInterval = 0;
+  let next = 0;
   let previousTime = -Infinity;
-  // IP slot → function (−1: not resolved yet), resolved at the first sample with that pointer.
-  const kernelFunc = new Int32Array(ips.length).fill(-1);
-  // Per process: IP slot → user function (−1: not resolved yet, NO_USER_FUNC: in no user image).
-  const userFunc = new Map<number, Int32Array>();
-  const checkUser = userMaps.size > 0;
+  let interval = DEFAULT_PROFILE_INTERVAL_100NS;
   let total = 0;
+  let untilBlock = 1; // rows until the next block start (row 0 starts one)
   for (let i = 0; i < n; i++) {
-    const t = time[i]!;
-    const slot = tidSlot[i]!;
-    let thread = threadOfSlot[slot]!;
-    if (thread < 0) {
-      if (thread === UNRESOLVED_THREAD) {
-        thread = directory.directInstance(tids[slot]!);
-        threadOfSlot[slot] = thread;
-      }
-      if (thread < 0) thread = directory.lookup(tids[slot]!, t);
-    }
-    sampleThread[i] = thread; // over tidSlot[i], already read
-
-    let interval = DEFAULT_PROFILE_INTERVAL_100NS;
     if (intervalCount > 0) {
       // Rows are time-ordered per CPU: the cursor only moves forward, restarting at a new CPU.
-      if (t < previousTime) nextInterval = 0;
+      const t = time[i]!;
+      if (t < previousTime) next = 0;
       previousTime = t;
-      while (nextInterval < intervalCount && intervalTimes[nextInterval]! <= t) nextInterval++;
-      if (nextInterval > 0) interval = intervalValues[nextInterval - 1]!;
+      while (next < intervalCount && intervalTimes[next]! <= t) next++;
+      interval = next > 0 ? intervalValues[next - 1]! : DEFAULT_PROFILE_INTERVAL_100NS;
     }
-    const weight = Math.fround(count[i]! * interval * 100);
-    sampleWeight[i] = weight;
-
-    const ipAt = ipSlot[i]!;
-    const ip = ips[ipAt]!;
-    let func = -1;
-    if (checkUser && ip < KERNEL_SPACE_KEY) {
-      const pid = directory.processIds[directory.threadProcess[thread]!]!;
-      const userMap = userMaps.get(pid);
-      if (userMap !== undefined) {
-        let cache = userFunc.get(pid);
-        if (cache === undefined) {
-          cache = new Int32Array(ips.length).fill(-1);
-          userFunc.set(pid, cache);
-        }
-        func = cache[ipAt]!;
-        if (func === -1) {
-          const image = userMap.resolve(ip, t);
-          func = image !== undefined ? functions.resolve(ip, image) : NO_USER_FUNC;
-          cache[ipAt] = func;
-        }
-      }
+    const weight = Math.fround(countToWeight[i]! * interval * 100);
+    countToWeight[i] = weight;
+    // A countdown, not i % blockRows: an integer division per row costs more than the rest.
+    if (--untilBlock === 0) {
+      busyBlockCumulative[i / blockRows] = total;
+      untilBlock = blockRows;
     }
-    if (func < 0) {
-      func = kernelFunc[ipAt]!;
-      if (func < 0) {
-        func = functions.resolve(ip, kernelMap.resolve(ip, t));
-        kernelFunc[ipAt] = func;
-      }
-    }
-    sampleFunc[i] = func; // over ipSlot[i], already read
-
-    if (i % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[i / SAMPLE_BUSY_BLOCK_ROWS] = total;
-    if (slot !== 0 || flags[i] !== 0) total += weight;
+    if (tidSlot[i] !== 0 || flags[i] !== 0) total += weight;
   }
-  if (n % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[n / SAMPLE_BUSY_BLOCK_ROWS] = total;
-  return { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative };
+  if (n % blockRows === 0) busyBlockCumulative[n / blockRows] = total;
+  return busyBlockCumulative;
+}
+
+/**
+ * Sampled instruction pointers → functions, once per IP slot (kernel, or no user image of the
+ * thread's process) or once per (process, IP slot) for user space, each at the IP's first sample.
+ */
+class SampleFunctions {
+  /** IP slot → function (−1: not resolved yet). */
+  private readonly kernelFunc: Int32Array;
+  /** Per process with user images: IP slot → user function (−1: not resolved yet, NO_USER_FUNC:
+   *  in no user image of that process). */
+  private readonly userFunc = new Map<number, Int32Array>();
+  /** Per thread instance: its process's user-function cache (null: no user images). */
+  private readonly userFuncOfThread: (Int32Array | null | undefined)[] = [];
+
+  constructor(
+    private readonly ips: Float64Array,
+    private readonly directory: ThreadDirectory,
+    private readonly userMaps: Map<number, ImageMap>,
+    private readonly kernelMap: ImageMap,
+    private readonly functions: FunctionDirectory,
+  ) {
+    this.kernelFunc = new Int32Array(ips.length).fill(-1);
+  }
+
+  /** No user images anywhere: every IP resolves against the kernel map. */
+  resolveRows(time: Float64Array, ipSlot: Uint32Array, funcOut: Int32Array): void {
+    const kernelFunc = this.kernelFunc;
+    for (let i = 0; i < ipSlot.length; i++) {
+      const slot = ipSlot[i]!;
+      let func = kernelFunc[slot]!;
+      if (func < 0) func = this.resolveKernel(slot, time[i]!);
+      funcOut[i] = func; // may be over ipSlot[i], already read
+    }
+  }
+
+  resolveRowsWithUser(
+    time: Float64Array,
+    ipSlot: Uint32Array,
+    thread: Int32Array,
+    funcOut: Int32Array,
+  ): void {
+    const kernelFunc = this.kernelFunc;
+    const ips = this.ips;
+    const kernelSpace = KERNEL_SPACE_KEY;
+    for (let i = 0; i < ipSlot.length; i++) {
+      const slot = ipSlot[i]!;
+      let func = -1;
+      if (ips[slot]! < kernelSpace) {
+        const th = thread[i]!;
+        const cache = this.userFuncOfThread[th] ?? this.userCacheOf(th);
+        if (cache !== null) {
+          func = cache[slot]!;
+          if (func === -1) func = this.resolveUser(cache, th, slot, time[i]!);
+        }
+      }
+      if (func < 0) {
+        func = kernelFunc[slot]!;
+        if (func < 0) func = this.resolveKernel(slot, time[i]!);
+      }
+      funcOut[i] = func; // may be over ipSlot[i], already read
+    }
+  }
+
+  private resolveKernel(slot: number, timeNs: number): number {
+    const ip = this.ips[slot]!;
+    const func = this.functions.resolve(ip, this.kernelMap.resolve(ip, timeNs));
+    this.kernelFunc[slot] = func;
+    return func;
+  }
+
+  private processOf(thread: number): number {
+    return this.directory.processIds[this.directory.threadProcess[thread]!]!;
+  }
+
+  private userCacheOf(thread: number): Int32Array | null {
+    const pid = this.processOf(thread);
+    let cache: Int32Array | null = null;
+    if (this.userMaps.has(pid)) {
+      cache = this.userFunc.get(pid) ?? new Int32Array(this.ips.length).fill(-1);
+      this.userFunc.set(pid, cache);
+    }
+    this.userFuncOfThread[thread] = cache;
+    return cache;
+  }
+
+  private resolveUser(cache: Int32Array, thread: number, slot: number, timeNs: number): number {
+    const ip = this.ips[slot]!;
+    const image = this.userMaps.get(this.processOf(thread))!.resolve(ip, timeNs);
+    const func = image !== undefined ? this.functions.resolve(ip, image) : NO_USER_FUNC;
+    cache[slot] = func;
+    return func;
+  }
 }
 
 /** Thread instance of each row (`out` may be a view over `tidSlot`): per slot once, per row only
@@ -1404,10 +1482,18 @@ function resolveThreads(
  * Ready time of each switch-in: start − the thread's latest ReadyThread at or before it (and
  * after its previous switch-in is not checked: a thread readied twice keeps the later one).
  * ReadyThread events (logged on the readying CPU, so any partial may hold them) are bucketed by
- * thread slot with a counting sort and sorted per slot once; each row is one binary search.
+ * thread slot with a counting sort and sorted per slot once (merging the CPUs' ascending runs).
  */
+function groupedByThread(ready: Partial['ready']): boolean {
+  const { tid, time } = ready;
+  for (let i = 1; i < ready.length; i++)
+    if (tid[i]! < tid[i - 1]! || (tid[i] === tid[i - 1] && time[i]! < time[i - 1]!)) return false;
+  return true;
+}
+
 function computeReadyTimes(
   partials: readonly Partial[],
+  runCpuOffsets: Int32Array,
   runStart: Float64Array,
   runTid: Uint32Array,
   slotCount: number,
@@ -1421,32 +1507,66 @@ function computeReadyTimes(
     for (let i = 0; i < p.ready.length; i++) offsets[tid[i]! + 1]!++;
   }
   for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
-  const fill = offsets.slice(0, slotCount);
-  const times = new Float64Array(total);
-  for (const p of partials) {
-    const { tid, time } = p.ready;
-    for (let i = 0; i < p.ready.length; i++) times[fill[tid[i]!]!++] = time[i]!;
-  }
-  for (let s = 0; s < slotCount; s++) {
-    const lo = offsets[s]!;
-    const hi = offsets[s + 1]!;
-    let sorted = true;
-    for (let i = lo + 1; i < hi && sorted; i++) if (times[i]! < times[i - 1]!) sorted = false;
-    if (!sorted) times.subarray(lo, hi).sort();
-  }
-  for (let i = 0; i < runStart.length; i++) {
-    const s = runTid[i]!;
-    let lo = offsets[s]!;
-    let hi = offsets[s + 1]!;
-    if (lo === hi) continue;
-    const t = runStart[i]!;
-    const first = lo;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (times[mid]! <= t) lo = mid + 1;
-      else hi = mid;
+  let times: Float64Array;
+  // The first partial's local ids are the slots, and finish() grouped its rows by thread in time
+  // order: one partial's times are used as they are (checked in one pass).
+  if (partials.length === 1 && groupedByThread(partials[0]!.ready)) {
+    times = partials[0]!.ready.time.subarray(0, total);
+  } else {
+    // Bucketed by slot in partial order: each slot holds one time-ordered run per partial.
+    const fill = offsets.slice(0, slotCount);
+    times = new Float64Array(total);
+    for (const p of partials) {
+      const { tid, time } = p.ready;
+      for (let i = 0; i < p.ready.length; i++) times[fill[tid[i]!]!++] = time[i]!;
     }
-    if (lo > first) out[i] = t - times[lo - 1]!;
+    let scratch: Float64Array | undefined;
+    for (let s = 0; s < slotCount; s++) {
+      const lo = offsets[s]!;
+      const hi = offsets[s + 1]!;
+      for (let i = lo + 1; i < hi; i++) {
+        if (times[i]! < times[i - 1]!) {
+          mergeRuns(times, lo, hi, (scratch ??= new Float64Array(total)));
+          break;
+        }
+      }
+    }
+  }
+  // Rows are time-ordered inside each CPU, so a slot's answer only moves forward there: each row
+  // gallops from where the slot's previous row on the same CPU stopped (sequential memory)
+  // instead of a full binary search over the slot's times.
+  const cursor = new Int32Array(slotCount);
+  const cursorCpu = new Int32Array(slotCount).fill(-1);
+  for (let c = 0; c + 1 < runCpuOffsets.length; c++) {
+    for (let i = runCpuOffsets[c]!; i < runCpuOffsets[c + 1]!; i++) {
+      const s = runTid[i]!;
+      const first = offsets[s]!;
+      const end = offsets[s + 1]!;
+      if (first === end) continue;
+      const t = runStart[i]!;
+      // Every time before `lo` is ≤ t; find the first one after t.
+      let lo = cursorCpu[s] === c ? cursor[s]! : first;
+      let hi = end;
+      if (lo < end && times[lo]! <= t) {
+        let step = 1;
+        let probe = lo + 1;
+        while (probe < end && times[probe]! <= t) {
+          lo = probe;
+          step *= 2;
+          probe = lo + step;
+        }
+        lo++;
+        hi = Math.min(probe, end);
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (times[mid]! <= t) lo = mid + 1;
+          else hi = mid;
+        }
+      }
+      cursor[s] = lo;
+      cursorCpu[s] = c;
+      if (lo > first) out[i] = t - times[lo - 1]!;
+    }
   }
   return out;
 }

@@ -117,6 +117,8 @@ export interface PartialIntervals {
   end: Float64Array;
   state: Uint8Array;
 }
+/** ReadyThread rows, grouped by local thread id (ascending) and time-sorted inside each thread
+ *  (`sortByThread` in finish()), so finalize only merges one run per partial. */
 export interface PartialTimeTid {
   length: number;
   time: Float64Array;
@@ -618,7 +620,7 @@ export class PartialBuilder {
         prevCState: this.runCState.trimmed(),
       },
       runTails,
-      ready: { length: this.readyTime.length, time: this.readyTime.trimmed(), tid: this.readyTid.trimmed() },
+      ready: sortByThread(this.readyTime.trimmed(), this.readyTid.trimmed(), this.tidList.length),
       samples: {
         length: this.sampleCpu.length,
         cpu: this.sampleCpu.trimmed(),
@@ -652,6 +654,72 @@ export class PartialBuilder {
       cswitches: this.cswitches,
     };
   }
+}
+
+/**
+ * Ready rows grouped by thread (a stable counting sort) with each thread's times ascending: a
+ * thread's rows arrive as one time-ordered run per CPU stream (ReadyThread is logged on the
+ * readying CPU), merged here — in the parser worker, so the serial finalize does not.
+ */
+function sortByThread(time: Float64Array, tid: Uint32Array, threads: number): PartialTimeTid {
+  const n = time.length;
+  let grouped = true;
+  for (let i = 1; i < n && grouped; i++)
+    if (tid[i]! < tid[i - 1]! || (tid[i] === tid[i - 1] && time[i]! < time[i - 1]!)) grouped = false;
+  if (grouped) return { length: n, time, tid };
+  const offsets = new Int32Array(threads + 1);
+  for (let i = 0; i < n; i++) offsets[tid[i]! + 1]!++;
+  for (let k = 0; k < threads; k++) offsets[k + 1]! += offsets[k]!;
+  const fill = offsets.slice(0, threads);
+  const outTime = new Float64Array(n);
+  const outTid = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = fill[tid[i]!]!++;
+    outTime[at] = time[i]!;
+    outTid[at] = tid[i]!;
+  }
+  let scratch: Float64Array | undefined;
+  for (let k = 0; k < threads; k++) {
+    const lo = offsets[k]!;
+    const hi = offsets[k + 1]!;
+    for (let i = lo + 1; i < hi; i++) {
+      if (outTime[i]! < outTime[i - 1]!) {
+        mergeRuns(outTime, lo, hi, (scratch ??= new Float64Array(n)));
+        break;
+      }
+    }
+  }
+  return { length: n, time: outTime, tid: outTid };
+}
+
+/**
+ * Sorts `values[lo, hi)` by merging its ascending runs pairwise: few passes when the values are
+ * a few sorted runs (per-CPU streams), O(n log n) at worst; a typed-array sort() costs several
+ * times more. `scratch` is at least as long as `values`.
+ */
+export function mergeRuns(values: Float64Array, lo: number, hi: number, scratch: Float64Array): void {
+  let bounds = [lo];
+  for (let i = lo + 1; i < hi; i++) if (values[i]! < values[i - 1]!) bounds.push(i);
+  bounds.push(hi);
+  let from = values;
+  let to = scratch;
+  while (bounds.length > 2) {
+    const next = [lo];
+    for (let b = 0; b + 1 < bounds.length; b += 2) {
+      const aEnd = bounds[b + 1]!;
+      const bEnd = b + 2 < bounds.length ? bounds[b + 2]! : aEnd;
+      let i = bounds[b]!;
+      let j = aEnd;
+      let out = i;
+      while (i < aEnd && j < bEnd) to[out++] = from[j]! < from[i]! ? from[j++]! : from[i++]!;
+      while (i < aEnd) to[out++] = from[i++]!;
+      while (j < bEnd) to[out++] = from[j++]!;
+      next.push(bEnd);
+    }
+    bounds = next;
+    [from, to] = [to, from];
+  }
+  if (from !== values) values.set(from.subarray(lo, hi), lo);
 }
 
 /** The ArrayBuffers of a partial, for a postMessage transfer list (moved, not copied). */
