@@ -96,11 +96,22 @@ interface RowOrder {
 /** Order of rows grouped by CPU (stable) and sorted by `key` inside each CPU. */
 function cpuTimeOrder(cpu: Uint16Array, key: Float64Array, length: number, cpuSlots: number): RowOrder {
   const offsets = new Int32Array(cpuSlots + 1);
-  for (let i = 0; i < length; i++) offsets[cpu[i]! + 1]!++;
+  // One pass counts each CPU's rows and checks the common case (one partial, or contiguous CPU
+  // shares): rows already grouped by CPU in ascending order and time-sorted inside each CPU —
+  // then no order array at all.
+  let ordered = true;
+  let previousCpu = -1;
+  let previousKey = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const c = cpu[i]!;
+    const k = key[i]!;
+    offsets[c + 1]!++;
+    if (c < previousCpu || (c === previousCpu && k < previousKey)) ordered = false;
+    previousCpu = c;
+    previousKey = k;
+  }
   for (let c = 0; c < cpuSlots; c++) offsets[c + 1]! += offsets[c]!;
-  // Common case (one partial, or contiguous CPU shares): rows already grouped by CPU in
-  // ascending order and time-sorted inside each CPU — no order array at all.
-  if (alreadyOrdered(cpu, key, length)) return { order: new Int32Array(0), offsets, identity: true, length };
+  if (ordered) return { order: new Int32Array(0), offsets, identity: true, length };
   const fill = offsets.slice(0, cpuSlots);
   const order = new Int32Array(length);
   for (let i = 0; i < length; i++) order[fill[cpu[i]!]!++] = i;
@@ -108,15 +119,6 @@ function cpuTimeOrder(cpu: Uint16Array, key: Float64Array, length: number, cpuSl
   let identity = true;
   for (let i = 0; i < length && identity; i++) if (order[i] !== i) identity = false;
   return { order, offsets, identity, length };
-}
-
-function alreadyOrdered(cpu: Uint16Array, key: Float64Array, length: number): boolean {
-  for (let i = 1; i < length; i++) {
-    const c = cpu[i]!;
-    const p = cpu[i - 1]!;
-    if (c < p || (c === p && key[i]! < key[i - 1]!)) return false;
-  }
-  return true;
 }
 
 function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: number): void {
@@ -601,6 +603,32 @@ class SlotSpace {
   }
 }
 
+/**
+ * Id columns of several partials concatenated, each partial's ids mapped through its map (none:
+ * as they are) in the same pass; a single partial's column is remapped in place instead.
+ */
+function concatMapped(
+  columns: readonly Uint32Array[],
+  lengths: readonly number[],
+  maps: readonly (Uint32Array | Int32Array | undefined)[],
+): Uint32Array {
+  if (columns.length === 1) {
+    remapInPlace(columns[0]!, lengths[0]!, maps[0]);
+    return columns[0]!.subarray(0, lengths[0]);
+  }
+  const out = new Uint32Array(lengths.reduce((a, b) => a + b, 0));
+  let at = 0;
+  for (let k = 0; k < columns.length; k++) {
+    const column = columns[k]!;
+    const n = lengths[k]!;
+    const map = maps[k];
+    if (map === undefined) out.set(column.subarray(0, n), at);
+    else for (let i = 0; i < n; i++) out[at + i] = map[column[i]!]!;
+    at += n;
+  }
+  return out;
+}
+
 /** `column[i] = map[column[i]]` for the first `length` rows, in place (no map: unchanged). */
 function remapInPlace(column: Uint32Array, length: number, map: Uint32Array | Int32Array | undefined): void {
   if (map === undefined) return;
@@ -984,7 +1012,9 @@ export function finalizeModel(
       dpcParts.map((d) => d.enter),
       dpcLengths,
     );
-    // Local routine ids → global entries, written over the partial's own column (both u32).
+    // Local routine ids → global entries: written over the partial's own column (both u32) when
+    // it is the only one, else straight into the concatenated column.
+    const routineMaps: (Int32Array | undefined)[] = [];
     for (const p of partials) {
       const local = p.routines;
       const direct = new Int32Array(local.length).fill(-1);
@@ -1000,11 +1030,12 @@ export function finalizeModel(
         }
       }
       if (anyAmbiguous) remapAmbiguousRoutines(p.dpc, local, direct, ambiguous, functions, entryOf);
-      else remapInPlace(p.dpc.routine, p.dpc.length, direct);
+      routineMaps.push(anyAmbiguous ? undefined : direct);
     }
-    const dpcRoutineGlobal = concat(
+    const dpcRoutineGlobal = concatMapped(
       dpcParts.map((d) => d.routine),
       dpcLengths,
+      routineMaps,
     );
     checkStop(options, 'dpc-resolve');
     const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
@@ -1052,12 +1083,12 @@ export function finalizeModel(
   // partial's ids are the slots themselves), rows remapped in place; each slot is resolved to a
   // thread instance once, only TIDs with several instances (reuse) are looked up per row.
   const threadSlots = new SlotSpace();
-  for (const p of partials) {
+  const threadMaps = partials.map((p) => {
     const map = threadSlots.mapOf(p.tids);
     remapInPlace(p.run.tid, p.run.length, map);
     remapInPlace(p.ready.tid, p.ready.length, map);
-    remapInPlace(p.samples.tid, p.samples.length, map);
-  }
+    return map; // sample rows are remapped while concatenated
+  });
 
   // Running intervals (+ each CPU's open tail, closed at the trace end).
   const { runCpuOffsets, runStart, runEnd, runTid, runCState } = assembleRun(
@@ -1087,7 +1118,7 @@ export function finalizeModel(
   // Instruction pointers are interned per partial like thread ids (one slot space, rows remapped
   // in place); thread, weight and function are then written over the tid, count and IP columns.
   const ipSlots = new SlotSpace();
-  for (const p of partials) remapInPlace(p.samples.ipId, p.samples.length, ipSlots.mapOf(p.sampleIps));
+  const ipMaps = partials.map((p) => ipSlots.mapOf(p.sampleIps));
   const sampleParts = partials.map((p) => p.samples);
   const sampleLengths = sampleParts.map((s) => s.length);
   const sCpu = concat(
@@ -1106,9 +1137,24 @@ export function finalizeModel(
   checkStop(options, 'samples-prep');
   const { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative } = resolveSamples(
     {
+      cpuOffsets: sOrder.offsets,
       time: sampleTime,
-      tidSlot: column((s) => s.tid),
-      ipSlot: column((s) => s.ipId),
+      tidSlot: gather(
+        concatMapped(
+          sampleParts.map((s) => s.tid),
+          sampleLengths,
+          threadMaps,
+        ),
+        sOrder,
+      ),
+      ipSlot: gather(
+        concatMapped(
+          sampleParts.map((s) => s.ipId),
+          sampleLengths,
+          ipMaps,
+        ),
+        sOrder,
+      ),
       count: column((s) => s.count),
       flags: sampleFlags,
     },
@@ -1253,6 +1299,8 @@ const UNRESOLVED_THREAD = -2;
 const NO_USER_FUNC = -2;
 
 interface SampleColumns {
+  /** Rows of CPU c: cpuOffsets[c] .. cpuOffsets[c+1], time-sorted inside the CPU. */
+  readonly cpuOffsets: Int32Array;
   readonly time: Float64Array;
   /** Thread slots; thread instances are written over them. */
   readonly tidSlot: Uint32Array;
@@ -1293,13 +1341,13 @@ function resolveSamples(
   sampleFunc: Int32Array;
   busyBlockCumulative: Float64Array;
 } {
-  const { time, tidSlot, ipSlot, count, flags } = columns;
+  const { time, tidSlot, ipSlot, count } = columns;
   const n = time.length;
   const sampleThread = new Int32Array(tidSlot.buffer, tidSlot.byteOffset, n);
   const sampleFunc = new Int32Array(ipSlot.buffer, ipSlot.byteOffset, n);
   const sampleWeight = count;
   // Busy flags need the thread slot (slot 0 = TID 0): summed before the threads overwrite them.
-  const busyBlockCumulative = weighSamples(time, count, tidSlot, flags, profileIntervals);
+  const busyBlockCumulative = weighSamples(columns, profileIntervals);
   resolveThreads(tidSlot, time, sampleThread, threads.tids, threads.threadOfSlot, threads.directory);
   const resolver = new SampleFunctions(ips, threads.directory, userMaps, kernelMap, functions);
   if (userMaps.size > 0) resolver.resolveRowsWithUser(time, ipSlot, sampleThread, sampleFunc);
@@ -1314,12 +1362,10 @@ function resolveSamples(
  * the same float sum as a full column.
  */
 function weighSamples(
-  time: Float64Array,
-  countToWeight: Float32Array,
-  tidSlot: Uint32Array,
-  flags: Uint8Array,
+  columns: SampleColumns,
   profileIntervals: readonly { timeNs: number; interval: number }[],
 ): Float64Array {
+  const { cpuOffsets, time, count: countToWeight, tidSlot, flags } = columns;
   const n = time.length;
   // Imported constants as locals: under a CommonJS transform (tsx, vitest) every read of an
   // imported binding is a getter call, which costs more than the rest of the loop.
@@ -1333,14 +1379,19 @@ function weighSamples(
     if (e.interval > 0) value = e.interval;
     intervalValues[k] = value;
   });
+  // Every event at or before the earliest sample (each CPU's first row): one interval for all rows.
+  let earliest = Infinity;
+  for (let c = 0; c + 1 < cpuOffsets.length; c++)
+    if (cpuOffsets[c + 1]! > cpuOffsets[c]!) earliest = Math.min(earliest, time[cpuOffsets[c]!]!);
   const intervalCount = intervalTimes.length;
+  const constant = intervalCount === 0 || intervalTimes[intervalCount - 1]! <= earliest;
   let next = 0;
   let previousTime = -Infinity;
-  let interval = DEFAULT_PROFILE_INTERVAL_100NS;
+  let interval = intervalCount === 0 ? DEFAULT_PROFILE_INTERVAL_100NS : intervalValues[intervalCount - 1]!;
   let total = 0;
   let untilBlock = 1; // rows until the next block start (row 0 starts one)
   for (let i = 0; i < n; i++) {
-    if (intervalCount > 0) {
+    if (!constant) {
       // Rows are time-ordered per CPU: the cursor only moves forward, restarting at a new CPU.
       const t = time[i]!;
       if (t < previousTime) next = 0;
@@ -1402,14 +1453,17 @@ class SampleFunctions {
     funcOut: Int32Array,
   ): void {
     const kernelFunc = this.kernelFunc;
+    const userFuncOfThread = this.userFuncOfThread;
+    // 1 per user-space IP slot: a byte per slot stays in cache where the 8-byte IPs would not.
     const ips = this.ips;
-    const kernelSpace = KERNEL_SPACE_KEY;
+    const userSpace = new Uint8Array(ips.length);
+    for (let slot = 0; slot < ips.length; slot++) userSpace[slot] = ips[slot]! < KERNEL_SPACE_KEY ? 1 : 0;
     for (let i = 0; i < ipSlot.length; i++) {
       const slot = ipSlot[i]!;
       let func = -1;
-      if (ips[slot]! < kernelSpace) {
+      if (userSpace[slot] === 1) {
         const th = thread[i]!;
-        const cache = this.userFuncOfThread[th] ?? this.userCacheOf(th);
+        const cache = userFuncOfThread[th] ?? this.userCacheOf(th);
         if (cache !== null) {
           func = cache[slot]!;
           if (func === -1) func = this.resolveUser(cache, th, slot, time[i]!);
