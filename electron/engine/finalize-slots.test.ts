@@ -169,6 +169,34 @@ describe('running intervals', () => {
   });
 });
 
+describe('ready times', () => {
+  it('are the same when the ReadyThread rows of a partial are not grouped by thread (general path)', () => {
+    const finish = () => {
+      const b = new PartialBuilder();
+      const running = [0, 0, 0];
+      for (let k = 0; k < 60; k++) {
+        const cpu = k % 3;
+        const next = k % 2 === 0 ? 10 + (k % 4) : 0;
+        b.appendReady(100 * k + 5 + cpu, 10 + (k % 4));
+        b.appendCSwitch(cpu, 100 * k + 50, next, running[cpu]!, 1, 0);
+        running[cpu] = next;
+        b.noteEvent(cpu, 100 * k + 50);
+      }
+      return b.finish();
+    };
+    const grouped = finish();
+    const shuffled = finish();
+    // Reverse the rows: neither grouped by thread nor time-ordered.
+    shuffled.ready.time.reverse();
+    shuffled.ready.tid.reverse();
+    const ready = (p: Partial) =>
+      Array.from(finalizeModel([p], fakeHeader(3), { symbolDirs: [] }).run.readyNs);
+    const expected = ready(grouped);
+    expect(expected.filter((r) => r === r).length).toBeGreaterThan(20);
+    expect(ready(shuffled)).toEqual(expected);
+  });
+});
+
 describe('sample resolution', () => {
   it('resolves user IPs per process, kernel IPs once, and weighs by the interval in effect per CPU', () => {
     const userIp = 0x7ff6_0000_1000;

@@ -19,6 +19,7 @@ import {
   isKernelImage,
   KERNEL_SPACE_KEY,
   pickByTime,
+  upperBound,
   type ImageInstance,
 } from './images.js';
 import type {
@@ -1086,8 +1087,7 @@ export function finalizeModel(
   const threadMaps = partials.map((p) => {
     const map = threadSlots.mapOf(p.tids);
     remapInPlace(p.run.tid, p.run.length, map);
-    remapInPlace(p.ready.tid, p.ready.length, map);
-    return map; // sample rows are remapped while concatenated
+    return map; // ready rows are read through it, sample rows remapped while concatenated
   });
 
   // Running intervals (+ each CPU's open tail, closed at the trace end).
@@ -1102,7 +1102,14 @@ export function finalizeModel(
   const runThread = new Int32Array(runTid.length);
   resolveThreads(runTid, runStart, runThread, threadSlots.keys, threadOfSlot, directory);
   checkStop(options, 'run-threads');
-  const readyNs = computeReadyTimes(partials, runCpuOffsets, runStart, runTid, threadSlots.keys.length);
+  const readyNs = computeReadyTimes(
+    partials,
+    threadMaps,
+    runCpuOffsets,
+    runStart,
+    runTid,
+    threadSlots.keys.length,
+  );
   const run: RunTable = {
     length: runStart.length,
     cpuOffsets: runCpuOffsets,
@@ -1538,6 +1545,90 @@ function resolveThreads(
  * ReadyThread events (logged on the readying CPU, so any partial may hold them) are bucketed by
  * thread slot with a counting sort and sorted per slot once (merging the CPUs' ascending runs).
  */
+/**
+ * Every partial's ReadyThread times grouped by thread slot, ascending inside each slot. Partials
+ * come from finish() grouped by local thread id in time order, so a slot's times are one span per
+ * partial: one partial's column is used as it is, two spans are merged in one pass, more are
+ * copied and merged pairwise. Partials not in that order are bucketed by slot and sorted.
+ */
+function readyTimesBySlot(
+  partials: readonly Partial[],
+  threadMaps: readonly (Uint32Array | undefined)[],
+  slotCount: number,
+  total: number,
+): { offsets: Int32Array; times: Float64Array } {
+  const offsets = new Int32Array(slotCount + 1);
+  const slotOf = (k: number, local: number) => threadMaps[k]?.[local] ?? local;
+  if (!partials.every((p) => groupedByThread(p.ready))) {
+    partials.forEach((p, k) => {
+      for (let i = 0; i < p.ready.length; i++) offsets[slotOf(k, p.ready.tid[i]!) + 1]!++;
+    });
+    for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
+    const fill = offsets.slice(0, slotCount);
+    const times = new Float64Array(total);
+    partials.forEach((p, k) => {
+      for (let i = 0; i < p.ready.length; i++) times[fill[slotOf(k, p.ready.tid[i]!)]!++] = p.ready.time[i]!;
+    });
+    const scratch = new Float64Array(total);
+    for (let s = 0; s < slotCount; s++) mergeRuns(times, offsets[s]!, offsets[s + 1]!, scratch);
+    return { offsets, times };
+  }
+  // Per slot, the spans [partial, lo, hi) holding its rows (binary searches on the sorted ids).
+  const spans: number[][] = Array.from({ length: slotCount }, () => []);
+  partials.forEach((p, k) => {
+    const { tid, length } = p.ready;
+    let lo = 0;
+    while (lo < length) {
+      const local = tid[lo]!;
+      const hi = upperBound(tid, local, lo, length);
+      const slot = slotOf(k, local);
+      spans[slot]!.push(k, lo, hi);
+      offsets[slot + 1]! += hi - lo;
+      lo = hi;
+    }
+  });
+  for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
+  if (partials.length === 1) return { offsets, times: partials[0]!.ready.time.subarray(0, total) };
+  const times = new Float64Array(total);
+  let scratch: Float64Array | undefined;
+  for (let s = 0; s < slotCount; s++) {
+    const list = spans[s]!;
+    const at = offsets[s]!;
+    if (list.length === 6) {
+      const a = partials[list[0]!]!.ready.time;
+      const b = partials[list[3]!]!.ready.time;
+      mergeTwo(a, list[1]!, list[2]!, b, list[4]!, list[5]!, times, at);
+      continue;
+    }
+    let to = at;
+    for (let j = 0; j < list.length; j += 3) {
+      times.set(partials[list[j]!]!.ready.time.subarray(list[j + 1]!, list[j + 2]!), to);
+      to += list[j + 2]! - list[j + 1]!;
+    }
+    if (list.length > 3) mergeRuns(times, at, to, (scratch ??= new Float64Array(total)));
+  }
+  return { offsets, times };
+}
+
+/** Sorted a[aLo, aHi) and b[bLo, bHi) merged into out from `at`. */
+function mergeTwo(
+  a: Float64Array,
+  aLo: number,
+  aHi: number,
+  b: Float64Array,
+  bLo: number,
+  bHi: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let i = aLo;
+  let j = bLo;
+  let o = at;
+  while (i < aHi && j < bHi) out[o++] = b[j]! < a[i]! ? b[j++]! : a[i++]!;
+  while (i < aHi) out[o++] = a[i++]!;
+  while (j < bHi) out[o++] = b[j++]!;
+}
+
 function groupedByThread(ready: Partial['ready']): boolean {
   const { tid, time } = ready;
   for (let i = 1; i < ready.length; i++)
@@ -1547,6 +1638,7 @@ function groupedByThread(ready: Partial['ready']): boolean {
 
 function computeReadyTimes(
   partials: readonly Partial[],
+  threadMaps: readonly (Uint32Array | undefined)[],
   runCpuOffsets: Int32Array,
   runStart: Float64Array,
   runTid: Uint32Array,
@@ -1555,37 +1647,7 @@ function computeReadyTimes(
   const out = new Float32Array(runStart.length).fill(NaN);
   const total = partials.reduce((n, p) => n + p.ready.length, 0);
   if (total === 0) return out;
-  const offsets = new Int32Array(slotCount + 1);
-  for (const p of partials) {
-    const tid = p.ready.tid;
-    for (let i = 0; i < p.ready.length; i++) offsets[tid[i]! + 1]!++;
-  }
-  for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
-  let times: Float64Array;
-  // The first partial's local ids are the slots, and finish() grouped its rows by thread in time
-  // order: one partial's times are used as they are (checked in one pass).
-  if (partials.length === 1 && groupedByThread(partials[0]!.ready)) {
-    times = partials[0]!.ready.time.subarray(0, total);
-  } else {
-    // Bucketed by slot in partial order: each slot holds one time-ordered run per partial.
-    const fill = offsets.slice(0, slotCount);
-    times = new Float64Array(total);
-    for (const p of partials) {
-      const { tid, time } = p.ready;
-      for (let i = 0; i < p.ready.length; i++) times[fill[tid[i]!]!++] = time[i]!;
-    }
-    let scratch: Float64Array | undefined;
-    for (let s = 0; s < slotCount; s++) {
-      const lo = offsets[s]!;
-      const hi = offsets[s + 1]!;
-      for (let i = lo + 1; i < hi; i++) {
-        if (times[i]! < times[i - 1]!) {
-          mergeRuns(times, lo, hi, (scratch ??= new Float64Array(total)));
-          break;
-        }
-      }
-    }
-  }
+  const { offsets, times } = readyTimesBySlot(partials, threadMaps, slotCount, total);
   // Rows are time-ordered inside each CPU, so a slot's answer only moves forward there: each row
   // gallops from where the slot's previous row on the same CPU stopped (sequential memory)
   // instead of a full binary search over the slot's times.
