@@ -466,7 +466,12 @@ class FunctionDirectory {
   private readonly symbolIds = new Map<string, number>();
   private readonly offsetIds = new AddressInterner();
   private readonly addressIds = new AddressInterner();
-  private readonly symbolMaps = new Map<ImageInstance, SymbolMap | null>();
+  /** Per image instance: its module id, symbol map and function id per symbol (−1: not yet),
+   *  so a resolve is one identity-keyed lookup and no string work once a symbol was seen. */
+  private readonly imageInfo = new Map<
+    ImageInstance,
+    { readonly module: number; readonly map: SymbolMap | null; readonly symbolFunc: Int32Array | null }
+  >();
 
   constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
 
@@ -498,23 +503,32 @@ class FunctionDirectory {
       }
       return id;
     }
-    const module = this.moduleId(image.module);
-    let map = this.symbolMaps.get(image);
-    if (map === undefined) {
-      map = this.symbolsOf(image) ?? null;
-      this.symbolMaps.set(image, map);
+    let info = this.imageInfo.get(image);
+    if (info === undefined) {
+      const map = this.symbolsOf(image) ?? null;
+      info = {
+        module: this.moduleId(image.module),
+        map,
+        symbolFunc: map !== null ? new Int32Array(map.names.length).fill(-1) : null,
+      };
+      this.imageInfo.set(image, info);
     }
+    const { module, map, symbolFunc } = info;
     const rva = address - image.base;
-    if (map !== null) {
+    if (map !== null && symbolFunc !== null) {
       const index = findSymbol(map, rva);
       if (index >= 0) {
+        let id = symbolFunc[index]!;
+        if (id >= 0) return id;
+        // Functions are (module, symbol name): images of the same module share them.
         const name = map.names[index]!;
         const key = `${module}\u0000${name}`;
-        let id = this.symbolIds.get(key);
-        if (id === undefined) {
+        id = this.symbolIds.get(key) ?? -1;
+        if (id < 0) {
           id = this.add(module, name, 0);
           this.symbolIds.set(key, id);
         }
+        symbolFunc[index] = id;
         return id;
       }
     }
@@ -1031,7 +1045,8 @@ export function finalizeModel(
         }
       }
       if (anyAmbiguous) remapAmbiguousRoutines(p.dpc, local, direct, ambiguous, functions, entryOf);
-      routineMaps.push(anyAmbiguous ? undefined : direct);
+      // The first partial's routines become entries 0, 1, … in order: usually nothing to remap.
+      routineMaps.push(anyAmbiguous || direct.every((entry, r) => entry === r) ? undefined : direct);
     }
     const dpcRoutineGlobal = concatMapped(
       dpcParts.map((d) => d.routine),
