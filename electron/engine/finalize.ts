@@ -591,11 +591,10 @@ class SlotSpace {
   slotOf(key: number): number {
     for (; this.hashed < this.keys.length; this.hashed++)
       this.slots.set(this.keys[this.hashed]!, this.hashed);
-    let slot = this.slots.get(key);
-    if (slot < 0) {
-      slot = this.keys.length;
+    const next = this.keys.length;
+    const slot = this.slots.intern(key, next);
+    if (slot === next) {
       this.keys.push(key);
-      this.slots.set(key, slot);
       this.hashed++;
     }
     return slot;
