@@ -204,17 +204,29 @@ export interface PerCpuDerived {
 /** Load factor limit of the address hash table: at ≤ 1/2 full, linear probes stay ~1–2 long. */
 const INTERNER_MAX_LOAD = 0.5;
 
+/** Slots of a new address hash table (a power of two). */
+const INTERNER_INITIAL_SLOTS = 1024;
+
 /**
- * Address → dense id, open addressing over typed arrays. Addresses are AddressKeys (integers
- * up to 2^49, mostly above 2^31), which a `Map` boxes and hashes slowly on every DPC row.
+ * Address → dense id, open addressing over one typed array. Addresses are AddressKeys (integers
+ * up to 2^49, mostly above 2^31), which a `Map` boxes and hashes slowly on every row. Each slot
+ * is a (key, id) pair side by side, so a probe touches one cache line: a table of tens of
+ * thousands of sampled IPs does not fit in cache, and separate key/id arrays cost two misses.
  */
 export class AddressInterner {
-  private keys = new Float64Array(1024);
-  private ids = new Int32Array(1024).fill(-1);
+  /** slot s: key at 2s, id at 2s + 1 (−1: empty). */
+  private table = AddressInterner.emptyTable(INTERNER_INITIAL_SLOTS);
   private count = 0;
 
-  private slotOf(key: number, keys: Float64Array, ids: Int32Array): number {
-    const mask = keys.length - 1;
+  private static emptyTable(slots: number): Float64Array {
+    const table = new Float64Array(2 * slots);
+    for (let s = 1; s < table.length; s += 2) table[s] = -1;
+    return table;
+  }
+
+  /** Index (2 × slot) of `key`'s pair, or of the empty pair where it would go. */
+  private static find(table: Float64Array, key: number): number {
+    const mask = (table.length >>> 1) - 1;
     const hi = (key / 0x1_0000_0000) | 0;
     let slot = Math.imul((key >>> 0) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
     // The product's low bits depend only on the key's low bits, which are zero for aligned code
@@ -223,47 +235,50 @@ export class AddressInterner {
     slot = (slot ^ (slot >>> 16)) >>> 0;
     for (;;) {
       slot &= mask;
-      if (ids[slot] === -1 || keys[slot] === key) return slot;
+      const at = 2 * slot;
+      if (table[at + 1] === -1 || table[at] === key) return at;
       slot++;
     }
   }
 
   /** The id of `key`, or −1. */
   get(key: number): number {
-    return this.ids[this.slotOf(key, this.keys, this.ids)]!;
+    const table = this.table;
+    return table[AddressInterner.find(table, key) + 1]!;
   }
 
   /** The id of `key`; when it has none, `key` gets `id` (returned). One probe for get + set. */
   intern(key: number, id: number): number {
-    if (this.count + 1 > this.keys.length * INTERNER_MAX_LOAD) this.grow();
-    const slot = this.slotOf(key, this.keys, this.ids);
-    const found = this.ids[slot]!;
+    if (this.count + 1 > (this.table.length >>> 1) * INTERNER_MAX_LOAD) this.grow();
+    const table = this.table;
+    const at = AddressInterner.find(table, key);
+    const found = table[at + 1]!;
     if (found !== -1) return found;
-    this.keys[slot] = key;
-    this.ids[slot] = id;
+    table[at] = key;
+    table[at + 1] = id;
     this.count++;
     return id;
   }
 
   set(key: number, id: number): void {
-    if (this.count + 1 > this.keys.length * INTERNER_MAX_LOAD) this.grow();
-    const slot = this.slotOf(key, this.keys, this.ids);
-    if (this.ids[slot] === -1) this.count++;
-    this.keys[slot] = key;
-    this.ids[slot] = id;
+    if (this.count + 1 > (this.table.length >>> 1) * INTERNER_MAX_LOAD) this.grow();
+    const table = this.table;
+    const at = AddressInterner.find(table, key);
+    if (table[at + 1] === -1) this.count++;
+    table[at] = key;
+    table[at + 1] = id;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldIds = this.ids;
-    this.keys = new Float64Array(oldKeys.length * 2);
-    this.ids = new Int32Array(oldKeys.length * 2).fill(-1);
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldIds[i] === -1) continue;
-      const slot = this.slotOf(oldKeys[i]!, this.keys, this.ids);
-      this.keys[slot] = oldKeys[i]!;
-      this.ids[slot] = oldIds[i]!;
+    const old = this.table;
+    const table = AddressInterner.emptyTable(old.length); // twice the slots
+    for (let at = 0; at < old.length; at += 2) {
+      if (old[at + 1] === -1) continue;
+      const to = AddressInterner.find(table, old[at]!);
+      table[to] = old[at]!;
+      table[to + 1] = old[at + 1]!;
     }
+    this.table = table;
   }
 }
 
