@@ -198,6 +198,25 @@ describe('ready times', () => {
 });
 
 describe('sample resolution', () => {
+  it('resolves an IP inside an image replaced at the same address by the image at each sample time', () => {
+    const base = kernelAddress(0x900000);
+    const b = new PartialBuilder();
+    const image = (timeNs: number, kind: 'load' | 'unload', fileName: string) =>
+      b.images.push({ timeNs, kind, base, size: 0x8000, processId: 0, fileName });
+    image(500, 'load', 'storport.sys');
+    image(800, 'unload', 'storport.sys');
+    image(900, 'load', 'usbport.sys');
+    for (const t of [600, 950, 700, 990]) b.appendSample(0, t, 4, base + 0x10, 1, false, false);
+    b.noteEvent(0, 1000);
+    const rows = labelledRows(finalizeModel([b.finish()], fakeHeader(1), { symbolDirs: [] })).samples;
+    expect(rows.func).toEqual([
+      'storport.sys!storport.sys+0x10',
+      'storport.sys!storport.sys+0x10',
+      'usbport.sys!usbport.sys+0x10',
+      'usbport.sys!usbport.sys+0x10',
+    ]);
+  });
+
   it('resolves user IPs per process, kernel IPs once, and weighs by the interval in effect per CPU', () => {
     const userIp = 0x7ff6_0000_1000;
     const b = new PartialBuilder();

@@ -643,6 +643,13 @@ function concatMapped(
   return out;
 }
 
+/** The map adding `base` to each of `count` local ids. */
+function offsetMap(base: number, count: number): Uint32Array {
+  const map = new Uint32Array(count);
+  for (let k = 0; k < count; k++) map[k] = base + k;
+  return map;
+}
+
 /** `column[i] = map[column[i]]` for the first `length` rows, in place (no map: unchanged). */
 function remapInPlace(column: Uint32Array, length: number, map: Uint32Array | Int32Array | undefined): void {
   if (map === undefined) return;
@@ -1138,8 +1145,14 @@ export function finalizeModel(
   // Samples: weight from the profile interval in effect, module/function from the image maps.
   // Instruction pointers are interned per partial like thread ids (one slot space, rows remapped
   // in place); thread, weight and function are then written over the tid, count and IP columns.
-  const ipSlots = new SlotSpace();
-  const ipMaps = partials.map((p) => ipSlots.mapOf(p.sampleIps));
+  // IP slots: the partials' local IP lists one after the other (an IP sampled in two partials has
+  // two slots; both resolve to the same function): no hashing of IPs here.
+  const ipCounts = partials.map((p) => p.sampleIps.length);
+  const ipBases = ipCounts.map((_, k) => ipCounts.slice(0, k).reduce((a, b) => a + b, 0));
+  const ips = concat(
+    partials.map((p) => p.sampleIps),
+    ipCounts,
+  );
   const sampleParts = partials.map((p) => p.samples);
   const sampleLengths = sampleParts.map((s) => s.length);
   const sCpu = concat(
@@ -1172,7 +1185,7 @@ export function finalizeModel(
         concatMapped(
           sampleParts.map((s) => s.ipId),
           sampleLengths,
-          ipMaps,
+          ipBases.map((base, k) => (base === 0 ? undefined : offsetMap(base, ipCounts[k]!))),
         ),
         sOrder,
       ),
@@ -1180,7 +1193,7 @@ export function finalizeModel(
       flags: sampleFlags,
     },
     { tids: threadSlots.keys, threadOfSlot, directory },
-    Float64Array.from(ipSlots.keys),
+    ips,
     profileIntervals,
     userMaps,
     kernelMap,
@@ -1318,6 +1331,9 @@ export function finalizeModel(
 const UNRESOLVED_THREAD = -2;
 /** Per-process user-function cache entry: the IP is in no user image of that process. */
 const NO_USER_FUNC = -2;
+/** Function cache entry of an IP inside several image instances over time (an image unloaded and
+ *  another loaded at its address): resolved at each sample's time, like DPC routines. */
+const AMBIGUOUS_FUNC = -3;
 
 interface SampleColumns {
   /** Rows of CPU c: cpuOffsets[c] .. cpuOffsets[c+1], time-sorted inside the CPU. */
@@ -1343,8 +1359,8 @@ interface ThreadSlots {
 /**
  * Per sample: thread instance, weight (Count × interval in effect) and function, written in place
  * over the slot and count columns (same element sizes: no new per-row arrays), plus the busy
- * weight prefix per block. Functions are resolved once per IP (at its first sample, as the
- * per-IP cache always did); user-space IPs once per (process, IP). Each pass is its own small
+ * weight prefix per block. Functions are resolved once per IP slot (user-space IPs once per
+ * (process, IP slot)), at each sample's time only where that matters. Each pass is its own small
  * module-level function: loop locals stay in registers and a loop that runs once per load is
  * optimized (on-stack replacement) sooner.
  */
@@ -1435,10 +1451,12 @@ function weighSamples(
 
 /**
  * Sampled instruction pointers → functions, once per IP slot (kernel, or no user image of the
- * thread's process) or once per (process, IP slot) for user space, each at the IP's first sample.
+ * thread's process) or once per (process, IP slot) for user space. Only an IP inside several
+ * image instances over time (AMBIGUOUS_FUNC) is resolved at each sample's time, so the result
+ * does not depend on which sample comes first nor on how the CPUs were split into partials.
  */
 class SampleFunctions {
-  /** IP slot → function (−1: not resolved yet). */
+  /** IP slot → function (−1: not resolved yet, AMBIGUOUS_FUNC: per sample). */
   private readonly kernelFunc: Int32Array;
   /** Per process with user images: IP slot → user function (−1: not resolved yet, NO_USER_FUNC:
    *  in no user image of that process). */
@@ -1487,7 +1505,7 @@ class SampleFunctions {
         const cache = userFuncOfThread[th] ?? this.userCacheOf(th);
         if (cache !== null) {
           func = cache[slot]!;
-          if (func === -1) func = this.resolveUser(cache, th, slot, time[i]!);
+          if (func === -1 || func === AMBIGUOUS_FUNC) func = this.resolveUser(cache, th, slot, time[i]!);
         }
       }
       if (func < 0) {
@@ -1498,10 +1516,12 @@ class SampleFunctions {
     }
   }
 
+  /** An unresolved or time-dependent kernel slot: resolved (and kept unless time-dependent). */
   private resolveKernel(slot: number, timeNs: number): number {
     const ip = this.ips[slot]!;
     const func = this.functions.resolve(ip, this.kernelMap.resolve(ip, timeNs));
-    this.kernelFunc[slot] = func;
+    if (this.kernelFunc[slot] === -1)
+      this.kernelFunc[slot] = this.kernelMap.isAmbiguous(ip) ? AMBIGUOUS_FUNC : func;
     return func;
   }
 
@@ -1520,11 +1540,14 @@ class SampleFunctions {
     return cache;
   }
 
+  /** An unresolved or time-dependent user slot of the thread's process: this row's function
+   *  (NO_USER_FUNC: in none of its user images), kept unless time-dependent. */
   private resolveUser(cache: Int32Array, thread: number, slot: number, timeNs: number): number {
     const ip = this.ips[slot]!;
-    const image = this.userMaps.get(this.processOf(thread))!.resolve(ip, timeNs);
+    const userMap = this.userMaps.get(this.processOf(thread))!;
+    const image = userMap.resolve(ip, timeNs);
     const func = image !== undefined ? this.functions.resolve(ip, image) : NO_USER_FUNC;
-    cache[slot] = func;
+    if (cache[slot] === -1) cache[slot] = userMap.isAmbiguous(ip) ? AMBIGUOUS_FUNC : func;
     return func;
   }
 }
