@@ -201,6 +201,11 @@ export interface PerCpuDerived {
   readonly idleHasData: Uint8Array;
 }
 
+/** Entries of the builder's recent-IP cache (a power of two): 12 KiB, stays in L1/L2. */
+const RECENT_IPS = 1024;
+/** Entries of the builder's recent-thread cache (a power of two): 3 KiB, covers typical traces. */
+const RECENT_THREADS = 256;
+
 /** Load factor limit of the address hash table: at ≤ 1/2 full, linear probes stay ~1–2 long. */
 const INTERNER_MAX_LOAD = 0.5;
 
@@ -310,9 +315,17 @@ export class PartialBuilder {
   /** Thread id → local thread id (TIDs are u32; the address table hashes them as well). */
   private readonly threadIds = new AddressInterner();
   private readonly tidList = u32(256);
+  /** Recently seen thread ids, direct-mapped in front of `threadIds` (a trace has tens to
+   *  thousands of threads; a row's thread is almost always in here). */
+  private readonly recentTidKeys = new Float64Array(RECENT_THREADS).fill(-1);
+  private readonly recentTidIds = new Int32Array(RECENT_THREADS);
   /** Sampled instruction pointer → local IP id. */
   private readonly ipIds = new AddressInterner();
   private readonly ipList = f64();
+  /** Recently sampled IPs, direct-mapped in front of `ipIds`: hot IPs (idle and spin loops)
+   *  repeat, so most samples skip the big table's cache misses (76 % hits on the bench trace). */
+  private readonly recentIpKeys = new Float64Array(RECENT_IPS).fill(-1);
+  private readonly recentIpIds = new Int32Array(RECENT_IPS);
 
   private readonly runCpu = u16();
   private readonly runStart = f64();
@@ -366,9 +379,14 @@ export class PartialBuilder {
 
   /** The local id of thread `tid` (interned on first sight). */
   private localThread(tid: number): number {
+    // Windows TIDs are multiples of 4: the bits above them pick the cache entry.
+    const recent = (tid >>> 2) & (RECENT_THREADS - 1);
+    if (this.recentTidKeys[recent] === tid) return this.recentTidIds[recent]!;
     const next = this.tidList.length;
     const id = this.threadIds.intern(tid, next);
     if (id === next) this.tidList.push(tid);
+    this.recentTidKeys[recent] = tid;
+    this.recentTidIds[recent] = id;
     return id;
   }
 
@@ -542,9 +560,16 @@ export class PartialBuilder {
     this.sampleCpu.data[row] = cpu;
     this.sampleTime.data[row] = timeNs;
     this.sampleTid.data[row] = this.localThread(tid);
-    const nextIp = this.ipList.length;
-    const ipId = this.ipIds.intern(ip, nextIp);
-    if (ipId === nextIp) this.ipList.push(ip);
+    const low = ip >>> 0;
+    const recent = ((low >>> 3) ^ (low >>> 13)) & (RECENT_IPS - 1);
+    let ipId = this.recentIpIds[recent]!;
+    if (this.recentIpKeys[recent] !== ip) {
+      const nextIp = this.ipList.length;
+      ipId = this.ipIds.intern(ip, nextIp);
+      if (ipId === nextIp) this.ipList.push(ip);
+      this.recentIpKeys[recent] = ip;
+      this.recentIpIds[recent] = ipId;
+    }
     this.sampleIp.data[row] = ipId;
     this.sampleCount.data[row] = Math.min(count, 0xffff);
     this.sampleFlags.data[row] = (dpc ? 1 : 0) | (isr ? 2 : 0);
