@@ -1118,7 +1118,7 @@ export function finalizeModel(
     cpuSlots,
     durationNs,
   );
-  checkStop(options, 'run-copy');
+  checkStop(options, 'run-rows');
   const threadOfSlot = new Int32Array(threadSlots.keys.length).fill(UNRESOLVED_THREAD);
   const runThread = new Int32Array(runTid.length);
   resolveThreads(runTid, runStart, runThread, threadSlots.keys, threadOfSlot, directory);
@@ -1140,13 +1140,13 @@ export function finalizeModel(
     readyNs,
     // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
   };
-  checkStop(options, 'run');
+  checkStop(options, 'run-ready');
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
-  // Instruction pointers are interned per partial like thread ids (one slot space, rows remapped
-  // in place); thread, weight and function are then written over the tid, count and IP columns.
-  // IP slots: the partials' local IP lists one after the other (an IP sampled in two partials has
-  // two slots; both resolve to the same function): no hashing of IPs here.
+  // The builder interned the instruction pointers per partial; IP slots are the partials' IP lists
+  // laid end to end (an IP sampled in two partials has two slots resolving to the same function:
+  // no hashing of IPs here). Thread, weight and function are written over the tid, count and IP
+  // columns.
   const ipCounts = partials.map((p) => p.sampleIps.length);
   const ipBases = ipCounts.map((_, k) => ipCounts.slice(0, k).reduce((a, b) => a + b, 0));
   const ips = concat(
@@ -1168,30 +1168,31 @@ export function finalizeModel(
   const column = <T extends Typed>(pick: (s: Partial['samples']) => T): T =>
     gather(concat(sampleParts.map(pick), sampleLengths), sOrder);
   const sampleFlags = column((s) => s.flags);
-  checkStop(options, 'samples-prep');
+  const sampleColumns: SampleColumns = {
+    cpuOffsets: sOrder.offsets,
+    time: sampleTime,
+    tidSlot: gather(
+      concatMapped(
+        sampleParts.map((s) => s.tid),
+        sampleLengths,
+        threadMaps,
+      ),
+      sOrder,
+    ),
+    ipSlot: gather(
+      concatMapped(
+        sampleParts.map((s) => s.ipId),
+        sampleLengths,
+        ipBases.map((base, k) => (base === 0 ? undefined : offsetMap(base, ipCounts[k]!))),
+      ),
+      sOrder,
+    ),
+    count: column((s) => s.count),
+    flags: sampleFlags,
+  };
+  checkStop(options, 'samples-order');
   const { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative } = resolveSamples(
-    {
-      cpuOffsets: sOrder.offsets,
-      time: sampleTime,
-      tidSlot: gather(
-        concatMapped(
-          sampleParts.map((s) => s.tid),
-          sampleLengths,
-          threadMaps,
-        ),
-        sOrder,
-      ),
-      ipSlot: gather(
-        concatMapped(
-          sampleParts.map((s) => s.ipId),
-          sampleLengths,
-          ipBases.map((base, k) => (base === 0 ? undefined : offsetMap(base, ipCounts[k]!))),
-        ),
-        sOrder,
-      ),
-      count: column((s) => s.count),
-      flags: sampleFlags,
-    },
+    sampleColumns,
     { tids: threadSlots.keys, threadOfSlot, directory },
     ips,
     profileIntervals,
