@@ -579,9 +579,10 @@ function addressText(address: number): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The distinct keys (thread ids, instruction pointers) of several partials in one slot space: a
- * partial's local id k becomes the slot of its k-th key. The first partial's keys take slots
- * 0, 1, … as they are (its rows need no remap; they are hashed only when another key arrives).
+ * The distinct keys (thread ids) of several partials in one slot space: a partial's local id k
+ * becomes the slot of its k-th key. The first partial's keys take slots 0, 1, … as they are (its
+ * rows need no remap; they are hashed only when another key arrives). Sampled IPs do not use it:
+ * their slots are the partials' lists end to end (see finalizeModel).
  */
 class SlotSpace {
   readonly keys: number[] = [];
