@@ -619,29 +619,17 @@ class SlotSpace {
 }
 
 /**
- * Id columns of several partials concatenated, each partial's ids mapped through its map (none:
- * as they are) in the same pass; a single partial's column is remapped in place instead.
+ * Id columns of several partials, each partial's ids mapped through its map (none: as they are)
+ * in place, then concatenated by `concat` (which appends into the first partial's buffer when it
+ * has room, and copies nothing for rows the parser workers already placed there).
  */
 function concatMapped(
   columns: readonly Uint32Array[],
   lengths: readonly number[],
   maps: readonly (Uint32Array | Int32Array | undefined)[],
 ): Uint32Array {
-  if (columns.length === 1) {
-    remapInPlace(columns[0]!, lengths[0]!, maps[0]);
-    return columns[0]!.subarray(0, lengths[0]);
-  }
-  const out = new Uint32Array(lengths.reduce((a, b) => a + b, 0));
-  let at = 0;
-  for (let k = 0; k < columns.length; k++) {
-    const column = columns[k]!;
-    const n = lengths[k]!;
-    const map = maps[k];
-    if (map === undefined) out.set(column.subarray(0, n), at);
-    else for (let i = 0; i < n; i++) out[at + i] = map[column[i]!]!;
-    at += n;
-  }
-  return out;
+  columns.forEach((column, k) => remapInPlace(column, lengths[k]!, maps[k]));
+  return concat(columns, lengths);
 }
 
 /** The map adding `base` to each of `count` local ids. */
