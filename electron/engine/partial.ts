@@ -342,10 +342,6 @@ export class PartialBuilder {
   private readonly dpcRoutine = u32();
   /** Distinct routine addresses (local routine id = index). */
   private readonly routineIds = new DenseKeys();
-  /** Distinct thread ids (local thread id = index; 0 is TID 0). TIDs are u32: exact as keys. */
-  private readonly threadIds = new DenseKeys();
-  /** Distinct sampled instruction pointers (local IP id = index). */
-  private readonly ipIds = new DenseKeys();
 
   private readonly runCpu = u16();
   private readonly runStart = f64();
@@ -360,7 +356,8 @@ export class PartialBuilder {
   private readonly sampleCpu = u16();
   private readonly sampleTime = f64();
   private readonly sampleTid = u32();
-  private readonly sampleIp = u32();
+  /** Raw instruction pointers while reading; finish() interns them into local ids in place. */
+  private readonly sampleIp = f64();
   private readonly sampleCount = f32();
   private readonly sampleFlags = u8();
 
@@ -390,16 +387,6 @@ export class PartialBuilder {
   private idleEvents = 0;
   private compactSwitchBatches = 0;
   private cswitches = 0;
-
-  constructor() {
-    // Local thread id 0 is TID 0 in every partial: "is this the idle thread" stays `tid === 0`.
-    this.threadIds.idOf(0);
-  }
-
-  /** The local id of thread `tid` (interned on first sight). */
-  private localThread(tid: number): number {
-    return this.threadIds.idOf(tid);
-  }
 
   private cpu(cpu: number): CpuState {
     let state = this.cpus[cpu];
@@ -527,7 +514,7 @@ export class PartialBuilder {
       this.runCpu.data[row] = cpu;
       this.runStart.data[row] = start;
       this.runEnd.data[row] = timeNs;
-      this.runTid.data[row] = this.localThread(oldTid);
+      this.runTid.data[row] = oldTid;
       this.runWait.data[row] = state.seenSwitch ? state.runWait : NaN;
       this.runCState.data[row] = cstate;
       this.runCount = row + 1;
@@ -543,7 +530,7 @@ export class PartialBuilder {
       this.readyTid.growTo(row * 2);
     }
     this.readyTime.data[row] = timeNs;
-    this.readyTid.data[row] = this.localThread(readiedTid);
+    this.readyTid.data[row] = readiedTid;
     this.readyCount = row + 1;
   }
 
@@ -568,9 +555,8 @@ export class PartialBuilder {
     }
     this.sampleCpu.data[row] = cpu;
     this.sampleTime.data[row] = timeNs;
-    this.sampleTid.data[row] = this.localThread(tid);
-    const ipId = this.ipIds.idOf(ip);
-    this.sampleIp.data[row] = ipId;
+    this.sampleTid.data[row] = tid;
+    this.sampleIp.data[row] = ip;
     this.sampleCount.data[row] = Math.min(count, 0xffff);
     this.sampleFlags.data[row] = (dpc ? 1 : 0) | (isr ? 2 : 0);
     this.sampleCount_ = row + 1;
@@ -646,6 +632,17 @@ export class PartialBuilder {
     });
     const eventsPerCpu: number[] = [];
     for (let i = 0; i < this.eventsPerCpu.length; i++) eventsPerCpu.push(this.eventsPerCpu[i] ?? 0);
+    // Thread ids and sampled IPs become partial-local ids here, in tight loops after the read
+    // (interleaved with ingest, the hash tables' cache lines were evicted by the event stream: the
+    // same lookups cost about twice as much). Local thread id 0 is TID 0 in every partial, so
+    // "is this the idle thread" stays `tid === 0`.
+    const threadIds = new DenseKeys();
+    threadIds.idOf(0);
+    const runTid = internInPlace(this.runTid.trimmed(), threadIds);
+    const readyTid = internInPlace(this.readyTid.trimmed(), threadIds);
+    const sampleTid = internInPlace(this.sampleTid.trimmed(), threadIds);
+    const ipIds = new DenseKeys();
+    const sampleIpId = internAddressesInPlace(this.sampleIp.trimmed(), ipIds);
     return {
       dpc: {
         length: this.dpcCpu.length,
@@ -658,25 +655,25 @@ export class PartialBuilder {
         routine: this.dpcRoutine.trimmed(),
       },
       routines: this.routineIds.list(),
-      tids: Uint32Array.from(this.threadIds.list()),
-      sampleIps: this.ipIds.list(),
+      tids: Uint32Array.from(threadIds.list()),
+      sampleIps: ipIds.list(),
       run: {
         length: this.runCpu.length,
         cpu: this.runCpu.trimmed(),
         start: this.runStart.trimmed(),
         end: this.runEnd.trimmed(),
-        tid: this.runTid.trimmed(),
+        tid: runTid,
         waitRaw: this.runWait.trimmed(),
         prevCState: this.runCState.trimmed(),
       },
       runTails,
-      ready: sortByThread(this.readyTime.trimmed(), this.readyTid.trimmed(), this.threadIds.size),
+      ready: sortByThread(this.readyTime.trimmed(), readyTid, threadIds.size),
       samples: {
         length: this.sampleCpu.length,
         cpu: this.sampleCpu.trimmed(),
         time: this.sampleTime.trimmed(),
-        tid: this.sampleTid.trimmed(),
-        ipId: this.sampleIp.trimmed(),
+        tid: sampleTid,
+        ipId: sampleIpId,
         count: this.sampleCount.trimmed(),
         flags: this.sampleFlags.trimmed(),
       },
@@ -704,6 +701,22 @@ export class PartialBuilder {
       cswitches: this.cswitches,
     };
   }
+}
+
+/** Each value replaced by its index in `keys` (added when new), in place. */
+function internInPlace(values: Uint32Array, keys: DenseKeys): Uint32Array {
+  for (let i = 0; i < values.length; i++) values[i] = keys.idOf(values[i]!);
+  return values;
+}
+
+/**
+ * Addresses → their index in `keys` (added when new), written as u32 over the same buffer: id i
+ * takes bytes [4i, 4i+4), inside address ⌊i/2⌋, which is already read. Returns the id view.
+ */
+function internAddressesInPlace(addresses: Float64Array, keys: DenseKeys): Uint32Array {
+  const ids = new Uint32Array(addresses.buffer, addresses.byteOffset, addresses.length);
+  for (let i = 0; i < addresses.length; i++) ids[i] = keys.idOf(addresses[i]!);
+  return ids;
 }
 
 /**
