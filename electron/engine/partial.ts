@@ -356,7 +356,7 @@ export class PartialBuilder {
   private readonly sampleCpu = u16();
   private readonly sampleTime = f64();
   private readonly sampleTid = u32();
-  /** Raw instruction pointers while reading; finish() interns them into local ids in place. */
+  /** Raw instruction pointers while reading; finish() interns them into a column of local ids. */
   private readonly sampleIp = f64();
   private readonly sampleCount = f32();
   private readonly sampleFlags = u8();
@@ -642,7 +642,7 @@ export class PartialBuilder {
     const readyTid = internInPlace(this.readyTid.trimmed(), threadIds);
     const sampleTid = internInPlace(this.sampleTid.trimmed(), threadIds);
     const ipIds = new DenseKeys();
-    const sampleIpId = internAddressesInPlace(this.sampleIp.trimmed(), ipIds);
+    const sampleIpId = internAddresses(this.sampleIp.trimmed(), this.sampleIp.data.length, ipIds);
     return {
       dpc: {
         length: this.dpcCpu.length,
@@ -710,11 +710,16 @@ function internInPlace(values: Uint32Array, keys: DenseKeys): Uint32Array {
 }
 
 /**
- * Addresses → their index in `keys` (added when new), written as u32 over the same buffer: id i
- * takes bytes [4i, 4i+4), inside address ⌊i/2⌋, which is already read. Returns the id view.
+ * Addresses → their index in `keys` (added when new), as a u32 column with the same capacity as
+ * the addresses' (zero pages until written; shared when they were, so rows can be placed behind
+ * it). Not written over the addresses: the model keeps the ids (finalize writes functions over
+ * them), and a view over the 8-byte addresses would keep twice the touched memory alive.
  */
-function internAddressesInPlace(addresses: Float64Array, keys: DenseKeys): Uint32Array {
-  const ids = new Uint32Array(addresses.buffer, addresses.byteOffset, addresses.length);
+function internAddresses(addresses: Float64Array, capacity: number, keys: DenseKeys): Uint32Array {
+  const bytes = Math.max(1, capacity) * Uint32Array.BYTES_PER_ELEMENT;
+  const buffer =
+    addresses.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const ids = new Uint32Array(buffer, 0, addresses.length);
   for (let i = 0; i < addresses.length; i++) ids[i] = keys.idOf(addresses[i]!);
   return ids;
 }
