@@ -18,6 +18,7 @@ import {
   isKernelImage,
   KERNEL_SPACE_KEY,
   pickByTime,
+  upperBound,
   type ImageInstance,
 } from './images.js';
 import type {
@@ -44,6 +45,7 @@ function blockPrefixes(u: PrefixedUnion): UnionTable {
 }
 import {
   AddressInterner,
+  mergeRuns,
   type Partial,
   type PerCpuDerived,
   type PerCpuIntervals,
@@ -94,11 +96,22 @@ interface RowOrder {
 /** Order of rows grouped by CPU (stable) and sorted by `key` inside each CPU. */
 function cpuTimeOrder(cpu: Uint16Array, key: Float64Array, length: number, cpuSlots: number): RowOrder {
   const offsets = new Int32Array(cpuSlots + 1);
-  for (let i = 0; i < length; i++) offsets[cpu[i]! + 1]!++;
+  // One pass counts each CPU's rows and checks the common case (one partial, or contiguous CPU
+  // shares): rows already grouped by CPU in ascending order and time-sorted inside each CPU —
+  // then no order array at all.
+  let ordered = true;
+  let previousCpu = -1;
+  let previousKey = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const c = cpu[i]!;
+    const k = key[i]!;
+    offsets[c + 1]!++;
+    if (c < previousCpu || (c === previousCpu && k < previousKey)) ordered = false;
+    previousCpu = c;
+    previousKey = k;
+  }
   for (let c = 0; c < cpuSlots; c++) offsets[c + 1]! += offsets[c]!;
-  // Common case (one partial, or contiguous CPU shares): rows already grouped by CPU in
-  // ascending order and time-sorted inside each CPU — no order array at all.
-  if (alreadyOrdered(cpu, key, length)) return { order: new Int32Array(0), offsets, identity: true, length };
+  if (ordered) return { order: new Int32Array(0), offsets, identity: true, length };
   const fill = offsets.slice(0, cpuSlots);
   const order = new Int32Array(length);
   for (let i = 0; i < length; i++) order[fill[cpu[i]!]!++] = i;
@@ -106,15 +119,6 @@ function cpuTimeOrder(cpu: Uint16Array, key: Float64Array, length: number, cpuSl
   let identity = true;
   for (let i = 0; i < length && identity; i++) if (order[i] !== i) identity = false;
   return { order, offsets, identity, length };
-}
-
-function alreadyOrdered(cpu: Uint16Array, key: Float64Array, length: number): boolean {
-  for (let i = 1; i < length; i++) {
-    const c = cpu[i]!;
-    const p = cpu[i - 1]!;
-    if (c < p || (c === p && key[i]! < key[i - 1]!)) return false;
-  }
-  return true;
 }
 
 function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: number): void {
@@ -234,6 +238,9 @@ interface ThreadDirectory {
   readonly processIds: number[];
   /** Thread instance for (tid, time); creates an "unknown process" instance for unseen tids. */
   lookup(tid: number, timeNs: number): number;
+  /** The tid's instance when it has only one (then `lookup` does not depend on the time; an
+   *  unseen tid gets its instance here), else −1. */
+  directInstance(tid: number): number;
 }
 
 function buildThreadDirectory(
@@ -387,13 +394,9 @@ function buildThreadDirectory(
   };
   for (let i = 0; i < threads.length; i++) labelThread(i);
 
-  // Per tid: the instances in start order; lookups remember the tid's last answer and its validity.
-  // Rows come per CPU in time order, so the same TID often repeats: remember the last answer
-  // when that TID has a single instance (then the answer does not depend on the time).
-  let lastTid = -1;
-  let lastAnswer = -1;
-  const lookup = (tid: number, timeNs: number): number => {
-    if (tid === lastTid) return lastAnswer;
+  // Per tid: the instances in start order. Callers resolve each distinct tid once through
+  // `directInstance` and call `lookup` per row only for tids with several instances (TID reuse).
+  const instancesOf = (tid: number): number[] => {
     let list = byTid.get(tid);
     if (list === undefined) {
       const index = addThread({
@@ -410,12 +413,14 @@ function buildThreadDirectory(
       }
       list = byTid.get(tid)!;
     }
-    if (list.length === 1) {
-      lastTid = tid;
-      lastAnswer = list[0]!;
-      return lastAnswer;
-    }
-    lastTid = -1;
+    return list;
+  };
+  const directInstance = (tid: number): number => {
+    const list = instancesOf(tid);
+    return list.length === 1 ? list[0]! : -1;
+  };
+  const lookup = (tid: number, timeNs: number): number => {
+    const list = instancesOf(tid);
     let found = list[0]!;
     for (const index of list) if (threads[index]!.startNs <= timeNs) found = index;
     return found;
@@ -437,7 +442,17 @@ function buildThreadDirectory(
     }
     return unknownIndex;
   };
-  return { threads, processes, threadLabels, threadTids, threadProcess, processLabels, processIds, lookup };
+  return {
+    threads,
+    processes,
+    threadLabels,
+    threadTids,
+    threadProcess,
+    processLabels,
+    processIds,
+    lookup,
+    directInstance,
+  };
 }
 
 /** Process id of threads whose process was never logged. */
@@ -463,7 +478,12 @@ class FunctionDirectory {
   private readonly symbolIds = new Map<string, number>();
   private readonly offsetIds = new AddressInterner();
   private readonly addressIds = new AddressInterner();
-  private readonly symbolMaps = new Map<ImageInstance, SymbolMap | null>();
+  /** Per image instance: its module id, symbol map and function id per symbol (−1: not yet),
+   *  so a resolve is one identity-keyed lookup and no string work once a symbol was seen. */
+  private readonly imageInfo = new Map<
+    ImageInstance,
+    { readonly module: number; readonly map: SymbolMap | null; readonly symbolFunc: Int32Array | null }
+  >();
 
   constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
 
@@ -495,23 +515,32 @@ class FunctionDirectory {
       }
       return id;
     }
-    const module = this.moduleId(image.module);
-    let map = this.symbolMaps.get(image);
-    if (map === undefined) {
-      map = this.symbolsOf(image) ?? null;
-      this.symbolMaps.set(image, map);
+    let info = this.imageInfo.get(image);
+    if (info === undefined) {
+      const map = this.symbolsOf(image) ?? null;
+      info = {
+        module: this.moduleId(image.module),
+        map,
+        symbolFunc: map !== null ? new Int32Array(map.names.length).fill(-1) : null,
+      };
+      this.imageInfo.set(image, info);
     }
+    const { module, map, symbolFunc } = info;
     const rva = address - image.base;
-    if (map !== null) {
+    if (map !== null && symbolFunc !== null) {
       const index = findSymbol(map, rva);
       if (index >= 0) {
+        let id = symbolFunc[index]!;
+        if (id >= 0) return id;
+        // Functions are (module, symbol name): images of the same module share them.
         const name = map.names[index]!;
         const key = `${module}\u0000${name}`;
-        let id = this.symbolIds.get(key);
-        if (id === undefined) {
+        id = this.symbolIds.get(key) ?? -1;
+        if (id < 0) {
           id = this.add(module, name, 0);
           this.symbolIds.set(key, id);
         }
+        symbolFunc[index] = id;
         return id;
       }
     }
@@ -555,6 +584,236 @@ function addressText(address: number): string {
   return fullHi === 0
     ? `0x${lo.toString(16)}`
     : `0x${fullHi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distinct keys: partial-local ids → global slots, rows remapped in place
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The distinct keys (thread ids) of several partials in one slot space: a partial's local id k
+ * becomes the slot of its k-th key. The first partial's keys take slots 0, 1, … as they are (its
+ * rows need no remap; they are hashed only when another key arrives). Sampled IPs do not use it:
+ * their slots are the partials' lists end to end (see finalizeModel).
+ */
+class SlotSpace {
+  readonly keys: number[] = [];
+  private readonly slots = new AddressInterner();
+  private hashed = 0;
+
+  slotOf(key: number): number {
+    for (; this.hashed < this.keys.length; this.hashed++)
+      this.slots.set(this.keys[this.hashed]!, this.hashed);
+    const next = this.keys.length;
+    const slot = this.slots.intern(key, next);
+    if (slot === next) {
+      this.keys.push(key);
+      this.hashed++;
+    }
+    return slot;
+  }
+
+  /** Local id → slot for one partial's distinct keys; undefined when that is the identity. */
+  mapOf(localKeys: ArrayLike<number>): Uint32Array | undefined {
+    if (this.keys.length === 0) {
+      for (let k = 0; k < localKeys.length; k++) this.keys.push(localKeys[k]!);
+      return undefined;
+    }
+    const map = new Uint32Array(localKeys.length);
+    let identity = true;
+    for (let k = 0; k < localKeys.length; k++) {
+      const slot = this.slotOf(localKeys[k]!);
+      map[k] = slot;
+      if (slot !== k) identity = false;
+    }
+    return identity ? undefined : map;
+  }
+}
+
+/**
+ * Id columns of several partials, each partial's ids mapped through its map (none: as they are)
+ * in place, then concatenated by `concat` (which appends into the first partial's buffer when it
+ * has room, and copies nothing for rows the parser workers already placed there).
+ */
+function concatMapped(
+  columns: readonly Uint32Array[],
+  lengths: readonly number[],
+  maps: readonly (Uint32Array | Int32Array | undefined)[],
+): Uint32Array {
+  columns.forEach((column, k) => remapInPlace(column, lengths[k]!, maps[k]));
+  return concat(columns, lengths);
+}
+
+/** The map adding `base` to each of `count` local ids. */
+function offsetMap(base: number, count: number): Uint32Array {
+  const map = new Uint32Array(count);
+  for (let k = 0; k < count; k++) map[k] = base + k;
+  return map;
+}
+
+/** `column[i] = map[column[i]]` for the first `length` rows, in place (no map: unchanged). */
+function remapInPlace(column: Uint32Array, length: number, map: Uint32Array | Int32Array | undefined): void {
+  if (map === undefined) return;
+  for (let i = 0; i < length; i++) column[i] = map[column[i]!]!;
+}
+
+/**
+ * Local routine ids → global routine entries in place, when some routine addresses lie in several
+ * image instances over time (an image unloaded and another loaded at its address): those rows
+ * take the instance loaded at their enter time, each (routine, instance) resolved once.
+ */
+function remapAmbiguousRoutines(
+  dpc: Partial['dpc'],
+  addresses: Float64Array,
+  direct: Int32Array,
+  ambiguous: readonly ImageInstance[][],
+  functions: FunctionDirectory,
+  entryOf: (address: number, func: number) => number,
+): void {
+  const perRoutine: Map<ImageInstance | undefined, number>[] = [];
+  const { routine, enter } = dpc;
+  for (let i = 0; i < dpc.length; i++) {
+    const r = routine[i]!;
+    const d = direct[r]!;
+    if (d >= 0) {
+      routine[i] = d;
+      continue;
+    }
+    const image = pickByTime(ambiguous[r]!, enter[i]!);
+    const cache = (perRoutine[r] ??= new Map());
+    let entry = cache.get(image);
+    if (entry === undefined) {
+      const address = addresses[r]!;
+      entry = entryOf(address, functions.resolve(address, image));
+      cache.set(image, entry);
+    }
+    routine[i] = entry;
+  }
+}
+
+interface RunColumns {
+  readonly runCpuOffsets: Int32Array;
+  readonly runStart: Float64Array;
+  readonly runEnd: Float64Array;
+  /** Thread slots (slot 0 = TID 0). */
+  readonly runTid: Uint32Array;
+  readonly runCState: Int8Array;
+}
+
+/**
+ * Running intervals in CPU/time order with each CPU's open tail (closed at the trace end) after
+ * its rows. When every CPU's rows come from one partial, contiguous and time-sorted (derivePerCpu
+ * leaves them so), and its tail starts last, the columns are copied segment by segment into
+ * exact-size arrays (one copy, no order array); otherwise concatenated, ordered and gathered.
+ * Same rows in the same order either way (the order is a stable sort by start, tails last).
+ */
+function assembleRun(
+  partials: readonly Partial[],
+  threadSlots: SlotSpace,
+  cpuSlots: number,
+  durationNs: number,
+): RunColumns {
+  const tails = partials.flatMap((p) => p.runTails);
+  const tailSlots = Uint32Array.from(tails, (t) => threadSlots.slotOf(t.tid));
+  const segments = runSegments(partials, tails, cpuSlots);
+  if (segments === undefined) {
+    const runParts = partials.map((p) => p.run);
+    const runLengths = [...runParts.map((r) => r.length), tails.length];
+    const runCpu = concat([...runParts.map((r) => r.cpu), Uint16Array.from(tails, (t) => t.cpu)], runLengths);
+    const runStartRaw = concat(
+      [...runParts.map((r) => r.start), Float64Array.from(tails, (t) => t.start)],
+      runLengths,
+    );
+    const runEndRaw = concat(
+      [...runParts.map((r) => r.end), Float64Array.from(tails, () => durationNs)],
+      runLengths,
+    );
+    const runTidRaw = concat([...runParts.map((r) => r.tid), tailSlots], runLengths);
+    const runCStateRaw = concat(
+      [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
+      runLengths,
+    );
+    const order = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
+    return {
+      runCpuOffsets: order.offsets,
+      runStart: gather(runStartRaw, order),
+      runEnd: gather(runEndRaw, order),
+      runTid: gather(runTidRaw, order),
+      runCState: gather(runCStateRaw, order),
+    };
+  }
+  const { owner, lo, hi, tailOf } = segments;
+  const offsets = new Int32Array(cpuSlots + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    const rows = owner[c]! >= 0 ? hi[c]! - lo[c]! : 0;
+    offsets[c + 1] = offsets[c]! + rows + (tailOf[c]! >= 0 ? 1 : 0);
+  }
+  const n = offsets[cpuSlots]!;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const tid = new Uint32Array(n);
+  const cstate = new Int8Array(n);
+  for (let c = 0; c < cpuSlots; c++) {
+    let at = offsets[c]!;
+    const k = owner[c]!;
+    if (k >= 0) {
+      const r = partials[k]!.run;
+      const from = lo[c]!;
+      const to = hi[c]!;
+      start.set(r.start.subarray(from, to), at);
+      end.set(r.end.subarray(from, to), at);
+      tid.set(r.tid.subarray(from, to), at);
+      cstate.set(r.prevCState.subarray(from, to), at);
+      at += to - from;
+    }
+    const t = tailOf[c]!;
+    if (t >= 0) {
+      start[at] = tails[t]!.start;
+      end[at] = durationNs;
+      tid[at] = tailSlots[t]!;
+      cstate[at] = -1;
+    }
+  }
+  return { runCpuOffsets: offsets, runStart: start, runEnd: end, runTid: tid, runCState: cstate };
+}
+
+/** Per CPU: the partial holding its run rows and their span, and its tail; undefined unless each
+ *  CPU's rows are one contiguous time-sorted span of one partial with at most one tail, last. */
+function runSegments(
+  partials: readonly Partial[],
+  tails: readonly Partial['runTails'][number][],
+  cpuSlots: number,
+): { owner: Int32Array; lo: Int32Array; hi: Int32Array; tailOf: Int32Array } | undefined {
+  const owner = new Int32Array(cpuSlots).fill(-1);
+  const lo = new Int32Array(cpuSlots);
+  const hi = new Int32Array(cpuSlots);
+  for (let k = 0; k < partials.length; k++) {
+    const { cpu, start, length } = partials[k]!.run;
+    let c = -1;
+    for (let i = 0; i < length; i++) {
+      const rowCpu = cpu[i]!;
+      if (rowCpu === c) {
+        if (start[i]! < start[i - 1]!) return undefined;
+        continue;
+      }
+      if (rowCpu >= cpuSlots || owner[rowCpu]! >= 0) return undefined;
+      if (c >= 0) hi[c] = i;
+      c = rowCpu;
+      owner[c] = k;
+      lo[c] = i;
+    }
+    if (c >= 0) hi[c] = length;
+  }
+  const tailOf = new Int32Array(cpuSlots).fill(-1);
+  for (let t = 0; t < tails.length; t++) {
+    const tail = tails[t]!;
+    const c = tail.cpu;
+    if (c >= cpuSlots || tailOf[c]! >= 0) return undefined;
+    const k = owner[c]!;
+    if (k >= 0 && tail.start < partials[k]!.run.start[hi[c]! - 1]!) return undefined;
+    tailOf[c] = t;
+  }
+  return { owner, lo, hi, tailOf };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,35 +1034,32 @@ export function finalizeModel(
       dpcParts.map((d) => d.enter),
       dpcLengths,
     );
-    const dpcRoutineGlobal = new Uint32Array(dpcCpu.length);
-    {
-      let at = 0;
-      for (const p of partials) {
-        const local = p.routines;
-        const direct = new Int32Array(local.length).fill(-1);
-        const ambiguous: ImageInstance[][] = [];
-        for (let r = 0; r < local.length; r++) {
-          const address = local[r]!;
-          const found = kernelMap.candidates(address);
-          if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
-          else ambiguous[r] = found;
+    // Local routine ids → global entries: written over the partial's own column (both u32) when
+    // it is the only one, else straight into the concatenated column.
+    const routineMaps: (Int32Array | undefined)[] = [];
+    for (const p of partials) {
+      const local = p.routines;
+      const direct = new Int32Array(local.length).fill(-1);
+      const ambiguous: ImageInstance[][] = [];
+      let anyAmbiguous = false;
+      for (let r = 0; r < local.length; r++) {
+        const address = local[r]!;
+        const found = kernelMap.candidates(address);
+        if (found.length <= 1) direct[r] = entryOf(address, functions.resolve(address, found[0]));
+        else {
+          ambiguous[r] = found;
+          anyAmbiguous = true;
         }
-        const rows = p.dpc.routine;
-        for (let i = 0; i < p.dpc.length; i++) {
-          const r = rows[i]!;
-          const d = direct[r]!;
-          if (d >= 0) dpcRoutineGlobal[at + i] = d;
-          else {
-            const address = local[r]!;
-            dpcRoutineGlobal[at + i] = entryOf(
-              address,
-              functions.resolve(address, pickByTime(ambiguous[r]!, p.dpc.enter[i]!)),
-            );
-          }
-        }
-        at += p.dpc.length;
       }
+      if (anyAmbiguous) remapAmbiguousRoutines(p.dpc, local, direct, ambiguous, functions, entryOf);
+      // The first partial's routines become entries 0, 1, … in order: usually nothing to remap.
+      routineMaps.push(anyAmbiguous || direct.every((entry, r) => entry === r) ? undefined : direct);
     }
+    const dpcRoutineGlobal = concatMapped(
+      dpcParts.map((d) => d.routine),
+      dpcLengths,
+      routineMaps,
+    );
     checkStop(options, 'dpc-resolve');
     const dpcOrder = cpuTimeOrder(dpcCpu, dpcEnter, dpcCpu.length, cpuSlots);
     checkStop(options, 'dpc-sort');
@@ -846,47 +1102,58 @@ export function finalizeModel(
   for (const p of partials) p.dpc = EMPTY_PARTIAL_DPC;
   checkStop(options, 'dpc-order');
 
+  // Thread ids: every partial's local ids map into one slot space (slot 0 = TID 0; the first
+  // partial's ids are the slots themselves), rows remapped in place; each slot is resolved to a
+  // thread instance once, only TIDs with several instances (reuse) are looked up per row.
+  const threadSlots = new SlotSpace();
+  const threadMaps = partials.map((p) => {
+    const map = threadSlots.mapOf(p.tids);
+    remapInPlace(p.run.tid, p.run.length, map);
+    return map; // ready rows are read through it, sample rows remapped while concatenated
+  });
+
   // Running intervals (+ each CPU's open tail, closed at the trace end).
-  const runParts = partials.map((p) => p.run);
-  const tails = partials.flatMap((p) => p.runTails);
-  const runLengths = [...runParts.map((r) => r.length), tails.length];
-  const runCpu = concat([...runParts.map((r) => r.cpu), Uint16Array.from(tails, (t) => t.cpu)], runLengths);
-  const runStartRaw = concat(
-    [...runParts.map((r) => r.start), Float64Array.from(tails, (t) => t.start)],
-    runLengths,
+  const { runCpuOffsets, runStart, runEnd, runTid, runCState } = assembleRun(
+    partials,
+    threadSlots,
+    cpuSlots,
+    durationNs,
   );
-  const runEndRaw = concat(
-    [...runParts.map((r) => r.end), Float64Array.from(tails, () => durationNs)],
-    runLengths,
-  );
-  const runTidRaw = concat(
-    [...runParts.map((r) => r.tid), Uint32Array.from(tails, (t) => t.tid)],
-    runLengths,
-  );
-  const runCStateRaw = concat(
-    [...runParts.map((r) => r.prevCState), new Int8Array(tails.length).fill(-1)],
-    runLengths,
-  );
-  const runOrder = cpuTimeOrder(runCpu, runStartRaw, runCpu.length, cpuSlots);
-  const runStart = gather(runStartRaw, runOrder);
-  const runEnd = gather(runEndRaw, runOrder);
-  const runTid = gather(runTidRaw, runOrder);
-  const runCState = gather(runCStateRaw, runOrder);
+  checkStop(options, 'run-rows');
+  const threadOfSlot = new Int32Array(threadSlots.keys.length).fill(UNRESOLVED_THREAD);
   const runThread = new Int32Array(runTid.length);
-  for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
-  const readyNs = computeReadyTimes(partials, runStart, runTid);
+  resolveThreads(runTid, runStart, runThread, threadSlots.keys, threadOfSlot, directory);
+  checkStop(options, 'run-threads');
+  const readyNs = computeReadyTimes(
+    partials,
+    threadMaps,
+    runCpuOffsets,
+    runStart,
+    runTid,
+    threadSlots.keys.length,
+  );
   const run: RunTable = {
     length: runStart.length,
-    cpuOffsets: runOrder.offsets,
+    cpuOffsets: runCpuOffsets,
     start: runStart,
     end: runEnd,
     thread: runThread,
     readyNs,
     // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
   };
-  checkStop(options, 'run');
+  checkStop(options, 'run-ready');
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
+  // The builder interned the instruction pointers per partial; IP slots are the partials' IP lists
+  // laid end to end (an IP sampled in two partials has two slots resolving to the same function:
+  // no hashing of IPs here). Thread, weight and function are written over the tid, count and IP
+  // columns.
+  const ipCounts = partials.map((p) => p.sampleIps.length);
+  const ipBases = ipCounts.map((_, k) => ipCounts.slice(0, k).reduce((a, b) => a + b, 0));
+  const ips = concat(
+    partials.map((p) => p.sampleIps),
+    ipCounts,
+  );
   const sampleParts = partials.map((p) => p.samples);
   const sampleLengths = sampleParts.map((s) => s.length);
   const sCpu = concat(
@@ -899,58 +1166,41 @@ export function finalizeModel(
   );
   const sOrder = cpuTimeOrder(sCpu, sTime, sCpu.length, cpuSlots);
   const sampleTime = gather(sTime, sOrder);
-  const sampleTid = gather(
-    concat(
-      sampleParts.map((s) => s.tid),
-      sampleLengths,
+  const column = <T extends Typed>(pick: (s: Partial['samples']) => T): T =>
+    gather(concat(sampleParts.map(pick), sampleLengths), sOrder);
+  const sampleFlags = column((s) => s.flags);
+  const sampleColumns: SampleColumns = {
+    cpuOffsets: sOrder.offsets,
+    time: sampleTime,
+    tidSlot: gather(
+      concatMapped(
+        sampleParts.map((s) => s.tid),
+        sampleLengths,
+        threadMaps,
+      ),
+      sOrder,
     ),
-    sOrder,
-  );
-  const sampleIp = gather(
-    concat(
-      sampleParts.map((s) => s.ip),
-      sampleLengths,
+    ipSlot: gather(
+      concatMapped(
+        sampleParts.map((s) => s.ipId),
+        sampleLengths,
+        ipBases.map((base, k) => (base === 0 ? undefined : offsetMap(base, ipCounts[k]!))),
+      ),
+      sOrder,
     ),
-    sOrder,
-  );
-  const sampleCount = gather(
-    concat(
-      sampleParts.map((s) => s.count),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const sampleFlags = gather(
-    concat(
-      sampleParts.map((s) => s.flags),
-      sampleLengths,
-    ),
-    sOrder,
-  );
-  const { sampleThread, sampleWeight, sampleFunc } = resolveSamples(
-    sampleTime,
-    sampleTid,
-    sampleIp,
-    sampleCount,
-    directory,
+    count: column((s) => s.count),
+    flags: sampleFlags,
+  };
+  checkStop(options, 'samples-order');
+  const { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative } = resolveSamples(
+    sampleColumns,
+    { tids: threadSlots.keys, threadOfSlot, directory },
+    ips,
     profileIntervals,
     userMaps,
     kernelMap,
     functions,
   );
-  // Global running total (not reset per CPU) kept once per block of rows; `sampleBusyBefore` adds
-  // the rows inside a block in the same order, so any prefix is the same float sum as a full column.
-  const busyBlockCumulative = new Float64Array(Math.floor(sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS) + 1);
-  {
-    let total = 0;
-    for (let i = 0; i < sampleTime.length; i++) {
-      if (i % SAMPLE_BUSY_BLOCK_ROWS === 0) busyBlockCumulative[i / SAMPLE_BUSY_BLOCK_ROWS] = total;
-      if (sampleTid[i] !== 0 || sampleFlags[i] !== 0) total += sampleWeight[i]!;
-    }
-    if (sampleTime.length % SAMPLE_BUSY_BLOCK_ROWS === 0) {
-      busyBlockCumulative[sampleTime.length / SAMPLE_BUSY_BLOCK_ROWS] = total;
-    }
-  }
   const samples: SampleTable = {
     length: sampleTime.length,
     cpuOffsets: sOrder.offsets,
@@ -1079,125 +1329,399 @@ export function finalizeModel(
   };
 }
 
+/** Thread slot not resolved yet; −1 once resolved means "several instances: look up per row". */
+const UNRESOLVED_THREAD = -2;
+/** Per-process user-function cache entry: the IP is in no user image of that process. */
+const NO_USER_FUNC = -2;
+/** Function cache entry of an IP inside several image instances over time (an image unloaded and
+ *  another loaded at its address): resolved at each sample's time, like DPC routines. */
+const AMBIGUOUS_FUNC = -3;
+
+interface SampleColumns {
+  /** Rows of CPU c: cpuOffsets[c] .. cpuOffsets[c+1], time-sorted inside the CPU. */
+  readonly cpuOffsets: Int32Array;
+  readonly time: Float64Array;
+  /** Thread slots; thread instances are written over them. */
+  readonly tidSlot: Uint32Array;
+  /** IP slots; function ids are written over them. */
+  readonly ipSlot: Uint32Array;
+  /** Counts; weights are written over them. */
+  readonly count: Float32Array;
+  readonly flags: Uint8Array;
+}
+
+interface ThreadSlots {
+  /** Thread id of each slot. */
+  readonly tids: readonly number[];
+  /** Thread instance per slot (UNRESOLVED_THREAD until first seen, −1 when ambiguous). */
+  readonly threadOfSlot: Int32Array;
+  readonly directory: ThreadDirectory;
+}
+
 /**
- * Per sample: thread instance, weight (Count × interval in effect) and function. A module-level
- * function so its loop locals are registers (inside finalizeModel they would be closure-captured).
+ * Per sample: thread instance, weight (Count × interval in effect) and function, written in place
+ * over the slot and count columns (same element sizes: no new per-row arrays), plus the busy
+ * weight prefix per block. Functions are resolved once per IP slot (user-space IPs once per
+ * (process, IP slot)), at each sample's time only where that matters. Each pass is its own small
+ * module-level function: loop locals stay in registers and a loop that runs once per load is
+ * optimized (on-stack replacement) sooner.
  */
 function resolveSamples(
-  sampleTime: Float64Array,
-  sampleTid: Uint32Array,
-  sampleIp: Float64Array,
-  sampleCount: Uint16Array,
-  directory: ThreadDirectory,
+  columns: SampleColumns,
+  threads: ThreadSlots,
+  ips: Float64Array,
   profileIntervals: readonly { timeNs: number; interval: number }[],
   userMaps: Map<number, ImageMap>,
   kernelMap: ImageMap,
   functions: FunctionDirectory,
-): { sampleThread: Int32Array; sampleWeight: Float32Array; sampleFunc: Int32Array } {
-  const sampleThread = new Int32Array(sampleTime.length);
-  const sampleWeight = new Float32Array(sampleTime.length);
-  const sampleFunc = new Int32Array(sampleTime.length);
-  // Instruction pointer → function, resolved at the first sample with that pointer.
-  const kernelFuncCache = new AddressInterner();
-  // Per process: instruction pointer → function (−1: not in a user image of that process).
-  const userFuncCache = new Map<number, AddressInterner>();
-  const noUserFunc = -2;
-  const constantInterval = profileIntervals.length === 0 ? DEFAULT_PROFILE_INTERVAL_100NS : 0;
-  for (let i = 0; i < sampleTime.length; i++) {
-    const t = sampleTime[i]!;
-    const thread = directory.lookup(sampleTid[i]!, t);
-    sampleThread[i] = thread;
-    sampleWeight[i] =
-      sampleCount[i]! * (constantInterval !== 0 ? constantInterval : intervalAt(profileIntervals, t)) * 100;
-    const ip = sampleIp[i]!;
-    let userFunc = -1;
-    if (ip < KERNEL_SPACE_KEY && userMaps.size > 0) {
-      const pid = directory.processIds[directory.threadProcess[thread]!]!;
-      const userMap = userMaps.get(pid);
-      if (userMap !== undefined) {
-        let cache = userFuncCache.get(pid);
-        if (cache === undefined) {
-          cache = new AddressInterner();
-          userFuncCache.set(pid, cache);
-        }
-        const cached = cache.get(ip);
-        if (cached !== -1) userFunc = cached === noUserFunc ? -1 : cached;
-        else {
-          const image = userMap.resolve(ip, t);
-          userFunc = image !== undefined ? functions.resolve(ip, image) : -1;
-          cache.set(ip, userFunc >= 0 ? userFunc : noUserFunc);
-        }
-      }
-    }
-    if (userFunc >= 0) sampleFunc[i] = userFunc;
-    else {
-      let f = kernelFuncCache.get(ip);
-      if (f < 0) {
-        f = functions.resolve(ip, kernelMap.resolve(ip, t));
-        kernelFuncCache.set(ip, f);
-      }
-      sampleFunc[i] = f;
-    }
-  }
-  return { sampleThread, sampleWeight, sampleFunc };
+): {
+  sampleThread: Int32Array;
+  sampleWeight: Float32Array;
+  sampleFunc: Int32Array;
+  busyBlockCumulative: Float64Array;
+} {
+  const { time, tidSlot, ipSlot, count } = columns;
+  const n = time.length;
+  const sampleThread = new Int32Array(tidSlot.buffer, tidSlot.byteOffset, n);
+  const sampleFunc = new Int32Array(ipSlot.buffer, ipSlot.byteOffset, n);
+  const sampleWeight = count;
+  // Busy flags need the thread slot (slot 0 = TID 0): summed before the threads overwrite them.
+  const busyBlockCumulative = weighSamples(columns, profileIntervals);
+  resolveThreads(tidSlot, time, sampleThread, threads.tids, threads.threadOfSlot, threads.directory);
+  const resolver = new SampleFunctions(ips, threads.directory, userMaps, kernelMap, functions);
+  if (userMaps.size > 0) resolver.resolveRowsWithUser(time, ipSlot, sampleThread, sampleFunc);
+  else resolver.resolveRows(time, ipSlot, sampleFunc);
+  return { sampleThread, sampleWeight, sampleFunc, busyBlockCumulative };
 }
 
-function intervalAt(intervals: readonly { timeNs: number; interval: number }[], timeNs: number): number {
+/**
+ * Weights over counts (`Count × interval in effect × 100` rounded to float32, as a float32
+ * column store would) and the busy weight's running total (not reset per CPU) kept once per block
+ * of rows; `sampleBusyBefore` adds the rows inside a block in the same order, so any prefix is
+ * the same float sum as a full column.
+ */
+function weighSamples(
+  columns: SampleColumns,
+  profileIntervals: readonly { timeNs: number; interval: number }[],
+): Float64Array {
+  const { cpuOffsets, time, count: countToWeight, tidSlot, flags } = columns;
+  const n = time.length;
+  // Imported constants as locals: under a CommonJS transform (tsx, vitest) every read of an
+  // imported binding is a getter call, which costs more than the rest of the loop.
+  const blockRows = SAMPLE_BUSY_BLOCK_ROWS;
+  const busyBlockCumulative = new Float64Array(Math.floor(n / blockRows) + 1);
+  // The interval in effect as a step function: value after each event (sorted by time).
+  const intervalTimes = Float64Array.from(profileIntervals, (e) => e.timeNs);
+  const intervalValues = new Float64Array(profileIntervals.length);
   let value = DEFAULT_PROFILE_INTERVAL_100NS;
-  for (const e of intervals) {
-    if (e.timeNs > timeNs) break;
+  profileIntervals.forEach((e, k) => {
     if (e.interval > 0) value = e.interval;
+    intervalValues[k] = value;
+  });
+  // Every event at or before the earliest sample (each CPU's first row): one interval for all rows.
+  let earliest = Infinity;
+  for (let c = 0; c + 1 < cpuOffsets.length; c++)
+    if (cpuOffsets[c + 1]! > cpuOffsets[c]!) earliest = Math.min(earliest, time[cpuOffsets[c]!]!);
+  const intervalCount = intervalTimes.length;
+  const constant = intervalCount === 0 || intervalTimes[intervalCount - 1]! <= earliest;
+  let next = 0;
+  let previousTime = -Infinity;
+  let interval = intervalCount === 0 ? DEFAULT_PROFILE_INTERVAL_100NS : intervalValues[intervalCount - 1]!;
+  let total = 0;
+  let untilBlock = 1; // rows until the next block start (row 0 starts one)
+  for (let i = 0; i < n; i++) {
+    if (!constant) {
+      // Rows are time-ordered per CPU: the cursor only moves forward, restarting at a new CPU.
+      const t = time[i]!;
+      if (t < previousTime) next = 0;
+      previousTime = t;
+      while (next < intervalCount && intervalTimes[next]! <= t) next++;
+      interval = next > 0 ? intervalValues[next - 1]! : DEFAULT_PROFILE_INTERVAL_100NS;
+    }
+    const weight = Math.fround(countToWeight[i]! * interval * 100);
+    countToWeight[i] = weight;
+    // A countdown, not i % blockRows: an integer division per row costs more than the rest.
+    if (--untilBlock === 0) {
+      busyBlockCumulative[i / blockRows] = total;
+      untilBlock = blockRows;
+    }
+    if (tidSlot[i] !== 0 || flags[i] !== 0) total += weight;
   }
-  return value;
+  if (n % blockRows === 0) busyBlockCumulative[n / blockRows] = total;
+  return busyBlockCumulative;
+}
+
+/**
+ * Sampled instruction pointers → functions, once per IP slot (kernel, or no user image of the
+ * thread's process) or once per (process, IP slot) for user space. Only an IP inside several
+ * image instances over time (AMBIGUOUS_FUNC) is resolved at each sample's time, so the result
+ * does not depend on which sample comes first nor on how the CPUs were split into partials.
+ */
+class SampleFunctions {
+  /** IP slot → function (−1: not resolved yet, AMBIGUOUS_FUNC: per sample). */
+  private readonly kernelFunc: Int32Array;
+  /** Per process with user images: IP slot → user function (−1: not resolved yet, NO_USER_FUNC:
+   *  in no user image of that process). */
+  private readonly userFunc = new Map<number, Int32Array>();
+  /** Per thread instance: its process's user-function cache (null: no user images). */
+  private readonly userFuncOfThread: (Int32Array | null | undefined)[] = [];
+
+  constructor(
+    private readonly ips: Float64Array,
+    private readonly directory: ThreadDirectory,
+    private readonly userMaps: Map<number, ImageMap>,
+    private readonly kernelMap: ImageMap,
+    private readonly functions: FunctionDirectory,
+  ) {
+    this.kernelFunc = new Int32Array(ips.length).fill(-1);
+  }
+
+  /** No user images anywhere: every IP resolves against the kernel map. */
+  resolveRows(time: Float64Array, ipSlot: Uint32Array, funcOut: Int32Array): void {
+    const kernelFunc = this.kernelFunc;
+    for (let i = 0; i < ipSlot.length; i++) {
+      const slot = ipSlot[i]!;
+      let func = kernelFunc[slot]!;
+      if (func < 0) func = this.resolveKernel(slot, time[i]!);
+      funcOut[i] = func; // may be over ipSlot[i], already read
+    }
+  }
+
+  resolveRowsWithUser(
+    time: Float64Array,
+    ipSlot: Uint32Array,
+    thread: Int32Array,
+    funcOut: Int32Array,
+  ): void {
+    const kernelFunc = this.kernelFunc;
+    const userFuncOfThread = this.userFuncOfThread;
+    // 1 per user-space IP slot: a byte per slot stays in cache where the 8-byte IPs would not.
+    const ips = this.ips;
+    const userSpace = new Uint8Array(ips.length);
+    for (let slot = 0; slot < ips.length; slot++) userSpace[slot] = ips[slot]! < KERNEL_SPACE_KEY ? 1 : 0;
+    for (let i = 0; i < ipSlot.length; i++) {
+      const slot = ipSlot[i]!;
+      let func = -1;
+      if (userSpace[slot] === 1) {
+        const th = thread[i]!;
+        const cache = userFuncOfThread[th] ?? this.userCacheOf(th);
+        if (cache !== null) {
+          func = cache[slot]!;
+          if (func === -1 || func === AMBIGUOUS_FUNC) func = this.resolveUser(cache, th, slot, time[i]!);
+        }
+      }
+      if (func < 0) {
+        func = kernelFunc[slot]!;
+        if (func < 0) func = this.resolveKernel(slot, time[i]!);
+      }
+      funcOut[i] = func; // may be over ipSlot[i], already read
+    }
+  }
+
+  /** An unresolved or time-dependent kernel slot: resolved (and kept unless time-dependent). */
+  private resolveKernel(slot: number, timeNs: number): number {
+    const ip = this.ips[slot]!;
+    const func = this.functions.resolve(ip, this.kernelMap.resolve(ip, timeNs));
+    if (this.kernelFunc[slot] === -1)
+      this.kernelFunc[slot] = this.kernelMap.isAmbiguous(ip) ? AMBIGUOUS_FUNC : func;
+    return func;
+  }
+
+  private processOf(thread: number): number {
+    return this.directory.processIds[this.directory.threadProcess[thread]!]!;
+  }
+
+  private userCacheOf(thread: number): Int32Array | null {
+    const pid = this.processOf(thread);
+    let cache: Int32Array | null = null;
+    if (this.userMaps.has(pid)) {
+      cache = this.userFunc.get(pid) ?? new Int32Array(this.ips.length).fill(-1);
+      this.userFunc.set(pid, cache);
+    }
+    this.userFuncOfThread[thread] = cache;
+    return cache;
+  }
+
+  /** An unresolved or time-dependent user slot of the thread's process: this row's function
+   *  (NO_USER_FUNC: in none of its user images), kept unless time-dependent. */
+  private resolveUser(cache: Int32Array, thread: number, slot: number, timeNs: number): number {
+    const ip = this.ips[slot]!;
+    const userMap = this.userMaps.get(this.processOf(thread))!;
+    const image = userMap.resolve(ip, timeNs);
+    const func = image !== undefined ? this.functions.resolve(ip, image) : NO_USER_FUNC;
+    if (cache[slot] === -1) cache[slot] = userMap.isAmbiguous(ip) ? AMBIGUOUS_FUNC : func;
+    return func;
+  }
+}
+
+/** Thread instance of each row (`out` may be a view over `tidSlot`): per slot once, per row only
+ *  for TIDs with several instances. Unseen TIDs get their instance at their first row. */
+function resolveThreads(
+  tidSlot: Uint32Array,
+  time: Float64Array,
+  out: Int32Array,
+  tids: readonly number[],
+  threadOfSlot: Int32Array,
+  directory: ThreadDirectory,
+): void {
+  for (let i = 0; i < tidSlot.length; i++) {
+    const slot = tidSlot[i]!;
+    let thread = threadOfSlot[slot]!;
+    if (thread < 0) {
+      if (thread === UNRESOLVED_THREAD) {
+        thread = directory.directInstance(tids[slot]!);
+        threadOfSlot[slot] = thread;
+      }
+      if (thread < 0) thread = directory.lookup(tids[slot]!, time[i]!);
+    }
+    out[i] = thread;
+  }
 }
 
 /**
  * Ready time of each switch-in: start − the thread's latest ReadyThread at or before it (and
  * after its previous switch-in is not checked: a thread readied twice keeps the later one).
- * ReadyThread events are bucketed by tid and sorted once; each row is one binary search.
+ * ReadyThread events (logged on the readying CPU, so any partial may hold them) are bucketed by
+ * thread slot with a counting sort and sorted per slot once (merging the CPUs' ascending runs).
  */
+/**
+ * Every partial's ReadyThread times grouped by thread slot, ascending inside each slot. Partials
+ * come from finish() grouped by local thread id in time order, so a slot's times are one span per
+ * partial: one partial's column is used as it is, two spans are merged in one pass, more are
+ * copied and merged pairwise. Partials not in that order are bucketed by slot and sorted.
+ */
+function readyTimesBySlot(
+  partials: readonly Partial[],
+  threadMaps: readonly (Uint32Array | undefined)[],
+  slotCount: number,
+  total: number,
+): { offsets: Int32Array; times: Float64Array } {
+  const offsets = new Int32Array(slotCount + 1);
+  const slotOf = (k: number, local: number) => threadMaps[k]?.[local] ?? local;
+  if (!partials.every((p) => groupedByThread(p.ready))) {
+    partials.forEach((p, k) => {
+      for (let i = 0; i < p.ready.length; i++) offsets[slotOf(k, p.ready.tid[i]!) + 1]!++;
+    });
+    for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
+    const fill = offsets.slice(0, slotCount);
+    const times = new Float64Array(total);
+    partials.forEach((p, k) => {
+      for (let i = 0; i < p.ready.length; i++) times[fill[slotOf(k, p.ready.tid[i]!)]!++] = p.ready.time[i]!;
+    });
+    const scratch = new Float64Array(total);
+    for (let s = 0; s < slotCount; s++) mergeRuns(times, offsets[s]!, offsets[s + 1]!, scratch);
+    return { offsets, times };
+  }
+  // Per slot, the spans [partial, lo, hi) holding its rows (binary searches on the sorted ids).
+  const spans: number[][] = Array.from({ length: slotCount }, () => []);
+  partials.forEach((p, k) => {
+    const { tid, length } = p.ready;
+    let lo = 0;
+    while (lo < length) {
+      const local = tid[lo]!;
+      const hi = upperBound(tid, local, lo, length);
+      const slot = slotOf(k, local);
+      spans[slot]!.push(k, lo, hi);
+      offsets[slot + 1]! += hi - lo;
+      lo = hi;
+    }
+  });
+  for (let s = 0; s < slotCount; s++) offsets[s + 1]! += offsets[s]!;
+  if (partials.length === 1) return { offsets, times: partials[0]!.ready.time.subarray(0, total) };
+  const times = new Float64Array(total);
+  let scratch: Float64Array | undefined;
+  for (let s = 0; s < slotCount; s++) {
+    const list = spans[s]!;
+    const at = offsets[s]!;
+    if (list.length === 6) {
+      const a = partials[list[0]!]!.ready.time;
+      const b = partials[list[3]!]!.ready.time;
+      mergeTwo(a, list[1]!, list[2]!, b, list[4]!, list[5]!, times, at);
+      continue;
+    }
+    let to = at;
+    for (let j = 0; j < list.length; j += 3) {
+      times.set(partials[list[j]!]!.ready.time.subarray(list[j + 1]!, list[j + 2]!), to);
+      to += list[j + 2]! - list[j + 1]!;
+    }
+    if (list.length > 3) mergeRuns(times, at, to, (scratch ??= new Float64Array(total)));
+  }
+  return { offsets, times };
+}
+
+/** Sorted a[aLo, aHi) and b[bLo, bHi) merged into out from `at`. */
+function mergeTwo(
+  a: Float64Array,
+  aLo: number,
+  aHi: number,
+  b: Float64Array,
+  bLo: number,
+  bHi: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let i = aLo;
+  let j = bLo;
+  let o = at;
+  while (i < aHi && j < bHi) out[o++] = b[j]! < a[i]! ? b[j++]! : a[i++]!;
+  while (i < aHi) out[o++] = a[i++]!;
+  while (j < bHi) out[o++] = b[j++]!;
+}
+
+function groupedByThread(ready: Partial['ready']): boolean {
+  const { tid, time } = ready;
+  for (let i = 1; i < ready.length; i++)
+    if (tid[i]! < tid[i - 1]! || (tid[i] === tid[i - 1] && time[i]! < time[i - 1]!)) return false;
+  return true;
+}
+
 function computeReadyTimes(
   partials: readonly Partial[],
+  threadMaps: readonly (Uint32Array | undefined)[],
+  runCpuOffsets: Int32Array,
   runStart: Float64Array,
   runTid: Uint32Array,
+  slotCount: number,
 ): Float32Array {
   const out = new Float32Array(runStart.length).fill(NaN);
   const total = partials.reduce((n, p) => n + p.ready.length, 0);
   if (total === 0) return out;
-  const slot = new Map<number, number>();
-  const countByTid: number[] = [];
-  for (const p of partials) {
-    for (let i = 0; i < p.ready.length; i++) {
-      const tid = p.ready.tid[i]!;
-      let s = slot.get(tid);
-      if (s === undefined) {
-        s = countByTid.length;
-        slot.set(tid, s);
-        countByTid.push(0);
+  const { offsets, times } = readyTimesBySlot(partials, threadMaps, slotCount, total);
+  // Rows are time-ordered inside each CPU, so a slot's answer only moves forward there: each row
+  // gallops from where the slot's previous row on the same CPU stopped (sequential memory)
+  // instead of a full binary search over the slot's times.
+  const cursor = new Int32Array(slotCount);
+  const cursorCpu = new Int32Array(slotCount).fill(-1);
+  for (let c = 0; c + 1 < runCpuOffsets.length; c++) {
+    for (let i = runCpuOffsets[c]!; i < runCpuOffsets[c + 1]!; i++) {
+      const s = runTid[i]!;
+      const first = offsets[s]!;
+      const end = offsets[s + 1]!;
+      if (first === end) continue;
+      const t = runStart[i]!;
+      // Every time before `lo` is ≤ t; find the first one after t.
+      let lo = cursorCpu[s] === c ? cursor[s]! : first;
+      let hi = end;
+      if (lo < end && times[lo]! <= t) {
+        let step = 1;
+        let probe = lo + 1;
+        while (probe < end && times[probe]! <= t) {
+          lo = probe;
+          step *= 2;
+          probe = lo + step;
+        }
+        lo++;
+        hi = Math.min(probe, end);
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (times[mid]! <= t) lo = mid + 1;
+          else hi = mid;
+        }
       }
-      countByTid[s]!++;
+      cursor[s] = lo;
+      cursorCpu[s] = c;
+      if (lo > first) out[i] = t - times[lo - 1]!;
     }
-  }
-  const offsets = new Int32Array(countByTid.length + 1);
-  for (let s = 0; s < countByTid.length; s++) offsets[s + 1] = offsets[s]! + countByTid[s]!;
-  const fill = offsets.slice(0, countByTid.length);
-  const times = new Float64Array(total);
-  for (const p of partials)
-    for (let i = 0; i < p.ready.length; i++) times[fill[slot.get(p.ready.tid[i]!)!]!++] = p.ready.time[i]!;
-  for (let s = 0; s < countByTid.length; s++) times.subarray(offsets[s]!, offsets[s + 1]!).sort();
-  for (let i = 0; i < runStart.length; i++) {
-    const s = slot.get(runTid[i]!);
-    if (s === undefined) continue;
-    const t = runStart[i]!;
-    let lo = offsets[s]!;
-    let hi = offsets[s + 1]!;
-    const first = lo;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (times[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo > first) out[i] = t - times[lo - 1]!;
   }
   return out;
 }

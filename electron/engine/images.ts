@@ -112,6 +112,18 @@ export class ImageMap {
     return out;
   }
 
+  /** More than one image instance contains the address over time (one unloaded, another loaded
+   *  there): which one applies depends on the time. */
+  isAmbiguous(address: number): boolean {
+    let containing = 0;
+    for (let k = upperBound(this.bases, address) - 1; k >= 0; k--) {
+      const image = this.images[k]!;
+      if (image.base + this.maxSize <= address) break;
+      if (address < image.base + image.size && ++containing > 1) return true;
+    }
+    return false;
+  }
+
   /** The image containing the address at `timeNs` (loaded then); else the closest in time.
    *  The common case (one image loaded at the time) allocates nothing. */
   resolve(address: number, timeNs: number): ImageInstance | undefined {

@@ -1,11 +1,15 @@
 // Developer probe (not used by the product): times readPartial and each finalize phase on one
-// file in-process, and RSS after a forced GC.  node --expose-gc --import tsx electron/engine/perf-probe.ts FILE [runs]
+// file in-process, and RSS after a forced GC.
+//   node --expose-gc --import tsx electron/engine/perf-probe.ts FILE [runs] [partials]
+// `partials` > 1 reads the CPUs in that many contiguous shares by bytes, one after the other (as
+// the parser workers split them, but serially), so finalize merges several partials.
 import { statSync } from 'node:fs';
 import { finalizeModel } from './finalize.js';
 import { headerFacts, openTraceFile, readPartial } from './load.js';
 
 const file = process.argv[2]!;
 const runs = Number(process.argv[3] ?? 3);
+const shareCount = Number(process.argv[4] ?? 1);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const size = statSync(file).size;
 let keep: unknown;
@@ -16,17 +20,19 @@ for (let r = 0; r < runs; r++) {
   const t0 = performance.now();
   const trace = openTraceFile(file);
   const header = headerFacts(trace, file);
-  let partial: ReturnType<typeof readPartial> | undefined = readPartial(trace);
+  let partials: ReturnType<typeof readPartial>[] | undefined = cpuShares(trace, shareCount).map((cpus) =>
+    readPartial(trace, cpus === undefined ? {} : { includeCpu: (cpu) => cpus.has(cpu) }),
+  );
   const t1 = performance.now();
   const c1 = process.cpuUsage(c0);
   const timings: Record<string, number> = {};
-  const model = finalizeModel([partial!], { ...header, diagnostics: [] }, { tracePath: file, timings });
+  const model = finalizeModel(partials!, { ...header, diagnostics: [] }, { tracePath: file, timings });
   const t2 = performance.now();
   const c2 = process.cpuUsage(c0);
   trace.close();
   keep = model;
-  partial = undefined;
-  void partial;
+  partials = undefined;
+  void partials;
   gc();
   const mu = process.memoryUsage();
   const rss = mu.rss;
@@ -38,3 +44,23 @@ for (let r = 0; r < runs; r++) {
   );
 }
 void keep;
+
+/** CPUs in `n` contiguous shares of about equal bytes (one undefined share: every CPU). */
+function cpuShares(trace: ReturnType<typeof openTraceFile>, n: number): (Set<number> | undefined)[] {
+  if (n <= 1) return [undefined];
+  const bytes = new Map<number, number>();
+  for (let i = 0; i < trace.buffers.length; i++) {
+    const cpu = trace.buffers.cpu[i]!;
+    bytes.set(cpu, (bytes.get(cpu) ?? 0) + trace.buffers.size[i]!);
+  }
+  const cpus = [...bytes.keys()].sort((a, b) => a - b);
+  const total = cpus.reduce((sum, cpu) => sum + bytes.get(cpu)!, 0);
+  const shares: Set<number>[] = [new Set()];
+  let seen = 0;
+  for (const cpu of cpus) {
+    if (seen >= (total * shares.length) / n && shares.length < n) shares.push(new Set());
+    shares[shares.length - 1]!.add(cpu);
+    seen += bytes.get(cpu)!;
+  }
+  return shares;
+}
