@@ -86,34 +86,250 @@ export interface IdleTable {
   readonly source: 'events' | 'cswitch' | 'none';
 }
 
-/** Disjoint sorted intervals per CPU with prefix sums: covered(a, b) in O(log n). */
-export interface UnionTable {
-  readonly cpuOffsets: CpuOffsets;
-  readonly start: Float64Array;
-  readonly end: Float64Array;
-  /**
-   * Prefix sums per block of UNION_BLOCK_ROWS rows: entry b = total length of the same CPU's
-   * intervals before row b·UNION_BLOCK_ROWS (the running total restarts at each CPU's first row).
-   * The total before any row is `unionBefore`.
-   */
-  readonly beforeBlock: Float64Array;
-}
-
-/** Rows per union prefix-sum entry: 0.5 B/row instead of 8, at most 15 intervals added per lookup
- *  (64 saved a little more memory but put the 2,000-bucket series over its 30 ms goal on 1 GiB). */
+/** Rows per coverage prefix-sum entry: 0.5 B/row per prefix instead of 8, at most 15 rows scanned
+ *  per lookup (64 saved a little more memory but put the 2,000-bucket series over its 30 ms goal on 1 GiB). */
 export const UNION_BLOCK_ROWS = 16;
 
+/** Prefix entries of a CPU with `rows` rows: one before each UNION_BLOCK_ROWS-th row, up to and
+ *  including row `rows` (so a lookup past the last row also has an entry at most 15 rows back). */
+export function coverageEntries(rows: number): number {
+  return Math.floor(rows / UNION_BLOCK_ROWS) + 1;
+}
+
 /**
- * Total length of CPU `cpu`'s intervals before row `k` (cpuOffsets[cpu] ≤ k < cpuOffsets[cpu+1]):
- * the block entry (or 0 from the CPU's first row) plus the rows after it, added in row order —
- * the same float sum as a per-row prefix column.
+ * DPC/ISR and busy time without interval tables: prefix sums over the DPC rows themselves.
+ * Per CPU the rows are in enter order; with F = the greatest exit of the CPU's earlier rows, row i
+ * adds the single piece c_i = [max(enter, F), exit] to the union (empty when exit ≤ F). Entry
+ * `blockOffsets[cpu] + b` holds the sums before the CPU's row b·UNION_BLOCK_ROWS (restarting at
+ * each CPU). See `dpcIsrBefore` and `busyBefore`.
  */
-export function unionBefore(u: UnionTable, cpu: number, k: number): number {
-  const lo = u.cpuOffsets[cpu] ?? 0;
-  const blockStart = Math.floor(k / UNION_BLOCK_ROWS) * UNION_BLOCK_ROWS;
-  let total = blockStart >= lo ? u.beforeBlock[blockStart / UNION_BLOCK_ROWS]! : 0;
-  for (let i = Math.max(blockStart, lo); i < k; i++) total += u.end[i]! - u.start[i]!;
-  return total;
+export interface DpcCoverage {
+  /** Entries of CPU c are blockOffsets[c] .. blockOffsets[c+1] (`coverageEntries(rows of c)`). */
+  readonly blockOffsets: Int32Array;
+  /** Σ|c_i|: DPC/ISR union time of the rows before the entry's row. */
+  readonly unionBefore: Float64Array;
+  /** Σ|c_i ∖ non-idle running|: the part of that union outside non-idle running intervals. */
+  readonly outsideRunBefore: Float64Array;
+  /** F: the greatest exit of the rows before (−∞ before the CPU's first row). */
+  readonly reachBefore: Float64Array;
+}
+
+/** Non-idle running time (run rows whose thread is not TID 0) as prefix sums per block of rows. */
+export interface RunCoverage {
+  /** Entries of CPU c are blockOffsets[c] .. blockOffsets[c+1] (`coverageEntries(rows of c)`). */
+  readonly blockOffsets: Int32Array;
+  /** Union length of the CPU's non-idle rows before the entry's row. */
+  readonly nonIdleBefore: Float64Array;
+  /** Greatest end of those rows (−∞ before the first). */
+  readonly reachBefore: Float64Array;
+  /** Per CPU: 1 when each row starts at or after the previous row's end (always, unless time ran
+   *  backwards on the CPU): a time's row is then the only row covering it. */
+  readonly disjoint: Uint8Array;
+  /**
+   * Per CPU: 1 when the CPU's non-idle running counts as continuing after the trace end. The
+   * parser workers derive `outsideRunBefore` before the trace end is known, with the CPU's open
+   * running tail (non-idle) reaching to +∞; lookups use the same set (identical up to the end).
+   */
+  readonly openEnded: Uint8Array;
+}
+
+/** First index in [lo, hi) with a[i] ≥ value (hi if none). Float64Array only: this stays
+ *  monomorphic (the shared images.ts search sees every array type and is slower here). */
+function firstAtOrAfter(a: Float64Array, value: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) with a[i] > value (hi if none). */
+function firstAfter(a: Float64Array, value: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Covered-time lookups of one CPU (arrays hoisted once: a series makes one per CPU and asks it
+ * for every bucket edge). Every lookup is a binary search plus at most UNION_BLOCK_ROWS − 1 rows
+ * scanned from the block's prefix entry, per table.
+ */
+export class CpuCoverage {
+  private readonly runStart: Float64Array;
+  private readonly runEnd: Float64Array;
+  private readonly runThread: Int32Array;
+  private readonly tids: Uint32Array;
+  private readonly runLo: number;
+  private readonly runHi: number;
+  private readonly runEntries: number;
+  private readonly nonIdleBefore: Float64Array;
+  private readonly runReachBefore: Float64Array;
+  private readonly disjoint: boolean;
+  private readonly openEndedAfter: number;
+  private readonly enter: Float64Array;
+  private readonly duration: Float32Array;
+  private readonly dpcLo: number;
+  private readonly dpcHi: number;
+  private readonly dpcEntries: number;
+  private readonly unionBefore: Float64Array;
+  private readonly outsideRunBefore: Float64Array;
+  private readonly dpcReachBefore: Float64Array;
+  /** Run row index found by the last `nonIdleRunBefore` (first row starting at or after t). */
+  private runRow = 0;
+
+  constructor(model: EngineModel, cpu: number) {
+    const { run, dpc, runCoverage, dpcCoverage } = model;
+    this.runStart = run.start;
+    this.runEnd = run.end;
+    this.runThread = run.thread;
+    this.tids = model.dict.threadTids;
+    this.runLo = run.cpuOffsets[cpu] ?? 0;
+    this.runHi = Math.max(this.runLo, run.cpuOffsets[cpu + 1] ?? 0);
+    this.runEntries = runCoverage.blockOffsets[cpu] ?? 0;
+    this.nonIdleBefore = runCoverage.nonIdleBefore;
+    this.runReachBefore = runCoverage.reachBefore;
+    this.disjoint = runCoverage.disjoint[cpu] === 1;
+    this.openEndedAfter = runCoverage.openEnded[cpu] === 1 ? model.durationNs : Infinity;
+    this.enter = dpc.enter;
+    this.duration = dpc.duration;
+    this.dpcLo = dpc.cpuOffsets[cpu] ?? 0;
+    this.dpcHi = Math.max(this.dpcLo, dpc.cpuOffsets[cpu + 1] ?? 0);
+    this.dpcEntries = dpcCoverage.blockOffsets[cpu] ?? 0;
+    this.unionBefore = dpcCoverage.unionBefore;
+    this.outsideRunBefore = dpcCoverage.outsideRunBefore;
+    this.dpcReachBefore = dpcCoverage.reachBefore;
+  }
+
+  /** Non-idle running time in [0, t). */
+  nonIdleRunBefore(t: number): number {
+    const lo = this.runLo;
+    const hi = this.runHi;
+    if (lo === hi) return 0;
+    const start = this.runStart;
+    const end = this.runEnd;
+    const thread = this.runThread;
+    const tids = this.tids;
+    const k = firstAtOrAfter(start, t, lo, hi);
+    this.runRow = k;
+    const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
+    let total = this.nonIdleBefore[this.runEntries + block]!;
+    let reach = this.runReachBefore[this.runEntries + block]!;
+    for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
+      if (tids[thread[i]!] === 0) continue;
+      const e = end[i]!;
+      const s = start[i]! > reach ? start[i]! : reach;
+      if (e > s) {
+        total += e - s;
+        reach = e;
+      }
+    }
+    // Rows that started before t and end after it all contain t: the union's overhang is [t, reach).
+    if (reach > t) total -= reach - t;
+    if (t > this.openEndedAfter) total += t - this.openEndedAfter;
+    return total;
+  }
+
+  /** DPC/ISR time (union) in [0, t): Σ|c_i| over rows entered before t − [t, F). */
+  dpcIsrBefore(t: number): number {
+    const lo = this.dpcLo;
+    const hi = this.dpcHi;
+    if (lo === hi) return 0;
+    const enter = this.enter;
+    const duration = this.duration;
+    const k = firstAtOrAfter(enter, t, lo, hi);
+    const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
+    let total = this.unionBefore[this.dpcEntries + block]!;
+    let reach = this.dpcReachBefore[this.dpcEntries + block]!;
+    for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
+      const from = enter[i]!;
+      const e = from + duration[i]!;
+      if (!(e > from)) continue;
+      const s = from > reach ? from : reach;
+      if (e > s) {
+        total += e - s;
+        reach = e;
+      }
+    }
+    return reach > t ? total - (reach - t) : total;
+  }
+
+  /**
+   * Busy time (non-idle running ∪ DPC/ISR) in [0, t):
+   * nonIdleRun([0,t)) + Σ|c_i ∖ run| over rows entered before t − |[t, F) ∖ run|.
+   * The pieces scanned inside a block find their running interval with a cursor that starts at
+   * t's run row and steps back (a block spans a few run rows), then moves forward; a piece that
+   * crosses a row boundary, or a CPU whose rows overlap, takes two prefix lookups instead.
+   */
+  busyBefore(t: number): number {
+    const runBeforeT = this.nonIdleRunBefore(t);
+    const lo = this.dpcLo;
+    const hi = this.dpcHi;
+    if (lo === hi) return runBeforeT;
+    const enter = this.enter;
+    const duration = this.duration;
+    const k = firstAtOrAfter(enter, t, lo, hi);
+    const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
+    let outside = this.outsideRunBefore[this.dpcEntries + block]!;
+    let reach = this.dpcReachBefore[this.dpcEntries + block]!;
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    const runLo = this.runLo;
+    const runHi = this.runHi;
+    const cursorOk = this.disjoint && runHi > runLo;
+    let j = this.runRow - 1; // last run row starting before t
+    let first = true;
+    for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
+      const from = enter[i]!;
+      const e = from + duration[i]!;
+      if (!(e > from)) continue;
+      const s = from > reach ? from : reach;
+      if (!(e > s)) continue;
+      reach = e;
+      let inRun = -1;
+      if (cursorOk) {
+        if (first) {
+          // Back from t's row to the row containing s (bounded, else a binary search).
+          let steps = 0;
+          while (j >= runLo && runStart[j]! > s && steps < 8) {
+            j--;
+            steps++;
+          }
+          if (j >= runLo && runStart[j]! > s) j = firstAfter(runStart, s, runLo, j) - 1;
+          first = false;
+        } else if (j + 1 < runHi && runStart[j + 1]! <= s) {
+          j = j + 2 < runHi && runStart[j + 2]! > s ? j + 1 : firstAfter(runStart, s, j + 1, runHi) - 1;
+        }
+        if (j >= runLo) {
+          const rowEnd = j === runHi - 1 && this.openEndedAfter !== Infinity ? Infinity : runEnd[j]!;
+          if (e <= rowEnd) inRun = this.tids[this.runThread[j]!] !== 0 ? e - s : 0;
+        } else if (e <= runStart[runLo]!) inRun = 0;
+      } else if (runHi === runLo) inRun = 0;
+      if (inRun < 0) inRun = this.nonIdleRunBefore(e) - this.nonIdleRunBefore(s);
+      outside += e - s - inRun;
+    }
+    if (reach > t) outside -= reach - t - (this.nonIdleRunBefore(reach) - runBeforeT);
+    return runBeforeT + outside;
+  }
+}
+
+/** Non-idle running time of CPU `cpu` in [0, t) (one lookup; see `CpuCoverage`). */
+export function nonIdleRunBefore(model: EngineModel, cpu: number, t: number): number {
+  return new CpuCoverage(model, cpu).nonIdleRunBefore(t);
+}
+
+/** DPC/ISR time (union) of CPU `cpu` in [0, t) (one lookup; see `CpuCoverage`). */
+export function dpcIsrBefore(model: EngineModel, cpu: number, t: number): number {
+  return new CpuCoverage(model, cpu).dpcIsrBefore(t);
+}
+
+/** Busy time (non-idle running ∪ DPC/ISR) of CPU `cpu` in [0, t) (one lookup; see `CpuCoverage`). */
+export function busyBefore(model: EngineModel, cpu: number, t: number): number {
+  return new CpuCoverage(model, cpu).busyBefore(t);
 }
 
 export interface Dictionaries {
@@ -172,10 +388,11 @@ export interface EngineModel {
   readonly run: RunTable;
   readonly samples: SampleTable;
   readonly idle: IdleTable;
-  /** Busy time per CPU (non-idle running ∪ DPC/ISR) — precise utilization. */
-  readonly busy: UnionTable;
-  /** DPC/ISR time per CPU (union, so an ISR inside a DPC is not counted twice). */
-  readonly dpcUnion: UnionTable;
+  /** DPC/ISR union and busy time (non-idle running ∪ DPC/ISR) per CPU, as prefix sums over the
+   *  DPC rows (`dpcIsrBefore`, `busyBefore`). */
+  readonly dpcCoverage: DpcCoverage;
+  /** Non-idle running time per CPU as prefix sums over the run rows (`nonIdleRunBefore`). */
+  readonly runCoverage: RunCoverage;
   readonly dict: Dictionaries;
   readonly processes: readonly ProcessInfo[];
   readonly threads: readonly ThreadInfo[];

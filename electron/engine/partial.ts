@@ -16,6 +16,7 @@
 
 import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8 } from './columns.js';
+import type { DpcCoverage } from './model.js';
 
 export const DPC_KIND_ISR = 3;
 export const DPC_KIND_ISR_MSI = 4;
@@ -166,16 +167,18 @@ export interface PerCpuIntervals {
 
 /**
  * What a parser worker derives from its own CPUs (it owns them whole), so finalize only
- * concatenates: the DPC/ISR union, the busy union without the open running tails (their end is
- * the trace end, known only after the merge), and the idle rows with their C0 gaps up to each
- * CPU's last closed row (`idleCursor`: where the gap filling stopped; tails and the final C0 row
- * are added by finalize). Valid only when the partial's rows were put in CPU/time order first.
+ * concatenates: the DPC/ISR coverage prefix sums (busy part computed with each CPU's open non-idle
+ * running tail reaching to +∞, as its end is the trace end, known only after the merge), and the
+ * idle rows with their C0 gaps up to each CPU's last closed row (`idleCursor`: where the gap
+ * filling stopped; tails and the final C0 row are added by finalize). Valid only when the
+ * partial's rows were put in CPU/time order first.
  */
 export interface PerCpuDerived {
   readonly cpuSlots: number;
-  /** With per-CPU prefix sums (`before`, as in UnionTable). */
-  readonly dpcUnion: PerCpuIntervals & { readonly before: Float64Array };
-  readonly busyClosed: PerCpuIntervals & { readonly before: Float64Array };
+  /** Local CPU offsets of the (ordered) DPC and run rows. */
+  readonly dpcOffsets: Int32Array;
+  readonly runOffsets: Int32Array;
+  readonly dpcCoverage: DpcCoverage;
   /** Idle rows from IdleStateEnter/Exit ('events', when this partial saw any) or CSwitch PreviousCState. */
   readonly idleMode: 'events' | 'cswitch';
   readonly idle: PerCpuIntervals & { readonly state: Uint8Array };
@@ -623,8 +626,8 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   add(partial.idle);
   if (partial.derived !== undefined) {
     const d = partial.derived;
-    for (const columns of [d.dpcUnion, d.busyClosed, d.idle]) add(columns);
-    add({ a: d.idleCursor, b: d.idleHasData });
+    for (const columns of [d.dpcCoverage, d.idle]) add(columns);
+    add({ a: d.idleCursor, b: d.idleHasData, c: d.dpcOffsets, d: d.runOffsets });
   }
   if (partial.routines.buffer instanceof ArrayBuffer) buffers.add(partial.routines.buffer);
   return [...buffers];

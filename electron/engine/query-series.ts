@@ -1,14 +1,15 @@
 // SeriesQuery: N equal time buckets per CPU for the graphs.
-//   utilization  precise: busy-union prefix sums (2 binary searches per bucket edge, any N);
+//   utilization  precise: busy time in [0, edge) per bucket edge from the DPC and run rows' block
+//                prefix sums (model.ts `busyBefore`: binary searches + ≤ 15 rows per table);
 //                sampled: cumulative busy sample weight at each bucket edge
-//   dpcIsrTime   DPC/ISR-union prefix sums
+//   dpcIsrTime   DPC/ISR union time in [0, edge) the same way (`dpcIsrBefore`)
 //   cstate       C-state rows walked once, clipped into the buckets they overlap
 //   dpcDurations longest DPC/ISR per CPU per bucket (by enter time), µs
 
 import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
-import { lowerBound, upperBound } from './images.js';
-import { sampleBusyBefore, unionBefore, type EngineModel, type UnionTable } from './model.js';
+import { lowerBound } from './images.js';
+import { CpuCoverage, sampleBusyBefore, type EngineModel } from './model.js';
 import {
   CANCEL_CHECK_MASK,
   cancelledError,
@@ -24,21 +25,18 @@ import {
 /** The contract's cap on buckets (a 4K screen at one bucket per pixel, twice over). */
 const MAX_BUCKETS = 10_000;
 
-/** Covered time of a union on one CPU in [0, t). */
-function coveredBefore(union: UnionTable, cpu: number, t: number): number {
-  const lo = union.cpuOffsets[cpu] ?? 0;
-  const hi = union.cpuOffsets[cpu + 1] ?? 0;
-  const k = upperBound(union.start, t, lo, hi) - 1;
-  if (k < lo) return 0;
-  return unionBefore(union, cpu, k) + Math.min(t, union.end[k]!) - union.start[k]!;
-}
-
-function unionSeries(union: UnionTable, cpu: number, start: number, bucketNs: number, n: number): number[] {
+/** % of each bucket covered, from `coveredBefore(t)` = covered time in [0, t) (two lookups per edge). */
+function coverageSeries(
+  coveredBefore: (t: number) => number,
+  start: number,
+  bucketNs: number,
+  n: number,
+): number[] {
   const values = new Array<number>(n);
-  let previous = coveredBefore(union, cpu, start);
+  let previous = coveredBefore(start);
   for (let b = 0; b < n; b++) {
     const edge = b + 1 === n ? start + bucketNs * n : start + bucketNs * (b + 1);
-    const next = coveredBefore(union, cpu, edge);
+    const next = coveredBefore(edge);
     values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
     previous = next;
   }
@@ -69,8 +67,11 @@ export function runSeries(
     source = model.summary.utilizationSource;
     for (const cpu of filter.cpus) {
       if (token.cancelled) throw cancelledError();
-      if (source === 'precise') cpus.push({ cpu, values: unionSeries(model.busy, cpu, start, bucketNs, n) });
-      else if (source === 'sampled')
+      if (source === 'precise') {
+        const coverage = new CpuCoverage(model, cpu);
+        const values = coverageSeries((t) => coverage.busyBefore(t), start, bucketNs, n);
+        cpus.push({ cpu, values });
+      } else if (source === 'sampled')
         cpus.push({ cpu, values: sampledSeries(model, cpu, start, bucketNs, n, filter.rowEnd) });
     }
   } else if (query.metric === 'dpcIsrTime') {
@@ -85,7 +86,9 @@ export function runSeries(
           ? flaggedSampleSeries(model, cpu, start, bucketNs, n, filter.rowEnd, token)
           : hasRowFilter
             ? filteredUnionSeries(model, specs.dpcIsr, filter, cpu, n, bucketNs, token)
-            : unionSeries(model.dpcUnion, cpu, start, bucketNs, n),
+            : ((coverage) => coverageSeries((t) => coverage.dpcIsrBefore(t), start, bucketNs, n))(
+                new CpuCoverage(model, cpu),
+              ),
       });
     }
   } else if (query.metric === 'cstate') {
