@@ -1271,7 +1271,8 @@ function buildIdleTable(
   return fillIdleGaps(cpu, start, end, state, rows, hasData, cpuSlots, durationNs, source);
 }
 
-/** Contiguous rows per CPU: the given intervals (time order) with C0 rows filling the gaps. */
+/** Contiguous rows per CPU: the given intervals (time order) with C0 rows filling the gaps (each
+ *  row starts where the previous one ended, so only starts are written; see `IdleTable`). */
 function fillIdleGaps(
   cpu: Uint16Array,
   start: Float64Array,
@@ -1288,14 +1289,12 @@ function fillIdleGaps(
   const offsets = new Int32Array(cpuSlots + 1);
   // Two passes: count the rows (gaps included), then write them into exact-size arrays.
   let outStart = new Float64Array(0);
-  let outEnd = new Float64Array(0);
   let outState = new Uint8Array(0);
   let n = 0;
   for (let pass = 0; pass < 2; pass++) {
     const write = pass === 1;
     if (write) {
       outStart = new Float64Array(n);
-      outEnd = new Float64Array(n);
       outState = new Uint8Array(n);
     }
     n = 0;
@@ -1310,7 +1309,6 @@ function fillIdleGaps(
         if (s > cursor) {
           if (write) {
             outStart[n] = cursor;
-            outEnd[n] = s;
             outState[n] = 0;
           }
           n++;
@@ -1318,7 +1316,6 @@ function fillIdleGaps(
         if (e > s) {
           if (write) {
             outStart[n] = s;
-            outEnd[n] = e;
             outState[n] = state[i]!;
           }
           n++;
@@ -1329,7 +1326,6 @@ function fillIdleGaps(
       if (durationNs > cursor) {
         if (write) {
           outStart[n] = cursor;
-          outEnd[n] = durationNs;
           outState[n] = 0;
         }
         n++;
@@ -1337,7 +1333,7 @@ function fillIdleGaps(
     }
   }
   offsets[cpuSlots] = n;
-  return { length: n, cpuOffsets: offsets, start: outStart, end: outEnd, state: outState, source };
+  return { length: n, cpuOffsets: offsets, start: outStart, state: outState, source };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1504,7 +1500,7 @@ export function derivePerCpu(p: Partial): void {
     runOffsets: rOrder.offsets,
     dpcCoverage,
     idleMode,
-    idle: { offsets: idle.cpuOffsets, start: idle.start, end: idle.end, state: idle.state },
+    idle: { offsets: idle.cpuOffsets, start: idle.start, state: idle.state },
     idleCursor,
     idleHasData,
   };
@@ -1603,20 +1599,17 @@ function assembleDerived(
   const source: IdleTable['source'] = fromEvents ? 'events' : run.length > 0 ? 'cswitch' : 'none';
   const idleOffsets = new Int32Array(cpuSlots + 1);
   let idleStart = new Float64Array(0);
-  let idleEnd = new Float64Array(0);
   let idleState = new Uint8Array(0);
   for (let pass = 0; pass < 2; pass++) {
     const write = pass === 1;
     if (write) {
       idleStart = new Float64Array(idleOffsets[cpuSlots]!);
-      idleEnd = new Float64Array(idleOffsets[cpuSlots]!);
       idleState = new Uint8Array(idleOffsets[cpuSlots]!);
     }
     let n = 0;
-    const emit = (s: number, e: number, st: number) => {
+    const emit = (s: number, st: number) => {
       if (write) {
         idleStart[n] = s;
-        idleEnd[n] = e;
         idleState[n] = st;
       }
       n++;
@@ -1636,7 +1629,6 @@ function assembleDerived(
         const [lo, hi] = segment(d.idle.offsets, c, k);
         if (write) {
           idleStart.set(d.idle.start.subarray(lo, hi), n);
-          idleEnd.set(d.idle.end.subarray(lo, hi), n);
           idleState.set(d.idle.state.subarray(lo, hi), n);
         }
         n += hi - lo;
@@ -1645,13 +1637,13 @@ function assembleDerived(
       const t = source === 'events' ? idleTail[c] : undefined;
       if (t !== undefined && durationNs > t.start) {
         const s = Math.max(t.start, cursor);
-        if (s > cursor) emit(cursor, s, 0);
+        if (s > cursor) emit(cursor, 0);
         if (durationNs > s) {
-          emit(s, durationNs, t.state);
+          emit(s, t.state);
           cursor = durationNs;
         }
       }
-      if (durationNs > cursor) emit(cursor, durationNs, 0);
+      if (durationNs > cursor) emit(cursor, 0);
     }
     idleOffsets[cpuSlots] = n;
   }
@@ -1662,7 +1654,6 @@ function assembleDerived(
       length: idleStart.length,
       cpuOffsets: idleOffsets,
       start: idleStart,
-      end: idleEnd,
       state: idleState,
       source,
     },

@@ -75,15 +75,23 @@ export function sampleBusyBefore(samples: SampleTable, threadTids: Uint32Array, 
   return total;
 }
 
-/** Contiguous C-state rows per CPU covering the trace (C0 rows fill the gaps). */
+/**
+ * Contiguous C-state rows per CPU covering the trace (C0 rows fill the gaps): the CPU's first row
+ * starts at 0, each row ends where the CPU's next row starts and the last at the trace end, so no
+ * end column is kept (`idleRowEnd`).
+ */
 export interface IdleTable {
   readonly length: number;
   readonly cpuOffsets: CpuOffsets;
   readonly start: Float64Array;
-  readonly end: Float64Array;
   /** 0 = C0, n = Cn. */
   readonly state: Uint8Array;
   readonly source: 'events' | 'cswitch' | 'none';
+}
+
+/** End of idle row `i` of CPU `cpu`: the CPU's next row's start, or the trace end for its last row. */
+export function idleRowEnd(model: EngineModel, cpu: number, i: number): number {
+  return i + 1 < model.idle.cpuOffsets[cpu + 1]! ? model.idle.start[i + 1]! : model.durationNs;
 }
 
 /** Rows per coverage prefix-sum entry: 0.5 B/row per prefix instead of 8, at most 15 rows scanned

@@ -158,11 +158,10 @@ export interface Partial {
   derived?: PerCpuDerived;
 }
 
-/** Per-CPU intervals (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
-export interface PerCpuIntervals {
+/** Per-CPU contiguous rows (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
+export interface PerCpuRows {
   readonly offsets: Int32Array;
   readonly start: Float64Array;
-  readonly end: Float64Array;
 }
 
 /**
@@ -181,7 +180,8 @@ export interface PerCpuDerived {
   readonly dpcCoverage: DpcCoverage;
   /** Idle rows from IdleStateEnter/Exit ('events', when this partial saw any) or CSwitch PreviousCState. */
   readonly idleMode: 'events' | 'cswitch';
-  readonly idle: PerCpuIntervals & { readonly state: Uint8Array };
+  /** Contiguous per CPU (a row ends where the next starts; the last at `idleCursor`). */
+  readonly idle: PerCpuRows & { readonly state: Uint8Array };
   readonly idleCursor: Float64Array;
   /** 'events' mode: 1 for CPUs with an idle row or an open idle tail. */
   readonly idleHasData: Uint8Array;

@@ -72,8 +72,10 @@ export interface TableSpec {
   readonly measure: MeasureKind;
   /** Sort key of rows inside a CPU: DPC enter, interval start or sample time. */
   readonly time: Float64Array;
-  /** Interval tables: row ends (monotonic within a CPU). */
+  /** Interval tables: row ends (monotonic within a CPU). Without it an interval table's rows are
+   *  contiguous per CPU: each ends where the CPU's next row starts, the CPU's last at `lastEnd`. */
   readonly end?: Float64Array;
+  readonly lastEnd?: number;
   /** duration tables: the row's measure. */
   readonly duration?: Float32Array;
   readonly weight?: Float32Array;
@@ -188,7 +190,7 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
       cpuOffsets: model.idle.cpuOffsets,
       measure: 'clipped',
       time: model.idle.start,
-      end: model.idle.end,
+      lastEnd: model.durationNs,
       columns: {
         cpu: cpuColumn,
         state: {
@@ -292,6 +294,13 @@ export function rowSpan(spec: TableSpec, cpu: number, start: number, end: number
     const hi = lowerBound(spec.time, end, lo, last);
     return [lo, hi];
   }
+  if (spec.lastEnd !== undefined) {
+    // Contiguous intervals: the row containing start (the last one starting at or before it).
+    let lo = Math.max(first, upperBound(spec.time, start, first, last) - 1);
+    if (lo === last - 1 && !(spec.lastEnd > start)) lo = last;
+    const hi = lowerBound(spec.time, end, lo, last);
+    return [lo, hi];
+  }
   const lo = lowerBound(spec.time, start, first, last);
   const hi = lowerBound(spec.time, end, lo, last);
   return [lo, hi];
@@ -311,11 +320,17 @@ export function rowPasses(spec: TableSpec, filter: ResolvedFilter, i: number): b
   return true;
 }
 
+/** End of interval row i of CPU `cpu` (its `end`, or for contiguous rows the next row's start). */
+export function rowEnd(spec: TableSpec, cpu: number, i: number): number {
+  if (spec.end !== undefined) return spec.end[i]!;
+  return i + 1 < spec.cpuOffsets[cpu + 1]! ? spec.time[i + 1]! : spec.lastEnd!;
+}
+
 /** The row's measure (ns) inside [start, end). */
-export function measureOf(spec: TableSpec, i: number, start: number, end: number): number {
+export function measureOf(spec: TableSpec, cpu: number, i: number, start: number, end: number): number {
   if (spec.measure === 'duration') return spec.duration![i]!;
   if (spec.measure === 'weight') return spec.weight![i]!;
   const s = spec.time[i]!;
-  const e = spec.end![i]!;
+  const e = rowEnd(spec, cpu, i);
   return Math.min(e, end) - Math.max(s, start);
 }

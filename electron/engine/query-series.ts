@@ -9,7 +9,7 @@
 import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
 import { lowerBound } from './images.js';
-import { CpuCoverage, sampleBusyBefore, type EngineModel } from './model.js';
+import { CpuCoverage, idleRowEnd, sampleBusyBefore, type EngineModel } from './model.js';
 import {
   CANCEL_CHECK_MASK,
   cancelledError,
@@ -111,7 +111,7 @@ export function runSeries(
       for (let i = lo; i < hi; i++) {
         if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
         const s = Math.max(idle.start[i]!, filter.start);
-        const e = Math.min(idle.end[i]!, filter.end);
+        const e = Math.min(idleRowEnd(model, cpu, i), filter.end);
         if (!(e > s) || bucketNs <= 0) continue;
         const row = residency[idle.state[i]!]!;
         let b = Math.min(n - 1, Math.floor((s - start) / bucketNs));
