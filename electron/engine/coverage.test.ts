@@ -1,7 +1,8 @@
 // `dpcIsrBefore`, `busyBefore` and `nonIdleRunBefore` (block prefix sums over the DPC and run rows,
 // model.ts) against a brute-force interval union of the model's own rows, on random streams:
 // DPCs with nested ISRs and arbitrary overlaps, CPUs without running intervals, open running tails
-// (idle and not), compact tails, time running backwards on a CPU, and CPUs split over partials.
+// (idle and not), compact tails, time running backwards on a CPU, CPUs split over partials, and
+// DPCs so sparse that a lookup's block spans many running intervals.
 // Built both ways: derived in the "parser worker" (`derivePerCpu`) and derived in finalize.
 
 import { describe, expect, it } from 'vitest';
@@ -31,6 +32,9 @@ interface Shape {
   readonly builders: number;
   readonly sharedCpu: boolean;
   readonly backwards: boolean;
+  /** Mean gap between DPCs (sparse DPCs: a lookup's block spans many running intervals). */
+  readonly dpcGap?: number;
+  readonly end?: number;
 }
 
 /** Random events for `shape.cpus` CPUs; returns the builders' partials. */
@@ -38,7 +42,8 @@ function randomPartials(seed: number, shape: Shape): ReturnType<PartialBuilder['
   const random = prng(seed);
   const int = (n: number) => Math.floor(random() * n);
   const builders = Array.from({ length: shape.builders }, () => new PartialBuilder());
-  const end = 200_000;
+  const end = shape.end ?? 200_000;
+  const dpcGap = shape.dpcGap ?? 4000;
   for (let cpu = 0; cpu < shape.cpus; cpu++) {
     const b = () => builders[shape.sharedCpu ? int(shape.builders) : cpu % shape.builders]!;
     const withRun = cpu % 3 !== 2; // every third CPU: DPCs only, no running intervals
@@ -72,7 +77,7 @@ function randomPartials(seed: number, shape: Shape): ReturnType<PartialBuilder['
       builder.appendDpc(cpu, random() < 0.8 ? DPC : ISR, enter, enter + length, kernelAddress(0x20 + int(4)));
       builder.noteEvent(cpu, enter + length);
       // Sometimes the next row starts inside this one (overlaps), sometimes it is zero-length.
-      t += random() < 0.2 ? int(length) : length + int(4000);
+      t += random() < 0.2 ? int(length) : length + int(dpcGap);
       if (random() < 0.05) builder.appendDpc(cpu, DPC, t, t, kernelAddress(0x30));
     }
   }
@@ -147,6 +152,10 @@ describe('coverage prefix sums', () => {
     ['one partial', { cpus: 4, builders: 1, sharedCpu: false, backwards: false }],
     ['CPUs split over 3 partials', { cpus: 6, builders: 3, sharedCpu: false, backwards: false }],
     ['time running backwards', { cpus: 3, builders: 1, sharedCpu: false, backwards: true }],
+    [
+      'sparse DPCs (long run walks)',
+      { cpus: 3, builders: 1, sharedCpu: false, backwards: false, dpcGap: 100_000, end: 3_000_000 },
+    ],
   ];
   for (const [name, shape] of shapes) {
     for (const derive of [true, false]) {

@@ -634,12 +634,15 @@ export function buildDpcCoverage(src: CoverageSource): DpcCoverage {
   return { blockOffsets, unionBefore, outsideRunBefore, reachBefore };
 }
 
-/** Non-idle running prefix sums of the model's run table (see `RunCoverage`). */
+/** Non-idle running prefix sums of the model's run table and the run anchors of the DPC coverage
+ *  entries (see `RunCoverage`). */
 function buildRunCoverage(
   run: RunTable,
   threadTids: Uint32Array,
   cpuSlots: number,
   openEnded: Uint8Array,
+  dpc: DpcTable,
+  dpcBlockOffsets: Int32Array,
 ): RunCoverage {
   const blockOffsets = new Int32Array(cpuSlots + 1);
   for (let c = 0; c < cpuSlots; c++) {
@@ -676,7 +679,28 @@ function buildRunCoverage(
     }
     disjoint[c] = ok;
   }
-  return { blockOffsets, nonIdleBefore, reachBefore, disjoint, openEnded };
+  // Anchors: one forward walk per CPU over its run rows, as τ (each block's first enter) ascends.
+  const anchorRow = new Int32Array(dpcBlockOffsets[cpuSlots]!).fill(-2);
+  const anchorNonIdle = new Float64Array(dpcBlockOffsets[cpuSlots]!);
+  for (let c = 0; c < cpuSlots; c++) {
+    if (disjoint[c] === 0) continue;
+    const runLo = run.cpuOffsets[c]!;
+    const runHi = run.cpuOffsets[c + 1]!;
+    const dpcLo = dpc.cpuOffsets[c]!;
+    const dpcHi = dpc.cpuOffsets[c + 1]!;
+    let r = runLo - 1; // last run row starting at or before τ
+    let before = 0; // non-idle time before r's start (disjoint rows: the earlier rows end by then)
+    for (let entry = dpcBlockOffsets[c]!, i = dpcLo; i < dpcHi; entry++, i += UNION_BLOCK_ROWS) {
+      const tau = dpc.enter[i]!;
+      while (r + 1 < runHi && run.start[r + 1]! <= tau) {
+        if (r >= runLo && threadTids[run.thread[r]!] !== 0) before += run.end[r]! - run.start[r]!;
+        r++;
+      }
+      anchorRow[entry] = r - runLo;
+      anchorNonIdle[entry] = before;
+    }
+  }
+  return { blockOffsets, nonIdleBefore, reachBefore, disjoint, openEnded, anchorRow, anchorNonIdle };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -994,6 +1018,8 @@ export function finalizeModel(
     threadTids,
     cpuSlots,
     fromDerived?.openEnded ?? new Uint8Array(cpuSlots),
+    dpc,
+    dpcCoverage.blockOffsets,
   );
 
   // Idle states.

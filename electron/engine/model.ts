@@ -134,6 +134,15 @@ export interface RunCoverage {
    *  backwards on the CPU): a time's row is then the only row covering it. */
   readonly disjoint: Uint8Array;
   /**
+   * Per DPC coverage entry (indexed like DpcCoverage's arrays), on disjoint CPUs: the run row
+   * containing τ, the enter time of the entry's first DPC row (CPU-relative index, −1 before the
+   * CPU's first run row; −2 when unusable), and the non-idle running time before that row's start. A busy
+   * lookup walks forward from there through the few run rows its DPC rows span, instead of
+   * searching the run table.
+   */
+  readonly anchorRow: Int32Array;
+  readonly anchorNonIdle: Float64Array;
+  /**
    * Per CPU: 1 when the CPU's non-idle running counts as continuing after the trace end. The
    * parser workers derive `outsideRunBefore` before the trace end is known, with the CPU's open
    * running tail (non-idle) reaching to +∞; lookups use the same set (identical up to the end).
@@ -162,10 +171,45 @@ function firstAfter(a: Float64Array, value: number, lo: number, hi: number): num
   return lo;
 }
 
+/** Run rows a busy lookup may walk from its DPC block's anchor before it searches instead: a block
+ *  of 16 DPC rows usually spans a few running intervals; CPUs with sparse DPCs would walk many. */
+const MAX_WALK_ROWS = 32;
+
+/**
+ * A search hint: the answer for an earlier, smaller value. Times asked in ascending order (bucket
+ * edges) then gallop forward from it — a few probes near the previous answer instead of a binary
+ * search over the whole CPU (whose mispredicted branches cost more than the rows scanned).
+ */
+class SearchHint {
+  value = -Infinity;
+  index = 0;
+
+  /** First index in [lo, hi) with a[i] ≥ value (hi if none). */
+  firstAtOrAfter(a: Float64Array, value: number, lo: number, hi: number): number {
+    let found: number;
+    if (value >= this.value && this.index >= lo) {
+      // Rows before the hint are all < the hint's value ≤ value: gallop from the hint.
+      let from = this.index;
+      let step = 1;
+      let probe = from;
+      while (probe < hi && a[probe]! < value) {
+        from = probe + 1;
+        probe = from + step;
+        step *= 2;
+      }
+      found = firstAtOrAfter(a, value, from, probe < hi ? probe : hi);
+    } else found = firstAtOrAfter(a, value, lo, hi);
+    this.value = value;
+    this.index = found;
+    return found;
+  }
+}
+
 /**
  * Covered-time lookups of one CPU (arrays hoisted once: a series makes one per CPU and asks it
- * for every bucket edge). Every lookup is a binary search plus at most UNION_BLOCK_ROWS − 1 rows
- * scanned from the block's prefix entry, per table.
+ * for every bucket edge, in ascending order). Every lookup is a search (galloping from the
+ * previous edge's answer) plus at most UNION_BLOCK_ROWS − 1 rows scanned from the block's prefix
+ * entry, per table.
  */
 export class CpuCoverage {
   private readonly runStart: Float64Array;
@@ -189,6 +233,10 @@ export class CpuCoverage {
   private readonly dpcReachBefore: Float64Array;
   /** Run row index found by the last `nonIdleRunBefore` (first row starting at or after t). */
   private runRow = 0;
+  private readonly anchorRow: Int32Array;
+  private readonly anchorNonIdle: Float64Array;
+  private readonly runHint = new SearchHint();
+  private readonly dpcHint = new SearchHint();
 
   constructor(model: EngineModel, cpu: number) {
     const { run, dpc, runCoverage, dpcCoverage } = model;
@@ -202,6 +250,8 @@ export class CpuCoverage {
     this.nonIdleBefore = runCoverage.nonIdleBefore;
     this.runReachBefore = runCoverage.reachBefore;
     this.disjoint = runCoverage.disjoint[cpu] === 1;
+    this.anchorRow = runCoverage.anchorRow;
+    this.anchorNonIdle = runCoverage.anchorNonIdle;
     this.openEndedAfter = runCoverage.openEnded[cpu] === 1 ? model.durationNs : Infinity;
     this.enter = dpc.enter;
     this.duration = dpc.duration;
@@ -215,6 +265,11 @@ export class CpuCoverage {
 
   /** Non-idle running time in [0, t). */
   nonIdleRunBefore(t: number): number {
+    return this.runBefore(t, true);
+  }
+
+  /** `hinted`: t belongs to the ascending sequence of asked times (not a piece inside a lookup). */
+  private runBefore(t: number, hinted: boolean): number {
     const lo = this.runLo;
     const hi = this.runHi;
     if (lo === hi) return 0;
@@ -222,7 +277,7 @@ export class CpuCoverage {
     const end = this.runEnd;
     const thread = this.runThread;
     const tids = this.tids;
-    const k = firstAtOrAfter(start, t, lo, hi);
+    const k = hinted ? this.runHint.firstAtOrAfter(start, t, lo, hi) : firstAtOrAfter(start, t, lo, hi);
     this.runRow = k;
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let total = this.nonIdleBefore[this.runEntries + block]!;
@@ -249,7 +304,7 @@ export class CpuCoverage {
     if (lo === hi) return 0;
     const enter = this.enter;
     const duration = this.duration;
-    const k = firstAtOrAfter(enter, t, lo, hi);
+    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let total = this.unionBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;
@@ -274,13 +329,140 @@ export class CpuCoverage {
    * crosses a row boundary, or a CPU whose rows overlap, takes two prefix lookups instead.
    */
   busyBefore(t: number): number {
+    const fast = this.busyBeforeByWalk(t);
+    return fast === fast ? fast : this.busyBeforeBySearch(t);
+  }
+
+  /**
+   * busyBefore from the DPC block's run anchor; NaN when it does not apply (no DPC row of the
+   * block before t, a CPU whose run rows overlap, or a walk longer than MAX_WALK_ROWS rows).
+   * A cursor walks forward over the run rows from the anchor as the pieces, t and F ascend: a
+   * piece inside the cursor's row is all or nothing; one crossing rows is measured by the walk.
+   */
+  private busyBeforeByWalk(t: number): number {
+    const lo = this.dpcLo;
+    const hi = this.dpcHi;
+    if (lo === hi || !this.disjoint) return NaN;
+    const enter = this.enter;
+    const duration = this.duration;
+    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
+    const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
+    const first = lo + block * UNION_BLOCK_ROWS;
+    const entry = this.dpcEntries + block;
+    const anchor = this.anchorRow[entry]!;
+    if (first >= k || anchor < -1) return NaN;
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    const runThread = this.runThread;
+    const tids = this.tids;
+    const runHi = this.runHi;
+    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : runEnd[runHi - 1]!;
+    // Cursor: run row j (the last starting at or before the walk's position; runLo − 1 before the
+    // first row, which is then never non-idle) and the non-idle running time before its start.
+    let j = this.runLo + anchor;
+    let before = this.anchorNonIdle[entry]!;
+    let rowStart = j >= this.runLo ? runStart[j]! : -Infinity;
+    let rowEnd = j >= this.runLo ? (j === runHi - 1 ? lastRowEnd : runEnd[j]!) : -Infinity;
+    let rowNonIdle = j >= this.runLo && tids[runThread[j]!] !== 0;
+    let steps = MAX_WALK_ROWS;
+    let outside = this.outsideRunBefore[entry]!;
+    let reach = this.dpcReachBefore[entry]!;
+    let runBeforeT = NaN;
+    for (let i = first; i < k; i++) {
+      const from = enter[i]!;
+      const e = from + duration[i]!;
+      if (!(e > from)) continue;
+      const s = from > reach ? from : reach;
+      if (!(e > s)) continue;
+      reach = e;
+      if (runBeforeT !== runBeforeT && t <= s) {
+        while (j + 1 < runHi && runStart[j + 1]! <= t) {
+          if (rowNonIdle) before += rowEnd - rowStart;
+          j++;
+          rowStart = runStart[j]!;
+          rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+          rowNonIdle = tids[runThread[j]!] !== 0;
+          if (--steps < 0) return NaN;
+        }
+        runBeforeT = rowNonIdle && t > rowStart ? before + (t < rowEnd ? t : rowEnd) - rowStart : before;
+      }
+      while (j + 1 < runHi && runStart[j + 1]! <= s) {
+        if (rowNonIdle) before += rowEnd - rowStart;
+        j++;
+        rowStart = runStart[j]!;
+        rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+        rowNonIdle = tids[runThread[j]!] !== 0;
+        if (--steps < 0) return NaN;
+      }
+      let inRun: number;
+      if (e <= rowEnd) {
+        inRun = rowNonIdle ? e - s : 0;
+        if (runBeforeT !== runBeforeT && t <= e)
+          runBeforeT = rowNonIdle && t > rowStart ? before + (t < rowEnd ? t : rowEnd) - rowStart : before;
+      } else {
+        const atStart = rowNonIdle && s > rowStart ? before + (s < rowEnd ? s : rowEnd) - rowStart : before;
+        if (runBeforeT !== runBeforeT && t <= e) {
+          while (j + 1 < runHi && runStart[j + 1]! <= t) {
+            if (rowNonIdle) before += rowEnd - rowStart;
+            j++;
+            rowStart = runStart[j]!;
+            rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+            rowNonIdle = tids[runThread[j]!] !== 0;
+            if (--steps < 0) return NaN;
+          }
+          runBeforeT = rowNonIdle && t > rowStart ? before + (t < rowEnd ? t : rowEnd) - rowStart : before;
+        }
+        while (j + 1 < runHi && runStart[j + 1]! <= e) {
+          if (rowNonIdle) before += rowEnd - rowStart;
+          j++;
+          rowStart = runStart[j]!;
+          rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+          rowNonIdle = tids[runThread[j]!] !== 0;
+          if (--steps < 0) return NaN;
+        }
+        inRun =
+          (rowNonIdle && e > rowStart ? before + (e < rowEnd ? e : rowEnd) - rowStart : before) - atStart;
+      }
+      outside += e - s - inRun;
+    }
+    if (runBeforeT !== runBeforeT) {
+      while (j + 1 < runHi && runStart[j + 1]! <= t) {
+        if (rowNonIdle) before += rowEnd - rowStart;
+        j++;
+        rowStart = runStart[j]!;
+        rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+        rowNonIdle = tids[runThread[j]!] !== 0;
+        if (--steps < 0) return NaN;
+      }
+      runBeforeT = rowNonIdle && t > rowStart ? before + (t < rowEnd ? t : rowEnd) - rowStart : before;
+    }
+    if (reach > t) {
+      while (j + 1 < runHi && runStart[j + 1]! <= reach) {
+        if (rowNonIdle) before += rowEnd - rowStart;
+        j++;
+        rowStart = runStart[j]!;
+        rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+        rowNonIdle = tids[runThread[j]!] !== 0;
+        if (--steps < 0) return NaN;
+      }
+      outside -=
+        reach -
+        t -
+        ((rowNonIdle && reach > rowStart ? before + (reach < rowEnd ? reach : rowEnd) - rowStart : before) -
+          runBeforeT);
+    }
+    return runBeforeT + outside;
+  }
+
+  /** busyBefore by searching the run rows (any CPU; see busyBefore). */
+  private busyBeforeBySearch(t: number): number {
     const runBeforeT = this.nonIdleRunBefore(t);
     const lo = this.dpcLo;
     const hi = this.dpcHi;
     if (lo === hi) return runBeforeT;
     const enter = this.enter;
     const duration = this.duration;
-    const k = firstAtOrAfter(enter, t, lo, hi);
+    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let outside = this.outsideRunBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;
@@ -288,8 +470,12 @@ export class CpuCoverage {
     const runEnd = this.runEnd;
     const runLo = this.runLo;
     const runHi = this.runHi;
+    const runThread = this.runThread;
+    const tids = this.tids;
     const cursorOk = this.disjoint && runHi > runLo;
-    let j = this.runRow - 1; // last run row starting before t
+    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : runHi > runLo ? runEnd[runHi - 1]! : 0;
+    const tRow = this.runRow; // first run row starting at or after t: every piece starts before it
+    let j = tRow - 1; // cursor: the run row containing the current piece's start
     let first = true;
     for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
       const from = enter[i]!;
@@ -309,18 +495,18 @@ export class CpuCoverage {
           }
           if (j >= runLo && runStart[j]! > s) j = firstAfter(runStart, s, runLo, j) - 1;
           first = false;
-        } else if (j + 1 < runHi && runStart[j + 1]! <= s) {
-          j = j + 2 < runHi && runStart[j + 2]! > s ? j + 1 : firstAfter(runStart, s, j + 1, runHi) - 1;
+        } else if (j + 1 < tRow && runStart[j + 1]! <= s) {
+          j = j + 2 < tRow && runStart[j + 2]! > s ? j + 1 : firstAfter(runStart, s, j + 1, tRow) - 1;
         }
         if (j >= runLo) {
-          const rowEnd = j === runHi - 1 && this.openEndedAfter !== Infinity ? Infinity : runEnd[j]!;
-          if (e <= rowEnd) inRun = this.tids[this.runThread[j]!] !== 0 ? e - s : 0;
+          const rowEnd = j === runHi - 1 ? lastRowEnd : runEnd[j]!;
+          if (e <= rowEnd) inRun = tids[runThread[j]!] !== 0 ? e - s : 0;
         } else if (e <= runStart[runLo]!) inRun = 0;
       } else if (runHi === runLo) inRun = 0;
-      if (inRun < 0) inRun = this.nonIdleRunBefore(e) - this.nonIdleRunBefore(s);
+      if (inRun < 0) inRun = this.runBefore(e, false) - this.runBefore(s, false);
       outside += e - s - inRun;
     }
-    if (reach > t) outside -= reach - t - (this.nonIdleRunBefore(reach) - runBeforeT);
+    if (reach > t) outside -= reach - t - (this.runBefore(reach, false) - runBeforeT);
     return runBeforeT + outside;
   }
 }
