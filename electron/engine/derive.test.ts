@@ -40,15 +40,7 @@ function tables(m: EngineModel) {
     dpcCoverage: m.dpcCoverage,
     runCoverage: { ...m.runCoverage, openEnded: undefined },
     idle: m.idle,
-    dpc: [
-      m.dpc.cpuOffsets,
-      m.dpc.enter,
-      m.dpc.duration,
-      m.dpc.exclusive,
-      m.dpc.routine,
-      m.dpc.kind,
-      m.dpc.fragments,
-    ],
+    dpc: [m.dpc.cpuOffsets, m.dpc.enter, m.dpc.duration, m.dpc.interrupted, m.dpc.routine, m.dpc.kind],
     run: [m.run.cpuOffsets, m.run.start, m.run.end, m.run.thread],
     samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyBlockCumulative],
   };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from './query-common.js';
+import { dpcExclusive, dpcFragments } from './model.js';
 import { engineFrom, kernelAddress } from './test-model.js';
 
 const DPC = 0;
@@ -32,8 +33,8 @@ describe('DPC fragments', () => {
       dpc.kind[i],
       dpc.enter[i],
       dpc.duration[i],
-      dpc.exclusive[i],
-      dpc.fragments[i],
+      dpcExclusive(dpc, i),
+      dpcFragments(dpc, i),
     ]);
     // CPU 0 rows in enter order, then CPU 1.
     expect(rows).toEqual([
@@ -45,6 +46,8 @@ describe('DPC fragments', () => {
       [ISR, 160, 20, 20, 1],
     ]);
     expect(Array.from(dpc.cpuOffsets)).toEqual([0, 5, 6]);
+    // Only the interrupted DPC is stored (sparse): row 1.
+    expect(Array.from(dpc.interrupted.rows)).toEqual([1]);
   });
 });
 

@@ -18,10 +18,46 @@ export interface DpcTable {
   readonly enter: Float64Array;
   /** Inclusive duration, ns (float32: exact to the ns below 16.7 ms, 2 ns steps above). */
   readonly duration: Float32Array;
-  readonly exclusive: Float32Array;
-  readonly fragments: Uint16Array;
+  /** Exclusive duration and fragments, kept only for the rows an ISR interrupted (`dpcExclusive`,
+   *  `dpcFragments`): every other row's exclusive duration is its duration, in 1 fragment. */
+  readonly interrupted: DpcInterruptions;
   /** Index into the routine dictionary (address + resolved function). */
   readonly routine: Uint32Array;
+}
+
+/** Sparse exclusive/fragments of the DPC rows an ISR on the same CPU interrupted. */
+export interface DpcInterruptions {
+  /** Row indices, ascending. */
+  readonly rows: Int32Array;
+  /** Inclusive duration − nested ISR time, ns. */
+  readonly exclusive: Float32Array;
+  /** Nested ISRs + 1. */
+  readonly fragments: Uint16Array;
+}
+
+/** Index of row `i` in `interrupted.rows`, or −1 (a binary search: a few thousand entries). */
+function interruptionOf(dpc: DpcTable, i: number): number {
+  const rows = dpc.interrupted.rows;
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]! < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < rows.length && rows[lo] === i ? lo : -1;
+}
+
+/** Exclusive duration of DPC row `i`, ns: inclusive minus the ISRs nested in it on its CPU. */
+export function dpcExclusive(dpc: DpcTable, i: number): number {
+  const k = interruptionOf(dpc, i);
+  return k < 0 ? dpc.duration[i]! : dpc.interrupted.exclusive[k]!;
+}
+
+/** Fragments of DPC row `i`: the ISRs nested in it + 1. */
+export function dpcFragments(dpc: DpcTable, i: number): number {
+  const k = interruptionOf(dpc, i);
+  return k < 0 ? 1 : dpc.interrupted.fragments[k]!;
 }
 
 export interface RunTable {
