@@ -200,26 +200,34 @@ function checkStop(options: FinalizeOptions, phase?: string): void {
     throw Object.assign(new Error('Loading was cancelled.'), { name: 'CancelledError', code: 'cancelled' });
 }
 
-/** The rows (in `order`) an ISR interrupted — exclusive ≠ duration or fragments ≠ 1 — as a sparse
- *  table (a few per thousand rows: 6 B per row saved); two passes, count then fill. */
+/**
+ * The rows (in `order`) an ISR interrupted as a sparse table (a few per thousand rows: 6 B per
+ * row saved). A row without nested ISRs has 1 fragment and exclusive = duration exactly (the same
+ * float), so the fragments column alone picks them: counted, then filled.
+ */
 function interruptedRows(
-  duration: Float32Array,
-  exclusive: Float32Array,
-  fragments: Uint16Array,
+  parts: readonly Partial['dpc'][],
+  lengths: readonly number[],
   order: RowOrder,
 ): DpcInterruptions {
+  const fragments = concat(
+    parts.map((d) => d.fragments),
+    lengths,
+  );
   let count = 0;
-  for (let i = 0; i < order.length; i++) {
-    const src = order.identity ? i : order.order[i]!;
-    if (fragments[src] !== 1 || exclusive[src] !== duration[src]) count++;
-  }
+  for (let i = 0; i < fragments.length; i++) if (fragments[i] !== 1) count++;
   const rows = new Int32Array(count);
   const rowExclusive = new Float32Array(count);
   const rowFragments = new Uint16Array(count);
+  if (count === 0) return { rows, exclusive: rowExclusive, fragments: rowFragments };
+  const exclusive = concat(
+    parts.map((d) => d.exclusive),
+    lengths,
+  );
   let n = 0;
   for (let i = 0; i < order.length && n < count; i++) {
     const src = order.identity ? i : order.order[i]!;
-    if (fragments[src] !== 1 || exclusive[src] !== duration[src]) {
+    if (fragments[src] !== 1) {
       rows[n] = i;
       rowExclusive[n] = exclusive[src]!;
       rowFragments[n] = fragments[src]!;
@@ -665,7 +673,8 @@ export function buildDpcCoverage(src: CoverageSource): DpcCoverage {
 }
 
 /** Non-idle running prefix sums of the model's run table and the run anchors of the DPC coverage
- *  entries (see `RunCoverage`). */
+ *  entries (see `RunCoverage`). The per-CPU loops are small functions of their own: each is
+ *  optimized after the first CPUs (one large function ran mostly unoptimized, ~20 ms per 270 K rows). */
 function buildRunCoverage(
   run: RunTable,
   threadTids: Uint32Array,
@@ -674,63 +683,95 @@ function buildRunCoverage(
   dpc: DpcTable,
   dpcBlockOffsets: Int32Array,
 ): RunCoverage {
+  const runOffsets = run.cpuOffsets;
   const blockOffsets = new Int32Array(cpuSlots + 1);
   for (let c = 0; c < cpuSlots; c++) {
-    blockOffsets[c + 1] = blockOffsets[c]! + coverageEntries(run.cpuOffsets[c + 1]! - run.cpuOffsets[c]!);
+    blockOffsets[c + 1] = blockOffsets[c]! + coverageEntries(runOffsets[c + 1]! - runOffsets[c]!);
   }
   const nonIdleBefore = new Float64Array(blockOffsets[cpuSlots]!);
   const reachBefore = new Float64Array(blockOffsets[cpuSlots]!);
   const disjoint = new Uint8Array(cpuSlots);
-  for (let c = 0; c < cpuSlots; c++) {
-    const lo = run.cpuOffsets[c]!;
-    const hi = run.cpuOffsets[c + 1]!;
-    let entry = blockOffsets[c]!;
-    let total = 0;
-    let reach = -Infinity;
-    let previousEnd = -Infinity;
-    let ok = 1;
-    for (let i = lo; ; i++) {
-      if ((i - lo) % UNION_BLOCK_ROWS === 0) {
-        nonIdleBefore[entry] = total;
-        reachBefore[entry] = reach;
-        entry++;
-      }
-      if (i >= hi) break;
-      const start = run.start[i]!;
-      const end = run.end[i]!;
-      if (start < previousEnd) ok = 0;
-      if (end > previousEnd) previousEnd = end;
-      if (threadTids[run.thread[i]!] === 0) continue;
-      const s = Math.max(start, reach);
-      if (end > s) {
-        total += end - s;
-        reach = end;
-      }
-    }
-    disjoint[c] = ok;
-  }
-  // Anchors: one forward walk per CPU over its run rows, as τ (each block's first enter) ascends.
   const anchorRow = new Int32Array(dpcBlockOffsets[cpuSlots]!).fill(-2);
   const anchorNonIdle = new Float64Array(dpcBlockOffsets[cpuSlots]!);
   for (let c = 0; c < cpuSlots; c++) {
-    if (disjoint[c] === 0) continue;
-    const runLo = run.cpuOffsets[c]!;
-    const runHi = run.cpuOffsets[c + 1]!;
-    const dpcLo = dpc.cpuOffsets[c]!;
-    const dpcHi = dpc.cpuOffsets[c + 1]!;
-    let r = runLo - 1; // last run row starting at or before τ
-    let before = 0; // non-idle time before r's start (disjoint rows: the earlier rows end by then)
-    for (let entry = dpcBlockOffsets[c]!, i = dpcLo; i < dpcHi; entry++, i += UNION_BLOCK_ROWS) {
-      const tau = dpc.enter[i]!;
-      while (r + 1 < runHi && run.start[r + 1]! <= tau) {
-        if (r >= runLo && threadTids[run.thread[r]!] !== 0) before += run.end[r]! - run.start[r]!;
-        r++;
-      }
-      anchorRow[entry] = r - runLo;
-      anchorNonIdle[entry] = before;
+    const lo = runOffsets[c]!;
+    const hi = runOffsets[c + 1]!;
+    disjoint[c] = runPrefixSums(run, threadTids, lo, hi, blockOffsets[c]!, nonIdleBefore, reachBefore);
+    if (disjoint[c] === 1) {
+      const from = dpcBlockOffsets[c]!;
+      runAnchors(run, threadTids, lo, hi, dpc, c, from, anchorRow, anchorNonIdle);
     }
   }
   return { blockOffsets, nonIdleBefore, reachBefore, disjoint, openEnded, anchorRow, anchorNonIdle };
+}
+
+/** One CPU's run prefix entries (from `entry` on); returns 1 when its rows are disjoint. */
+function runPrefixSums(
+  run: RunTable,
+  threadTids: Uint32Array,
+  lo: number,
+  hi: number,
+  entry: number,
+  nonIdleBefore: Float64Array,
+  reachBefore: Float64Array,
+): number {
+  const runStart = run.start;
+  const runEnd = run.end;
+  const runThread = run.thread;
+  let total = 0;
+  let reach = -Infinity;
+  let previousEnd = -Infinity;
+  let ok = 1;
+  for (let i = lo, inBlock = 0; ; i++, inBlock++) {
+    if (inBlock === UNION_BLOCK_ROWS || i === lo) {
+      nonIdleBefore[entry] = total;
+      reachBefore[entry] = reach;
+      entry++;
+      inBlock = 0;
+    }
+    if (i >= hi) break;
+    const start = runStart[i]!;
+    const end = runEnd[i]!;
+    if (start < previousEnd) ok = 0;
+    if (end > previousEnd) previousEnd = end;
+    if (threadTids[runThread[i]!] === 0) continue;
+    const s = start > reach ? start : reach;
+    if (end > s) {
+      total += end - s;
+      reach = end;
+    }
+  }
+  return ok;
+}
+
+/** One CPU's run anchors: a forward walk over its run rows as τ (each block's first enter) ascends. */
+function runAnchors(
+  run: RunTable,
+  threadTids: Uint32Array,
+  runLo: number,
+  runHi: number,
+  dpc: DpcTable,
+  cpu: number,
+  firstEntry: number,
+  anchorRow: Int32Array,
+  anchorNonIdle: Float64Array,
+): void {
+  const runStart = run.start;
+  const runEnd = run.end;
+  const runThread = run.thread;
+  const enter = dpc.enter;
+  const dpcHi = dpc.cpuOffsets[cpu + 1]!;
+  let r = runLo - 1; // last run row starting at or before τ
+  let before = 0; // non-idle time before r's start (disjoint rows: the earlier rows end by then)
+  for (let entry = firstEntry, i = dpc.cpuOffsets[cpu]!; i < dpcHi; entry++, i += UNION_BLOCK_ROWS) {
+    const tau = enter[i]!;
+    while (r + 1 < runHi && runStart[r + 1]! <= tau) {
+      if (r >= runLo && threadTids[runThread[r]!] !== 0) before += runEnd[r]! - runStart[r]!;
+      r++;
+    }
+    anchorRow[entry] = r - runLo;
+    anchorNonIdle[entry] = before;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -884,21 +925,7 @@ export function finalizeModel(
         ),
         dpcOrder,
       ),
-      interrupted: interruptedRows(
-        concat(
-          dpcParts.map((d) => d.duration),
-          dpcLengths,
-        ),
-        concat(
-          dpcParts.map((d) => d.exclusive),
-          dpcLengths,
-        ),
-        concat(
-          dpcParts.map((d) => d.fragments),
-          dpcLengths,
-        ),
-        dpcOrder,
-      ),
+      interrupted: interruptedRows(dpcParts, dpcLengths, dpcOrder),
       routine: gather(dpcRoutineGlobal, dpcOrder),
     };
   })();
@@ -1052,12 +1079,13 @@ export function finalizeModel(
     dpc,
     dpcCoverage.blockOffsets,
   );
+  checkStop(options, 'coverage');
 
   // Idle states.
   const idle =
     fromDerived?.idle ??
     buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
-  checkStop(options, 'unions+idle');
+  checkStop(options, 'idle');
 
   const images: ImageInfo[] = instances.map((i) => {
     const pdb = pdbOf.get(i);

@@ -18,7 +18,7 @@ export interface DpcTable {
   readonly enter: Float64Array;
   /** Inclusive duration, ns (float32: exact to the ns below 16.7 ms, 2 ns steps above). */
   readonly duration: Float32Array;
-  /** Exclusive duration and fragments, kept only for the rows an ISR interrupted (`dpcExclusive`,
+  /** Exclusive duration and fragments, kept only for the rows with nested ISRs (`dpcExclusive`,
    *  `dpcFragments`): every other row's exclusive duration is its duration, in 1 fragment. */
   readonly interrupted: DpcInterruptions;
   /** Index into the routine dictionary (address + resolved function). */
