@@ -41,7 +41,7 @@ function tables(m: EngineModel) {
     runCoverage: { ...m.runCoverage, openEnded: undefined },
     idle: m.idle,
     dpc: [m.dpc.cpuOffsets, m.dpc.enter, m.dpc.duration, m.dpc.interrupted, m.dpc.routine, m.dpc.kind],
-    run: [m.run.cpuOffsets, m.run.start, m.run.end, m.run.thread],
+    run: [m.run.cpuOffsets, m.run.start, m.run.lastEnd, m.run.end, m.run.thread],
     samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyBlockCumulative],
   };
 }

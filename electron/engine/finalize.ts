@@ -34,7 +34,13 @@ import type {
   DpcInterruptions,
   RunCoverage,
 } from './model.js';
-import { coverageEntries, SAMPLE_BUSY_BLOCK_ROWS, UNION_BLOCK_ROWS } from './model.js';
+import {
+  coverageEntries,
+  runEndsButLast,
+  runRowEnd,
+  SAMPLE_BUSY_BLOCK_ROWS,
+  UNION_BLOCK_ROWS,
+} from './model.js';
 
 import {
   AddressInterner,
@@ -235,6 +241,25 @@ function interruptedRows(
     }
   }
   return { rows, exclusive: rowExclusive, fragments: rowFragments };
+}
+
+/** The run table's end columns: per CPU the last row's end, plus the full `end` column only when
+ *  some CPU's rows are not contiguous (see RunTable). */
+function runEndColumns(
+  offsets: Int32Array,
+  start: Float64Array,
+  end: Float64Array,
+  cpuSlots: number,
+): { lastEnd: Float64Array; end?: Float64Array } {
+  const lastEnd = new Float64Array(cpuSlots);
+  let contiguous = true;
+  for (let c = 0; c < cpuSlots; c++) {
+    const lo = offsets[c]!;
+    const hi = offsets[c + 1]!;
+    if (hi > lo) lastEnd[c] = end[hi - 1]!;
+    for (let i = lo; i + 1 < hi && contiguous; i++) if (start[i + 1] !== end[i]) contiguous = false;
+  }
+  return contiguous ? { lastEnd } : { lastEnd, end };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,7 +612,9 @@ export interface CoverageSource {
   readonly duration: Float32Array;
   readonly runOffsets: Int32Array;
   readonly runStart: Float64Array;
+  /** Row ends; for each CPU's last row `runLastEnd[cpu]` instead, when given (see runEndsButLast). */
   readonly runEnd: Float64Array;
+  readonly runLastEnd?: Float64Array;
   readonly runNonIdle: Uint8Array;
   /** Per CPU: start of the open non-idle running tail, counted as running to +∞ (NaN: none). */
   readonly openTailStart?: Float64Array;
@@ -618,7 +645,8 @@ export function buildDpcCoverage(src: CoverageSource): DpcCoverage {
     for (let r = runOffsets[c]!; r < runOffsets[c + 1]!; r++) {
       if (runNonIdle[r] === 0) continue;
       const s = runStart[r]!;
-      const e = runEnd[r]!;
+      const e =
+        r === runOffsets[c + 1]! - 1 && src.runLastEnd !== undefined ? src.runLastEnd[c]! : runEnd[r]!;
       if (!(e > s)) continue;
       if (m > 0 && s <= nrEnd[m - 1]!) {
         if (e > nrEnd[m - 1]!) nrEnd[m - 1] = e;
@@ -696,7 +724,7 @@ function buildRunCoverage(
   for (let c = 0; c < cpuSlots; c++) {
     const lo = runOffsets[c]!;
     const hi = runOffsets[c + 1]!;
-    disjoint[c] = runPrefixSums(run, threadTids, lo, hi, blockOffsets[c]!, nonIdleBefore, reachBefore);
+    disjoint[c] = runPrefixSums(run, threadTids, c, lo, hi, blockOffsets[c]!, nonIdleBefore, reachBefore);
     if (disjoint[c] === 1) {
       const from = dpcBlockOffsets[c]!;
       runAnchors(run, threadTids, lo, hi, dpc, c, from, anchorRow, anchorNonIdle);
@@ -709,6 +737,7 @@ function buildRunCoverage(
 function runPrefixSums(
   run: RunTable,
   threadTids: Uint32Array,
+  cpu: number,
   lo: number,
   hi: number,
   entry: number,
@@ -716,7 +745,8 @@ function runPrefixSums(
   reachBefore: Float64Array,
 ): number {
   const runStart = run.start;
-  const runEnd = run.end;
+  const runEnd = runEndsButLast(run);
+  const lastEnd = run.lastEnd[cpu]!;
   const runThread = run.thread;
   let total = 0;
   let reach = -Infinity;
@@ -731,7 +761,7 @@ function runPrefixSums(
     }
     if (i >= hi) break;
     const start = runStart[i]!;
-    const end = runEnd[i]!;
+    const end = i === hi - 1 ? lastEnd : runEnd[i]!;
     if (start < previousEnd) ok = 0;
     if (end > previousEnd) previousEnd = end;
     if (threadTids[runThread[i]!] === 0) continue;
@@ -757,7 +787,7 @@ function runAnchors(
   anchorNonIdle: Float64Array,
 ): void {
   const runStart = run.start;
-  const runEnd = run.end;
+  const runEnd = runEndsButLast(run); // rows passed below are never the CPU's last
   const runThread = run.thread;
   const enter = dpc.enter;
   const dpcHi = dpc.cpuOffsets[cpu + 1]!;
@@ -966,7 +996,7 @@ export function finalizeModel(
     length: runStart.length,
     cpuOffsets: runOrder.offsets,
     start: runStart,
-    end: runEnd,
+    ...runEndColumns(runOrder.offsets, runStart, runEnd, cpuSlots),
     thread: runThread,
     readyNs,
     // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
@@ -1067,7 +1097,8 @@ export function finalizeModel(
       duration: dpc.duration,
       runOffsets: run.cpuOffsets,
       runStart: run.start,
-      runEnd: run.end,
+      runEnd: runEndsButLast(run),
+      runLastEnd: run.lastEnd,
       runNonIdle,
     });
   }
@@ -1347,7 +1378,7 @@ function buildIdleTable(
         if (runTid[i] !== 0 || runCState[i]! < 0) continue;
         cpu[rows] = c;
         start[rows] = run.start[i]!;
-        end[rows] = run.end[i]!;
+        end[rows] = runRowEnd(run, c, i);
         state[rows] = runCState[i]! + 1;
         rows++;
       }

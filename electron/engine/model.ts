@@ -25,6 +25,18 @@ export interface DpcTable {
   readonly routine: Uint32Array;
 }
 
+/** End of run row `i` of CPU `cpu`. */
+export function runRowEnd(run: RunTable, cpu: number, i: number): number {
+  if (run.end !== undefined) return run.end[i]!;
+  return i + 1 < run.cpuOffsets[cpu + 1]! ? run.start[i + 1]! : run.lastEnd[cpu]!;
+}
+
+/** Ends of every row except each CPU's last (that one is `lastEnd[cpu]`): the `end` column, or
+ *  the starts shifted by one row (a contiguous row ends where the next one starts). */
+export function runEndsButLast(run: RunTable): Float64Array {
+  return run.end ?? run.start.subarray(1);
+}
+
 /** Sparse exclusive/fragments of the DPC rows an ISR on the same CPU interrupted. */
 export interface DpcInterruptions {
   /** Row indices, ascending. */
@@ -60,11 +72,21 @@ export function dpcFragments(dpc: DpcTable, i: number): number {
   return k < 0 ? 1 : dpc.interrupted.fragments[k]!;
 }
 
+/**
+ * Running intervals. A CPU's rows are contiguous (each ends where the next one starts: a context
+ * switch ends one interval and starts the next), so ends are not stored: `runRowEnd`. The CPU's
+ * last row ends at `lastEnd[cpu]` (the trace end, or the last switch when the thread switched in
+ * is unknown: compact CSwitch). Only when some CPU's rows are not contiguous (time ran backwards
+ * on it, or partials that share a CPU) is the `end` column kept.
+ */
 export interface RunTable {
   readonly length: number;
   readonly cpuOffsets: CpuOffsets;
   readonly start: Float64Array;
-  readonly end: Float64Array;
+  /** Per CPU slot: end of the CPU's last row (0 without rows). */
+  readonly lastEnd: Float64Array;
+  /** Row ends, only when some CPU's rows are not contiguous. */
+  readonly end?: Float64Array;
   /** Thread instance index (dictionary `threads`). */
   readonly thread: Int32Array;
   /** Time from the thread's last ReadyThread to this switch-in, ns (NaN: no ReadyThread seen). */
@@ -249,7 +271,9 @@ class SearchHint {
  */
 export class CpuCoverage {
   private readonly runStart: Float64Array;
+  /** Row ends except the CPU's last row's (`lastEnd`): see runEndsButLast. */
   private readonly runEnd: Float64Array;
+  private readonly lastEnd: number;
   private readonly runThread: Int32Array;
   private readonly tids: Uint32Array;
   private readonly runLo: number;
@@ -277,7 +301,8 @@ export class CpuCoverage {
   constructor(model: EngineModel, cpu: number) {
     const { run, dpc, runCoverage, dpcCoverage } = model;
     this.runStart = run.start;
-    this.runEnd = run.end;
+    this.runEnd = runEndsButLast(run);
+    this.lastEnd = run.lastEnd[cpu] ?? 0;
     this.runThread = run.thread;
     this.tids = model.dict.threadTids;
     this.runLo = run.cpuOffsets[cpu] ?? 0;
@@ -320,7 +345,7 @@ export class CpuCoverage {
     let reach = this.runReachBefore[this.runEntries + block]!;
     for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
       if (tids[thread[i]!] === 0) continue;
-      const e = end[i]!;
+      const e = i === hi - 1 ? this.lastEnd : end[i]!;
       const s = start[i]! > reach ? start[i]! : reach;
       if (e > s) {
         total += e - s;
@@ -392,7 +417,7 @@ export class CpuCoverage {
     const runThread = this.runThread;
     const tids = this.tids;
     const runHi = this.runHi;
-    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : runEnd[runHi - 1]!;
+    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : this.lastEnd;
     // Cursor: run row j (the last starting at or before the walk's position; runLo − 1 before the
     // first row, which is then never non-idle) and the non-idle running time before its start.
     let j = this.runLo + anchor;
@@ -509,7 +534,7 @@ export class CpuCoverage {
     const runThread = this.runThread;
     const tids = this.tids;
     const cursorOk = this.disjoint && runHi > runLo;
-    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : runHi > runLo ? runEnd[runHi - 1]! : 0;
+    const lastRowEnd = this.openEndedAfter !== Infinity ? Infinity : this.lastEnd;
     const tRow = this.runRow; // first run row starting at or after t: every piece starts before it
     let j = tRow - 1; // cursor: the run row containing the current piece's start
     let first = true;

@@ -73,9 +73,9 @@ export interface TableSpec {
   /** Sort key of rows inside a CPU: DPC enter, interval start or sample time. */
   readonly time: Float64Array;
   /** Interval tables: row ends (monotonic within a CPU). Without it an interval table's rows are
-   *  contiguous per CPU: each ends where the CPU's next row starts, the CPU's last at `lastEnd`. */
+   *  contiguous per CPU: each ends where the CPU's next row starts, CPU c's last at `lastEnd[c]`. */
   readonly end?: Float64Array;
-  readonly lastEnd?: number;
+  readonly lastEnd?: Float64Array;
   /** duration tables: the row's measure. */
   readonly duration?: Float32Array;
   readonly weight?: Float32Array;
@@ -148,7 +148,8 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
       cpuOffsets: model.run.cpuOffsets,
       measure: 'clipped',
       time: model.run.start,
-      end: model.run.end,
+      ...(model.run.end !== undefined ? { end: model.run.end } : {}),
+      lastEnd: model.run.lastEnd,
       columns: {
         cpu: cpuColumn,
         process: processColumn(model.run.thread),
@@ -190,7 +191,7 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
       cpuOffsets: model.idle.cpuOffsets,
       measure: 'clipped',
       time: model.idle.start,
-      lastEnd: model.durationNs,
+      lastEnd: new Float64Array(model.cpuSlots).fill(model.durationNs),
       columns: {
         cpu: cpuColumn,
         state: {
@@ -297,7 +298,7 @@ export function rowSpan(spec: TableSpec, cpu: number, start: number, end: number
   if (spec.lastEnd !== undefined) {
     // Contiguous intervals: the row containing start (the last one starting at or before it).
     let lo = Math.max(first, upperBound(spec.time, start, first, last) - 1);
-    if (lo === last - 1 && !(spec.lastEnd > start)) lo = last;
+    if (lo === last - 1 && !(spec.lastEnd[cpu]! > start)) lo = last;
     const hi = lowerBound(spec.time, end, lo, last);
     return [lo, hi];
   }
@@ -323,7 +324,7 @@ export function rowPasses(spec: TableSpec, filter: ResolvedFilter, i: number): b
 /** End of interval row i of CPU `cpu` (its `end`, or for contiguous rows the next row's start). */
 export function rowEnd(spec: TableSpec, cpu: number, i: number): number {
   if (spec.end !== undefined) return spec.end[i]!;
-  return i + 1 < spec.cpuOffsets[cpu + 1]! ? spec.time[i + 1]! : spec.lastEnd!;
+  return i + 1 < spec.cpuOffsets[cpu + 1]! ? spec.time[i + 1]! : spec.lastEnd![cpu]!;
 }
 
 /** The row's measure (ns) inside [start, end). */

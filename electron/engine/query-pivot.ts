@@ -187,7 +187,7 @@ export function runPivot(
   const waits = spec.id === 'cpuPrecise' ? runWaits(model) : undefined;
   const startCol = spec.time;
   const endCol = spec.end;
-  const lastEnd = spec.lastEnd ?? Infinity;
+  const lastEnd = spec.lastEnd;
   const EMPTY = new Uint8Array(0);
   const rowsOf = (k: number) => (k < depth ? (columns[k]!.rows ?? EMPTY) : EMPTY);
   const remapOf = (k: number) => (k < depth ? columns[k]!.remap : null);
@@ -650,9 +650,9 @@ interface ScanArgs {
   readyCol: Float32Array | undefined;
   waitCol: Float32Array | undefined;
   startCol: Float64Array;
-  /** Interval row ends; undefined for contiguous rows (next row's start, the CPU's last: lastEnd). */
+  /** Interval row ends; undefined for contiguous rows (next row's start, CPU c's last: lastEnd[c]). */
   endCol: Float64Array | undefined;
-  lastEnd: number;
+  lastEnd: Float64Array | undefined;
   cpuOffsets: Int32Array;
   r0: ArrayLike<number>;
   m0: Int32Array | null;
@@ -727,6 +727,7 @@ function scanRows(args: ScanArgs): number {
       const lo = spans[q + 1]!;
       const hi = spans[q + 2]!;
       const cpuRowEnd = cpuOffsets[cpu + 1] ?? 0;
+      const cpuLastEnd = lastEnd?.[cpu] ?? Infinity;
       let cpuKey = 0;
       for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
       for (let i = lo; i < hi; i++) {
@@ -737,7 +738,7 @@ function scanRows(args: ScanArgs): number {
         else if (weightCol !== undefined) value = weightCol[i]!;
         else {
           const a = startCol[i]!;
-          const b = endCol !== undefined ? endCol[i]! : i + 1 < cpuRowEnd ? startCol[i + 1]! : lastEnd;
+          const b = endCol !== undefined ? endCol[i]! : i + 1 < cpuRowEnd ? startCol[i + 1]! : cpuLastEnd;
           value = (b < rangeEnd ? b : rangeEnd) - (a > rangeStart ? a : rangeStart);
           if (clipped && !(value > 0)) continue;
         }

@@ -17,6 +17,7 @@ import {
   sampleBusyBefore,
   busyBefore,
   dpcIsrBefore,
+  runRowEnd,
   UNION_BLOCK_ROWS,
   type EngineModel,
 } from './model.js';
@@ -70,7 +71,7 @@ it('DPC/ISR and busy coverage equal a full per-row walk at every row edge (backu
       for (let i = runLo; i < runHi; i++) {
         if (tids[run.thread[i]!] === 0) continue;
         const s = Math.max(a, run.start[i]!);
-        const e = Math.min(b, run.end[i]!);
+        const e = Math.min(b, runRowEnd(run, c, i));
         if (e > s) total += e - s;
       }
       return total;
