@@ -1,4 +1,4 @@
-// Builder + finalize on hand-made streams: DPC fragments (ISR inside DPC), busy union, compact
+// Builder + finalize on hand-made streams: DPC fragments (ISR inside DPC), busy time, compact
 // CSwitch attribution, C-state pairing and the PreviousCState fallback, TID reuse, module and
 // function resolution with symbol maps, merging partials of several workers.
 

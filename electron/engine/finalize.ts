@@ -4,7 +4,8 @@
 //   merged ──group rows by CPU (stable counting sort), time-sort inside each CPU──> tables
 //          ──images + DbgID_RSDS + symbol maps──> routine → function → module (distinct routines only)
 //          ──thread/process lifetimes──> TID → thread instance → process (with reuse)
-//          ──unions──> busy time (non-idle running ∪ DPC/ISR) and DPC/ISR time, with prefix sums
+//          ──coverage──> DPC/ISR union and busy time (non-idle running ∪ DPC/ISR) as block prefix
+//                        sums over the DPC and run rows (no interval tables; model.ts CpuCoverage)
 //          ──idle enter/exit pairs or CSwitch PreviousCState──> contiguous C-state rows per CPU
 //          ──summary──> TraceSummary
 //
@@ -600,7 +601,7 @@ function addressText(address: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Unions
+// Coverage prefix sums (DPC/ISR union, busy)
 // ---------------------------------------------------------------------------------------------
 
 /** Per-CPU DPC rows (enter order) and running intervals (start order), the input of the coverage

@@ -4,6 +4,11 @@
 //
 //   dpc row ──routine──> routineFunc ──> funcModule ──> modules[]      (group by = integer work)
 //   run/sample row ──thread──> threadProcess ──> processLabels[]
+//
+// Derived time (DPC/ISR union, busy = non-idle running ∪ DPC/ISR) has no interval tables: block
+// prefix sums over the DPC and run rows (`DpcCoverage`, `RunCoverage`) answer covered time in
+// [0, t) per CPU (`CpuCoverage`). Columns that follow from others are not stored: idle and run
+// row ends (the next row's start), exclusive/fragments of DPCs no ISR interrupted.
 
 import type { TraceSummary } from '../../shared/contract.js';
 
