@@ -601,11 +601,12 @@ function addressText(address: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Coverage prefix sums (DPC/ISR union, busy)
+// Unions
 // ---------------------------------------------------------------------------------------------
 
 /** Per-CPU DPC rows (enter order) and running intervals (start order), the input of the coverage
- *  prefix sums. `runNonIdle[i]` = 1 for rows whose thread is not TID 0. */
+ *  prefix sums that stand for the DPC/ISR and busy unions (no interval tables are built).
+ *  `runNonIdle[i]` = 1 for rows whose thread is not TID 0. */
 export interface CoverageSource {
   readonly cpuSlots: number;
   readonly dpcOffsets: Int32Array;
