@@ -244,14 +244,15 @@ function interruptedRows(
   return { rows, exclusive: rowExclusive, fragments: rowFragments };
 }
 
-/** The run table's end columns: per CPU the last row's end, plus the full `end` column only when
- *  some CPU's rows are not contiguous (see RunTable). */
-function runEndColumns(
-  offsets: Int32Array,
-  start: Float64Array,
-  end: Float64Array,
-  cpuSlots: number,
-): { lastEnd: Float64Array; end?: Float64Array } {
+/** The run table as assembled, with every row's end (before `withoutContiguousEnds`). */
+type RunWithEnds = Omit<RunTable, 'end' | 'lastEnd'> & { readonly end: Float64Array };
+
+/** The model's run table: per CPU the last row's end, and the full `end` column only when some
+ *  CPU's rows are not contiguous (see RunTable); every other column as it is. */
+function withoutContiguousEnds(run: RunWithEnds, cpuSlots: number): RunTable {
+  const { end, ...columns } = run;
+  const offsets = run.cpuOffsets;
+  const start = run.start;
   const lastEnd = new Float64Array(cpuSlots);
   let contiguous = true;
   for (let c = 0; c < cpuSlots; c++) {
@@ -260,7 +261,7 @@ function runEndColumns(
     if (hi > lo) lastEnd[c] = end[hi - 1]!;
     for (let i = lo; i + 1 < hi && contiguous; i++) if (start[i + 1] !== end[i]) contiguous = false;
   }
-  return contiguous ? { lastEnd } : { lastEnd, end };
+  return contiguous ? { ...columns, lastEnd } : { ...columns, lastEnd, end };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -994,16 +995,17 @@ export function finalizeModel(
   const runThread = new Int32Array(runTid.length);
   for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
   const readyNs = computeReadyTimes(partials, runStart, runTid);
-  const run: RunTable = {
+  const runWithEnds: RunWithEnds = {
     length: runStart.length,
     cpuOffsets: runOrder.offsets,
     start: runStart,
-    ...runEndColumns(runOrder.offsets, runStart, runEnd, cpuSlots),
+    end: runEnd,
     thread: runThread,
     readyNs,
     // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
   };
   checkStop(options, 'run');
+  const run = withoutContiguousEnds(runWithEnds, cpuSlots);
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
   const sampleParts = partials.map((p) => p.samples);
