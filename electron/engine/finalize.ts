@@ -28,20 +28,18 @@ import type {
   IdleTable,
   ImageInfo,
   ProcessInfo,
-  RunTable,
+  RunTable as ModelRunTable,
   SampleTable,
   ThreadInfo,
   DpcCoverage,
   DpcInterruptions,
   RunCoverage,
 } from './model.js';
-import {
-  coverageEntries,
-  runEndsButLast,
-  runRowEnd,
-  SAMPLE_BUSY_BLOCK_ROWS,
-  UNION_BLOCK_ROWS,
-} from './model.js';
+import { coverageEntries, runEndsButLast, SAMPLE_BUSY_BLOCK_ROWS, UNION_BLOCK_ROWS } from './model.js';
+
+/** The run table as finalize assembles it, with every row's end (the model keeps the ends only
+ *  where they do not follow from the next row's start: `withoutContiguousEnds`). */
+type RunTable = Omit<ModelRunTable, 'end' | 'lastEnd'> & { readonly end: Float64Array };
 
 import {
   AddressInterner,
@@ -244,12 +242,9 @@ function interruptedRows(
   return { rows, exclusive: rowExclusive, fragments: rowFragments };
 }
 
-/** The run table as assembled, with every row's end (before `withoutContiguousEnds`). */
-type RunWithEnds = Omit<RunTable, 'end' | 'lastEnd'> & { readonly end: Float64Array };
-
 /** The model's run table: per CPU the last row's end, and the full `end` column only when some
- *  CPU's rows are not contiguous (see RunTable); every other column as it is. */
-function withoutContiguousEnds(run: RunWithEnds, cpuSlots: number): RunTable {
+ *  CPU's rows are not contiguous (see model.ts RunTable); every other column as it is. */
+function withoutContiguousEnds(run: RunTable, cpuSlots: number): ModelRunTable {
   const { end, ...columns } = run;
   const offsets = run.cpuOffsets;
   const start = run.start;
@@ -707,7 +702,7 @@ export function buildDpcCoverage(src: CoverageSource): DpcCoverage {
  *  entries (see `RunCoverage`). The per-CPU loops are small functions of their own: each is
  *  optimized after the first CPUs (one large function ran mostly unoptimized, ~20 ms per 270 K rows). */
 function buildRunCoverage(
-  run: RunTable,
+  run: ModelRunTable,
   threadTids: Uint32Array,
   cpuSlots: number,
   openEnded: Uint8Array,
@@ -738,7 +733,7 @@ function buildRunCoverage(
 
 /** One CPU's run prefix entries (from `entry` on); returns 1 when its rows are disjoint. */
 function runPrefixSums(
-  run: RunTable,
+  run: ModelRunTable,
   threadTids: Uint32Array,
   cpu: number,
   lo: number,
@@ -779,7 +774,7 @@ function runPrefixSums(
 
 /** One CPU's run anchors: a forward walk over its run rows as τ (each block's first enter) ascends. */
 function runAnchors(
-  run: RunTable,
+  run: ModelRunTable,
   threadTids: Uint32Array,
   runLo: number,
   runHi: number,
@@ -995,7 +990,7 @@ export function finalizeModel(
   const runThread = new Int32Array(runTid.length);
   for (let i = 0; i < runTid.length; i++) runThread[i] = directory.lookup(runTid[i]!, runStart[i]!);
   const readyNs = computeReadyTimes(partials, runStart, runTid);
-  const runWithEnds: RunWithEnds = {
+  const run: RunTable = {
     length: runStart.length,
     cpuOffsets: runOrder.offsets,
     start: runStart,
@@ -1005,7 +1000,6 @@ export function finalizeModel(
     // NewThreadWaitTime (partials' waitRaw, clock ticks of uncertain unit) is not kept: no query reads it.
   };
   checkStop(options, 'run');
-  const run = withoutContiguousEnds(runWithEnds, cpuSlots);
 
   // Samples: weight from the profile interval in effect, module/function from the image maps.
   const sampleParts = partials.map((p) => p.samples);
@@ -1101,13 +1095,13 @@ export function finalizeModel(
       duration: dpc.duration,
       runOffsets: run.cpuOffsets,
       runStart: run.start,
-      runEnd: runEndsButLast(run),
-      runLastEnd: run.lastEnd,
+      runEnd: run.end,
       runNonIdle,
     });
   }
+  const runTable = withoutContiguousEnds(run, cpuSlots);
   const runCoverage = buildRunCoverage(
-    run,
+    runTable,
     threadTids,
     cpuSlots,
     fromDerived?.openEnded ?? new Uint8Array(cpuSlots),
@@ -1185,7 +1179,7 @@ export function finalizeModel(
     cpuSlots,
     durationNs,
     dpc,
-    run,
+    run: runTable,
     samples,
     idle,
     dpcCoverage,
@@ -1382,7 +1376,7 @@ function buildIdleTable(
         if (runTid[i] !== 0 || runCState[i]! < 0) continue;
         cpu[rows] = c;
         start[rows] = run.start[i]!;
-        end[rows] = runRowEnd(run, c, i);
+        end[rows] = run.end[i]!;
         state[rows] = runCState[i]! + 1;
         rows++;
       }
