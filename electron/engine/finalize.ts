@@ -1513,8 +1513,9 @@ function maxCpuOf(cpu: Uint16Array, length: number): number {
  * order check finds them ordered and the result is the same as ordering after the merge), then
  * derives what needs neither global metadata nor the trace end: the DPC/ISR coverage prefix sums
  * (busy part against the running intervals: a TID-0 row is idle whatever the thread directory
- * says; an open non-idle tail counts as running to +∞), and the idle rows with their C0 gaps. Sets `partial.derived`; leaves it unset when the rows do not
- * fit the assumptions (then finalize derives everything itself, as before).
+ * says; an open non-idle tail counts as running to +∞), and the idle rows with their C0 gaps.
+ * Sets `partial.derived`; leaves it unset when the rows do not fit the assumptions (then finalize
+ * derives everything itself, as before).
  */
 export function derivePerCpu(p: Partial): void {
   const slots = Math.max(

@@ -199,9 +199,9 @@ export interface RunCoverage {
   /**
    * Per DPC coverage entry (indexed like DpcCoverage's arrays), on disjoint CPUs: the run row
    * containing τ, the enter time of the entry's first DPC row (CPU-relative index, −1 before the
-   * CPU's first run row; −2 when unusable), and the non-idle running time before that row's start. A busy
-   * lookup walks forward from there through the few run rows its DPC rows span, instead of
-   * searching the run table.
+   * CPU's first run row; −2 when unusable), and the non-idle running time before that row's
+   * start. A busy lookup walks forward from there through the few run rows its DPC rows span,
+   * instead of searching the run table.
    */
   readonly anchorRow: Int32Array;
   readonly anchorNonIdle: Float64Array;
@@ -390,9 +390,9 @@ export class CpuCoverage {
   /**
    * Busy time (non-idle running ∪ DPC/ISR) in [0, t):
    * nonIdleRun([0,t)) + Σ|c_i ∖ run| over rows entered before t − |[t, F) ∖ run|.
-   * The pieces scanned inside a block find their running interval with a cursor that starts at
-   * t's run row and steps back (a block spans a few run rows), then moves forward; a piece that
-   * crosses a row boundary, or a CPU whose rows overlap, takes two prefix lookups instead.
+   * The block's own pieces (≤ 15) are placed against the running intervals by a walk from the
+   * block's run anchor (`busyBeforeByWalk`); when that does not apply, by a search of the run
+   * table (`busyBeforeBySearch`).
    */
   busyBefore(t: number): number {
     const fast = this.busyBeforeByWalk(t);
@@ -520,7 +520,12 @@ export class CpuCoverage {
     return runBeforeT + outside;
   }
 
-  /** busyBefore by searching the run rows (any CPU; see busyBefore). */
+  /**
+   * busyBefore by searching the run rows (any CPU): nonIdleRun(t) from the run table's prefix
+   * entries; each piece's running interval by a cursor that starts at t's run row and steps back
+   * (a block spans a few run rows), then moves forward; a piece that crosses a row boundary, or a
+   * CPU whose rows overlap, takes two prefix lookups instead.
+   */
   private busyBeforeBySearch(t: number): number {
     const runBeforeT = this.nonIdleRunBefore(t);
     const lo = this.dpcLo;
