@@ -7,7 +7,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { derivePerCpu, finalizeModel } from './finalize.js';
-import { busyBefore, dpcIsrBefore, nonIdleRunBefore, runRowEnd, type EngineModel } from './model.js';
+import {
+  busyBefore,
+  CpuCoverage,
+  dpcIsrBefore,
+  nonIdleRunBefore,
+  runRowEnd,
+  type EngineModel,
+} from './model.js';
 import { PartialBuilder } from './partial.js';
 import { fakeHeader, kernelAddress } from './test-model.js';
 
@@ -143,6 +150,24 @@ function checkAgainstBruteForce(model: EngineModel, seed: number): { rowsChecked
       expectClose(busyBefore(model, c, t), unionBefore([...dpcRows, ...runRows], t), `busy ${where}`);
       times++;
     }
+    // The series path: all probes at once, ascending (repeated times included), one CpuCoverage
+    // per metric, as a series asks them.
+    const edges = Float64Array.from(probes.filter((t) => t <= model.durationNs)).sort();
+    const dpcAt = new Float64Array(edges.length);
+    const busyAt = new Float64Array(edges.length);
+    new CpuCoverage(model, c).coveredAtEdges(edges, false, dpcAt);
+    new CpuCoverage(model, c).coveredAtEdges(edges, true, busyAt);
+    const rows = new CpuCoverage(model, c);
+    const enters = dpcRows.map(([s]) => s);
+    edges.forEach((t, b) => {
+      const where = `seed ${seed} cpu ${c} edge ${b} t ${t}`;
+      const firstAtOrAfter = enters.findIndex((s) => s >= t);
+      expect(rows.firstDpcRowAtOrAfter(t) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(
+        firstAtOrAfter < 0 ? enters.length : firstAtOrAfter,
+      );
+      expectClose(dpcAt[b]!, unionBefore(dpcRows, t), `dpc series ${where}`);
+      expectClose(busyAt[b]!, unionBefore([...dpcRows, ...runRows], t), `busy series ${where}`);
+    });
   }
   return { rowsChecked: dpc.length + run.length, times };
 }
@@ -187,6 +212,35 @@ describe('coverage prefix sums', () => {
       expect(model.run.end).toBeDefined(); // not contiguous: the end column is kept
       expect(model.runCoverage.disjoint[c]).toBe(0);
       checkAgainstBruteForce(model, seed);
+    }
+  });
+
+  it('match a brute-force union under a long DPC with many rows entered under it, and zero-length rows', () => {
+    // The series path finds a time's row from the prefix entries' greatest exits: under a long DPC
+    // that exit stays ahead of ~300 rows (more than it steps over), and zero-length rows (not in
+    // the greatest exit) entered at or after a time can sit before the entry it finds.
+    for (const derive of [true, false]) {
+      const b = new PartialBuilder();
+      b.appendCSwitch(0, 1000, 0, 5, 1, 0);
+      b.appendCSwitch(0, 400_000, 5, 0, 1, 0);
+      b.appendCSwitch(0, 700_000, 0, 6, 1, 0);
+      for (let k = 0; k < 300; k++) {
+        const s = 2000 + k * 1000;
+        b.appendDpc(0, ISR, s, s + 50, kernelAddress(0x10));
+      }
+      b.appendDpc(0, DPC, 1500, 600_000, kernelAddress(0x20));
+      for (let k = 0; k < 40; k++)
+        b.appendDpc(0, DPC, 650_000 + k * 100, 650_000 + k * 100, kernelAddress(0x30));
+      for (let k = 0; k < 40; k++) {
+        const s = 700_000 + k * 3000;
+        b.appendDpc(0, DPC, s, s + 1000, kernelAddress(0x20));
+      }
+      b.noteEvent(0, 900_000);
+      const p = b.finish();
+      if (derive) derivePerCpu(p);
+      const model = finalizeModel([p], fakeHeader(1), { symbolDirs: [] });
+      expect(model.dpc.length).toBe(381);
+      checkAgainstBruteForce(model, 7);
     }
   });
 

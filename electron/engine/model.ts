@@ -234,33 +234,65 @@ function firstAfter(a: Float64Array, value: number, lo: number, hi: number): num
   return lo;
 }
 
+/** DPC rows a lookup may step over from the block its prefix-entry search found before it searches
+ *  the enter times instead: usually the row is in that block or the next; a long DPC with many rows
+ *  entered under it (nested ISRs) keeps the greatest exit ahead of the rows. */
+const MAX_DPC_STEP_ROWS = 4 * UNION_BLOCK_ROWS;
+
+/** Bucket edges whose lines `coveredAtEdges` reads ahead at a time: enough misses to overlap, few
+ *  enough (~10 lines and pages each) that they are still in L1/L2 and the TLB when looked up. */
+const READ_AHEAD_EDGES = 32;
+
 /** Run rows a busy lookup may walk from its DPC block's anchor before it searches instead: a block
  *  of 16 DPC rows usually spans a few running intervals; CPUs with sparse DPCs would walk many. */
 const MAX_WALK_ROWS = 32;
 
 /**
- * A search hint: the answer for an earlier, smaller value. Times asked in ascending order (bucket
- * edges) then gallop forward from it — a few probes near the previous answer instead of a binary
- * search over the whole CPU (whose mispredicted branches cost more than the rows scanned).
+ * A search hint: the answer for an earlier, smaller value, and the rows per ns between the last two
+ * answers. Times asked in ascending order (bucket edges) guess the answer by extrapolating that
+ * rate from the previous answer, then gallop from the guess (backwards or forwards) and bisect.
+ * On a large trace the rows between two edges span many cache lines and pages: a good guess
+ * touches one or two of them where galloping from the previous answer touched ~15 (every probe a
+ * cache miss). Any guess gives the same index, only the probes differ.
  */
 class SearchHint {
   value = -Infinity;
   index = 0;
+  /** Rows per ns of the last step between two asked values (0: no step yet). */
+  rate = 0;
 
   /** First index in [lo, hi) with a[i] ≥ value (hi if none). */
   firstAtOrAfter(a: Float64Array, value: number, lo: number, hi: number): number {
     let found: number;
-    if (value >= this.value && this.index >= lo) {
-      // Rows before the hint are all < the hint's value ≤ value: gallop from the hint.
-      let from = this.index;
-      let step = 1;
-      let probe = from;
-      while (probe < hi && a[probe]! < value) {
-        from = probe + 1;
-        probe = from + step;
-        step *= 2;
+    const from = this.index;
+    if (value >= this.value && this.value !== -Infinity && from >= lo && from <= hi) {
+      // Rows before the hint are all < the hint's value ≤ value: the answer is in [from, hi].
+      const ahead = (value - this.value) * this.rate;
+      const guess = ahead < hi - from ? from + Math.floor(ahead) : hi;
+      if (guess >= hi || a[guess]! >= value) {
+        // The answer is in [from, guess]: gallop backwards from the guess.
+        let upper = guess;
+        let probe = guess - 1;
+        let step = 1;
+        while (probe > from && a[probe]! >= value) {
+          upper = probe;
+          step *= 2;
+          probe = upper - step;
+        }
+        found = firstAtOrAfter(a, value, probe > from ? probe + 1 : from, upper);
+      } else {
+        // a[guess] < value: the answer is in (guess, hi]: gallop forwards.
+        let lower = guess + 1;
+        let probe = lower;
+        let step = 1;
+        while (probe < hi && a[probe]! < value) {
+          lower = probe + 1;
+          probe = lower + step;
+          step *= 2;
+        }
+        found = firstAtOrAfter(a, value, lower, probe < hi ? probe : hi);
       }
-      found = firstAtOrAfter(a, value, from, probe < hi ? probe : hi);
+      if (value > this.value) this.rate = (found - from) / (value - this.value);
     } else found = firstAtOrAfter(a, value, lo, hi);
     this.value = value;
     this.index = found;
@@ -293,6 +325,8 @@ export class CpuCoverage {
   private readonly dpcLo: number;
   private readonly dpcHi: number;
   private readonly dpcEntries: number;
+  /** One past the CPU's last DPC coverage entry. */
+  private readonly dpcEntriesEnd: number;
   private readonly unionBefore: Float64Array;
   private readonly outsideRunBefore: Float64Array;
   private readonly dpcReachBefore: Float64Array;
@@ -301,7 +335,16 @@ export class CpuCoverage {
   private readonly anchorRow: Int32Array;
   private readonly anchorNonIdle: Float64Array;
   private readonly runHint = new SearchHint();
-  private readonly dpcHint = new SearchHint();
+  /** Searches the DPC entries' greatest exits (`firstDpcRowAtOrAfter`). */
+  private readonly dpcReachHint = new SearchHint();
+  /** The last `firstDpcRowAtOrAfter` answer (busy lookups may ask twice for one time). */
+  private dpcRowTime = NaN;
+  private dpcRowIndex = 0;
+  /** `coveredAtEdges`: the DPC entry search's answer for the time it is about to look up. */
+  private presetTime = NaN;
+  private presetEntry = 0;
+  /** Sum of the values `coveredAtEdges` reads ahead (kept so the reads are not optimized away). */
+  private readAheadSink = 0;
 
   constructor(model: EngineModel, cpu: number) {
     const { run, dpc, runCoverage, dpcCoverage } = model;
@@ -324,6 +367,7 @@ export class CpuCoverage {
     this.dpcLo = dpc.cpuOffsets[cpu] ?? 0;
     this.dpcHi = Math.max(this.dpcLo, dpc.cpuOffsets[cpu + 1] ?? 0);
     this.dpcEntries = dpcCoverage.blockOffsets[cpu] ?? 0;
+    this.dpcEntriesEnd = Math.max(this.dpcEntries, dpcCoverage.blockOffsets[cpu + 1] ?? 0);
     this.unionBefore = dpcCoverage.unionBefore;
     this.outsideRunBefore = dpcCoverage.outsideRunBefore;
     this.dpcReachBefore = dpcCoverage.reachBefore;
@@ -363,6 +407,108 @@ export class CpuCoverage {
     return total;
   }
 
+  /**
+   * First DPC row of the CPU entered at or after t (its rows' end if none); fastest for ascending
+   * t (bucket edges), any order is answered. Not a search
+   * of the enter times (on a large trace the rows between two bucket edges span several pages and
+   * every probe is a cache miss) but of the CPU's prefix entries' greatest exits F, 16× denser:
+   * the rows before an entry with F < t all exited, so entered, before t. From that entry's first
+   * row the rows are stepped over (usually a few, in lines the lookup reads anyway); rows of
+   * length ≤ 0 (not in F) that entered at or after t before it, or a long step, fall back to a
+   * binary search of the enter times.
+   */
+  firstDpcRowAtOrAfter(t: number): number {
+    if (t === this.dpcRowTime) return this.dpcRowIndex;
+    const lo = this.dpcLo;
+    const hi = this.dpcHi;
+    const enter = this.enter;
+    const e0 = this.dpcEntries;
+    const f =
+      t === this.presetTime
+        ? this.presetEntry
+        : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
+    let k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
+    if (k > hi) k = hi;
+    if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
+    else {
+      const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
+      while (k < stepEnd && enter[k]! < t) k++;
+      if (k === stepEnd && k < hi) k = firstAtOrAfter(enter, t, k, hi);
+    }
+    this.dpcRowTime = t;
+    this.dpcRowIndex = k;
+    return k;
+  }
+
+  /**
+   * Covered time in [0, edges[b]) for ascending `edges` into `out`: busy time (`busyBefore`) or
+   * DPC/ISR time (`dpcIsrBefore`), the same values as those lookups one by one. On a large trace
+   * each lookup's rows are cache (and TLB) misses, and one after the other they form a chain: each
+   * search starts from the previous answer, each row read waits for the search. So the work is
+   * split in passes: (1) every edge's prefix entry by the entries' greatest-exit search (a small
+   * array: its lines stay cached); (2) a read of the lines each lookup will use — DPC rows, prefix
+   * entries, run anchors, then the run rows at the anchors — with no branch on the values, so the
+   * misses of many edges overlap; (3) the lookups, on cached lines.
+   */
+  coveredAtEdges(edges: Float64Array, busy: boolean, out: Float64Array): void {
+    const count = edges.length;
+    if (this.dpcHi > this.dpcLo) {
+      const e0 = this.dpcEntries;
+      const entryEnd = this.dpcEntriesEnd;
+      const entries = new Int32Array(count);
+      for (let b = 0; b < count; b++)
+        entries[b] = this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, edges[b]!, e0, entryEnd);
+      for (let from = 0; from < count; from += READ_AHEAD_EDGES) {
+        const to = from + READ_AHEAD_EDGES < count ? from + READ_AHEAD_EDGES : count;
+        this.readAheadSink += this.readAhead(entries, from, to, busy);
+        for (let b = from; b < to; b++) {
+          this.presetTime = edges[b]!;
+          this.presetEntry = entries[b]!;
+          out[b] = busy ? this.busyBefore(edges[b]!) : this.dpcIsrBefore(edges[b]!);
+        }
+      }
+      this.presetTime = NaN;
+    } else
+      for (let b = 0; b < count; b++)
+        out[b] = busy ? this.busyBefore(edges[b]!) : this.dpcIsrBefore(edges[b]!);
+  }
+
+  /** Reads (and sums) the lines the lookups of edges [from, to) will use, given their DPC entry
+   *  search answers: no branch depends on a value read, so the cache misses overlap. */
+  private readAhead(entries: Int32Array, from: number, to: number, busy: boolean): number {
+    const lo = this.dpcLo;
+    const last = this.dpcHi - 1;
+    const e0 = this.dpcEntries;
+    const enter = this.enter;
+    const duration = this.duration;
+    const union = busy ? this.outsideRunBefore : this.unionBefore;
+    const anchorRow = this.anchorRow;
+    let sink = 0;
+    for (let b = from; b < to; b++) {
+      const entry = entries[b]! > e0 ? entries[b]! - 1 : e0;
+      const first = lo + (entry - e0) * UNION_BLOCK_ROWS;
+      const mid = first + (UNION_BLOCK_ROWS >> 1) < last ? first + (UNION_BLOCK_ROWS >> 1) : last;
+      const end = first + UNION_BLOCK_ROWS < last ? first + UNION_BLOCK_ROWS : last;
+      sink += enter[first < last ? first : last]! + enter[mid]! + enter[end]! + duration[end]!;
+      sink += union[entry]! + (busy ? anchorRow[entry]! : 0);
+    }
+    if (busy && this.disjoint && this.runHi > this.runLo) {
+      const runStart = this.runStart;
+      const runThread = this.runThread;
+      const anchorNonIdle = this.anchorNonIdle;
+      const runLo = this.runLo;
+      const runLast = this.runHi - 1;
+      for (let b = from; b < to; b++) {
+        const entry = entries[b]! > e0 ? entries[b]! - 1 : e0;
+        let row = runLo + anchorRow[entry]!;
+        if (row < runLo) row = runLo;
+        const ahead = row + 4 < runLast ? row + 4 : runLast;
+        sink += runStart[row]! + runStart[ahead]! + runThread[row]! + anchorNonIdle[entry]!;
+      }
+    }
+    return sink;
+  }
+
   /** DPC/ISR time (union) in [0, t): Σ|c_i| over rows entered before t − [t, F). */
   dpcIsrBefore(t: number): number {
     const lo = this.dpcLo;
@@ -370,7 +516,7 @@ export class CpuCoverage {
     if (lo === hi) return 0;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
+    const k = this.firstDpcRowAtOrAfter(t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let total = this.unionBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;
@@ -400,10 +546,12 @@ export class CpuCoverage {
   }
 
   /**
-   * busyBefore from the DPC block's run anchor; NaN when it does not apply (no DPC row of the
-   * block before t, a CPU whose run rows overlap, or a walk longer than MAX_WALK_ROWS rows).
-   * A cursor walks forward over the run rows from the anchor as the pieces, t and F ascend: a
-   * piece inside the cursor's row is all or nothing; one crossing rows is measured by the walk.
+   * busyBefore from the DPC block's run anchor; NaN when it does not apply (the CPU's first
+   * block has no row before t, a CPU whose run rows overlap, or a walk longer than MAX_WALK_ROWS
+   * rows). A cursor walks forward over the run rows from the anchor as the pieces, t and F
+   * ascend: a piece inside the cursor's row is all or nothing; one crossing rows is measured by
+   * the walk. When no row of the block entered before t (t at or before the block's first enter,
+   * 1 edge in 16), the walk starts at the previous block's anchor (before t) and adds no piece.
    */
   private busyBeforeByWalk(t: number): number {
     const lo = this.dpcLo;
@@ -411,12 +559,15 @@ export class CpuCoverage {
     if (lo === hi || !this.disjoint) return NaN;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
+    const k = this.firstDpcRowAtOrAfter(t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     const first = lo + block * UNION_BLOCK_ROWS;
     const entry = this.dpcEntries + block;
-    const anchor = this.anchorRow[entry]!;
-    if (first >= k || anchor < -1) return NaN;
+    // The anchor (run row containing the first row's enter) must not lie after t.
+    const anchorEntry = first < k ? entry : entry - 1;
+    if (anchorEntry < this.dpcEntries) return NaN;
+    const anchor = this.anchorRow[anchorEntry]!;
+    if (anchor < -1) return NaN;
     const runStart = this.runStart;
     const runEnd = this.runEnd;
     const runThread = this.runThread;
@@ -426,7 +577,7 @@ export class CpuCoverage {
     // Cursor: run row j (the last starting at or before the walk's position; runLo − 1 before the
     // first row, which is then never non-idle) and the non-idle running time before its start.
     let j = this.runLo + anchor;
-    let before = this.anchorNonIdle[entry]!;
+    let before = this.anchorNonIdle[anchorEntry]!;
     let rowStart = j >= this.runLo ? runStart[j]! : -Infinity;
     let rowEnd = j >= this.runLo ? (j === runHi - 1 ? lastRowEnd : runEnd[j]!) : -Infinity;
     let rowNonIdle = j >= this.runLo && tids[runThread[j]!] !== 0;
@@ -533,7 +684,7 @@ export class CpuCoverage {
     if (lo === hi) return runBeforeT;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
+    const k = this.firstDpcRowAtOrAfter(t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let outside = this.outsideRunBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;

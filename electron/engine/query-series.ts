@@ -25,21 +25,23 @@ import {
 /** The contract's cap on buckets (a 4K screen at one bucket per pixel, twice over). */
 const MAX_BUCKETS = 10_000;
 
-/** % of each bucket covered, from `coveredBefore(t)` = covered time in [0, t) (two lookups per edge). */
+/** % of each bucket covered: busy time (`busy`) or DPC/ISR time, from the covered time in [0, edge)
+ *  at the n + 1 bucket edges (`CpuCoverage.coveredAtEdges`, one call per CPU). */
 function coverageSeries(
-  coveredBefore: (t: number) => number,
+  coverage: CpuCoverage,
+  busy: boolean,
   start: number,
   bucketNs: number,
   n: number,
 ): number[] {
+  const edges = new Float64Array(n + 1);
+  edges[0] = start;
+  for (let b = 0; b < n; b++) edges[b + 1] = start + bucketNs * (b + 1);
+  const covered = new Float64Array(n + 1);
+  coverage.coveredAtEdges(edges, busy, covered);
   const values = new Array<number>(n);
-  let previous = coveredBefore(start);
-  for (let b = 0; b < n; b++) {
-    const edge = b + 1 === n ? start + bucketNs * n : start + bucketNs * (b + 1);
-    const next = coveredBefore(edge);
-    values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
-    previous = next;
-  }
+  for (let b = 0; b < n; b++)
+    values[b] = bucketNs > 0 ? (100 * (covered[b + 1]! - covered[b]!)) / bucketNs : 0;
   return values;
 }
 
@@ -68,8 +70,7 @@ export function runSeries(
     for (const cpu of filter.cpus) {
       if (token.cancelled) throw cancelledError();
       if (source === 'precise') {
-        const coverage = new CpuCoverage(model, cpu);
-        const values = coverageSeries((t) => coverage.busyBefore(t), start, bucketNs, n);
+        const values = coverageSeries(new CpuCoverage(model, cpu), true, start, bucketNs, n);
         cpus.push({ cpu, values });
       } else if (source === 'sampled')
         cpus.push({ cpu, values: sampledSeries(model, cpu, start, bucketNs, n, filter.rowEnd) });
@@ -86,9 +87,7 @@ export function runSeries(
           ? flaggedSampleSeries(model, cpu, start, bucketNs, n, filter.rowEnd, token)
           : hasRowFilter
             ? filteredUnionSeries(model, specs.dpcIsr, filter, cpu, n, bucketNs, token)
-            : ((coverage) => coverageSeries((t) => coverage.dpcIsrBefore(t), start, bucketNs, n))(
-                new CpuCoverage(model, cpu),
-              ),
+            : coverageSeries(new CpuCoverage(model, cpu), false, start, bucketNs, n),
       });
     }
   } else if (query.metric === 'cstate') {
