@@ -489,7 +489,8 @@ export class CpuCoverage {
       const first = lo + (entry - e0) * UNION_BLOCK_ROWS;
       const mid = first + (UNION_BLOCK_ROWS >> 1) < last ? first + (UNION_BLOCK_ROWS >> 1) : last;
       const end = first + UNION_BLOCK_ROWS < last ? first + UNION_BLOCK_ROWS : last;
-      sink += enter[first < last ? first : last]! + enter[mid]! + enter[end]! + duration[end]!;
+      const before = first > lo ? first - 1 : lo;
+      sink += enter[before]! + enter[mid]! + enter[end]! + duration[before]! + duration[end]!;
       sink += union[entry]! + (busy ? anchorRow[entry]! : 0);
     }
     if (busy && this.disjoint && this.runHi > this.runLo) {
