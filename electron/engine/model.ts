@@ -490,7 +490,8 @@ export class CpuCoverage {
       const mid = first + (UNION_BLOCK_ROWS >> 1) < last ? first + (UNION_BLOCK_ROWS >> 1) : last;
       const end = first + UNION_BLOCK_ROWS < last ? first + UNION_BLOCK_ROWS : last;
       const before = first > lo ? first - 1 : lo;
-      sink += enter[before]! + enter[mid]! + enter[end]! + duration[before]! + duration[end]!;
+      const at = first < last ? first : last;
+      sink += enter[before]! + enter[at]! + enter[mid]! + enter[end]! + duration[before]! + duration[end]!;
       sink += union[entry]! + (busy ? anchorRow[entry]! : 0);
     }
     if (busy && this.disjoint && this.runHi > this.runLo) {
