@@ -151,23 +151,34 @@ function checkAgainstBruteForce(model: EngineModel, seed: number): { rowsChecked
       times++;
     }
     // The series path: all probes at once, ascending (repeated times included), one CpuCoverage
-    // per metric, as a series asks them.
-    const edges = Float64Array.from(probes.filter((t) => t <= model.durationNs)).sort();
-    const dpcAt = new Float64Array(edges.length);
-    const busyAt = new Float64Array(edges.length);
-    new CpuCoverage(model, c).coveredAtEdges(edges, false, dpcAt);
-    new CpuCoverage(model, c).coveredAtEdges(edges, true, busyAt);
+    // per metric, as a series asks them; dense (edges a few rows apart: lookups one by one, each
+    // going on from the previous one's rows) and sparse (≥ 128 rows apart: entry search pass and
+    // read-ahead first).
+    const dense = Float64Array.from(probes.filter((t) => t <= model.durationNs)).sort();
+    const step = Math.ceil((dense.length * 200) / Math.max(1, dpcRows.length));
+    const sparse = dense.filter((_, b) => b % step === 0);
     const rows = new CpuCoverage(model, c);
     const enters = dpcRows.map(([s]) => s);
-    edges.forEach((t, b) => {
-      const where = `seed ${seed} cpu ${c} edge ${b} t ${t}`;
-      const firstAtOrAfter = enters.findIndex((s) => s >= t);
-      expect(rows.firstDpcRowAtOrAfter(t) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(
-        firstAtOrAfter < 0 ? enters.length : firstAtOrAfter,
-      );
-      expectClose(dpcAt[b]!, unionBefore(dpcRows, t), `dpc series ${where}`);
-      expectClose(busyAt[b]!, unionBefore([...dpcRows, ...runRows], t), `busy series ${where}`);
-    });
+    for (const [kind, edges] of [
+      ['dense', dense],
+      ['sparse', sparse],
+    ] as const) {
+      const dpcAt = new Float64Array(edges.length);
+      const busyAt = new Float64Array(edges.length);
+      new CpuCoverage(model, c).coveredAtEdges(edges, false, dpcAt);
+      new CpuCoverage(model, c).coveredAtEdges(edges, true, busyAt);
+      edges.forEach((t, b) => {
+        const where = `seed ${seed} cpu ${c} ${kind} edge ${b} t ${t}`;
+        if (kind === 'dense') {
+          const firstAtOrAfter = enters.findIndex((s) => s >= t);
+          expect(rows.firstDpcRowAtOrAfter(t) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(
+            firstAtOrAfter < 0 ? enters.length : firstAtOrAfter,
+          );
+        }
+        expectClose(dpcAt[b]!, unionBefore(dpcRows, t), `dpc series ${where}`);
+        expectClose(busyAt[b]!, unionBefore([...dpcRows, ...runRows], t), `busy series ${where}`);
+      });
+    }
   }
   return { rowsChecked: dpc.length + run.length, times };
 }
@@ -241,6 +252,40 @@ describe('coverage prefix sums', () => {
       const model = finalizeModel([p], fakeHeader(1), { symbolDirs: [] });
       expect(model.dpc.length).toBe(381);
       checkAgainstBruteForce(model, 7);
+    }
+  });
+
+  it('match a brute-force union at bucket edges far apart (entry search pass and read-ahead)', () => {
+    for (const derive of [true, false]) {
+      const model = build(
+        11,
+        { cpus: 3, builders: 1, sharedCpu: false, backwards: false, end: 4_000_000 },
+        derive,
+      );
+      const tids = model.dict.threadTids;
+      for (let c = 0; c < model.cpuSlots; c++) {
+        const { dpc, run } = model;
+        const dpcRows: [number, number][] = [];
+        for (let i = dpc.cpuOffsets[c]!; i < dpc.cpuOffsets[c + 1]!; i++)
+          dpcRows.push([dpc.enter[i]!, dpc.enter[i]! + dpc.duration[i]!]);
+        const runRows: [number, number][] = [];
+        for (let i = run.cpuOffsets[c]!; i < run.cpuOffsets[c + 1]!; i++)
+          if (tids[run.thread[i]!] !== 0) runRows.push([run.start[i]!, runRowEnd(run, c, i)]);
+        expect(dpcRows.length).toBeGreaterThan(128 * 8);
+        // 7 buckets: > 128 rows between edges, so coveredAtEdges takes its multi-pass path.
+        const edges = Float64Array.from({ length: 8 }, (_, b) => (model.durationNs * b) / 7);
+        for (const busy of [false, true]) {
+          const at = new Float64Array(edges.length);
+          new CpuCoverage(model, c).coveredAtEdges(edges, busy, at);
+          edges.forEach((t, b) =>
+            expectClose(
+              at[b]!,
+              unionBefore(busy ? [...dpcRows, ...runRows] : dpcRows, t),
+              `${busy ? 'busy' : 'dpc'} cpu ${c} edge ${b} t ${t}`,
+            ),
+          );
+        }
+      }
     }
   });
 

@@ -345,6 +345,10 @@ export class CpuCoverage {
   /** The last `firstDpcRowAtOrAfter` answer (busy lookups may ask twice for one time). */
   private dpcRowTime = NaN;
   private dpcRowIndex = 0;
+  /** `dpcIsrBefore`'s walk state after its last lookup: row reached, Σ|c_i| and F before it. */
+  private unionRow = -1;
+  private unionTotal = 0;
+  private unionReach = -Infinity;
   /** `coveredAtEdges`: the DPC entry search's answer for the time it is about to look up. */
   private presetTime = NaN;
   private presetEntry = 0;
@@ -434,6 +438,8 @@ export class CpuCoverage {
         : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
     let k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
     if (k > hi) k = hi;
+    // Rows before the previous answer entered before its time: step on from there when later.
+    if (this.dpcRowTime < t && this.dpcRowIndex > k) k = this.dpcRowIndex;
     if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
     else {
       const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
@@ -457,27 +463,35 @@ export class CpuCoverage {
    */
   coveredAtEdges(edges: Float64Array, busy: boolean, out: Float64Array): void {
     const count = edges.length;
-    if (this.dpcHi > this.dpcLo) {
-      const e0 = this.dpcEntries;
-      const entryEnd = this.dpcEntriesEnd;
-      const entries = new Int32Array(count);
-      for (let b = 0; b < count; b++)
-        entries[b] = this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, edges[b]!, e0, entryEnd);
-      // Edges close together share lines (and the hardware prefetcher follows them): no read-ahead.
-      const readAhead = (entries[count - 1]! - entries[0]!) * UNION_BLOCK_ROWS >= READ_AHEAD_MIN_ROWS * count;
-      for (let from = 0; from < count; from += READ_AHEAD_EDGES) {
-        const to = from + READ_AHEAD_EDGES < count ? from + READ_AHEAD_EDGES : count;
-        if (readAhead) this.readAheadSink += this.readAhead(entries, from, to, busy);
-        for (let b = from; b < to; b++) {
-          this.presetTime = edges[b]!;
-          this.presetEntry = entries[b]!;
-          out[b] = busy ? this.busyBefore(edges[b]!) : this.dpcIsrBefore(edges[b]!);
-        }
-      }
-      this.presetTime = NaN;
-    } else
+    const e0 = this.dpcEntries;
+    const entryEnd = this.dpcEntriesEnd;
+    const reach = this.dpcReachBefore;
+    // Edges close together share lines (and the hardware prefetcher follows them): the passes
+    // would only add work, the lookups go one by one (each goes on from the previous one's rows).
+    const spanRows =
+      count > 0 && this.dpcHi > this.dpcLo
+        ? (firstAtOrAfter(reach, edges[count - 1]!, e0, entryEnd) -
+            firstAtOrAfter(reach, edges[0]!, e0, entryEnd)) *
+          UNION_BLOCK_ROWS
+        : 0;
+    if (spanRows < READ_AHEAD_MIN_ROWS * count) {
       for (let b = 0; b < count; b++)
         out[b] = busy ? this.busyBefore(edges[b]!) : this.dpcIsrBefore(edges[b]!);
+      return;
+    }
+    const entries = new Int32Array(count);
+    for (let b = 0; b < count; b++)
+      entries[b] = this.dpcReachHint.firstAtOrAfter(reach, edges[b]!, e0, entryEnd);
+    for (let from = 0; from < count; from += READ_AHEAD_EDGES) {
+      const to = from + READ_AHEAD_EDGES < count ? from + READ_AHEAD_EDGES : count;
+      this.readAheadSink += this.readAhead(entries, from, to, busy);
+      for (let b = from; b < to; b++) {
+        this.presetTime = edges[b]!;
+        this.presetEntry = entries[b]!;
+        out[b] = busy ? this.busyBefore(edges[b]!) : this.dpcIsrBefore(edges[b]!);
+      }
+    }
+    this.presetTime = NaN;
   }
 
   /** Reads (and sums) the lines the lookups of edges [from, to) will use, given their DPC entry
@@ -527,9 +541,21 @@ export class CpuCoverage {
     const duration = this.duration;
     const k = this.firstDpcRowAtOrAfter(t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
-    let total = this.unionBefore[this.dpcEntries + block]!;
-    let reach = this.dpcReachBefore[this.dpcEntries + block]!;
-    for (let i = lo + block * UNION_BLOCK_ROWS; i < k; i++) {
+    const first = lo + block * UNION_BLOCK_ROWS;
+    let i: number;
+    let total: number;
+    let reach: number;
+    if (this.unionRow >= first && this.unionRow <= k) {
+      // Edges closer than a block: go on from the previous lookup's rows (the same sums).
+      i = this.unionRow;
+      total = this.unionTotal;
+      reach = this.unionReach;
+    } else {
+      i = first;
+      total = this.unionBefore[this.dpcEntries + block]!;
+      reach = this.dpcReachBefore[this.dpcEntries + block]!;
+    }
+    for (; i < k; i++) {
       const from = enter[i]!;
       const e = from + duration[i]!;
       if (!(e > from)) continue;
@@ -539,6 +565,9 @@ export class CpuCoverage {
         reach = e;
       }
     }
+    this.unionRow = k;
+    this.unionTotal = total;
+    this.unionReach = reach;
     return reach > t ? total - (reach - t) : total;
   }
 
