@@ -1,6 +1,8 @@
 // Per-CPU derivations made where a partial is read (`derivePerCpu`, parser workers) must give the
-// very same busy union, DPC/ISR union and idle table as deriving everything in finalize after the
-// merge — with one partial and with the CPUs split over several partials.
+// very same DPC/ISR coverage sums, run coverage and idle table as deriving everything in finalize
+// after the merge — with one partial and with the CPUs split over several partials. (The worker
+// path counts open non-idle running tails as running past the trace end, `openEnded`; busy time up
+// to the end is the same: compared through busyBefore.)
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { SCENARIOS } from '../../scripts/writer/scenarios.js';
 import { simulate } from '../../scripts/writer/simulate.js';
 import { finalizeModel } from './finalize.js';
 import { headerFacts, openTraceFile, readPartial } from './load.js';
-import type { EngineModel } from './model.js';
+import { busyBefore, type EngineModel } from './model.js';
 import type { Partial } from './partial.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'etlscope-derive-'));
@@ -35,19 +37,11 @@ function build(file: string, shares: number, derived: boolean): EngineModel {
 
 function tables(m: EngineModel) {
   return {
-    busy: m.busy,
-    dpcUnion: m.dpcUnion,
+    dpcCoverage: m.dpcCoverage,
+    runCoverage: { ...m.runCoverage, openEnded: undefined },
     idle: m.idle,
-    dpc: [
-      m.dpc.cpuOffsets,
-      m.dpc.enter,
-      m.dpc.duration,
-      m.dpc.exclusive,
-      m.dpc.routine,
-      m.dpc.kind,
-      m.dpc.fragments,
-    ],
-    run: [m.run.cpuOffsets, m.run.start, m.run.end, m.run.thread],
+    dpc: [m.dpc.cpuOffsets, m.dpc.enter, m.dpc.duration, m.dpc.interrupted, m.dpc.routine, m.dpc.kind],
+    run: [m.run.cpuOffsets, m.run.start, m.run.lastEnd, m.run.end, m.run.thread],
     samples: [m.samples.cpuOffsets, m.samples.time, m.samples.busyBlockCumulative],
   };
 }
@@ -65,8 +59,15 @@ describe('derivePerCpu', () => {
       for (const shares of [1, 2, 3]) {
         const viaDerived = build(file, shares, true);
         const viaFinalize = build(file, shares, false);
-        expect(viaDerived.busy.start.length).toBeGreaterThan(0);
+        expect(viaDerived.dpcCoverage.unionBefore.length).toBeGreaterThan(0);
         expect(tables(viaDerived)).toEqual(tables(viaFinalize));
+        for (let c = 0; c < viaDerived.cpuSlots; c++) {
+          for (let k = 0; k <= 100; k++) {
+            const t = (viaDerived.durationNs * k) / 100;
+            const expected = busyBefore(viaFinalize, c, t);
+            expect(Math.abs(busyBefore(viaDerived, c, t) - expected)).toBeLessThanOrEqual(1e-6 * expected);
+          }
+        }
       }
     });
   }

@@ -1,4 +1,4 @@
-// Builder + finalize on hand-made streams: DPC fragments (ISR inside DPC), busy union, compact
+// Builder + finalize on hand-made streams: DPC fragments (ISR inside DPC), busy time, compact
 // CSwitch attribution, C-state pairing and the PreviousCState fallback, TID reuse, module and
 // function resolution with symbol maps, merging partials of several workers.
 
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from './query-common.js';
+import { dpcExclusive, dpcFragments, runRowEnd } from './model.js';
 import { engineFrom, kernelAddress } from './test-model.js';
 
 const DPC = 0;
@@ -32,8 +33,8 @@ describe('DPC fragments', () => {
       dpc.kind[i],
       dpc.enter[i],
       dpc.duration[i],
-      dpc.exclusive[i],
-      dpc.fragments[i],
+      dpcExclusive(dpc, i),
+      dpcFragments(dpc, i),
     ]);
     // CPU 0 rows in enter order, then CPU 1.
     expect(rows).toEqual([
@@ -45,6 +46,8 @@ describe('DPC fragments', () => {
       [ISR, 160, 20, 20, 1],
     ]);
     expect(Array.from(dpc.cpuOffsets)).toEqual([0, 5, 6]);
+    // Only the interrupted DPC is stored (sparse): row 1.
+    expect(Array.from(dpc.interrupted.rows)).toEqual([1]);
   });
 });
 
@@ -72,7 +75,10 @@ describe('CPU busy time', () => {
     // Running rows: thread 5 [0,100), idle [100,300), thread 7 tail [300,400).
     const run = engine.model.run;
     expect(Array.from(run.start)).toEqual([0, 100, 300]);
-    expect(Array.from(run.end)).toEqual([100, 300, 400]);
+    expect(Array.from(run.start, (_, i) => runRowEnd(run, 0, i))).toEqual([100, 300, 400]);
+    // Contiguous rows: no end column, the last row ends at the trace end.
+    expect(run.end).toBeUndefined();
+    expect(run.lastEnd[0]).toBe(400);
     expect(Array.from(run.thread, (t) => engine.model.dict.threadTids[t])).toEqual([5, 0, 7]);
   });
 
@@ -86,7 +92,8 @@ describe('CPU busy time', () => {
     });
     const run = engine.model.run;
     expect(Array.from(run.thread, (t) => engine.model.dict.threadTids[t])).toEqual([9, 11, 0]);
-    expect(Array.from(run.end)).toEqual([100, 250, 300]);
+    expect(Array.from(run.start, (_, i) => runRowEnd(run, 0, i))).toEqual([100, 250, 300]);
+    expect(run.lastEnd[0]).toBe(300); // the unknown compact tail is not a row
     expect(engine.model.summary.recorded.compactContextSwitches).toBe(true);
     expect(engine.model.summary.explanations.some((e) => e.includes('compact'))).toBe(true);
   });

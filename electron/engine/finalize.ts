@@ -4,7 +4,8 @@
 //   merged ──group rows by CPU (stable counting sort), time-sort inside each CPU──> tables
 //          ──images + DbgID_RSDS + symbol maps──> routine → function → module (distinct routines only)
 //          ──thread/process lifetimes──> TID → thread instance → process (with reuse)
-//          ──unions──> busy time (non-idle running ∪ DPC/ISR) and DPC/ISR time, with prefix sums
+//          ──coverage──> DPC/ISR union and busy time (non-idle running ∪ DPC/ISR) as block prefix
+//                        sums over the DPC and run rows (no interval tables; model.ts CpuCoverage)
 //          ──idle enter/exit pairs or CSwitch PreviousCState──> contiguous C-state rows per CPU
 //          ──summary──> TraceSummary
 //
@@ -27,28 +28,24 @@ import type {
   IdleTable,
   ImageInfo,
   ProcessInfo,
-  RunTable,
+  RunTable as ModelRunTable,
   SampleTable,
   ThreadInfo,
-  UnionTable,
+  DpcCoverage,
+  DpcInterruptions,
+  RunCoverage,
 } from './model.js';
-import { SAMPLE_BUSY_BLOCK_ROWS, UNION_BLOCK_ROWS } from './model.js';
+import { coverageEntries, runEndsButLast, SAMPLE_BUSY_BLOCK_ROWS, UNION_BLOCK_ROWS } from './model.js';
 
-/** A union while it is built: per-CPU prefix sums on every row (kept per block in the model). */
-type PrefixedUnion = Omit<UnionTable, 'beforeBlock'> & { readonly before: Float64Array };
+/** The run table as finalize assembles it, with every row's end (the model keeps the ends only
+ *  where they do not follow from the next row's start: `withoutContiguousEnds`). */
+type RunTable = Omit<ModelRunTable, 'end' | 'lastEnd'> & { readonly end: Float64Array };
 
-/** The model's form of a union: every UNION_BLOCK_ROWS-th prefix sum (see `unionBefore`). */
-function blockPrefixes(u: PrefixedUnion): UnionTable {
-  const beforeBlock = new Float64Array(Math.floor(u.start.length / UNION_BLOCK_ROWS) + 1);
-  for (let b = 0; b < beforeBlock.length; b++) beforeBlock[b] = u.before[b * UNION_BLOCK_ROWS]!;
-  return { cpuOffsets: u.cpuOffsets, start: u.start, end: u.end, beforeBlock };
-}
 import {
   AddressInterner,
   mergeRuns,
   type Partial,
   type PerCpuDerived,
-  type PerCpuIntervals,
   type ProcessEvent,
   type ThreadEvent,
 } from './partial.js';
@@ -222,6 +219,60 @@ function checkStop(options: FinalizeOptions, phase?: string): void {
   }
   if (options.shouldStop?.() === true)
     throw Object.assign(new Error('Loading was cancelled.'), { name: 'CancelledError', code: 'cancelled' });
+}
+
+/**
+ * The rows (in `order`) an ISR interrupted as a sparse table (a few per thousand rows: 6 B per
+ * row saved). A row without nested ISRs has 1 fragment and exclusive = duration exactly (the same
+ * float), so the fragments column alone picks them: counted, then filled.
+ */
+function interruptedRows(
+  parts: readonly Partial['dpc'][],
+  lengths: readonly number[],
+  order: RowOrder,
+): DpcInterruptions {
+  const fragments = concat(
+    parts.map((d) => d.fragments),
+    lengths,
+  );
+  let count = 0;
+  for (let i = 0; i < fragments.length; i++) if (fragments[i] !== 1) count++;
+  const rows = new Int32Array(count);
+  const rowExclusive = new Float32Array(count);
+  const rowFragments = new Uint16Array(count);
+  if (count === 0) return { rows, exclusive: rowExclusive, fragments: rowFragments };
+  const exclusive = concat(
+    parts.map((d) => d.exclusive),
+    lengths,
+  );
+  let n = 0;
+  for (let i = 0; i < order.length && n < count; i++) {
+    const src = order.identity ? i : order.order[i]!;
+    if (fragments[src] !== 1) {
+      rows[n] = i;
+      rowExclusive[n] = exclusive[src]!;
+      rowFragments[n] = fragments[src]!;
+      n++;
+    }
+  }
+  return { rows, exclusive: rowExclusive, fragments: rowFragments };
+}
+
+/** The model's run table: per CPU the last row's end, and the full `end` column only when some
+ *  CPU's rows are not contiguous (see model.ts RunTable); every other column as it is. */
+function withoutContiguousEnds(run: RunTable, cpuSlots: number): ModelRunTable {
+  const { end, ...columns } = run;
+  const offsets = run.cpuOffsets;
+  const start = run.start;
+  const lastEnd = new Float64Array(cpuSlots);
+  let contiguous = true;
+  for (let c = 0; c < cpuSlots; c++) {
+    const lo = offsets[c]!;
+    const hi = offsets[c + 1]!;
+    if (hi > lo) lastEnd[c] = end[hi - 1]!;
+    for (let i = lo; i + 1 < hi && contiguous; i++) if (start[i + 1] !== end[i]) contiguous = false;
+  }
+  return contiguous ? { ...columns, lastEnd } : { ...columns, lastEnd, end };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -820,117 +871,206 @@ function runSegments(
 // Unions
 // ---------------------------------------------------------------------------------------------
 
-/** Per-CPU start-sorted intervals (may overlap themselves); `keep` (optional) masks rows out.
- *  The end of row i is `end[i]`, or `start[i] + duration[i]` when `duration` is given. */
-export interface IntervalSource {
-  readonly offsets: Int32Array;
-  readonly start: Float64Array;
-  readonly end?: Float64Array;
-  readonly duration?: Float32Array;
-  readonly keep?: Uint8Array;
+/** Per-CPU DPC rows (enter order) and running intervals (start order), the input of the coverage
+ *  prefix sums that stand for the DPC/ISR and busy unions (no interval tables are built).
+ *  `runNonIdle[i]` = 1 for rows whose thread is not TID 0. */
+export interface CoverageSource {
+  readonly cpuSlots: number;
+  readonly dpcOffsets: Int32Array;
+  readonly enter: Float64Array;
+  readonly duration: Float32Array;
+  readonly runOffsets: Int32Array;
+  readonly runStart: Float64Array;
+  /** Row ends; for each CPU's last row `runLastEnd[cpu]` instead, when given (see runEndsButLast). */
+  readonly runEnd: Float64Array;
+  readonly runLastEnd?: Float64Array;
+  readonly runNonIdle: Uint8Array;
+  /** Per CPU: start of the open non-idle running tail, counted as running to +∞ (NaN: none). */
+  readonly openTailStart?: Float64Array;
 }
 
-/** Union of two per-CPU interval lists, with prefix sums per CPU. Two passes of the same merge:
- *  the first counts the output intervals, the second writes them into exact-size arrays. */
-export function buildUnion(
-  cpuSlots: number,
-  a: IntervalSource | undefined,
-  b: IntervalSource | undefined,
-): PrefixedUnion {
-  const offsets = new Int32Array(cpuSlots + 1);
-  const n = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  mergeUnion(cpuSlots, a, b, offsets, start, end);
-  return withPrefixSums(cpuSlots, { offsets, start, end });
-}
-
-/** Per-CPU prefix sums over disjoint intervals: covered time of any range in O(log n). */
-function withPrefixSums(cpuSlots: number, u: PerCpuIntervals): PrefixedUnion {
-  const { offsets, start, end } = u;
-  const before = new Float64Array(start.length + 1);
+/**
+ * DPC/ISR coverage prefix sums (see `DpcCoverage`): per CPU, the rows' union pieces
+ * c_i = [max(enter, F), exit] and, by a two-pointer walk over the CPU's merged non-idle running
+ * intervals, the part of each piece outside them. One pass over the rows, no per-row output.
+ */
+export function buildDpcCoverage(src: CoverageSource): DpcCoverage {
+  const { cpuSlots, dpcOffsets, enter, duration, runOffsets, runStart, runEnd, runNonIdle } = src;
+  const blockOffsets = new Int32Array(cpuSlots + 1);
+  let maxRunRows = 0;
   for (let c = 0; c < cpuSlots; c++) {
-    let total = 0;
-    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
-      before[k] = total;
-      total += end[k]! - start[k]!;
-    }
-    before[offsets[c + 1]!] = total;
+    blockOffsets[c + 1] = blockOffsets[c]! + coverageEntries(dpcOffsets[c + 1]! - dpcOffsets[c]!);
+    maxRunRows = Math.max(maxRunRows, runOffsets[c + 1]! - runOffsets[c]!);
   }
-  return { cpuOffsets: offsets, start, end, before };
-}
-
-/** The merge behind buildUnion: fills `offsets` and, when given, `outStart`/`outEnd`; returns
- *  the number of output intervals. */
-function mergeUnion(
-  cpuSlots: number,
-  a: IntervalSource | undefined,
-  b: IntervalSource | undefined,
-  offsets: Int32Array,
-  outStart: Float64Array | undefined,
-  outEnd: Float64Array | undefined,
-): number {
-  const empty = new Float64Array(0);
-  const emptyF32 = new Float32Array(0);
-  const aStart = a?.start ?? empty;
-  const aEnd = a?.end ?? empty;
-  const aDur = a?.duration ?? emptyF32;
-  const aHasEnd = a?.end !== undefined;
-  const bStart = b?.start ?? empty;
-  const bEnd = b?.end ?? empty;
-  const bDur = b?.duration ?? emptyF32;
-  const bHasEnd = b?.end !== undefined;
-  const aKeep = a?.keep;
-  const bKeep = b?.keep;
-  const write = outStart !== undefined && outEnd !== undefined;
-  let n = 0;
+  const entries = blockOffsets[cpuSlots]!;
+  const unionBefore = new Float64Array(entries);
+  const outsideRunBefore = new Float64Array(entries);
+  const reachBefore = new Float64Array(entries);
+  // The CPU's non-idle running as disjoint sorted intervals (reused scratch, one CPU at a time).
+  const nrStart = new Float64Array(maxRunRows + 1);
+  const nrEnd = new Float64Array(maxRunRows + 1);
   for (let c = 0; c < cpuSlots; c++) {
-    offsets[c] = n;
-    let i = a !== undefined ? a.offsets[c]! : 0;
-    const iEnd = a !== undefined ? a.offsets[c + 1]! : 0;
-    let j = b !== undefined ? b.offsets[c]! : 0;
-    const jEnd = b !== undefined ? b.offsets[c + 1]! : 0;
-    let curStart = NaN;
-    let curEnd = NaN;
-    for (;;) {
-      if (aKeep !== undefined) while (i < iEnd && aKeep[i] === 0) i++;
-      if (bKeep !== undefined) while (j < jEnd && bKeep[j] === 0) j++;
-      let s: number;
-      let e: number;
-      if (i < iEnd && (j >= jEnd || aStart[i]! <= bStart[j]!)) {
-        s = aStart[i]!;
-        e = aHasEnd ? aEnd[i]! : s + aDur[i]!;
-        i++;
-      } else if (j < jEnd) {
-        s = bStart[j]!;
-        e = bHasEnd ? bEnd[j]! : s + bDur[j]!;
-        j++;
-      } else break;
+    let m = 0;
+    for (let r = runOffsets[c]!; r < runOffsets[c + 1]!; r++) {
+      if (runNonIdle[r] === 0) continue;
+      const s = runStart[r]!;
+      const e =
+        r === runOffsets[c + 1]! - 1 && src.runLastEnd !== undefined ? src.runLastEnd[c]! : runEnd[r]!;
       if (!(e > s)) continue;
-      if (s <= curEnd) {
-        if (e > curEnd) curEnd = e;
+      if (m > 0 && s <= nrEnd[m - 1]!) {
+        if (e > nrEnd[m - 1]!) nrEnd[m - 1] = e;
       } else {
-        if (curEnd === curEnd) {
-          if (write) {
-            outStart[n] = curStart;
-            outEnd[n] = curEnd;
-          }
-          n++;
-        }
-        curStart = s;
-        curEnd = e;
+        nrStart[m] = s;
+        nrEnd[m] = e;
+        m++;
       }
     }
-    if (curEnd === curEnd) {
-      if (write) {
-        outStart[n] = curStart;
-        outEnd[n] = curEnd;
+    const tail = src.openTailStart?.[c] ?? NaN;
+    if (tail === tail) {
+      // [tail, +∞) swallows every interval reaching it (the tail normally starts after them all).
+      let from = tail;
+      while (m > 0 && nrEnd[m - 1]! >= from) {
+        m--;
+        if (nrStart[m]! < from) from = nrStart[m]!;
       }
-      n++;
+      nrStart[m] = from;
+      nrEnd[m] = Infinity;
+      m++;
+    }
+    const lo = dpcOffsets[c]!;
+    const hi = dpcOffsets[c + 1]!;
+    let entry = blockOffsets[c]!;
+    let union = 0;
+    let outside = 0;
+    let reach = -Infinity;
+    let p = 0;
+    for (let i = lo; ; i++) {
+      if ((i - lo) % UNION_BLOCK_ROWS === 0) {
+        unionBefore[entry] = union;
+        outsideRunBefore[entry] = outside;
+        reachBefore[entry] = reach;
+        entry++;
+      }
+      if (i >= hi) break;
+      const enterNs = enter[i]!;
+      const e = enterNs + duration[i]!;
+      if (!(e > enterNs)) continue;
+      const s = Math.max(enterNs, reach);
+      if (!(e > s)) continue;
+      union += e - s;
+      reach = e;
+      while (p < m && nrEnd[p]! <= s) p++;
+      let inRun = 0;
+      for (let q = p; q < m && nrStart[q]! < e; q++)
+        inRun += Math.min(e, nrEnd[q]!) - Math.max(s, nrStart[q]!);
+      outside += e - s - inRun;
     }
   }
-  offsets[cpuSlots] = n;
-  return n;
+  return { blockOffsets, unionBefore, outsideRunBefore, reachBefore };
+}
+
+/** Non-idle running prefix sums of the model's run table and the run anchors of the DPC coverage
+ *  entries (see `RunCoverage`). The per-CPU loops are small functions of their own: each is
+ *  optimized after the first CPUs (one large function ran mostly unoptimized, ~20 ms per 270 K rows). */
+function buildRunCoverage(
+  run: ModelRunTable,
+  threadTids: Uint32Array,
+  cpuSlots: number,
+  openEnded: Uint8Array,
+  dpc: DpcTable,
+  dpcBlockOffsets: Int32Array,
+): RunCoverage {
+  const runOffsets = run.cpuOffsets;
+  const blockOffsets = new Int32Array(cpuSlots + 1);
+  for (let c = 0; c < cpuSlots; c++) {
+    blockOffsets[c + 1] = blockOffsets[c]! + coverageEntries(runOffsets[c + 1]! - runOffsets[c]!);
+  }
+  const nonIdleBefore = new Float64Array(blockOffsets[cpuSlots]!);
+  const reachBefore = new Float64Array(blockOffsets[cpuSlots]!);
+  const disjoint = new Uint8Array(cpuSlots);
+  const anchorRow = new Int32Array(dpcBlockOffsets[cpuSlots]!).fill(-2);
+  const anchorNonIdle = new Float64Array(dpcBlockOffsets[cpuSlots]!);
+  for (let c = 0; c < cpuSlots; c++) {
+    const lo = runOffsets[c]!;
+    const hi = runOffsets[c + 1]!;
+    disjoint[c] = runPrefixSums(run, threadTids, c, lo, hi, blockOffsets[c]!, nonIdleBefore, reachBefore);
+    if (disjoint[c] === 1) {
+      const from = dpcBlockOffsets[c]!;
+      runAnchors(run, threadTids, lo, hi, dpc, c, from, anchorRow, anchorNonIdle);
+    }
+  }
+  return { blockOffsets, nonIdleBefore, reachBefore, disjoint, openEnded, anchorRow, anchorNonIdle };
+}
+
+/** One CPU's run prefix entries (from `entry` on); returns 1 when its rows are disjoint. */
+function runPrefixSums(
+  run: ModelRunTable,
+  threadTids: Uint32Array,
+  cpu: number,
+  lo: number,
+  hi: number,
+  entry: number,
+  nonIdleBefore: Float64Array,
+  reachBefore: Float64Array,
+): number {
+  const runStart = run.start;
+  const runEnd = runEndsButLast(run);
+  const lastEnd = run.lastEnd[cpu]!;
+  const runThread = run.thread;
+  let total = 0;
+  let reach = -Infinity;
+  let previousEnd = -Infinity;
+  let ok = 1;
+  for (let i = lo, inBlock = 0; ; i++, inBlock++) {
+    if (inBlock === UNION_BLOCK_ROWS || i === lo) {
+      nonIdleBefore[entry] = total;
+      reachBefore[entry] = reach;
+      entry++;
+      inBlock = 0;
+    }
+    if (i >= hi) break;
+    const start = runStart[i]!;
+    const end = i === hi - 1 ? lastEnd : runEnd[i]!;
+    if (start < previousEnd) ok = 0;
+    if (end > previousEnd) previousEnd = end;
+    if (threadTids[runThread[i]!] === 0) continue;
+    const s = start > reach ? start : reach;
+    if (end > s) {
+      total += end - s;
+      reach = end;
+    }
+  }
+  return ok;
+}
+
+/** One CPU's run anchors: a forward walk over its run rows as τ (each block's first enter) ascends. */
+function runAnchors(
+  run: ModelRunTable,
+  threadTids: Uint32Array,
+  runLo: number,
+  runHi: number,
+  dpc: DpcTable,
+  cpu: number,
+  firstEntry: number,
+  anchorRow: Int32Array,
+  anchorNonIdle: Float64Array,
+): void {
+  const runStart = run.start;
+  const runEnd = runEndsButLast(run); // rows passed below are never the CPU's last
+  const runThread = run.thread;
+  const enter = dpc.enter;
+  const dpcHi = dpc.cpuOffsets[cpu + 1]!;
+  let r = runLo - 1; // last run row starting at or before τ
+  let before = 0; // non-idle time before r's start (disjoint rows: the earlier rows end by then)
+  for (let entry = firstEntry, i = dpc.cpuOffsets[cpu]!; i < dpcHi; entry++, i += UNION_BLOCK_ROWS) {
+    const tau = enter[i]!;
+    while (r + 1 < runHi && runStart[r + 1]! <= tau) {
+      if (r >= runLo && threadTids[runThread[r]!] !== 0) before += runEnd[r]! - runStart[r]!;
+      r++;
+    }
+    anchorRow[entry] = r - runLo;
+    anchorNonIdle[entry] = before;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1081,20 +1221,7 @@ export function finalizeModel(
         ),
         dpcOrder,
       ),
-      exclusive: gather(
-        concat(
-          dpcParts.map((d) => d.exclusive),
-          dpcLengths,
-        ),
-        dpcOrder,
-      ),
-      fragments: gather(
-        concat(
-          dpcParts.map((d) => d.fragments),
-          dpcLengths,
-        ),
-        dpcOrder,
-      ),
+      interrupted: interruptedRows(dpcParts, dpcLengths, dpcOrder),
       routine: gather(dpcRoutineGlobal, dpcOrder),
     };
   })();
@@ -1213,32 +1340,43 @@ export function finalizeModel(
   };
   checkStop(options, 'samples');
 
-  // Unions: DPC/ISR time alone, then busy = non-idle running ∪ DPC/ISR (merging the already
-  // disjoint DPC/ISR union gives the same set with fewer intervals to walk).
-  // When every partial derived its own CPUs (parser workers), these are concatenations.
-  const fromDerived = assembleDerived(partials, cpuSlots, durationNs, idleEvents > 0, run);
+  // Coverage (DPC/ISR and busy time): prefix sums over the DPC and run rows. When every partial
+  // derived its own CPUs (parser workers), the DPC part is a concatenation of their blocks.
+  const fromDerived = assembleDerived(partials, cpuSlots, durationNs, idleEvents > 0, run, dpc);
   for (const p of partials) delete p.derived; // consumed: its arrays can go before the idle phase allocates
   checkStop(options, 'assemble');
-  const dpcUnion =
-    fromDerived?.dpcUnion ??
-    buildUnion(cpuSlots, { offsets: dpc.cpuOffsets, start: dpc.enter, duration: dpc.duration }, undefined);
-  let busy = fromDerived?.busy;
-  if (busy === undefined) {
-    const threadTids = directory.threadTids;
-    const nonIdle = new Uint8Array(run.length);
-    for (let i = 0; i < run.length; i++) nonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
-    busy = buildUnion(
+  const threadTids = Uint32Array.from(directory.threadTids);
+  let dpcCoverage = fromDerived?.dpcCoverage;
+  if (dpcCoverage === undefined) {
+    const runNonIdle = new Uint8Array(run.length);
+    for (let i = 0; i < run.length; i++) runNonIdle[i] = threadTids[run.thread[i]!] !== 0 ? 1 : 0;
+    dpcCoverage = buildDpcCoverage({
       cpuSlots,
-      { offsets: run.cpuOffsets, start: run.start, end: run.end, keep: nonIdle },
-      { offsets: dpcUnion.cpuOffsets, start: dpcUnion.start, end: dpcUnion.end },
-    );
+      dpcOffsets: dpc.cpuOffsets,
+      enter: dpc.enter,
+      duration: dpc.duration,
+      runOffsets: run.cpuOffsets,
+      runStart: run.start,
+      runEnd: run.end,
+      runNonIdle,
+    });
   }
+  const runTable = withoutContiguousEnds(run, cpuSlots);
+  const runCoverage = buildRunCoverage(
+    runTable,
+    threadTids,
+    cpuSlots,
+    fromDerived?.openEnded ?? new Uint8Array(cpuSlots),
+    dpc,
+    dpcCoverage.blockOffsets,
+  );
+  checkStop(options, 'coverage');
 
   // Idle states.
   const idle =
     fromDerived?.idle ??
     buildIdleTable(partials, idleEvents > 0, run, runTid, runCState, cpuSlots, durationNs);
-  checkStop(options, 'unions+idle');
+  checkStop(options, 'idle');
 
   const images: ImageInfo[] = instances.map((i) => {
     const pdb = pdbOf.get(i);
@@ -1303,11 +1441,11 @@ export function finalizeModel(
     cpuSlots,
     durationNs,
     dpc,
-    run,
+    run: runTable,
     samples,
     idle,
-    busy: blockPrefixes(busy),
-    dpcUnion: blockPrefixes(dpcUnion),
+    dpcCoverage,
+    runCoverage,
     dict: {
       modules: functions.modules,
       functionCount: functions.names.length,
@@ -1318,7 +1456,7 @@ export function finalizeModel(
       processLabels: directory.processLabels,
       processIds: Int32Array.from(directory.processIds),
       threadLabels: directory.threadLabels,
-      threadTids: Uint32Array.from(directory.threadTids),
+      threadTids,
       threadProcess: Int32Array.from(directory.threadProcess),
       stateNames,
     },
@@ -1783,7 +1921,8 @@ function buildIdleTable(
   return fillIdleGaps(cpu, start, end, state, rows, hasData, cpuSlots, durationNs, source);
 }
 
-/** Contiguous rows per CPU: the given intervals (time order) with C0 rows filling the gaps. */
+/** Contiguous rows per CPU: the given intervals (time order) with C0 rows filling the gaps (each
+ *  row starts where the previous one ended, so only starts are written; see `IdleTable`). */
 function fillIdleGaps(
   cpu: Uint16Array,
   start: Float64Array,
@@ -1800,14 +1939,12 @@ function fillIdleGaps(
   const offsets = new Int32Array(cpuSlots + 1);
   // Two passes: count the rows (gaps included), then write them into exact-size arrays.
   let outStart = new Float64Array(0);
-  let outEnd = new Float64Array(0);
   let outState = new Uint8Array(0);
   let n = 0;
   for (let pass = 0; pass < 2; pass++) {
     const write = pass === 1;
     if (write) {
       outStart = new Float64Array(n);
-      outEnd = new Float64Array(n);
       outState = new Uint8Array(n);
     }
     n = 0;
@@ -1822,7 +1959,6 @@ function fillIdleGaps(
         if (s > cursor) {
           if (write) {
             outStart[n] = cursor;
-            outEnd[n] = s;
             outState[n] = 0;
           }
           n++;
@@ -1830,7 +1966,6 @@ function fillIdleGaps(
         if (e > s) {
           if (write) {
             outStart[n] = s;
-            outEnd[n] = e;
             outState[n] = state[i]!;
           }
           n++;
@@ -1841,7 +1976,6 @@ function fillIdleGaps(
       if (durationNs > cursor) {
         if (write) {
           outStart[n] = cursor;
-          outEnd[n] = durationNs;
           outState[n] = 0;
         }
         n++;
@@ -1849,37 +1983,12 @@ function fillIdleGaps(
     }
   }
   offsets[cpuSlots] = n;
-  return { length: n, cpuOffsets: offsets, start: outStart, end: outEnd, state: outState, source };
+  return { length: n, cpuOffsets: offsets, start: outStart, state: outState, source };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Per-CPU derivations where the partial is read (parser workers), concatenated by finalize
 // ---------------------------------------------------------------------------------------------
-
-/** Union of per-CPU interval lists without prefix sums. One list (DPC/ISR): one pass into
- *  worst-case-size arrays, returned as views (its union is nearly as long as its rows, so the
- *  slack is small). Two lists (busy): counted first, then written exactly — the union of running
- *  intervals and DPC/ISR time is about half their sum, a large slack on a 1 GiB trace. */
-function unionIntervals(
-  cpuSlots: number,
-  a: IntervalSource | undefined,
-  b: IntervalSource | undefined,
-): PerCpuIntervals {
-  const offsets = new Int32Array(cpuSlots + 1);
-  if (b !== undefined) {
-    // Two lists (busy): their union is often far smaller than the sum, so count first.
-    const exactRows = mergeUnion(cpuSlots, a, b, offsets, undefined, undefined);
-    const start = new Float64Array(exactRows);
-    const end = new Float64Array(exactRows);
-    mergeUnion(cpuSlots, a, b, offsets, start, end);
-    return { offsets, start, end };
-  }
-  const worst = a?.offsets[cpuSlots] ?? 0;
-  const start = new Float64Array(worst);
-  const end = new Float64Array(worst);
-  const n = mergeUnion(cpuSlots, a, b, offsets, start, end);
-  return { offsets, start: start.subarray(0, n), end: end.subarray(0, n) };
-}
 
 /**
  * Stable insertion sort of DPC rows by enter time, in place, when the rows are grouped by CPU in
@@ -1938,10 +2047,11 @@ function maxCpuOf(cpu: Uint16Array, length: number): number {
  * Runs where the partial was read (a parser worker owns its CPUs whole, so this work is spread
  * over the workers): puts the partial's rows in CPU/time order (stable, so finalize's global
  * order check finds them ordered and the result is the same as ordering after the merge), then
- * derives what needs neither global metadata nor the trace end: the DPC/ISR union, the busy union
- * of the closed running intervals (a TID-0 row is idle whatever the thread directory says), and
- * the idle rows with their C0 gaps. Sets `partial.derived`; leaves it unset when the rows do not
- * fit the assumptions (then finalize derives everything itself, as before).
+ * derives what needs neither global metadata nor the trace end: the DPC/ISR coverage prefix sums
+ * (busy part against the running intervals: a TID-0 row is idle whatever the thread directory
+ * says; an open non-idle tail counts as running to +∞), and the idle rows with their C0 gaps.
+ * Sets `partial.derived`; leaves it unset when the rows do not fit the assumptions (then finalize
+ * derives everything itself, as before).
  */
 export function derivePerCpu(p: Partial): void {
   const slots = Math.max(
@@ -1964,19 +2074,24 @@ export function derivePerCpu(p: Partial): void {
   const iOrder = cpuTimeOrder(p.idle.cpu, p.idle.start, p.idle.length, slots);
   p.idle = gatherColumns(p.idle, iOrder);
 
-  const dpcUnion = unionIntervals(
-    slots,
-    { offsets: dOrder.offsets, start: p.dpc.enter, duration: p.dpc.duration },
-    undefined,
-  );
+  // DPC/ISR coverage with the open non-idle running tails reaching to +∞ (the trace end is not
+  // known here; lookups count non-idle running after it for these CPUs: `RunCoverage.openEnded`).
   const run = p.run;
-  const nonIdle = new Uint8Array(run.length);
-  for (let i = 0; i < run.length; i++) nonIdle[i] = run.tid[i] !== 0 ? 1 : 0;
-  const busyClosed = unionIntervals(
-    slots,
-    { offsets: rOrder.offsets, start: run.start, end: run.end, keep: nonIdle },
-    { offsets: dpcUnion.offsets, start: dpcUnion.start, end: dpcUnion.end },
-  );
+  const runNonIdle = new Uint8Array(run.length);
+  for (let i = 0; i < run.length; i++) runNonIdle[i] = run.tid[i] !== 0 ? 1 : 0;
+  const openTailStart = new Float64Array(slots).fill(NaN);
+  for (const t of p.runTails) if (t.tid !== 0) openTailStart[t.cpu] = t.start;
+  const dpcCoverage = buildDpcCoverage({
+    cpuSlots: slots,
+    dpcOffsets: dOrder.offsets,
+    enter: p.dpc.enter,
+    duration: p.dpc.duration,
+    runOffsets: rOrder.offsets,
+    runStart: run.start,
+    runEnd: run.end,
+    runNonIdle,
+    openTailStart,
+  });
 
   // Idle rows: this partial's closed intervals, C0 gaps between them (finalize adds the open
   // tail and the final C0 row up to the trace end, from `idleCursor`).
@@ -2030,53 +2145,22 @@ export function derivePerCpu(p: Partial): void {
     'none',
     idleCursor,
   );
-  const dpcWithSums = withPrefixSums(slots, dpcUnion);
-  const busyWithSums = withPrefixSums(slots, busyClosed);
   p.derived = {
     cpuSlots: slots,
-    dpcUnion: {
-      offsets: dpcUnion.offsets,
-      start: dpcUnion.start,
-      end: dpcUnion.end,
-      before: dpcWithSums.before,
-    },
-    busyClosed: {
-      offsets: busyClosed.offsets,
-      start: busyClosed.start,
-      end: busyClosed.end,
-      before: busyWithSums.before,
-    },
+    dpcOffsets: dOrder.offsets,
+    runOffsets: rOrder.offsets,
+    dpcCoverage,
     idleMode,
-    idle: { offsets: idle.cpuOffsets, start: idle.start, end: idle.end, state: idle.state },
+    idle: { offsets: idle.cpuOffsets, start: idle.start, state: idle.state },
     idleCursor,
     idleHasData,
   };
 }
 
-/** Rows lo..hi of a per-CPU union (with its prefix sums) into `out` at `at`. */
-function copyIntervals(
-  u: PerCpuIntervals & { readonly before: Float64Array },
-  lo: number,
-  hi: number,
-  out: PrefixedUnion,
-  at: number,
-): void {
-  out.start.set(u.start.subarray(lo, hi), at);
-  out.end.set(u.end.subarray(lo, hi), at);
-  out.before.set(u.before.subarray(lo, hi), at);
-}
-
-/** The slot after the last interval holds the last CPU's total (as buildUnion leaves it). */
-function setLastTotal(u: PrefixedUnion, cpuSlots: number): void {
-  const lo = u.cpuOffsets[cpuSlots - 1]!;
-  const hi = u.cpuOffsets[cpuSlots]!;
-  u.before[hi] = hi > lo ? u.before[hi - 1]! + (u.end[hi - 1]! - u.start[hi - 1]!) : 0;
-}
-
 /**
- * Busy union, DPC/ISR union and idle table from the partials' `derived` parts: per CPU the owning
- * partial's segment, plus what needs the trace end — the open running tail (inserted into the
- * busy union) and the open idle tail and last C0 row. Undefined (finalize derives them itself)
+ * DPC/ISR coverage and idle table from the partials' `derived` parts: per CPU the owning
+ * partial's coverage entries (copied), which CPUs' non-idle running is open-ended, plus what needs
+ * the trace end: the open idle tail and last C0 row. Undefined (finalize derives them itself)
  * unless every partial was derived and no CPU is in two partials.
  */
 function assembleDerived(
@@ -2085,7 +2169,8 @@ function assembleDerived(
   durationNs: number,
   fromEvents: boolean,
   run: RunTable,
-): { dpcUnion: PrefixedUnion; busy: PrefixedUnion; idle: IdleTable } | undefined {
+  dpc: DpcTable,
+): { dpcCoverage: DpcCoverage; openEnded: Uint8Array; idle: IdleTable } | undefined {
   if (partials.length === 0) return undefined;
   const derived: PerCpuDerived[] = [];
   for (const p of partials) {
@@ -2099,8 +2184,8 @@ function assembleDerived(
     for (let c = 0; c < d.cpuSlots; c++) {
       const has =
         (p.eventsPerCpu[c] ?? 0) > 0 ||
-        d.dpcUnion.offsets[c + 1]! > d.dpcUnion.offsets[c]! ||
-        d.busyClosed.offsets[c + 1]! > d.busyClosed.offsets[c]! ||
+        d.dpcOffsets[c + 1]! > d.dpcOffsets[c]! ||
+        d.runOffsets[c + 1]! > d.runOffsets[c]! ||
         d.idle.offsets[c + 1]! > d.idle.offsets[c]! ||
         d.idleHasData[c] === 1;
       if (!has) continue;
@@ -2108,140 +2193,74 @@ function assembleDerived(
       owner[c] = k;
     }
   }
-  const runTail: (Partial['runTails'][number] | undefined)[] = new Array(cpuSlots);
   const idleTail: (Partial['idleTails'][number] | undefined)[] = new Array(cpuSlots);
+  const openEnded = new Uint8Array(cpuSlots);
   for (let k = 0; k < partials.length; k++) {
+    const seen = new Set<number>();
     for (const t of partials[k]!.runTails) {
-      if (t.cpu >= cpuSlots || owner[t.cpu] !== k || runTail[t.cpu] !== undefined) return undefined;
-      runTail[t.cpu] = t;
+      if (t.cpu >= cpuSlots || owner[t.cpu] !== k || seen.has(t.cpu)) return undefined;
+      seen.add(t.cpu);
+      if (t.tid !== 0) openEnded[t.cpu] = 1;
     }
     for (const t of partials[k]!.idleTails) {
       if (t.cpu >= cpuSlots || owner[t.cpu] !== k || idleTail[t.cpu] !== undefined) return undefined;
       idleTail[t.cpu] = t;
     }
   }
-  const segment = (u: PerCpuIntervals, c: number, k: number): [number, number] =>
-    k < 0 || c >= derived[k]!.cpuSlots ? [0, 0] : [u.offsets[c]!, u.offsets[c + 1]!];
+  const segment = (offsets: Int32Array, c: number, k: number): [number, number] =>
+    k < 0 || c >= derived[k]!.cpuSlots ? [0, 0] : [offsets[c]!, offsets[c + 1]!];
 
-  // DPC/ISR union: the segments and their prefix sums, copied (memcpy) one after the other —
-  // or, from a single partial with the same CPU slots, taken as they are (the same layout).
+  // DPC/ISR coverage: each CPU's entries from its owner, copied (memcpy) one CPU after the other —
+  // or, from a single partial with the same CPU slots, taken as they are (the same layout). The
+  // entries restart at each CPU, so they do not depend on where the CPU's rows land in the model.
   const single = derived.length === 1 && derived[0]!.cpuSlots === cpuSlots ? derived[0]! : undefined;
-  const dpcOffsets = new Int32Array(cpuSlots + 1);
+  const blockOffsets = new Int32Array(cpuSlots + 1);
   for (let c = 0; c < cpuSlots; c++) {
     const k = owner[c]!;
-    const [lo, hi] = k < 0 ? [0, 0] : segment(derived[k]!.dpcUnion, c, k);
-    dpcOffsets[c + 1] = dpcOffsets[c]! + hi - lo;
+    const [lo, hi] = segment(k < 0 ? dpc.cpuOffsets : derived[k]!.dpcOffsets, c, k);
+    // The owner's rows are the model's rows of this CPU (same order): anything else is a bug.
+    if (hi - lo !== dpc.cpuOffsets[c + 1]! - dpc.cpuOffsets[c]!) return undefined;
+    blockOffsets[c + 1] = blockOffsets[c]! + coverageEntries(hi - lo);
   }
-  const dpcTotal = dpcOffsets[cpuSlots]!;
-  const dpcUnion: PrefixedUnion =
-    single !== undefined
-      ? {
-          cpuOffsets: single.dpcUnion.offsets,
-          start: single.dpcUnion.start,
-          end: single.dpcUnion.end,
-          before: single.dpcUnion.before,
-        }
-      : {
-          cpuOffsets: dpcOffsets,
-          start: new Float64Array(dpcTotal),
-          end: new Float64Array(dpcTotal),
-          before: new Float64Array(dpcTotal + 1),
-        };
-  for (let c = 0; c < cpuSlots && single === undefined; c++) {
-    const k = owner[c]!;
-    if (k < 0) continue;
-    const u = derived[k]!.dpcUnion;
-    const [lo, hi] = segment(u, c, k);
-    copyIntervals(u, lo, hi, dpcUnion, dpcOffsets[c]!);
-  }
-  if (single === undefined) setLastTotal(dpcUnion, cpuSlots);
-
-  // Busy: the closed union with the open running tail [start, trace end] inserted (non-idle only):
-  // intervals ending before the tail are kept, the ones it reaches merge into it, the rest follow.
-  const busyOffsets = new Int32Array(cpuSlots + 1);
-  const tailAt = new Int32Array(cpuSlots).fill(-1); // first closed interval the tail reaches
-  const tailPast = new Int32Array(cpuSlots); // first closed interval after the merged tail
-  const tailStart = new Float64Array(cpuSlots);
-  const tailEnd = new Float64Array(cpuSlots);
-  for (let c = 0; c < cpuSlots; c++) {
-    const k = owner[c]!;
-    const [lo, hi] = k < 0 ? [0, 0] : segment(derived[k]!.busyClosed, c, k);
-    let rows = hi - lo;
-    const t = runTail[c];
-    if (k >= 0 && t !== undefined && t.tid !== 0 && durationNs > t.start) {
-      const u = derived[k]!.busyClosed;
-      let i = lo;
-      let j = hi;
-      while (j > lo && u.end[j - 1]! >= t.start) j--; // disjoint and sorted: ends ascend too
-      i = j;
-      let mergedStart = t.start;
-      let mergedEnd = durationNs;
-      for (j = i; j < hi && u.start[j]! <= mergedEnd; j++) {
-        if (u.start[j]! < mergedStart) mergedStart = u.start[j]!;
-        if (u.end[j]! > mergedEnd) mergedEnd = u.end[j]!;
-      }
-      tailAt[c] = i;
-      tailPast[c] = j;
-      tailStart[c] = mergedStart;
-      tailEnd[c] = mergedEnd;
-      rows = i - lo + 1 + (hi - j);
-    }
-    busyOffsets[c + 1] = busyOffsets[c]! + rows;
-  }
-  const busyTotal = busyOffsets[cpuSlots]!;
-  const busy: PrefixedUnion = {
-    cpuOffsets: busyOffsets,
-    start: new Float64Array(busyTotal),
-    end: new Float64Array(busyTotal),
-    before: new Float64Array(busyTotal + 1),
-  };
-  for (let c = 0; c < cpuSlots; c++) {
-    const k = owner[c]!;
-    if (k < 0) continue;
-    const u = derived[k]!.busyClosed;
-    const [lo, hi] = segment(u, c, k);
-    const at = busyOffsets[c]!;
-    const i = tailAt[c]!;
-    if (i < 0) {
-      copyIntervals(u, lo, hi, busy, at);
-      continue;
-    }
-    copyIntervals(u, lo, i, busy, at);
-    let n = at + i - lo;
-    const j = tailPast[c]!;
-    busy.start[n] = tailStart[c]!;
-    busy.end[n] = tailEnd[c]!;
-    busy.start.set(u.start.subarray(j, hi), n + 1);
-    busy.end.set(u.end.subarray(j, hi), n + 1);
-    // Prefix sums from the tail on, accumulated exactly as buildUnion does.
-    let total = n > at ? busy.before[n - 1]! + (busy.end[n - 1]! - busy.start[n - 1]!) : 0;
-    const stop = busyOffsets[c + 1]!;
-    for (; n < stop; n++) {
-      busy.before[n] = total;
-      total += busy.end[n]! - busy.start[n]!;
+  let dpcCoverage: DpcCoverage;
+  if (single !== undefined) dpcCoverage = single.dpcCoverage;
+  else {
+    const entries = blockOffsets[cpuSlots]!;
+    dpcCoverage = {
+      blockOffsets,
+      unionBefore: new Float64Array(entries),
+      outsideRunBefore: new Float64Array(entries),
+      reachBefore: new Float64Array(entries).fill(-Infinity),
+    };
+    for (let c = 0; c < cpuSlots; c++) {
+      const k = owner[c]!;
+      if (k < 0 || c >= derived[k]!.cpuSlots) continue; // no rows: its one entry is (0, 0, −∞)
+      const from = derived[k]!.dpcCoverage;
+      const lo = from.blockOffsets[c]!;
+      const hi = from.blockOffsets[c + 1]!;
+      const at = blockOffsets[c]!;
+      dpcCoverage.unionBefore.set(from.unionBefore.subarray(lo, hi), at);
+      dpcCoverage.outsideRunBefore.set(from.outsideRunBefore.subarray(lo, hi), at);
+      dpcCoverage.reachBefore.set(from.reachBefore.subarray(lo, hi), at);
     }
   }
-  setLastTotal(busy, cpuSlots);
 
   // Idle: the closed rows, then the open idle tail and the last C0 row up to the trace end
   // (the same steps fillIdleGaps takes for its last rows).
   const source: IdleTable['source'] = fromEvents ? 'events' : run.length > 0 ? 'cswitch' : 'none';
   const idleOffsets = new Int32Array(cpuSlots + 1);
   let idleStart = new Float64Array(0);
-  let idleEnd = new Float64Array(0);
   let idleState = new Uint8Array(0);
   for (let pass = 0; pass < 2; pass++) {
     const write = pass === 1;
     if (write) {
       idleStart = new Float64Array(idleOffsets[cpuSlots]!);
-      idleEnd = new Float64Array(idleOffsets[cpuSlots]!);
       idleState = new Uint8Array(idleOffsets[cpuSlots]!);
     }
     let n = 0;
-    const emit = (s: number, e: number, st: number) => {
+    const emit = (s: number, st: number) => {
       if (write) {
         idleStart[n] = s;
-        idleEnd[n] = e;
         idleState[n] = st;
       }
       n++;
@@ -2258,10 +2277,9 @@ function assembleDerived(
       if (!hasData) continue;
       let cursor = 0;
       if (modeMatches && c < d.cpuSlots) {
-        const [lo, hi] = segment(d.idle, c, k);
+        const [lo, hi] = segment(d.idle.offsets, c, k);
         if (write) {
           idleStart.set(d.idle.start.subarray(lo, hi), n);
-          idleEnd.set(d.idle.end.subarray(lo, hi), n);
           idleState.set(d.idle.state.subarray(lo, hi), n);
         }
         n += hi - lo;
@@ -2270,24 +2288,23 @@ function assembleDerived(
       const t = source === 'events' ? idleTail[c] : undefined;
       if (t !== undefined && durationNs > t.start) {
         const s = Math.max(t.start, cursor);
-        if (s > cursor) emit(cursor, s, 0);
+        if (s > cursor) emit(cursor, 0);
         if (durationNs > s) {
-          emit(s, durationNs, t.state);
+          emit(s, t.state);
           cursor = durationNs;
         }
       }
-      if (durationNs > cursor) emit(cursor, durationNs, 0);
+      if (durationNs > cursor) emit(cursor, 0);
     }
     idleOffsets[cpuSlots] = n;
   }
   return {
-    dpcUnion,
-    busy,
+    dpcCoverage,
+    openEnded,
     idle: {
       length: idleStart.length,
       cpuOffsets: idleOffsets,
       start: idleStart,
-      end: idleEnd,
       state: idleState,
       source,
     },

@@ -21,6 +21,7 @@
 
 import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8 } from './columns.js';
+import type { DpcCoverage } from './model.js';
 
 export const DPC_KIND_ISR = 3;
 export const DPC_KIND_ISR_MSI = 4;
@@ -174,28 +175,30 @@ export interface Partial {
   derived?: PerCpuDerived;
 }
 
-/** Per-CPU intervals (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
-export interface PerCpuIntervals {
+/** Per-CPU contiguous rows (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
+export interface PerCpuRows {
   readonly offsets: Int32Array;
   readonly start: Float64Array;
-  readonly end: Float64Array;
 }
 
 /**
  * What a parser worker derives from its own CPUs (it owns them whole), so finalize only
- * concatenates: the DPC/ISR union, the busy union without the open running tails (their end is
- * the trace end, known only after the merge), and the idle rows with their C0 gaps up to each
- * CPU's last closed row (`idleCursor`: where the gap filling stopped; tails and the final C0 row
- * are added by finalize). Valid only when the partial's rows were put in CPU/time order first.
+ * concatenates: the DPC/ISR coverage prefix sums (busy part computed with each CPU's open non-idle
+ * running tail reaching to +∞, as its end is the trace end, known only after the merge), and the
+ * idle rows with their C0 gaps up to each CPU's last closed row (`idleCursor`: where the gap
+ * filling stopped; tails and the final C0 row are added by finalize). Valid only when the
+ * partial's rows were put in CPU/time order first.
  */
 export interface PerCpuDerived {
   readonly cpuSlots: number;
-  /** With per-CPU prefix sums (`before`, as in UnionTable). */
-  readonly dpcUnion: PerCpuIntervals & { readonly before: Float64Array };
-  readonly busyClosed: PerCpuIntervals & { readonly before: Float64Array };
+  /** Local CPU offsets of the (ordered) DPC and run rows. */
+  readonly dpcOffsets: Int32Array;
+  readonly runOffsets: Int32Array;
+  readonly dpcCoverage: DpcCoverage;
   /** Idle rows from IdleStateEnter/Exit ('events', when this partial saw any) or CSwitch PreviousCState. */
   readonly idleMode: 'events' | 'cswitch';
-  readonly idle: PerCpuIntervals & { readonly state: Uint8Array };
+  /** Contiguous per CPU (a row ends where the next starts; the last at `idleCursor`). */
+  readonly idle: PerCpuRows & { readonly state: Uint8Array };
   readonly idleCursor: Float64Array;
   /** 'events' mode: 1 for CPUs with an idle row or an open idle tail. */
   readonly idleHasData: Uint8Array;
@@ -860,8 +863,8 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   add(partial.idle);
   if (partial.derived !== undefined) {
     const d = partial.derived;
-    for (const columns of [d.dpcUnion, d.busyClosed, d.idle]) add(columns);
-    add({ a: d.idleCursor, b: d.idleHasData });
+    for (const columns of [d.dpcCoverage, d.idle]) add(columns);
+    add({ a: d.idleCursor, b: d.idleHasData, c: d.dpcOffsets, d: d.runOffsets });
   }
   for (const list of [partial.routines, partial.tids, partial.sampleIps])
     if (list.buffer instanceof ArrayBuffer) buffers.add(list.buffer);

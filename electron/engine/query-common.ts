@@ -72,8 +72,10 @@ export interface TableSpec {
   readonly measure: MeasureKind;
   /** Sort key of rows inside a CPU: DPC enter, interval start or sample time. */
   readonly time: Float64Array;
-  /** Interval tables: row ends (monotonic within a CPU). */
+  /** Interval tables: row ends (monotonic within a CPU). Without it an interval table's rows are
+   *  contiguous per CPU: each ends where the CPU's next row starts, CPU c's last at `lastEnd[c]`. */
   readonly end?: Float64Array;
+  readonly lastEnd?: Float64Array;
   /** duration tables: the row's measure. */
   readonly duration?: Float32Array;
   readonly weight?: Float32Array;
@@ -146,7 +148,8 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
       cpuOffsets: model.run.cpuOffsets,
       measure: 'clipped',
       time: model.run.start,
-      end: model.run.end,
+      ...(model.run.end !== undefined ? { end: model.run.end } : {}),
+      lastEnd: model.run.lastEnd,
       columns: {
         cpu: cpuColumn,
         process: processColumn(model.run.thread),
@@ -188,7 +191,7 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
       cpuOffsets: model.idle.cpuOffsets,
       measure: 'clipped',
       time: model.idle.start,
-      end: model.idle.end,
+      lastEnd: new Float64Array(model.cpuSlots).fill(model.durationNs),
       columns: {
         cpu: cpuColumn,
         state: {
@@ -292,6 +295,13 @@ export function rowSpan(spec: TableSpec, cpu: number, start: number, end: number
     const hi = lowerBound(spec.time, end, lo, last);
     return [lo, hi];
   }
+  if (spec.lastEnd !== undefined) {
+    // Contiguous intervals: the row containing start (the last one starting at or before it).
+    let lo = Math.max(first, upperBound(spec.time, start, first, last) - 1);
+    if (lo === last - 1 && !(spec.lastEnd[cpu]! > start)) lo = last;
+    const hi = lowerBound(spec.time, end, lo, last);
+    return [lo, hi];
+  }
   const lo = lowerBound(spec.time, start, first, last);
   const hi = lowerBound(spec.time, end, lo, last);
   return [lo, hi];
@@ -311,11 +321,17 @@ export function rowPasses(spec: TableSpec, filter: ResolvedFilter, i: number): b
   return true;
 }
 
+/** End of interval row i of CPU `cpu` (its `end`, or for contiguous rows the next row's start). */
+export function rowEnd(spec: TableSpec, cpu: number, i: number): number {
+  if (spec.end !== undefined) return spec.end[i]!;
+  return i + 1 < spec.cpuOffsets[cpu + 1]! ? spec.time[i + 1]! : spec.lastEnd![cpu]!;
+}
+
 /** The row's measure (ns) inside [start, end). */
-export function measureOf(spec: TableSpec, i: number, start: number, end: number): number {
+export function measureOf(spec: TableSpec, cpu: number, i: number, start: number, end: number): number {
   if (spec.measure === 'duration') return spec.duration![i]!;
   if (spec.measure === 'weight') return spec.weight![i]!;
   const s = spec.time[i]!;
-  const e = spec.end![i]!;
+  const e = rowEnd(spec, cpu, i);
   return Math.min(e, end) - Math.max(s, start);
 }

@@ -13,7 +13,7 @@ import {
 } from '../../shared/contract.js';
 import { addressKeyHex, lowerBound } from './images.js';
 import { atomCode, countBelow, coversEveryDpcCpu, dpcAtoms } from './dpc-atoms.js';
-import type { EngineModel } from './model.js';
+import { dpcExclusive, type EngineModel } from './model.js';
 import {
   budgetOfKind,
   CANCEL_CHECK_MASK,
@@ -126,7 +126,7 @@ export function dpcRowAt(model: EngineModel, cpu: number, i: number): DpcIsrRow 
     enterSeconds: enter / 1e9,
     exitSeconds: (enter + duration) / 1e9,
     durationUs: duration / 1e3,
-    exclusiveDurationUs: model.dpc.exclusive[i]! / 1e3,
+    exclusiveDurationUs: dpcExclusive(model.dpc, i) / 1e3,
   };
 }
 

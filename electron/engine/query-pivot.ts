@@ -186,7 +186,8 @@ export function runPivot(
   const clipped = spec.measure === 'clipped';
   const waits = spec.id === 'cpuPrecise' ? runWaits(model) : undefined;
   const startCol = spec.time;
-  const endCol = spec.end ?? spec.time;
+  const endCol = spec.end;
+  const lastEnd = spec.lastEnd;
   const EMPTY = new Uint8Array(0);
   const rowsOf = (k: number) => (k < depth ? (columns[k]!.rows ?? EMPTY) : EMPTY);
   const remapOf = (k: number) => (k < depth ? columns[k]!.remap : null);
@@ -323,6 +324,8 @@ export function runPivot(
           waitCol: waits?.waitNs,
           startCol,
           endCol,
+          lastEnd,
+          cpuOffsets: spec.cpuOffsets,
           r0,
           m0,
           s0,
@@ -647,7 +650,10 @@ interface ScanArgs {
   readyCol: Float32Array | undefined;
   waitCol: Float32Array | undefined;
   startCol: Float64Array;
-  endCol: Float64Array;
+  /** Interval row ends; undefined for contiguous rows (next row's start, CPU c's last: lastEnd[c]). */
+  endCol: Float64Array | undefined;
+  lastEnd: Float64Array | undefined;
+  cpuOffsets: Int32Array;
   r0: ArrayLike<number>;
   m0: Int32Array | null;
   s0: number;
@@ -690,6 +696,8 @@ function scanRows(args: ScanArgs): number {
     waitCol,
     startCol,
     endCol,
+    lastEnd,
+    cpuOffsets,
     r0,
     m0,
     s0,
@@ -718,6 +726,8 @@ function scanRows(args: ScanArgs): number {
       const cpu = spans[q]!;
       const lo = spans[q + 1]!;
       const hi = spans[q + 2]!;
+      const cpuRowEnd = cpuOffsets[cpu + 1] ?? 0;
+      const cpuLastEnd = lastEnd?.[cpu] ?? Infinity;
       let cpuKey = 0;
       for (let k = 0; k < depth; k++) if (columns[k]!.rows === null) cpuKey += cpu * strides[k]!;
       for (let i = lo; i < hi; i++) {
@@ -728,7 +738,7 @@ function scanRows(args: ScanArgs): number {
         else if (weightCol !== undefined) value = weightCol[i]!;
         else {
           const a = startCol[i]!;
-          const b = endCol[i]!;
+          const b = endCol !== undefined ? endCol[i]! : i + 1 < cpuRowEnd ? startCol[i + 1]! : cpuLastEnd;
           value = (b < rangeEnd ? b : rangeEnd) - (a > rangeStart ? a : rangeStart);
           if (clipped && !(value > 0)) continue;
         }

@@ -1,14 +1,15 @@
 // SeriesQuery: N equal time buckets per CPU for the graphs.
-//   utilization  precise: busy-union prefix sums (2 binary searches per bucket edge, any N);
+//   utilization  precise: busy time in [0, edge) per bucket edge from the DPC and run rows' block
+//                prefix sums (model.ts `busyBefore`: binary searches + ≤ 15 rows per table);
 //                sampled: cumulative busy sample weight at each bucket edge
-//   dpcIsrTime   DPC/ISR-union prefix sums
+//   dpcIsrTime   DPC/ISR union time in [0, edge) the same way (`dpcIsrBefore`)
 //   cstate       C-state rows walked once, clipped into the buckets they overlap
 //   dpcDurations longest DPC/ISR per CPU per bucket (by enter time), µs
 
 import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
-import { lowerBound, upperBound } from './images.js';
-import { sampleBusyBefore, unionBefore, type EngineModel, type UnionTable } from './model.js';
+import { lowerBound } from './images.js';
+import { CpuCoverage, idleRowEnd, sampleBusyBefore, type EngineModel } from './model.js';
 import {
   CANCEL_CHECK_MASK,
   cancelledError,
@@ -24,24 +25,23 @@ import {
 /** The contract's cap on buckets (a 4K screen at one bucket per pixel, twice over). */
 const MAX_BUCKETS = 10_000;
 
-/** Covered time of a union on one CPU in [0, t). */
-function coveredBefore(union: UnionTable, cpu: number, t: number): number {
-  const lo = union.cpuOffsets[cpu] ?? 0;
-  const hi = union.cpuOffsets[cpu + 1] ?? 0;
-  const k = upperBound(union.start, t, lo, hi) - 1;
-  if (k < lo) return 0;
-  return unionBefore(union, cpu, k) + Math.min(t, union.end[k]!) - union.start[k]!;
-}
-
-function unionSeries(union: UnionTable, cpu: number, start: number, bucketNs: number, n: number): number[] {
+/** % of each bucket covered: busy time (`busy`) or DPC/ISR time, from the covered time in [0, edge)
+ *  at the n + 1 bucket edges (`CpuCoverage.coveredAtEdges`, one call per CPU). */
+function coverageSeries(
+  coverage: CpuCoverage,
+  busy: boolean,
+  start: number,
+  bucketNs: number,
+  n: number,
+): number[] {
+  const edges = new Float64Array(n + 1);
+  edges[0] = start;
+  for (let b = 0; b < n; b++) edges[b + 1] = start + bucketNs * (b + 1);
+  const covered = new Float64Array(n + 1);
+  coverage.coveredAtEdges(edges, busy, covered);
   const values = new Array<number>(n);
-  let previous = coveredBefore(union, cpu, start);
-  for (let b = 0; b < n; b++) {
-    const edge = b + 1 === n ? start + bucketNs * n : start + bucketNs * (b + 1);
-    const next = coveredBefore(union, cpu, edge);
-    values[b] = bucketNs > 0 ? (100 * (next - previous)) / bucketNs : 0;
-    previous = next;
-  }
+  for (let b = 0; b < n; b++)
+    values[b] = bucketNs > 0 ? (100 * (covered[b + 1]! - covered[b]!)) / bucketNs : 0;
   return values;
 }
 
@@ -69,8 +69,10 @@ export function runSeries(
     source = model.summary.utilizationSource;
     for (const cpu of filter.cpus) {
       if (token.cancelled) throw cancelledError();
-      if (source === 'precise') cpus.push({ cpu, values: unionSeries(model.busy, cpu, start, bucketNs, n) });
-      else if (source === 'sampled')
+      if (source === 'precise') {
+        const values = coverageSeries(new CpuCoverage(model, cpu), true, start, bucketNs, n);
+        cpus.push({ cpu, values });
+      } else if (source === 'sampled')
         cpus.push({ cpu, values: sampledSeries(model, cpu, start, bucketNs, n, filter.rowEnd) });
     }
   } else if (query.metric === 'dpcIsrTime') {
@@ -85,7 +87,7 @@ export function runSeries(
           ? flaggedSampleSeries(model, cpu, start, bucketNs, n, filter.rowEnd, token)
           : hasRowFilter
             ? filteredUnionSeries(model, specs.dpcIsr, filter, cpu, n, bucketNs, token)
-            : unionSeries(model.dpcUnion, cpu, start, bucketNs, n),
+            : coverageSeries(new CpuCoverage(model, cpu), false, start, bucketNs, n),
       });
     }
   } else if (query.metric === 'cstate') {
@@ -108,7 +110,7 @@ export function runSeries(
       for (let i = lo; i < hi; i++) {
         if ((i & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
         const s = Math.max(idle.start[i]!, filter.start);
-        const e = Math.min(idle.end[i]!, filter.end);
+        const e = Math.min(idleRowEnd(model, cpu, i), filter.end);
         if (!(e > s) || bucketNs <= 0) continue;
         const row = residency[idle.state[i]!]!;
         let b = Math.min(n - 1, Math.floor((s - start) / bucketNs));

@@ -7,7 +7,7 @@
 
 import { LIST_COLUMNS, LIST_TABLES, type ListQuery, type ListResult } from '../../shared/contract.js';
 import { addressKeyHex } from './images.js';
-import type { EngineModel } from './model.js';
+import { runRowEnd, type EngineModel } from './model.js';
 import { EngineError, throwIfCancelled, type CancelToken } from './query-common.js';
 
 /** Rows returned when the query gives no limit. */
@@ -115,12 +115,14 @@ function processName(model: EngineModel, index: number): string {
 function threadRows(model: EngineModel, rangeStart: number, rangeEnd: number, token: CancelToken): Row[] {
   const run = model.run;
   const cpuNs = new Float64Array(model.threads.length);
-  for (let i = 0; i < run.length; i++) {
-    if ((i & 0xffff) === 0) throwIfCancelled(token);
-    const thread = run.thread[i]!;
-    if (thread < 0 || thread >= cpuNs.length) continue;
-    const length = Math.min(run.end[i]!, rangeEnd) - Math.max(run.start[i]!, rangeStart);
-    if (length > 0) cpuNs[thread]! += length;
+  for (let cpu = 0; cpu + 1 < run.cpuOffsets.length; cpu++) {
+    for (let i = run.cpuOffsets[cpu]!; i < run.cpuOffsets[cpu + 1]!; i++) {
+      if ((i & 0xffff) === 0) throwIfCancelled(token);
+      const thread = run.thread[i]!;
+      if (thread < 0 || thread >= cpuNs.length) continue;
+      const length = Math.min(runRowEnd(run, cpu, i), rangeEnd) - Math.max(run.start[i]!, rangeStart);
+      if (length > 0) cpuNs[thread]! += length;
+    }
   }
   const hasPrecise = run.length > 0;
   return model.threads.map((t, index) => ({

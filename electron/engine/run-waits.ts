@@ -9,7 +9,7 @@
 //
 // The idle thread (TID 0) runs on every CPU at once and is never readied: NaN for both.
 
-import type { EngineModel } from './model.js';
+import { runRowEnd, type EngineModel } from './model.js';
 
 export interface RunWaits {
   /** Ready time of each run row (same indexing as the run table), ns; NaN when unknown. */
@@ -57,7 +57,7 @@ export function runWaits(model: EngineModel): RunWaits {
         waitNs[i] = readyAt - previousEnd;
       }
     }
-    const end = run.end[i]!;
+    const end = runRowEnd(run, cpu, i);
     if (!(end <= previousEnd)) lastEnd[thread] = end;
   }
   const result = { readyNs, waitNs };

@@ -1,6 +1,7 @@
-// `sampleBusyBefore` and `unionBefore` (block prefix sums + a scan inside one block) must equal the
-// full running totals (busy sample weight over all rows; union length restarting per CPU) before
-// every row, bit for bit, on a generated scenario.
+// `sampleBusyBefore` (block prefix sums + a scan inside one block) must equal the full running
+// total of busy sample weight before every row, bit for bit; `dpcIsrBefore` / `busyBefore` must
+// equal a from-scratch walk of the DPC rows (union pieces, the part outside non-idle running, the
+// overhang past t) at DPC row edges, on a generated scenario.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,10 @@ import {
   isBusySample,
   SAMPLE_BUSY_BLOCK_ROWS,
   sampleBusyBefore,
+  busyBefore,
+  dpcIsrBefore,
+  runRowEnd,
   UNION_BLOCK_ROWS,
-  unionBefore,
   type EngineModel,
 } from './model.js';
 
@@ -52,21 +55,54 @@ it('busy weight before each row equals the full running total (backupServer)', (
   expect(busyRows).toBeLessThan(s.length);
 });
 
-it('union length before each row equals the per-CPU running total (backupServer busy and DPC/ISR)', () => {
+it('DPC/ISR and busy coverage equal a full per-row walk at every row edge (backupServer)', () => {
   const model = backupServer();
-  for (const u of [model.busy, model.dpcUnion]) {
-    expect(u.start.length).toBeGreaterThan(UNION_BLOCK_ROWS * 4);
-    let cpusWithRows = 0;
-    for (let c = 0; c < model.cpuSlots; c++) {
-      const lo = u.cpuOffsets[c]!;
-      const hi = u.cpuOffsets[c + 1]!;
-      if (hi > lo) cpusWithRows++;
+  const { dpc, run } = model;
+  const tids = model.dict.threadTids;
+  expect(dpc.length).toBeGreaterThan(UNION_BLOCK_ROWS * 4);
+  let cpusWithRows = 0;
+  for (let c = 0; c < model.cpuSlots; c++) {
+    // Non-idle running union as a sorted list (the rows are disjoint per CPU here).
+    const runLo = run.cpuOffsets[c]!;
+    const runHi = run.cpuOffsets[c + 1]!;
+    expect(model.runCoverage.disjoint[c]).toBe(1);
+    const runCovered = (a: number, b: number) => {
       let total = 0;
-      for (let k = lo; k < hi; k++) {
-        expect(unionBefore(u, c, k)).toBe(total);
-        total += u.end[k]! - u.start[k]!;
+      for (let i = runLo; i < runHi; i++) {
+        if (tids[run.thread[i]!] === 0) continue;
+        const s = Math.max(a, run.start[i]!);
+        const e = Math.min(b, runRowEnd(run, c, i));
+        if (e > s) total += e - s;
       }
+      return total;
+    };
+    const lo = dpc.cpuOffsets[c]!;
+    const hi = dpc.cpuOffsets[c + 1]!;
+    if (hi - lo > UNION_BLOCK_ROWS * 2) cpusWithRows++;
+    let union = 0;
+    let outside = 0;
+    let reach = -Infinity;
+    // Every row edge of the first rows (each position inside a block), then a sparse sample.
+    for (let i = lo; i < hi; i += i - lo < UNION_BLOCK_ROWS * 3 ? 1 : 37) {
+      const t = dpc.enter[i]!;
+      // Walk all rows before i (enter < t) from scratch: the reference for the block lookup.
+      union = 0;
+      outside = 0;
+      reach = -Infinity;
+      for (let r = lo; r < hi && dpc.enter[r]! < t; r++) {
+        const e = dpc.enter[r]! + dpc.duration[r]!;
+        const s = Math.max(dpc.enter[r]!, reach);
+        if (!(e > s)) continue;
+        union += e - s;
+        outside += e - s - runCovered(s, e);
+        reach = e;
+      }
+      const over = Math.max(0, reach - t);
+      const dpcExpected = union - over;
+      const busyExpected = runCovered(-Infinity, t) + outside - (over - runCovered(t, Math.max(t, reach)));
+      expect(Math.abs(dpcIsrBefore(model, c, t) - dpcExpected)).toBeLessThanOrEqual(1e-6 * dpcExpected);
+      expect(Math.abs(busyBefore(model, c, t) - busyExpected)).toBeLessThanOrEqual(1e-6 * busyExpected);
     }
-    expect(cpusWithRows).toBeGreaterThan(1);
   }
+  expect(cpusWithRows).toBeGreaterThan(1);
 });

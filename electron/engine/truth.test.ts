@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../scripts/writer/scenarios.js';
 import { simulate, type ScenarioTruth } from '../../scripts/writer/simulate.js';
 import type { Engine } from './engine.js';
+import { dpcExclusive } from './model.js';
 import { NEVER_CANCELLED } from './query-common.js';
 import { loadEngine } from './session.js';
 
@@ -83,7 +84,7 @@ function checkTruth(engine: Engine, truth: ScenarioTruth): void {
   for (let i = 0; i < model.dpc.length; i++) {
     const func = model.dict.routineFunc[model.dpc.routine[i]!]!;
     const key = `${model.dict.modules[model.dict.funcModule[func]!]}|${model.dict.functionName(func)}|${['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'][model.dpc.kind[i]!]}`;
-    exclusive.set(key, (exclusive.get(key) ?? 0) + model.dpc.exclusive[i]!);
+    exclusive.set(key, (exclusive.get(key) ?? 0) + dpcExclusive(model.dpc, i));
   }
   for (const row of truth.dpcIsr)
     expect([row.function, row.type, exclusive.get(`${row.module}|${row.function}|${row.type}`)]).toEqual([
