@@ -1,7 +1,8 @@
 // Row bounds used to size a partial's columns up front (`partialCapacity`): on the bundled sample
 // (compressed) and a plain-buffer copy written by the trace writer, every table's rows stay within
 // its bound, so loading never falls back to doubling (copying) a column.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,5 +90,32 @@ describe('placing a second share behind the first (what parser workers do)', () 
     } finally {
       trace.close();
     }
+  });
+});
+
+describe('reserved columns stay address space (glibc mmap threshold)', () => {
+  it('reserving again and again (a trace opened after another) does not make the slack resident', () => {
+    // glibc raises its mmap threshold (up to 32 MiB) once big blocks are freed; a column reserved
+    // below it would then come from the heap, zero-filled, i.e. resident in full (~400 MB here).
+    const script = path.join(dir, 'reserve-again.mts');
+    writeFileSync(
+      script,
+      `import { PartialBuilder } from ${JSON.stringify(path.join(root, 'electron', 'engine', 'partial.ts'))};
+const rows = { dpc: 3_309_568, run: 2_647_655, ready: 4_412_758, samples: 3_309_568, idle: 3_309_568 };
+const start = process.memoryUsage().rss;
+let grown = 0;
+for (let i = 0; i < 6; i++) {
+  const builder = new PartialBuilder();
+  builder.reserve(rows);
+  grown = Math.max(grown, process.memoryUsage().rss - start);
+}
+console.log(JSON.stringify({ grownBytes: grown }));
+`,
+    );
+    const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const { grownBytes } = JSON.parse(out.stdout.trim().split('\n').pop()!) as { grownBytes: number };
+    // Six reservations of ~300 MB of columns each (the 100 MiB bench trace's bounds).
+    expect(grownBytes).toBeLessThan(64 * 1024 * 1024);
   });
 });

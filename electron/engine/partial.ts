@@ -324,6 +324,16 @@ type RowColumn =
   Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
 type RowColumnCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): RowColumn };
 
+/**
+ * glibc serves allocations below its mmap threshold — which rises up to 32 MiB after big blocks
+ * are freed — from the thread's heap arena, and keeps that memory resident after free() (a worker
+ * thread's arena outlives the worker). Reserved columns at least this big come straight from
+ * mmap and go back to the OS when freed; their untouched part is address space only.
+ */
+const GLIBC_MMAP_THRESHOLD_MAX_BYTES = 32 * 1024 * 1024 + 4096;
+/** Columns reserved for fewer bytes stay small (tiny traces): their arena memory is negligible. */
+const MMAP_ROUNDING_MIN_BYTES = 256 * 1024;
+
 /** Upper bounds on the rows of each table of one partial (see `PartialBuilder.reserve`). */
 export interface PartialCapacity {
   readonly dpc: number;
@@ -431,7 +441,12 @@ export class PartialBuilder {
    * just falls back to doubling.
    */
   reserve(rows: PartialCapacity, shared = false): void {
-    const grow = (column: { data: RowColumn; growTo(capacity: number): void }, capacity: number) => {
+    const grow = (column: { data: RowColumn; growTo(wanted: number): void }, wanted: number) => {
+      const bytes = wanted * column.data.BYTES_PER_ELEMENT;
+      const capacity =
+        bytes >= MMAP_ROUNDING_MIN_BYTES && bytes < GLIBC_MMAP_THRESHOLD_MAX_BYTES
+          ? Math.ceil(GLIBC_MMAP_THRESHOLD_MAX_BYTES / column.data.BYTES_PER_ELEMENT)
+          : wanted;
       if (!shared) return column.growTo(capacity);
       // SharedArrayBuffer-backed (also fresh zero pages): other parser workers can place their
       // rows behind this share's (`placeRows`), so the merge copies nothing in this thread.
