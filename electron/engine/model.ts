@@ -340,7 +340,8 @@ export class CpuCoverage {
   private readonly anchorRow: Int32Array;
   private readonly anchorNonIdle: Float64Array;
   private readonly runHint = new SearchHint();
-  /** Searches the DPC entries' greatest exits (`firstDpcRowAtOrAfter`). */
+  /** Searches the DPC enter times / the DPC entries' greatest exits (`firstDpcRowAtOrAfter`). */
+  private readonly dpcHint = new SearchHint();
   private readonly dpcReachHint = new SearchHint();
   /** The last `firstDpcRowAtOrAfter` answer (busy lookups may ask twice for one time). */
   private dpcRowTime = NaN;
@@ -418,33 +419,38 @@ export class CpuCoverage {
 
   /**
    * First DPC row of the CPU entered at or after t (its rows' end if none); fastest for ascending
-   * t (bucket edges), any order is answered. Not a search
-   * of the enter times (on a large trace the rows between two bucket edges span several pages and
-   * every probe is a cache miss) but of the CPU's prefix entries' greatest exits F, 16× denser:
-   * the rows before an entry with F < t all exited, so entered, before t. From that entry's first
-   * row the rows are stepped over (usually a few, in lines the lookup reads anyway); rows of
-   * length ≤ 0 (not in F) that entered at or after t before it, or a long step, fall back to a
-   * binary search of the enter times.
+   * t (bucket edges), any order is answered. Edges a few rows apart (the usual lookups): a gallop
+   * over the enter times from the previous answer's guess (`SearchHint`). `byEntries`
+   * (`coveredAtEdges` with edges far apart, where every probe of the enter times is a cache miss):
+   * a search of the CPU's prefix entries' greatest exits F instead, 16× denser — the rows before an
+   * entry with F < t all exited, so entered, before t — then the rows from that entry's first row
+   * (or the previous answer, when later) are stepped over, usually a few in lines the lookup reads
+   * anyway. Rows of length ≤ 0 (not in F) entered at or after t before that row, or a long step,
+   * fall back to a binary search of the enter times. Both give the same row.
    */
-  firstDpcRowAtOrAfter(t: number): number {
+  firstDpcRowAtOrAfter(t: number, byEntries = false): number {
     if (t === this.dpcRowTime) return this.dpcRowIndex;
     const lo = this.dpcLo;
     const hi = this.dpcHi;
     const enter = this.enter;
-    const e0 = this.dpcEntries;
-    const f =
-      t === this.presetTime
-        ? this.presetEntry
-        : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
-    let k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
-    if (k > hi) k = hi;
-    // Rows before the previous answer entered before its time: step on from there when later.
-    if (this.dpcRowTime < t && this.dpcRowIndex > k) k = this.dpcRowIndex;
-    if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
+    let k: number;
+    if (!byEntries) k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
     else {
-      const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
-      while (k < stepEnd && enter[k]! < t) k++;
-      if (k === stepEnd && k < hi) k = firstAtOrAfter(enter, t, k, hi);
+      const e0 = this.dpcEntries;
+      const f =
+        t === this.presetTime
+          ? this.presetEntry
+          : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
+      k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
+      if (k > hi) k = hi;
+      // Rows before the previous answer entered before its time: step on from there when later.
+      if (this.dpcRowTime < t && this.dpcRowIndex > k) k = this.dpcRowIndex;
+      if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
+      else {
+        const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
+        while (k < stepEnd && enter[k]! < t) k++;
+        if (k === stepEnd && k < hi) k = firstAtOrAfter(enter, t, k, hi);
+      }
     }
     this.dpcRowTime = t;
     this.dpcRowIndex = k;
@@ -539,7 +545,7 @@ export class CpuCoverage {
     if (lo === hi) return 0;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     const first = lo + block * UNION_BLOCK_ROWS;
     let i: number;
@@ -597,7 +603,7 @@ export class CpuCoverage {
     if (lo === hi || !this.disjoint) return NaN;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     const first = lo + block * UNION_BLOCK_ROWS;
     const entry = this.dpcEntries + block;
@@ -722,7 +728,7 @@ export class CpuCoverage {
     if (lo === hi) return runBeforeT;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let outside = this.outsideRunBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;
