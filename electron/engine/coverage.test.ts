@@ -158,6 +158,7 @@ function checkAgainstBruteForce(model: EngineModel, seed: number): { rowsChecked
     const step = Math.ceil((dense.length * 200) / Math.max(1, dpcRows.length));
     const sparse = dense.filter((_, b) => b % step === 0);
     const rows = new CpuCoverage(model, c);
+    const rowsByEntries = new CpuCoverage(model, c);
     const enters = dpcRows.map(([s]) => s);
     for (const [kind, edges] of [
       ['dense', dense],
@@ -171,8 +172,10 @@ function checkAgainstBruteForce(model: EngineModel, seed: number): { rowsChecked
         const where = `seed ${seed} cpu ${c} ${kind} edge ${b} t ${t}`;
         if (kind === 'dense') {
           const firstAtOrAfter = enters.findIndex((s) => s >= t);
-          expect(rows.firstDpcRowAtOrAfter(t) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(
-            firstAtOrAfter < 0 ? enters.length : firstAtOrAfter,
+          const expected = firstAtOrAfter < 0 ? enters.length : firstAtOrAfter;
+          expect(rows.firstDpcRowAtOrAfter(t) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(expected);
+          expect(rowsByEntries.firstDpcRowAtOrAfter(t, true) - dpc.cpuOffsets[c]!, `row ${where}`).toBe(
+            expected,
           );
         }
         expectClose(dpcAt[b]!, unionBefore(dpcRows, t), `dpc series ${where}`);
@@ -252,6 +255,14 @@ describe('coverage prefix sums', () => {
       const model = finalizeModel([p], fakeHeader(1), { symbolDirs: [] });
       expect(model.dpc.length).toBe(381);
       checkAgainstBruteForce(model, 7);
+      // Each time asked first (no previous answer to step on from), by the entries' search.
+      const enter = Array.from(model.dpc.enter);
+      for (const t of [...enter, ...enter.map((s) => s + 0.5), 0, 900_000]) {
+        const expected = enter.findIndex((s) => s >= t);
+        expect(new CpuCoverage(model, 0).firstDpcRowAtOrAfter(t, true), `t ${t}`).toBe(
+          expected < 0 ? enter.length : expected,
+        );
+      }
     }
   });
 

@@ -253,51 +253,30 @@ const READ_AHEAD_MIN_ROWS = 128;
 const MAX_WALK_ROWS = 32;
 
 /**
- * A search hint: the answer for an earlier, smaller value, and the rows per ns between the last two
- * answers. Times asked in ascending order (bucket edges) guess the answer by extrapolating that
- * rate from the previous answer, then gallop from the guess (backwards or forwards) and bisect.
- * On a large trace the rows between two edges span many cache lines and pages: a good guess
- * touches one or two of them where galloping from the previous answer touched ~15 (every probe a
- * cache miss). Any guess gives the same index, only the probes differ.
+ * A search hint: the answer for an earlier, smaller value. Times asked in ascending order (bucket
+ * edges) then gallop forward from it — a few probes near the previous answer instead of a binary
+ * search over the whole CPU (whose mispredicted branches cost more than the rows scanned).
+ * (Guessing the answer from the last step's rows per ns saved no time: the guesses were 16–64
+ * rows off on the 1 GiB bench trace, and the arithmetic cost more on the 100 MiB one.)
  */
 class SearchHint {
   value = -Infinity;
   index = 0;
-  /** Rows per ns of the last step between two asked values (0: no step yet). */
-  rate = 0;
 
   /** First index in [lo, hi) with a[i] ≥ value (hi if none). */
   firstAtOrAfter(a: Float64Array, value: number, lo: number, hi: number): number {
     let found: number;
-    const from = this.index;
-    if (value >= this.value && this.value !== -Infinity && from >= lo && from <= hi) {
-      // Rows before the hint are all < the hint's value ≤ value: the answer is in [from, hi].
-      const ahead = (value - this.value) * this.rate;
-      const guess = ahead < hi - from ? from + Math.floor(ahead) : hi;
-      if (guess >= hi || a[guess]! >= value) {
-        // The answer is in [from, guess]: gallop backwards from the guess.
-        let upper = guess;
-        let probe = guess - 1;
-        let step = 1;
-        while (probe > from && a[probe]! >= value) {
-          upper = probe;
-          step *= 2;
-          probe = upper - step;
-        }
-        found = firstAtOrAfter(a, value, probe > from ? probe + 1 : from, upper);
-      } else {
-        // a[guess] < value: the answer is in (guess, hi]: gallop forwards.
-        let lower = guess + 1;
-        let probe = lower;
-        let step = 1;
-        while (probe < hi && a[probe]! < value) {
-          lower = probe + 1;
-          probe = lower + step;
-          step *= 2;
-        }
-        found = firstAtOrAfter(a, value, lower, probe < hi ? probe : hi);
+    if (value >= this.value && this.index >= lo) {
+      // Rows before the hint are all < the hint's value ≤ value: gallop from the hint.
+      let from = this.index;
+      let step = 1;
+      let probe = from;
+      while (probe < hi && a[probe]! < value) {
+        from = probe + 1;
+        probe = from + step;
+        step *= 2;
       }
-      if (value > this.value) this.rate = (found - from) / (value - this.value);
+      found = firstAtOrAfter(a, value, from, probe < hi ? probe : hi);
     } else found = firstAtOrAfter(a, value, lo, hi);
     this.value = value;
     this.index = found;
@@ -340,7 +319,8 @@ export class CpuCoverage {
   private readonly anchorRow: Int32Array;
   private readonly anchorNonIdle: Float64Array;
   private readonly runHint = new SearchHint();
-  /** Searches the DPC entries' greatest exits (`firstDpcRowAtOrAfter`). */
+  /** `firstDpcRowAtOrAfter`'s searches: of the DPC enter times, of the DPC entries' greatest exits. */
+  private readonly dpcHint = new SearchHint();
   private readonly dpcReachHint = new SearchHint();
   /** The last `firstDpcRowAtOrAfter` answer (busy lookups may ask twice for one time). */
   private dpcRowTime = NaN;
@@ -418,33 +398,38 @@ export class CpuCoverage {
 
   /**
    * First DPC row of the CPU entered at or after t (its rows' end if none); fastest for ascending
-   * t (bucket edges), any order is answered. Not a search
-   * of the enter times (on a large trace the rows between two bucket edges span several pages and
-   * every probe is a cache miss) but of the CPU's prefix entries' greatest exits F, 16× denser:
-   * the rows before an entry with F < t all exited, so entered, before t. From that entry's first
-   * row the rows are stepped over (usually a few, in lines the lookup reads anyway); rows of
-   * length ≤ 0 (not in F) that entered at or after t before it, or a long step, fall back to a
-   * binary search of the enter times.
+   * t (bucket edges), any order is answered. Edges a few rows apart (the usual lookups): a gallop
+   * over the enter times from the previous answer's guess (`SearchHint`). `byEntries`
+   * (`coveredAtEdges` with edges far apart, where every probe of the enter times is a cache miss):
+   * a search of the CPU's prefix entries' greatest exits F instead, 16× denser — the rows before an
+   * entry with F < t all exited, so entered, before t — then the rows from that entry's first row
+   * (or the previous answer, when later) are stepped over, usually a few in lines the lookup reads
+   * anyway. Rows of length ≤ 0 (not in F) entered at or after t before that row, or a long step,
+   * fall back to a binary search of the enter times. Both give the same row.
    */
-  firstDpcRowAtOrAfter(t: number): number {
+  firstDpcRowAtOrAfter(t: number, byEntries = false): number {
     if (t === this.dpcRowTime) return this.dpcRowIndex;
     const lo = this.dpcLo;
     const hi = this.dpcHi;
     const enter = this.enter;
-    const e0 = this.dpcEntries;
-    const f =
-      t === this.presetTime
-        ? this.presetEntry
-        : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
-    let k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
-    if (k > hi) k = hi;
-    // Rows before the previous answer entered before its time: step on from there when later.
-    if (this.dpcRowTime < t && this.dpcRowIndex > k) k = this.dpcRowIndex;
-    if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
+    let k: number;
+    if (!byEntries) k = this.dpcHint.firstAtOrAfter(enter, t, lo, hi);
     else {
-      const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
-      while (k < stepEnd && enter[k]! < t) k++;
-      if (k === stepEnd && k < hi) k = firstAtOrAfter(enter, t, k, hi);
+      const e0 = this.dpcEntries;
+      const f =
+        t === this.presetTime
+          ? this.presetEntry
+          : this.dpcReachHint.firstAtOrAfter(this.dpcReachBefore, t, e0, this.dpcEntriesEnd);
+      k = f > e0 ? lo + (f - 1 - e0) * UNION_BLOCK_ROWS : lo;
+      if (k > hi) k = hi;
+      // Rows before the previous answer entered before its time: step on from there when later.
+      if (this.dpcRowTime < t && this.dpcRowIndex > k) k = this.dpcRowIndex;
+      if (k > lo && !(enter[k - 1]! < t)) k = firstAtOrAfter(enter, t, lo, k);
+      else {
+        const stepEnd = k + MAX_DPC_STEP_ROWS < hi ? k + MAX_DPC_STEP_ROWS : hi;
+        while (k < stepEnd && enter[k]! < t) k++;
+        if (k === stepEnd && k < hi) k = firstAtOrAfter(enter, t, k, hi);
+      }
     }
     this.dpcRowTime = t;
     this.dpcRowIndex = k;
@@ -539,7 +524,7 @@ export class CpuCoverage {
     if (lo === hi) return 0;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     const first = lo + block * UNION_BLOCK_ROWS;
     let i: number;
@@ -597,7 +582,7 @@ export class CpuCoverage {
     if (lo === hi || !this.disjoint) return NaN;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     const first = lo + block * UNION_BLOCK_ROWS;
     const entry = this.dpcEntries + block;
@@ -722,7 +707,7 @@ export class CpuCoverage {
     if (lo === hi) return runBeforeT;
     const enter = this.enter;
     const duration = this.duration;
-    const k = this.firstDpcRowAtOrAfter(t);
+    const k = this.firstDpcRowAtOrAfter(t, this.presetTime === t);
     const block = ((k - lo) / UNION_BLOCK_ROWS) | 0;
     let outside = this.outsideRunBefore[this.dpcEntries + block]!;
     let reach = this.dpcReachBefore[this.dpcEntries + block]!;

@@ -1,8 +1,9 @@
 // SeriesQuery: N equal time buckets per CPU for the graphs.
 //   utilization  precise: busy time in [0, edge) per bucket edge from the DPC and run rows' block
-//                prefix sums (model.ts `busyBefore`: binary searches + ≤ 15 rows per table);
-//                sampled: cumulative busy sample weight at each bucket edge
-//   dpcIsrTime   DPC/ISR union time in [0, edge) the same way (`dpcIsrBefore`)
+//                prefix sums (model.ts `CpuCoverage.coveredAtEdges`: all edges of a CPU in one
+//                call, a search + ≤ 15 rows per table and edge); sampled: cumulative busy sample
+//                weight at each bucket edge
+//   dpcIsrTime   DPC/ISR union time in [0, edge) the same way
 //   cstate       C-state rows walked once, clipped into the buckets they overlap
 //   dpcDurations longest DPC/ISR per CPU per bucket (by enter time), µs
 
