@@ -177,7 +177,7 @@ async function benchFile(
       );
       for (const q of queries.figures)
         line(`  ${q.name}`, `p95 ${fmt(q.p95Ms)} ms`, `≤ ${q.goalMs} ms`, q.p95Ms <= q.goalMs);
-      line('  memory growth over all query runs', `${fmt(queries.rssGrowthBytes / 1e6, 1)} MB`);
+      line('  memory growth over repeated queries', `${fmt(queries.rssGrowthBytes / 1e6, 1)} MB`);
     }
   }
   return {
