@@ -455,30 +455,37 @@ export class PartialBuilder {
       data.set(column.data.subarray(0, Math.min(capacity, column.data.length)) as never);
       column.data = data;
     };
-    for (const column of [
-      this.dpcCpu,
-      this.dpcKind,
-      this.dpcEnter,
-      this.dpcDuration,
-      this.dpcExclusive,
-      this.dpcFragments,
-      this.dpcRoutine,
-    ])
-      grow(column, rows.dpc);
-    for (const column of [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState])
-      grow(column, rows.run);
-    for (const column of [this.readyTime, this.readyTid]) grow(column, rows.ready);
-    for (const column of [
-      this.sampleCpu,
-      this.sampleTime,
-      this.sampleTid,
-      this.sampleIp,
-      this.sampleCount,
-      this.sampleFlags,
-    ])
-      grow(column, rows.samples);
-    for (const column of [this.idleCpu, this.idleStart, this.idleEnd, this.idleState])
-      grow(column, rows.idle);
+    const columns = this.columnsByTable();
+    for (const table of ROW_TABLES) for (const column of columns[table]) grow(column, rows[table]);
+  }
+
+  /** Every row column, by table (reserve and finish treat them alike). */
+  private columnsByTable(): Record<
+    RowTableName,
+    readonly { data: RowColumn; length: number; growTo(n: number): void }[]
+  > {
+    return {
+      dpc: [
+        this.dpcCpu,
+        this.dpcKind,
+        this.dpcEnter,
+        this.dpcDuration,
+        this.dpcExclusive,
+        this.dpcFragments,
+        this.dpcRoutine,
+      ],
+      run: [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState],
+      ready: [this.readyTime, this.readyTid],
+      samples: [
+        this.sampleCpu,
+        this.sampleTime,
+        this.sampleTid,
+        this.sampleIp,
+        this.sampleCount,
+        this.sampleFlags,
+      ],
+      idle: [this.idleCpu, this.idleStart, this.idleEnd, this.idleState],
+    };
   }
 
   /** Every event passes here once (any kind): per-CPU counts and the trace's last time. */
@@ -670,30 +677,15 @@ export class PartialBuilder {
   }
 
   finish(): Partial {
-    for (const column of [
-      this.dpcCpu,
-      this.dpcKind,
-      this.dpcEnter,
-      this.dpcDuration,
-      this.dpcExclusive,
-      this.dpcFragments,
-      this.dpcRoutine,
-    ])
-      column.length = this.dpcCount;
-    for (const column of [this.runCpu, this.runStart, this.runEnd, this.runTid, this.runWait, this.runCState])
-      column.length = this.runCount;
-    for (const column of [this.readyTime, this.readyTid]) column.length = this.readyCount;
-    for (const column of [
-      this.sampleCpu,
-      this.sampleTime,
-      this.sampleTid,
-      this.sampleIp,
-      this.sampleCount,
-      this.sampleFlags,
-    ])
-      column.length = this.sampleCount_;
-    for (const column of [this.idleCpu, this.idleStart, this.idleEnd, this.idleState])
-      column.length = this.idleCount;
+    const rows: RowCounts = {
+      dpc: this.dpcCount,
+      run: this.runCount,
+      ready: this.readyCount,
+      samples: this.sampleCount_,
+      idle: this.idleCount,
+    };
+    const columns = this.columnsByTable();
+    for (const table of ROW_TABLES) for (const column of columns[table]) column.length = rows[table];
     const runTails: OpenTail[] = [];
     const idleTails: OpenIdle[] = [];
     this.cpus.forEach((state, cpu) => {
