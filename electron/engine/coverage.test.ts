@@ -15,23 +15,14 @@ import {
   runRowEnd,
   type EngineModel,
 } from './model.js';
+import { mulberry32 } from '../reader/testing.js';
 import { PartialBuilder } from './partial.js';
 import { fakeHeader, kernelAddress } from './test-model.js';
 
 const DPC = 0;
 const ISR = 3;
 
-/** Small deterministic PRNG (mulberry32) so a failure is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 interface Shape {
   /** CPU → builder index (CPUs in several builders: the last entry wins per event). */

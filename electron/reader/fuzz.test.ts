@@ -19,7 +19,7 @@ import { decodeProcess } from './kernel/process.js';
 import { decodeProfileInterval, decodeSampledProfile } from './kernel/profile.js';
 import { decodeStackKeyDefinition, decodeStackKeyReference, decodeStackWalk } from './kernel/stack.js';
 import { decodeThread, decodeThreadName } from './kernel/thread.js';
-import { buildKitchenSinkTrace } from './testing.js';
+import { buildKitchenSinkTrace, mulberry32 } from './testing.js';
 import type { RawEvent } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,17 +42,6 @@ const SEEDS: [name: string, prefixBytes: number][] = [
 const CASES_PER_SEED = 500;
 /** One case may not take longer than this (a hang or quadratic blow-up shows up here). */
 const MAX_CASE_MS = 3000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets worth hitting: buffer headers (sizes, offsets, flags, CPU) and the first record headers. */
 function hotOffsets(bytes: Uint8Array): number[] {

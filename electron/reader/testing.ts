@@ -696,3 +696,15 @@ export function buildKitchenSinkTrace(o: {
     buildBuffer({ records: cpu0.slice(0, half), size, cpu: 0, sequence: 1, compress: o.compress }),
   ]);
 }
+
+/** Small deterministic PRNG (mulberry32) for randomized tests: a failure is reproducible from its seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
