@@ -119,3 +119,35 @@ console.log(JSON.stringify({ grownBytes: grown }));
     expect(grownBytes).toBeLessThan(64 * 1024 * 1024);
   });
 });
+
+describe.runIf(process.platform === 'linux')('reserving where address space is limited', () => {
+  it('falls back to growing columns instead of failing the load', async () => {
+    // Bundled (plain JS: a TypeScript loader would not start under the limit), run under ulimit -v.
+    const { build } = await import('esbuild');
+    const entry = path.join(dir, 'reserve-limited.ts');
+    const bundle = path.join(dir, 'reserve-limited.mjs');
+    writeFileSync(
+      entry,
+      `import { PartialBuilder } from ${JSON.stringify(path.join(root, 'electron', 'engine', 'partial.ts'))};
+const builder = new PartialBuilder();
+builder.reserve({ dpc: 2 ** 27, run: 2 ** 27, ready: 2 ** 27, samples: 2 ** 27, idle: 2 ** 27 });
+builder.appendDpc(0, 0, 1000, 2000, 0x1234);
+console.log(JSON.stringify({ rows: builder.finish().dpc.length }));
+`,
+    );
+    await build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    // 3 GB of address space: Node starts, but ~30 GB of reserved columns cannot be had.
+    const out = spawnSync('sh', ['-c', `ulimit -v 3000000 && exec "${process.execPath}" "${bundle}"`], {
+      encoding: 'utf8',
+    });
+    expect(out.status, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout.trim())).toEqual({ rows: 1 });
+  });
+});

@@ -456,7 +456,16 @@ export class PartialBuilder {
       column.data = data;
     };
     const columns = this.columnsByTable();
-    for (const table of ROW_TABLES) for (const column of columns[table]) grow(column, rows[table]);
+    for (const table of ROW_TABLES)
+      for (const column of columns[table]) {
+        try {
+          grow(column, rows[table]);
+        } catch (error) {
+          // A system that refuses the address space (strict overcommit, a small ulimit -v): the
+          // column keeps its small start and grows by doubling as rows come.
+          if (!(error instanceof RangeError)) throw error;
+        }
+      }
   }
 
   /** Every row column, by table (reserve and finish treat them alike). */
