@@ -7,7 +7,13 @@ process.env.LC_ALL = 'C';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+    include: [
+      'shared/**/*.test.ts',
+      'electron/**/*.test.ts',
+      'renderer/**/*.test.{ts,tsx}',
+      'scripts/**/*.test.ts',
+      'tests/unit/**/*.test.ts',
+    ],
     exclude: ['node_modules', 'dist', 'tests/e2e/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

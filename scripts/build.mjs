@@ -44,7 +44,9 @@ async function bundle(entries, format) {
       // (Electron) need import.meta.url, which the worker pool uses to find its sibling worker file.
       banner:
         format === 'esm'
-          ? { js: "import { createRequire as __etlscopeCreateRequire } from 'node:module'; const require = __etlscopeCreateRequire(import.meta.url);" }
+          ? {
+              js: "import { createRequire as __etlscopeCreateRequire } from 'node:module'; const require = __etlscopeCreateRequire(import.meta.url);",
+            }
           : { js: "const __etlscopeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       define: format === 'cjs' ? { 'import.meta.url': '__etlscopeImportMetaUrl' } : undefined,
       logLevel: 'warning',

@@ -1,5 +1,6 @@
 // `npm test`: every test layer, one summary line at the end.
-//   1. type check (tsc --noEmit, strict)                       → counted as one test
+//   1. type check (tsc --noEmit, strict) and format check      → counted as one test each
+//      (prettier --check: one formatter for the whole tree)
 //   2. vitest: unit, golden, round-trip, fuzz, store, contract  → its per-test counts
 //   3. end-to-end suites tests/e2e/*.e2e.{ts,mjs} (Chromium)     → their own counts, read from a
 //      final line "N passed, N failed" each suite prints
@@ -20,7 +21,9 @@ function run(label, command, args) {
   console.log(`\n=== ${label}: ${[command, ...args].join(' ')}`);
   const started = Date.now();
   const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
-  console.log(`=== ${label} finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${result.status})`);
+  console.log(
+    `=== ${label} finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${result.status})`,
+  );
   return result.status ?? 1;
 }
 
@@ -32,12 +35,25 @@ if (run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) === 0) {
   failures.push('typecheck');
 }
 
+// 1b. One formatter: every file as prettier writes it (`npm run format` fixes).
+if (run('format', bin('prettier'), ['--check', '.']) === 0) {
+  passed += 1;
+} else {
+  failed += 1;
+  failures.push('format (run `npm run format`)');
+}
+
 // 2. Vitest, with a JSON report we count from.
 const reportDir = path.join(root, 'test-results');
 mkdirSync(reportDir, { recursive: true });
 const vitestReport = path.join(reportDir, 'vitest.json');
 rmSync(vitestReport, { force: true });
-const vitestStatus = run('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);
+const vitestStatus = run('vitest', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
+]);
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
   passed += report.numPassedTests ?? 0;
@@ -59,7 +75,11 @@ if (existsSync(vitestReport)) {
 
 // 3. End-to-end suites (each prints its own "N passed, N failed" last).
 const e2eDir = path.join(root, 'tests', 'e2e');
-const suites = existsSync(e2eDir) ? readdirSync(e2eDir).filter((f) => /\.e2e\.(mjs|ts)$/.test(f)).sort() : [];
+const suites = existsSync(e2eDir)
+  ? readdirSync(e2eDir)
+      .filter((f) => /\.e2e\.(mjs|ts)$/.test(f))
+      .sort()
+  : [];
 for (const suite of suites) {
   console.log(`\n=== e2e: ${suite}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(e2eDir, suite)], {

@@ -1,7 +1,16 @@
 // Contract tests: runtime helpers, and compile-time checks (`@ts-expect-error`) that a mistyped
 // channel or request shape does not type-check.
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_PREFIX, INVOKE_CHANNELS, isChannel, TABLE_COLUMNS, toWireError, type ChannelMap, type ResultOf, type PivotQuery } from './contract.js';
+import {
+  CHANNEL_PREFIX,
+  INVOKE_CHANNELS,
+  isChannel,
+  TABLE_COLUMNS,
+  toWireError,
+  type ChannelMap,
+  type ResultOf,
+  type PivotQuery,
+} from './contract.js';
 
 describe('contract', () => {
   it('every invoke channel carries the prefix main checks', () => {

@@ -452,7 +452,8 @@ export type BackendEvent =
   /** Menu commands the renderer carries out (zoom, export...). */
   | { readonly type: 'command'; readonly command: MenuCommand };
 
-export type MenuCommand = 'zoom-in' | 'zoom-out' | 'zoom-to-selection' | 'unzoom' | 'reset-zoom' | 'export-dpc-csv' | 'close-trace';
+export type MenuCommand =
+  'zoom-in' | 'zoom-out' | 'zoom-to-selection' | 'unzoom' | 'reset-zoom' | 'export-dpc-csv' | 'close-trace';
 
 /**
  * The renderer-facing API. The preload exposes exactly this on `window.etlscope`; the

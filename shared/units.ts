@@ -29,7 +29,7 @@ export interface TimeRange {
   readonly end: TraceNs;
 }
 
-const TIME_SUFFIX_TO_NS: Readonly<Record<string, number>> = { s: 1e9, ms: 1e6, us: 1e3, 'µs': 1e3, ns: 1 };
+const TIME_SUFFIX_TO_NS: Readonly<Record<string, number>> = { s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 };
 
 /**
  * Parses a user-typed time such as `2.5`, `2.5s`, `1500ms`, `250us` (seconds when no suffix).

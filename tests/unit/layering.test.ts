@@ -32,7 +32,8 @@ function sourceFiles(dir: string): string[] {
 /** Module specifiers of static imports, re-exports and dynamic imports. */
 export function importsOf(source: string): string[] {
   const specs: string[] = [];
-  const pattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const pattern =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const match of source.matchAll(pattern)) {
     specs.push(match[1] ?? match[2] ?? match[3] ?? match[4] ?? '');
   }
@@ -51,7 +52,8 @@ export function checkFile(file: string, source: string): Violation[] {
   for (const spec of importsOf(source)) {
     const relative = spec.startsWith('.');
     const target = relative ? path.normalize(path.join(dir, spec)) : '';
-    const inside = (folder: string) => relative && (target === folder || target.startsWith(folder + path.sep));
+    const inside = (folder: string) =>
+      relative && (target === folder || target.startsWith(folder + path.sep));
     const bad = (why: string) => violations.push({ file, spec, why });
     const isElectron = spec === 'electron' || spec.startsWith('electron/');
     const testOrConfig = /\.test\.tsx?$/.test(file) || /(^|[/\\])vite\.config\.ts$/.test(file);
@@ -63,17 +65,26 @@ export function checkFile(file: string, source: string): Violation[] {
       if (!relative || !inside('shared')) bad('shared/ imports nothing outside shared/');
     } else if (file.startsWith(path.join('electron', 'reader') + path.sep)) {
       if (isElectron) bad('the reader never imports electron');
-      if (relative && !inside('shared') && !inside(path.join('electron', 'reader'))) bad('the reader imports only shared/ and itself');
+      if (relative && !inside('shared') && !inside(path.join('electron', 'reader')))
+        bad('the reader imports only shared/ and itself');
       if (nodeBuiltins.has(spec) && !file.endsWith('byte-source.ts') && !file.endsWith('.test.ts'))
         bad('Node built-ins only in byte-source.ts');
-    } else if (file.startsWith(path.join('electron', 'engine') + path.sep) || file.startsWith(path.join('electron', 'worker') + path.sep)) {
+    } else if (
+      file.startsWith(path.join('electron', 'engine') + path.sep) ||
+      file.startsWith(path.join('electron', 'worker') + path.sep)
+    ) {
       if (isElectron) bad('the engine and worker never import electron');
-      if (inside('renderer') || inside(path.join('electron', 'main')) || inside(path.join('electron', 'preload')))
+      if (
+        inside('renderer') ||
+        inside(path.join('electron', 'main')) ||
+        inside(path.join('electron', 'preload'))
+      )
         bad('the engine never imports the renderer or the Electron shell');
     } else if (file.startsWith('renderer' + path.sep)) {
       if (isElectron) bad('the renderer never imports electron');
       if (nodeBuiltins.has(spec)) bad('the renderer never imports Node built-ins');
-      if (relative && !inside('renderer') && !inside('shared')) bad('the renderer imports only renderer/ and shared/');
+      if (relative && !inside('renderer') && !inside('shared'))
+        bad('the renderer imports only renderer/ and shared/');
     }
   }
   return violations;
@@ -82,18 +93,35 @@ export function checkFile(file: string, source: string): Violation[] {
 describe('layering', () => {
   it('detects violations (the checker itself can fail)', () => {
     expect(checkFile(path.join('renderer', 'x.ts'), "import fs from 'node:fs';")).toHaveLength(1);
-    expect(checkFile(path.join('renderer', 'x.ts'), "import { ipcRenderer } from 'electron';")).toHaveLength(1);
-    expect(checkFile(path.join('shared', 'x.ts'), "import { a } from '../electron/reader/index.js';")).toHaveLength(1);
-    expect(checkFile(path.join('electron', 'reader', 'x.ts'), "import { readFileSync } from 'node:fs';")).toHaveLength(1);
-    expect(checkFile(path.join('electron', 'engine', 'x.ts'), "const e = require('electron');")).toHaveLength(1);
-    expect(checkFile(path.join('renderer', 'x.ts'), "import type { Query } from '../shared/contract.js';")).toHaveLength(0);
+    expect(checkFile(path.join('renderer', 'x.ts'), "import { ipcRenderer } from 'electron';")).toHaveLength(
+      1,
+    );
+    expect(
+      checkFile(path.join('shared', 'x.ts'), "import { a } from '../electron/reader/index.js';"),
+    ).toHaveLength(1);
+    expect(
+      checkFile(path.join('electron', 'reader', 'x.ts'), "import { readFileSync } from 'node:fs';"),
+    ).toHaveLength(1);
+    expect(checkFile(path.join('electron', 'engine', 'x.ts'), "const e = require('electron');")).toHaveLength(
+      1,
+    );
+    expect(
+      checkFile(path.join('renderer', 'x.ts'), "import type { Query } from '../shared/contract.js';"),
+    ).toHaveLength(0);
     expect(checkFile(path.join('shared', 'x.test.ts'), "import { it } from 'vitest';")).toHaveLength(0);
-    expect(checkFile(path.join('renderer', 'x.test.ts'), "import fs from '../electron/reader/index.js';")).toHaveLength(1);
+    expect(
+      checkFile(path.join('renderer', 'x.test.ts'), "import fs from '../electron/reader/index.js';"),
+    ).toHaveLength(1);
   });
 
-  it.each(['shared', 'electron/reader', 'electron/engine', 'electron/worker', 'renderer'])('%s/ keeps its import rules', (dir) => {
-    const files = sourceFiles(dir);
-    const violations = files.flatMap((file) => checkFile(file, readFileSync(path.join(root, file), 'utf8')));
-    expect(violations).toEqual([]);
-  });
+  it.each(['shared', 'electron/reader', 'electron/engine', 'electron/worker', 'renderer'])(
+    '%s/ keeps its import rules',
+    (dir) => {
+      const files = sourceFiles(dir);
+      const violations = files.flatMap((file) =>
+        checkFile(file, readFileSync(path.join(root, file), 'utf8')),
+      );
+      expect(violations).toEqual([]);
+    },
+  );
 });
