@@ -1,6 +1,8 @@
-// Row bounds used to size a partial's columns up front (`partialCapacity`): on the bundled sample
-// (compressed) and a plain-buffer copy written by the trace writer, every table's rows stay within
-// its bound, so loading never falls back to doubling (copying) a column.
+// How a partial's columns are reserved and merged (load.ts `partialCapacity`, partial.ts
+// `reserve`/`placeRows`): row bounds hold on the bundled (compressed) sample and a plain trace, a
+// second share placed behind the first gives the same model with the DPC columns never copied,
+// reserving again after big frees keeps the slack out of resident memory, and a reservation the
+// system refuses (ulimit -v) falls back to growing columns.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
