@@ -6,9 +6,9 @@
 /** Initial capacity of a column: small, because a partial holds many mostly-empty columns. */
 const INITIAL_CAPACITY = 1024;
 
-type TypedArray =
+/** Every element type a column (and so a table) is made of. */
+export type TypedArray =
   Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
-type TypedArrayCtor<T extends TypedArray> = { new (length: number): T };
 
 // One class per element type, written out on purpose: a single generic class would make every
 // `push` a megamorphic keyed store (7 typed-array kinds at one site), ~10x slower on the hot path.
@@ -244,12 +244,4 @@ export class StringTable {
   get size(): number {
     return this.values.length;
   }
-}
-
-/** Copies `length` elements of `source` into a fresh exact-size array (used when trimming for good). */
-export function exact<T extends TypedArray>(source: T, length: number): T {
-  const ctor = source.constructor as TypedArrayCtor<T>;
-  const out = new ctor(length);
-  out.set(source.subarray(0, length) as never);
-  return out;
 }

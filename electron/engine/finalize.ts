@@ -13,6 +13,7 @@
 // arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
 
 import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
+import type { TypedArray } from './columns.js';
 import {
   buildImageInstances,
   ImageMap,
@@ -166,8 +167,7 @@ function sortSegment(order: Int32Array, key: Float64Array, lo: number, hi: numbe
   }
 }
 
-type Typed = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
-type GatherLoop = (source: Typed, order: Int32Array, out: Typed) => void;
+type GatherLoop = (source: TypedArray, order: Int32Array, out: TypedArray) => void;
 /** One compiled loop per element type: a shared loop would see 7 typed-array kinds and go
  *  megamorphic (every load/store a slow generic access). */
 const gatherLoops = new Map<unknown, GatherLoop>();
@@ -189,7 +189,7 @@ function gatherLoopFor(ctor: unknown): GatherLoop {
  * bigger partial buffer — that slack was never written, so it is address space, not resident
  * memory (copying it away would touch as many fresh pages as the column has).
  */
-function gather<T extends Typed>(source: T, order: RowOrder): T {
+function gather<T extends TypedArray>(source: T, order: RowOrder): T {
   if (order.identity)
     return source.length === order.length ? source : (source.subarray(0, order.length) as T);
   const out = new (source.constructor as { new (n: number): T })(order.length);
@@ -205,7 +205,7 @@ function gatherColumns<T extends { readonly length: number }>(table: T, order: R
   if (order.identity) return table;
   const out: Record<string, unknown> = { length: table.length };
   for (const [name, column] of Object.entries(table)) {
-    if (name !== 'length') out[name] = gather(column as unknown as Typed, order);
+    if (name !== 'length') out[name] = gather(column as unknown as TypedArray, order);
   }
   return out as T;
 }
@@ -215,7 +215,7 @@ function gatherColumns<T extends { readonly length: number }>(table: T, order: R
  * reserved for more rows than it got, e.g. the engine worker's own share reserved for the whole
  * file), the others are appended there: only their rows are written, the first part's stay put.
  */
-function concat<T extends Typed>(parts: readonly T[], lengths: readonly number[]): T {
+function concat<T extends TypedArray>(parts: readonly T[], lengths: readonly number[]): T {
   if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
   const total = lengths.reduce((a, b) => a + b, 0);
   const first = parts[0]!;
@@ -1133,6 +1133,8 @@ export function finalizeModel(
     groupMasks ??= p.groupMasks;
   }
   const cpuSlots = Math.max(1, maxCpu + 1);
+  // Every partial put its own rows in CPU/time order (parser workers): only their joins are checked.
+  const allDerived = partials.every((p) => p.derived !== undefined);
   const durationNs = lastEventNs;
   const metadataOf = <T extends { timeNs: number }>(pick: (p: Partial) => readonly T[]) =>
     partials.flatMap(pick).sort((a, b) => a.timeNs - b.timeNs);
@@ -1233,7 +1235,7 @@ export function finalizeModel(
       dpcEnter,
       dpcCpu.length,
       cpuSlots,
-      partials.every((p) => p.derived !== undefined) ? dpcLengths : undefined,
+      allDerived ? dpcLengths : undefined,
     );
     checkStop(options, 'dpc-sort');
     return {
@@ -1324,15 +1326,9 @@ export function finalizeModel(
     sampleParts.map((s) => s.time),
     sampleLengths,
   );
-  const sOrder = cpuTimeOrder(
-    sCpu,
-    sTime,
-    sCpu.length,
-    cpuSlots,
-    partials.every((p) => p.derived !== undefined) ? sampleLengths : undefined,
-  );
+  const sOrder = cpuTimeOrder(sCpu, sTime, sCpu.length, cpuSlots, allDerived ? sampleLengths : undefined);
   const sampleTime = gather(sTime, sOrder);
-  const column = <T extends Typed>(pick: (s: Partial['samples']) => T): T =>
+  const column = <T extends TypedArray>(pick: (s: Partial['samples']) => T): T =>
     gather(concat(sampleParts.map(pick), sampleLengths), sOrder);
   const sampleFlags = column((s) => s.flags);
   const sampleColumns: SampleColumns = {

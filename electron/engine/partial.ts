@@ -20,7 +20,7 @@
 // sampled instruction pointers (a local id into `sampleIps`).
 
 import type { Diagnostic } from '../../shared/contract.js';
-import { f32, f64, i8, u16, u32, u8 } from './columns.js';
+import { f32, f64, i8, u16, u32, u8, type TypedArray } from './columns.js';
 import type { DpcCoverage } from './model.js';
 
 export const DPC_KIND_ISR = 3;
@@ -320,9 +320,7 @@ export class AddressInterner {
   }
 }
 
-type RowColumn =
-  Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
-type RowColumnCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): RowColumn };
+type RowColumnCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray };
 
 /**
  * glibc serves allocations below its mmap threshold — which rises up to 32 MiB after big blocks
@@ -441,7 +439,7 @@ export class PartialBuilder {
    * just falls back to doubling.
    */
   reserve(rows: PartialCapacity, shared = false): void {
-    const grow = (column: { data: RowColumn; growTo(wanted: number): void }, wanted: number) => {
+    const grow = (column: { data: TypedArray; growTo(wanted: number): void }, wanted: number) => {
       const bytes = wanted * column.data.BYTES_PER_ELEMENT;
       const capacity =
         bytes >= MMAP_ROUNDING_MIN_BYTES && bytes < GLIBC_MMAP_THRESHOLD_MAX_BYTES
@@ -471,7 +469,7 @@ export class PartialBuilder {
   /** Every row column, by table (reserve and finish treat them alike). */
   private columnsByTable(): Record<
     RowTableName,
-    readonly { data: RowColumn; length: number; growTo(n: number): void }[]
+    readonly { data: TypedArray; length: number; growTo(n: number): void }[]
   > {
     return {
       dpc: [
@@ -893,13 +891,12 @@ export type RowTableName = (typeof ROW_TABLES)[number];
 export type RowCounts = Record<RowTableName, number>;
 
 /** Where another share's rows go: per table, the first row and per column its shared buffer. */
-export type RowPlacement = Partial_<
-  Record<RowTableName, { readonly at: number; readonly columns: Record<string, SharedArrayBuffer> }>
->;
-type Partial_<T> = { [K in keyof T]?: T[K] };
+export type RowPlacement = {
+  [K in RowTableName]?: { readonly at: number; readonly columns: Record<string, SharedArrayBuffer> };
+};
 
-function rowColumns(table: object): [string, RowColumn][] {
-  return Object.entries(table).filter((e): e is [string, RowColumn] => ArrayBuffer.isView(e[1]));
+function rowColumns(table: object): [string, TypedArray][] {
+  return Object.entries(table).filter((e): e is [string, TypedArray] => ArrayBuffer.isView(e[1]));
 }
 
 export function rowCounts(p: Partial): RowCounts {
