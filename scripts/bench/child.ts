@@ -10,11 +10,9 @@ import type { Query } from '../../shared/contract.js';
 import type { TraceSession } from '../../electron/engine/session-types.js';
 import { fileByteSource, openEtl } from '../../electron/reader/index.js';
 import { openTraceSession } from '../../electron/worker/index.js';
+import { GOALS } from './goals.js';
 
 const mb = (bytes: number) => bytes / 1e6;
-
-/** Same goals as run.ts prints (query figures carry theirs). */
-const GOALS = { groupP95Ms: 50, seriesP95Ms: 30 };
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

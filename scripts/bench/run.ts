@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import type { ChildResult, LoadFigure } from './child.js';
+import { GOALS } from './goals.js';
 import { SCENARIOS } from '../writer/scenarios.js';
 import { simulate } from '../writer/simulate.js';
 
@@ -40,13 +41,6 @@ const childBundle = path.join(root, 'dist', 'bench', 'child.mjs');
  *  This VM's cost of first-touching memory varies from run to run: the same 1 GiB load took
  *  2.8–4.3 s in back-to-back runs. */
 const LOAD_REPEATS = 3;
-
-const GOALS = {
-  loadMBps: 300,
-  rssPerFileByte: 0.6,
-  groupP95Ms: 50,
-  seriesP95Ms: 30,
-};
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
