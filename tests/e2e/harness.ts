@@ -22,6 +22,11 @@ export class Checks {
     return this.check(name, ok, `got ${actual}, expected ${expected} ± ${tolerance}`);
   }
 
+  /** A step that cannot run here (e.g. the real traces are not beside the clone): said, not counted. */
+  skip(name: string, reason: string): void {
+    console.log(`  - ${name} — skipped: ${reason}`);
+  }
+
   /** Called when a step throws (e.g. to take a screenshot of the failure). */
   onStepError: ((stepName: string) => Promise<void>) | undefined;
 
