@@ -3,6 +3,7 @@
 //   electron/reader/   → shared/, itself; node: only in byte-source.ts; never electron
 //   electron/engine/   → shared/, reader, itself, node:; never electron, renderer, main/preload
 //   electron/worker/   → never electron, renderer
+//   electron/symbols/  → shared/, itself, node:; never electron, the engine, renderer
 //   renderer/          → only renderer/ and shared/ (no node:, no Node built-ins, no electron)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -80,6 +81,10 @@ export function checkFile(file: string, source: string): Violation[] {
         inside(path.join('electron', 'preload'))
       )
         bad('the engine never imports the renderer or the Electron shell');
+    } else if (file.startsWith(path.join('electron', 'symbols') + path.sep)) {
+      if (isElectron) bad('the symbol layer never imports electron');
+      if (relative && !inside('shared') && !inside(path.join('electron', 'symbols')))
+        bad('the symbol layer imports only shared/ and itself');
     } else if (file.startsWith('renderer' + path.sep)) {
       if (isElectron) bad('the renderer never imports electron');
       if (nodeBuiltins.has(spec)) bad('the renderer never imports Node built-ins');
@@ -106,6 +111,12 @@ describe('layering', () => {
       1,
     );
     expect(
+      checkFile(
+        path.join('electron', 'symbols', 'x.ts'),
+        "import { EngineModel } from '../engine/model.js';",
+      ),
+    ).toHaveLength(1);
+    expect(
       checkFile(path.join('renderer', 'x.ts'), "import type { Query } from '../shared/contract.js';"),
     ).toHaveLength(0);
     expect(checkFile(path.join('shared', 'x.test.ts'), "import { it } from 'vitest';")).toHaveLength(0);
@@ -114,14 +125,16 @@ describe('layering', () => {
     ).toHaveLength(1);
   });
 
-  it.each(['shared', 'electron/reader', 'electron/engine', 'electron/worker', 'renderer'])(
-    '%s/ keeps its import rules',
-    (dir) => {
-      const files = sourceFiles(dir);
-      const violations = files.flatMap((file) =>
-        checkFile(file, readFileSync(path.join(root, file), 'utf8')),
-      );
-      expect(violations).toEqual([]);
-    },
-  );
+  it.each([
+    'shared',
+    'electron/reader',
+    'electron/engine',
+    'electron/worker',
+    'electron/symbols',
+    'renderer',
+  ])('%s/ keeps its import rules', (dir) => {
+    const files = sourceFiles(dir);
+    const violations = files.flatMap((file) => checkFile(file, readFileSync(path.join(root, file), 'utf8')));
+    expect(violations).toEqual([]);
+  });
 });
