@@ -133,7 +133,7 @@ function collectAtoms(
   checkedSegments: number,
 ): { atoms: DpcAtoms; segmentAtoms: Int32Array } | undefined {
   const dpc = model.dpc;
-  const routines = model.dict.routineFunc.length;
+  const routines = model.dict.routineLocation.length;
   const kinds = 5;
   const slot = new Int32Array(Math.max(1, kinds * routines)).fill(-1);
   const atomCpu: number[] = [];

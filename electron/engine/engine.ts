@@ -15,6 +15,7 @@ import {
   type TableId,
 } from '../../shared/contract.js';
 import { dpcAtoms, dpcBlockAtoms } from './dpc-atoms.js';
+import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import type { EngineModel } from './model.js';
 import {
   buildTableSpecs,
@@ -27,6 +28,7 @@ import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
 import { runList } from './query-tables.js';
+import { buildSymbolization } from './symbolize.js';
 
 /** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
  *  enough that export memory stays flat. */
@@ -34,12 +36,36 @@ const CSV_CHUNK_CHARS = 1 << 20;
 const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleStates'];
 
 export class Engine {
-  readonly specs: Record<TableId, TableSpec>;
+  specs: Record<TableId, TableSpec>;
   /** Reused pivot buffers (and the pivot's block-path threshold, which tests lower or raise). */
   readonly scratch = new PivotScratch();
 
   constructor(readonly model: EngineModel) {
     this.specs = buildTableSpecs(model);
+  }
+
+  /**
+   * Re-labels every function under more symbols (a symbol path or server, after the load): the
+   * rows keep their code locations, only the model's symbolization and the table specs change, so
+   * the next query of any view shows the new names. `tableOf` answers per PDB identity (undefined:
+   * keep what the group had). Returns the new symbolization's version.
+   */
+  applySymbols(tableOf: (pdb: PdbIdentity) => SymbolTable | undefined): number {
+    const model = this.model;
+    const previous = model.symbols;
+    const locations = model.dict.locations;
+    model.symbols = buildSymbolization(
+      model.dict.modules,
+      locations,
+      model.dict.routineLocation,
+      (group) => {
+        const pdb = locations.groupPdb[group];
+        return (pdb !== undefined ? tableOf(pdb) : undefined) ?? previous.groupTables[group];
+      },
+      previous.version + 1,
+    );
+    this.specs = buildTableSpecs(model);
+    return model.symbols.version;
   }
 
   /** Builds the lazily built indexes (DPC atoms, whole-trace and per time block) now, e.g. while the UI draws the overview. */

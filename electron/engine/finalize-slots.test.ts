@@ -38,7 +38,8 @@ function modelOf(file: string, shares: number): EngineModel {
 function labelledRows(m: EngineModel) {
   const d = m.dict;
   const thread = (t: number) => `${d.threadLabels[t]} / ${d.processLabels[d.threadProcess[t]!]}`;
-  const func = (f: number) => `${d.modules[d.funcModule[f]!]}!${d.functionName(f)}`;
+  const sym = m.symbols;
+  const func = (f: number) => `${d.modules[sym.funcModule[f]!]}!${sym.functionName(f)}`;
   return {
     run: {
       offsets: Array.from(m.run.cpuOffsets),
@@ -54,10 +55,10 @@ function labelledRows(m: EngineModel) {
       weight: Array.from(m.samples.weight),
       flags: Array.from(m.samples.flags),
       thread: Array.from(m.samples.thread, thread),
-      func: Array.from(m.samples.func, func),
+      func: Array.from(m.samples.location, (l) => func(sym.locationFunc[l]!)),
       busy: Array.from(m.samples.busyBlockCumulative),
     },
-    dpcRoutines: Array.from(m.dpc.routine, (r) => func(d.routineFunc[r]!)),
+    dpcRoutines: Array.from(m.dpc.routine, (r) => func(sym.routineFunc[r]!)),
   };
 }
 
@@ -284,6 +285,6 @@ describe('sample resolution', () => {
     expect(rows.thread.map((t, i) => [t, rows.func[i], rows.weight[i]])).toEqual([...perCpu, ...perCpu]);
     // Busy weight (TID ≠ 0 or DPC/ISR flag) before row 0 of each 16-row block: all rows here are busy.
     expect(rows.busy).toEqual([0]);
-    expect(m.dict.functionCount).toBe(4);
+    expect(m.symbols.functionCount).toBe(4);
   });
 });

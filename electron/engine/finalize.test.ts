@@ -283,7 +283,90 @@ describe('threads, processes, images and symbols', () => {
       ['storport.sys', ['storport.sys+0x10']],
       ['usbport.sys', ['usbport.sys+0x10']],
     ]);
-    expect(engine.model.images.find((i) => i.module === 'ndis.sys')?.pdb?.symbols).toBe(2);
+    const { groupModule } = engine.model.dict.locations;
+    const ndisGroup = Array.from(groupModule).findIndex((m) => engine.model.dict.modules[m] === 'ndis.sys');
+    expect(engine.model.symbols.groupTables[ndisGroup]?.names.length).toBe(2);
+
+    // Symbols that load later (a PDB on the symbol path) re-label the same rows: the storport routine
+    // gains a name, ndis keeps its table, and the version counts the load.
+    const version = engine.applySymbols((pdb) =>
+      pdb.name === 'ndis.pdb'
+        ? undefined
+        : {
+            rvas: Uint32Array.of(0x8),
+            sizes: Uint32Array.of(0x10),
+            names: ['never'],
+            kind: 'pdb',
+            origin: 'x',
+          },
+    );
+    expect(version).toBe(1);
+    const again = engine.query(
+      {
+        kind: 'pivot',
+        table: 'dpcIsr',
+        filter: {},
+        groupBy: ['module', 'function'],
+        sortBy: 'key',
+        descending: false,
+      },
+      NEVER_CANCELLED,
+    );
+    expect(again.rows.map((r) => [r.key, r.children!.map((c) => c.key)])).toEqual(
+      pivot.rows.map((r) => [r.key, r.children!.map((c) => c.key)]),
+    );
+  });
+
+  it('re-labels functions when symbols load after the trace is ready (applySymbols)', () => {
+    const guid = '11111111-2222-3333-4444-555555555555';
+    const ndisBase = kernelAddress(0x800000);
+    const engine = engineFrom(1, ([b]) => {
+      b!.images.push({
+        timeNs: 0,
+        kind: 'dcstart',
+        base: ndisBase,
+        size: 0x10000,
+        processId: 0,
+        fileName: '\\SystemRoot\\system32\\drivers\\ndis.sys',
+      });
+      b!.rsds.push({ timeNs: 0, base: ndisBase, processId: 0, guid, age: 2, pdbFileName: 'ndis.pdb' });
+      b!.appendDpc(0, DPC, 10, 20, ndisBase + 0x2040);
+      b!.appendDpc(0, DPC, 30, 40, ndisBase + 0x2080);
+      b!.appendDpc(0, DPC, 50, 70, ndisBase + 0x3000);
+      b!.appendSample(0, 15, 0, ndisBase + 0x2044, 1, true, false);
+      b!.noteEvent(0, 100);
+    });
+    const functions = (table: 'dpcIsr' | 'cpuSampled') =>
+      engine
+        .query(
+          { kind: 'pivot', table, filter: {}, groupBy: ['function'], sortBy: 'key', descending: false },
+          NEVER_CANCELLED,
+        )
+        .rows.map((r) => [r.key, r.aggregates.count]);
+    expect(functions('dpcIsr')).toEqual([
+      ['ndis.sys+0x2040', 1],
+      ['ndis.sys+0x2080', 1],
+      ['ndis.sys+0x3000', 1],
+    ]);
+    engine.applySymbols((pdb) =>
+      pdb.guid === guid && pdb.age === 2
+        ? {
+            rvas: Uint32Array.of(0x2000, 0x2fff),
+            sizes: Uint32Array.of(0x100, 0),
+            names: ['ndisInterruptDpc', 'ndisLast'],
+            kind: 'pdb',
+            origin: 'test',
+          }
+        : undefined,
+    );
+    expect(functions('dpcIsr')).toEqual([
+      ['ndisInterruptDpc', 2],
+      ['ndisLast', 1],
+    ]);
+    expect(functions('cpuSampled')).toEqual([['ndisInterruptDpc', 1]]);
+    expect(engine.model.symbols.frameName(engine.model.symbols.routineFunc[0]!)).toBe(
+      'ndis.sys!ndisInterruptDpc',
+    );
   });
 });
 

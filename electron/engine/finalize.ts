@@ -51,7 +51,10 @@ import {
   type ThreadEvent,
 } from './partial.js';
 import { buildSummary, type HeaderFacts } from './summary.js';
-import { findSymbol, loadSymbolMap, symbolDirectories, type SymbolMap } from './symbols.js';
+import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
+import { LocationDirectory } from './locations.js';
+import { buildSymbolization } from './symbolize.js';
+import { loadSymbolMap, symbolDirectories } from './symbols.js';
 
 const EMPTY_PARTIAL_DPC: Partial['dpc'] = {
   length: 0,
@@ -73,6 +76,8 @@ export interface FinalizeOptions {
   /** The trace path: symbol maps are looked up in `<path>.symbols/` (plus ETLSCOPE_SYMBOL_PATH). */
   readonly tracePath?: string;
   readonly symbolDirs?: readonly string[];
+  /** Symbols available at once for a PDB identity (default: `.sym.txt` files in `symbolDirs`). */
+  readonly initialSymbols?: (pdb: PdbIdentity) => SymbolTable | undefined;
   readonly shouldStop?: () => boolean;
   /** When given, receives the milliseconds each finalize phase took (for benchmarks). */
   readonly timings?: Record<string, number>;
@@ -537,134 +542,6 @@ function buildThreadDirectory(
 const UNKNOWN_PID = 0xfffffffe;
 
 // ---------------------------------------------------------------------------------------------
-// Functions and modules
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Functions: symbol names are interned as strings; functions without a symbol (`module+0x<rva>`,
- * or a bare address outside every image) are interned by number and labelled only when shown —
- * sampled IPs are mostly distinct, and building half a million labels at load is wasted work.
- */
-class FunctionDirectory {
-  readonly modules: string[] = ['Unknown'];
-  readonly moduleIds = new Map<string, number>([['Unknown', 0]]);
-  /** Symbol name, or undefined for a numeric (offset/address) function. */
-  readonly names: (string | undefined)[] = [];
-  /** rva inside the module (offset functions) or the address (module 0). */
-  readonly offsets: number[] = [];
-  readonly funcModule: number[] = [];
-  private readonly symbolIds = new Map<string, number>();
-  private readonly offsetIds = new AddressInterner();
-  private readonly addressIds = new AddressInterner();
-  /** Per image instance: its module id, symbol map and function id per symbol (−1: not yet),
-   *  so a resolve is one identity-keyed lookup and no string work once a symbol was seen. */
-  private readonly imageInfo = new Map<
-    ImageInstance,
-    { readonly module: number; readonly map: SymbolMap | null; readonly symbolFunc: Int32Array | null }
-  >();
-
-  constructor(private readonly symbolsOf: (image: ImageInstance) => SymbolMap | undefined) {}
-
-  private moduleId(name: string): number {
-    let id = this.moduleIds.get(name);
-    if (id === undefined) {
-      id = this.modules.length;
-      this.modules.push(name);
-      this.moduleIds.set(name, id);
-    }
-    return id;
-  }
-
-  private add(module: number, name: string | undefined, offset: number): number {
-    const id = this.names.length;
-    this.names.push(name);
-    this.offsets.push(offset);
-    this.funcModule.push(module);
-    return id;
-  }
-
-  /** The function id of an address inside `image` (or none). */
-  resolve(address: number, image: ImageInstance | undefined): number {
-    if (image === undefined) {
-      let id = this.addressIds.get(address);
-      if (id < 0) {
-        id = this.add(0, undefined, address);
-        this.addressIds.set(address, id);
-      }
-      return id;
-    }
-    let info = this.imageInfo.get(image);
-    if (info === undefined) {
-      const map = this.symbolsOf(image) ?? null;
-      info = {
-        module: this.moduleId(image.module),
-        map,
-        symbolFunc: map !== null ? new Int32Array(map.names.length).fill(-1) : null,
-      };
-      this.imageInfo.set(image, info);
-    }
-    const { module, map, symbolFunc } = info;
-    const rva = address - image.base;
-    if (map !== null && symbolFunc !== null) {
-      const index = findSymbol(map, rva);
-      if (index >= 0) {
-        let id = symbolFunc[index]!;
-        if (id >= 0) return id;
-        // Functions are (module, symbol name): images of the same module share them.
-        const name = map.names[index]!;
-        const key = `${module}\u0000${name}`;
-        id = this.symbolIds.get(key) ?? -1;
-        if (id < 0) {
-          id = this.add(module, name, 0);
-          this.symbolIds.set(key, id);
-        }
-        symbolFunc[index] = id;
-        return id;
-      }
-    }
-    // Images are < 8 GiB, so module · 2^33 + rva is a unique exact key.
-    const key = module * 0x2_0000_0000 + rva;
-    let id = this.offsetIds.get(key);
-    if (id < 0) {
-      id = this.add(module, undefined, rva);
-      this.offsetIds.set(key, id);
-    }
-    return id;
-  }
-
-  /** Label lookup for the dictionary: symbol, `module+0x<rva>` or the raw address. */
-  labeller(): (id: number) => string {
-    const names = this.names;
-    const offsets = this.offsets;
-    const funcModule = this.funcModule;
-    const modules = this.modules;
-    const cache: (string | undefined)[] = [];
-    return (id: number) => {
-      const name = names[id];
-      if (name !== undefined) return name;
-      if (id < 0 || id >= names.length) return '';
-      let label = cache[id];
-      if (label === undefined) {
-        const module = funcModule[id]!;
-        label =
-          module === 0 ? addressText(offsets[id]!) : `${modules[module]}+0x${offsets[id]!.toString(16)}`;
-        cache[id] = label;
-      }
-      return label;
-    };
-  }
-}
-
-function addressText(address: number): string {
-  const hi = Math.floor(address / 0x1_0000_0000);
-  const lo = address - hi * 0x1_0000_0000;
-  const fullHi = hi >= 0x8000 ? (hi | 0xfffe0000) >>> 0 : hi;
-  return fullHi === 0
-    ? `0x${lo.toString(16)}`
-    : `0x${fullHi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Distinct keys: partial-local ids → global slots, rows remapped in place
 // ---------------------------------------------------------------------------------------------
 
@@ -745,7 +622,7 @@ function remapAmbiguousRoutines(
   addresses: Float64Array,
   direct: Int32Array,
   ambiguous: readonly ImageInstance[][],
-  functions: FunctionDirectory,
+  functions: LocationDirectory,
   entryOf: (address: number, func: number) => number,
 ): void {
   const perRoutine: Map<ImageInstance | undefined, number>[] = [];
@@ -1157,36 +1034,27 @@ export function finalizeModel(
       if (i.processId !== 0) byPid.set(i.processId, [...(byPid.get(i.processId) ?? []), i]);
     for (const [pid, list] of byPid) userMaps.set(pid, new ImageMap(list));
   }
-  const symbolDirs = options.symbolDirs ?? symbolDirectories(options.tracePath);
-  const pdbOf = new Map<
-    ImageInstance,
-    { name: string; guid: string; age: number; map: SymbolMap | undefined }
-  >();
+  const pdbOf = new Map<ImageInstance, PdbIdentity>();
   for (const r of rsdsEvents) {
     const kernel = isKernelImage(r);
     const map = kernel ? kernelMap : userMaps.get(r.processId);
     const image = map?.candidates(r.base).find((i) => i.base === r.base);
     if (image === undefined || pdbOf.has(image)) continue;
-    pdbOf.set(image, {
-      name: r.pdbFileName,
-      guid: r.guid,
-      age: r.age,
-      map: symbolDirs.length > 0 ? loadSymbolMap(symbolDirs, r.pdbFileName, r.guid, r.age) : undefined,
-    });
+    pdbOf.set(image, { name: r.pdbFileName, guid: r.guid, age: r.age });
   }
-  const functions = new FunctionDirectory((image) => pdbOf.get(image)?.map);
+  const functions = new LocationDirectory((image) => pdbOf.get(image));
 
-  // Partial-local routine ids → global routine entries (address, function), distinct routines only.
+  // Partial-local routine ids → global routine entries (address, location), distinct routines only.
   const routineAddress: number[] = [];
-  const routineFunc: number[] = [];
+  const routineLocation: number[] = [];
   const routineEntry = new Map<string, number>();
-  const entryOf = (address: number, func: number): number => {
-    const key = `${address}:${func}`;
+  const entryOf = (address: number, location: number): number => {
+    const key = `${address}:${location}`;
     let id = routineEntry.get(key);
     if (id === undefined) {
       id = routineAddress.length;
       routineAddress.push(address);
-      routineFunc.push(func);
+      routineLocation.push(location);
       routineEntry.set(key, id);
     }
     return id;
@@ -1370,7 +1238,7 @@ export function finalizeModel(
     thread: sampleThread,
     weight: sampleWeight,
     flags: sampleFlags,
-    func: sampleFunc,
+    location: sampleFunc,
     busyBlockCumulative,
   };
   checkStop(options, 'samples');
@@ -1423,9 +1291,7 @@ export function finalizeModel(
       module: i.module,
       loadNs: i.loadNs,
       unloadNs: i.unloadNs,
-      ...(pdb !== undefined
-        ? { pdb: { name: pdb.name, guid: pdb.guid, age: pdb.age, symbols: pdb.map?.names.length ?? 0 } }
-        : {}),
+      ...(pdb !== undefined ? { pdb: { name: pdb.name, guid: pdb.guid, age: pdb.age } } : {}),
     };
   });
   const cpusWithEvents: number[] = [];
@@ -1471,6 +1337,22 @@ export function finalizeModel(
     },
   );
 
+  // Symbols found right away (side files): the rest loads after the trace is ready (symbolize.ts).
+  const locations = functions.table();
+  const routineLocations = Int32Array.from(routineLocation);
+  const initialSymbols = options.initialSymbols ?? legacySymbolFiles(options);
+  const symbols = buildSymbolization(
+    functions.modules,
+    locations,
+    routineLocations,
+    (group) => {
+      const pdb = locations.groupPdb[group];
+      return pdb === undefined ? undefined : initialSymbols(pdb);
+    },
+    0,
+  );
+  checkStop(options, 'symbols');
+
   return {
     summary,
     cpuSlots,
@@ -1481,13 +1363,12 @@ export function finalizeModel(
     idle,
     dpcCoverage,
     runCoverage,
+    symbols,
     dict: {
       modules: functions.modules,
-      functionCount: functions.names.length,
-      functionName: functions.labeller(),
-      funcModule: Int32Array.from(functions.funcModule),
+      locations,
       routineAddress: Float64Array.from(routineAddress),
-      routineFunc: Int32Array.from(routineFunc),
+      routineLocation: routineLocations,
       processLabels: directory.processLabels,
       processIds: Int32Array.from(directory.processIds),
       threadLabels: directory.threadLabels,
@@ -1499,6 +1380,32 @@ export function finalizeModel(
     threads: directory.threads,
     images,
     cpusWithEvents,
+  };
+}
+
+/** `.sym.txt` side files in `<trace>.symbols/` and ETLSCOPE_SYMBOL_PATH (read once per PDB). */
+function legacySymbolFiles(options: FinalizeOptions): (pdb: PdbIdentity) => SymbolTable | undefined {
+  const dirs = options.symbolDirs ?? symbolDirectories(options.tracePath);
+  const cache = new Map<string, SymbolTable | undefined>();
+  return (pdb) => {
+    if (dirs.length === 0) return undefined;
+    const key = `${pdb.name}\u0000${pdb.guid}\u0000${pdb.age}`;
+    if (!cache.has(key)) {
+      const map = loadSymbolMap(dirs, pdb.name, pdb.guid, pdb.age);
+      cache.set(
+        key,
+        map === undefined
+          ? undefined
+          : {
+              rvas: Uint32Array.from(map.rvas),
+              sizes: new Uint32Array(map.rvas.length),
+              names: map.names,
+              kind: 'symtxt',
+              origin: dirs.join(';'),
+            },
+      );
+    }
+    return cache.get(key);
   };
 }
 
@@ -1546,7 +1453,7 @@ function resolveSamples(
   profileIntervals: readonly { timeNs: number; interval: number }[],
   userMaps: Map<number, ImageMap>,
   kernelMap: ImageMap,
-  functions: FunctionDirectory,
+  functions: LocationDirectory,
 ): {
   sampleThread: Int32Array;
   sampleWeight: Float32Array;
@@ -1644,7 +1551,7 @@ class SampleFunctions {
     private readonly directory: ThreadDirectory,
     private readonly userMaps: Map<number, ImageMap>,
     private readonly kernelMap: ImageMap,
-    private readonly functions: FunctionDirectory,
+    private readonly functions: LocationDirectory,
   ) {
     this.kernelFunc = new Int32Array(ips.length).fill(-1);
   }

@@ -2,7 +2,8 @@
 // time-sorted inside each CPU (`cpuOffsets[c] .. cpuOffsets[c+1]`), plus the dictionaries that
 // turn integer codes into the text results show. Built once by finalize.ts, then read-only.
 //
-//   dpc row ──routine──> routineFunc ──> funcModule ──> modules[]      (group by = integer work)
+//   dpc row ──routine──> routineLocation ──> symbols.locationFunc ──> funcModule ──> modules[]
+//   sample row ──location──> symbols.locationFunc                    (group by = integer work)
 //   run/sample row ──thread──> threadProcess ──> processLabels[]
 //
 // Derived time (DPC/ISR union, busy = non-idle running ∪ DPC/ISR) has no interval tables: block
@@ -11,6 +12,8 @@
 // row ends (the next row's start), exclusive/fragments of DPCs no ISR interrupted.
 
 import type { TraceSummary } from '../../shared/contract.js';
+import type { LocationTable } from './locations.js';
+import type { Symbolization } from './symbolize.js';
 
 /** Rows of one CPU are `offsets[cpu] .. offsets[cpu + 1]`; `offsets.length = cpuSlots + 1`. */
 export type CpuOffsets = Int32Array;
@@ -107,8 +110,8 @@ export interface SampleTable {
   readonly weight: Float32Array;
   /** bit0 DPC, bit1 ISR. */
   readonly flags: Uint8Array;
-  /** Index into the function dictionary. */
-  readonly func: Int32Array;
+  /** Code location of the sampled instruction pointer (dict.locations; its function: symbols.locationFunc). */
+  readonly location: Int32Array;
   /**
    * Cumulative busy weight (ns) before row k·SAMPLE_BUSY_BLOCK_ROWS, over all rows (global running
    * total, not reset per CPU); the total before any row is `sampleBusyBefore`.
@@ -773,12 +776,11 @@ export function busyBefore(model: EngineModel, cpu: number, t: number): number {
 
 export interface Dictionaries {
   readonly modules: readonly string[];
-  readonly functionCount: number;
-  /** Label of a function id (symbol, `module+0x<rva>` or the address); built on first use. */
-  readonly functionName: (id: number) => string;
-  readonly funcModule: Int32Array;
+  /** Every code location the rows and stacks name (functions: `EngineModel.symbols`). */
+  readonly locations: LocationTable;
   readonly routineAddress: Float64Array;
-  readonly routineFunc: Int32Array;
+  /** DPC/ISR routine entry → its code location. */
+  readonly routineLocation: Int32Array;
   readonly processLabels: readonly string[];
   readonly processIds: Int32Array;
   readonly threadLabels: readonly string[];
@@ -814,7 +816,6 @@ export interface ImageInfo {
     readonly name: string;
     readonly guid: string;
     readonly age: number;
-    readonly symbols: number;
   };
 }
 
@@ -833,6 +834,9 @@ export interface EngineModel {
   /** Non-idle running time per CPU as prefix sums over the run rows (`nonIdleRunBefore`). */
   readonly runCoverage: RunCoverage;
   readonly dict: Dictionaries;
+  /** Locations → functions under the symbols loaded so far; replaced (never mutated) when more
+   *  symbols load (`Engine.applySymbols`). */
+  symbols: Symbolization;
   readonly processes: readonly ProcessInfo[];
   readonly threads: readonly ThreadInfo[];
   readonly images: readonly ImageInfo[];

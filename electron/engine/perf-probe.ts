@@ -37,7 +37,7 @@ for (let r = 0; r < runs; r++) {
   const mu = process.memoryUsage();
   const rss = mu.rss;
   console.log(
-    `cpu read ${(c1.user / 1000).toFixed(0)} total ${(c2.user / 1000).toFixed(0)} ms (sys ${(c2.system / 1000).toFixed(0)}); wall read ${(t1 - t0).toFixed(0)} ms, finalize ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms = ${(size / 1e6 / ((t2 - t0) / 1000)).toFixed(0)} MB/s; rss ${(rss / 1e6).toFixed(0)} MB (heap ${(mu.heapUsed / 1e6).toFixed(0)}, arrayBuffers ${(mu.arrayBuffers / 1e6).toFixed(0)}, functions ${model.dict.functionCount}, threads ${model.dict.threadTids.length}); ` +
+    `cpu read ${(c1.user / 1000).toFixed(0)} total ${(c2.user / 1000).toFixed(0)} ms (sys ${(c2.system / 1000).toFixed(0)}); wall read ${(t1 - t0).toFixed(0)} ms, finalize ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms = ${(size / 1e6 / ((t2 - t0) / 1000)).toFixed(0)} MB/s; rss ${(rss / 1e6).toFixed(0)} MB (heap ${(mu.heapUsed / 1e6).toFixed(0)}, arrayBuffers ${(mu.arrayBuffers / 1e6).toFixed(0)}, functions ${model.symbols.functionCount}, threads ${model.dict.threadTids.length}); ` +
       Object.entries(timings)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
         .join(', '),

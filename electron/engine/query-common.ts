@@ -100,7 +100,9 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
     cardinality: model.cpuSlots,
     label: (c) => String(c),
   };
-  const routineModule = Int32Array.from(d.routineFunc, (f) => d.funcModule[f]!);
+  const sym = model.symbols;
+  const locationModule = Int32Array.from(d.locations.group, (g) => d.locations.groupModule[g]!);
+  const routineModule = Int32Array.from(d.routineLocation, (l) => locationModule[l]!);
   const threadColumn = (rows: Int32Array): ColumnSpec => ({
     rows,
     remap: null,
@@ -137,9 +139,9 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
         },
         function: {
           rows: model.dpc.routine,
-          remap: d.routineFunc,
-          cardinality: d.functionCount,
-          label: (c) => d.functionName(c),
+          remap: sym.routineFunc,
+          cardinality: sym.functionCount,
+          label: (c) => sym.functionName(c),
         },
       },
     },
@@ -167,16 +169,16 @@ export function buildTableSpecs(model: EngineModel): Record<TableId, TableSpec> 
         process: processColumn(model.samples.thread),
         thread: threadColumn(model.samples.thread),
         module: {
-          rows: model.samples.func,
-          remap: d.funcModule,
+          rows: model.samples.location,
+          remap: locationModule,
           cardinality: d.modules.length,
           label: (c) => d.modules[c] ?? '',
         },
         function: {
-          rows: model.samples.func,
-          remap: null,
-          cardinality: d.functionCount,
-          label: (c) => d.functionName(c),
+          rows: model.samples.location,
+          remap: sym.locationFunc,
+          cardinality: sym.functionCount,
+          label: (c) => sym.functionName(c),
         },
         dpcIsr: {
           rows: model.samples.flags,

@@ -114,14 +114,14 @@ export function runHistogram(
 export function dpcRowAt(model: EngineModel, cpu: number, i: number): DpcIsrRow {
   const d = model.dict;
   const routine = model.dpc.routine[i]!;
-  const func = d.routineFunc[routine]!;
+  const func = model.symbols.routineFunc[routine]!;
   const enter = model.dpc.enter[i]!;
   const duration = model.dpc.duration[i]!;
   return {
     cpu,
     type: DPC_TYPES[model.dpc.kind[i]!]!,
-    module: d.modules[d.funcModule[func]!] ?? 'Unknown',
-    function: d.functionName(func),
+    module: d.modules[model.symbols.funcModule[func]!] ?? 'Unknown',
+    function: model.symbols.functionName(func),
     address: addressKeyHex(d.routineAddress[routine]!),
     enterSeconds: enter / 1e9,
     exitSeconds: (enter + duration) / 1e9,

@@ -82,8 +82,8 @@ function checkTruth(engine: Engine, truth: ScenarioTruth): void {
   const model = engine.model;
   const exclusive = new Map<string, number>();
   for (let i = 0; i < model.dpc.length; i++) {
-    const func = model.dict.routineFunc[model.dpc.routine[i]!]!;
-    const key = `${model.dict.modules[model.dict.funcModule[func]!]}|${model.dict.functionName(func)}|${['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'][model.dpc.kind[i]!]}`;
+    const func = model.symbols.routineFunc[model.dpc.routine[i]!]!;
+    const key = `${model.dict.modules[model.symbols.funcModule[func]!]}|${model.symbols.functionName(func)}|${['DPC', 'ThreadedDPC', 'TimerDPC', 'ISR', 'ISR-MSI'][model.dpc.kind[i]!]}`;
     exclusive.set(key, (exclusive.get(key) ?? 0) + dpcExclusive(model.dpc, i));
   }
   for (const row of truth.dpcIsr)
