@@ -365,8 +365,76 @@ export interface ListResult {
   readonly totalRows: number;
 }
 
-export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery;
-export type QueryResult = PivotResult | HistogramResult | SeriesResult | FindResult | ListResult;
+/**
+ * How a stack query arranges call paths (WPA's Stack column; PerfView's views):
+ * - top-down: from the outermost frame (the thread's start) down to the innermost;
+ * - bottom-up: from the innermost frame (where the time was spent) up through its callers;
+ * - callers / callees: the butterfly of one function (`focus`): who called it (inverted, from the
+ *   function up) and what it called (from the function down), over every stack that contains it.
+ */
+export type StackView = 'top-down' | 'bottom-up' | 'callers' | 'callees';
+export const STACK_VIEWS: readonly StackView[] = ['top-down', 'bottom-up', 'callers', 'callees'];
+
+/** Tables whose rows carry stacks: sampled CPU (samples, weight = sample weight) and DPC/ISR events
+ *  with their own stack walk (weight = duration). */
+export type StackTableId = 'cpuSampled' | 'dpcIsr';
+
+export interface StackQuery {
+  readonly kind: 'stacks';
+  readonly table: StackTableId;
+  readonly filter: QueryFilter;
+  /**
+   * Group columns above the stack, outermost first (WPA: the columns left of Stack), e.g.
+   * ['module'] with `exclude: {dpcIsr: ['-']}` for "DPC/ISR Usage by Module, Stack" (module of the
+   * sampled address), ['process'] for "Utilization by Process, Stack", ['module', 'function'] on
+   * dpcIsr for "Duration by Module, Function, Stack".
+   */
+  readonly groupBy: readonly GroupColumn[];
+  readonly view: StackView;
+  /** callers / callees: the function, as frames name it (`module!function`, or `module+0x…`). */
+  readonly focus?: string;
+  /** Levels of stack frames below the groups in the result (default 256). */
+  readonly maxDepth?: number;
+  /** Nodes in the result at most, heaviest first (default 2,000, at most 100,000). */
+  readonly maxNodes?: number;
+}
+
+/**
+ * One node of a stack tree. Groups (`kind: 'group'`) come first, then frames named `module!function`.
+ * `samples`/`weightMs` are inclusive (every row whose path passes here); a frame with children and
+ * rows of its own also has an `<itself>` child (`kind: 'itself'`) holding them; rows without a stack
+ * sit under their group as `<no stack>`.
+ */
+export interface StackTreeNode {
+  readonly name: string;
+  readonly kind: 'root' | 'group' | 'frame' | 'itself' | 'no-stack';
+  /** Rows (samples, or DPC/ISR events) through this node. */
+  readonly samples: number;
+  /** Their weight: sample weight (cpuSampled) or inclusive duration (dpcIsr), ms. */
+  readonly weightMs: number;
+  readonly children?: readonly StackTreeNode[];
+  /** Children left out (maxNodes, maxDepth). */
+  readonly omittedChildren?: number;
+}
+
+export interface StackResult {
+  readonly kind: 'stacks';
+  readonly table: StackTableId;
+  readonly view: StackView;
+  readonly groupBy: readonly GroupColumn[];
+  /** Root 'all': every filtered row. */
+  readonly tree: StackTreeNode;
+  /** Filtered rows without a stack (they are in the tree as `<no stack>`). */
+  readonly rowsWithoutStack: number;
+  /** Nodes the whole tree has (the result holds at most maxNodes of them). */
+  readonly totalNodes: number;
+  /** Symbol loads applied so far (names change when it does). */
+  readonly symbolsVersion: number;
+}
+
+export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery;
+export type QueryResult =
+  PivotResult | HistogramResult | SeriesResult | FindResult | ListResult | StackResult;
 /** Maps a query type to its result type. */
 export type ResultOf<Q extends Query> = Q extends PivotQuery
   ? PivotResult
@@ -376,7 +444,9 @@ export type ResultOf<Q extends Query> = Q extends PivotQuery
       ? SeriesResult
       : Q extends ListQuery
         ? ListResult
-        : FindResult;
+        : Q extends StackQuery
+          ? StackResult
+          : FindResult;
 
 /** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
 export interface DpcIsrRow {

@@ -7,6 +7,7 @@
 import {
   LIST_COLUMNS,
   LIST_TABLES,
+  STACK_VIEWS,
   TABLE_COLUMNS,
   type ChannelMap,
   type ExportRequest,
@@ -42,6 +43,10 @@ const MAX_SERIES_BUCKETS = 10_000;
 const MAX_LIMIT_PER_LEVEL = 100_000;
 /** Rows of one list query; same bound as a pivot level (the engine enforces it too). */
 const MAX_LIST_ROWS = 100_000;
+/** Stack frames below the groups: deeper than any real stack (Windows walks at most 192 frames, kernel + user). */
+const MAX_STACK_DEPTH = 4096;
+/** Nodes of one stack tree result (~10 MB of JSON at most; the engine enforces it too). */
+const MAX_STACK_NODES = 100_000;
 
 const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleStates'];
 const GROUP_COLUMNS: readonly GroupColumn[] = [
@@ -105,6 +110,12 @@ function expectInteger(value: unknown, min: number, max: number, what: string): 
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw badRequest(`${what} must be an integer from ${min} to ${max}`);
   }
+  return value;
+}
+
+function expectString(value: unknown, maxLength: number, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength)
+    throw badRequest(`${what} must be a non-empty string of at most ${maxLength} characters`);
   return value;
 }
 
@@ -232,7 +243,7 @@ export function validateQuery(value: unknown): Query {
   const query = expectObject(value, 'query');
   const kind = expectOneOf(
     query.kind,
-    ['pivot', 'histogram', 'series', 'find', 'list'] as const,
+    ['pivot', 'histogram', 'series', 'find', 'list', 'stacks'] as const,
     'query.kind',
   );
   if (kind === 'list') return validateListQuery(query);
@@ -277,6 +288,28 @@ export function validateQuery(value: unknown): Query {
         filter,
         buckets: expectInteger(query.buckets, 1, MAX_SERIES_BUCKETS, 'query.buckets'),
       };
+    case 'stacks': {
+      const table = expectOneOf(query.table, ['cpuSampled', 'dpcIsr'] as const, 'query.table');
+      const view = expectOneOf(query.view, STACK_VIEWS, 'query.view');
+      if ((view === 'callers' || view === 'callees') && query.focus === undefined)
+        throw badRequest(`query.focus is required for the ${view} view`);
+      return {
+        kind,
+        table,
+        filter,
+        groupBy: validateGroupBy(query.groupBy, table, 'query.groupBy'),
+        view,
+        ...(query.focus !== undefined
+          ? { focus: expectString(query.focus, MAX_FILTER_VALUE_LENGTH, 'query.focus') }
+          : {}),
+        ...(query.maxDepth !== undefined
+          ? { maxDepth: expectInteger(query.maxDepth, 1, MAX_STACK_DEPTH, 'query.maxDepth') }
+          : {}),
+        ...(query.maxNodes !== undefined
+          ? { maxNodes: expectInteger(query.maxNodes, 1, MAX_STACK_NODES, 'query.maxNodes') }
+          : {}),
+      };
+    }
     case 'find':
       return {
         kind,

@@ -28,6 +28,7 @@ import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
 import { runList } from './query-tables.js';
+import { runStacks, StackScratch } from './stacks/query-stacks.js';
 import { buildSymbolization } from './symbolize.js';
 
 /** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
@@ -39,6 +40,7 @@ export class Engine {
   specs: Record<TableId, TableSpec>;
   /** Reused pivot buffers (and the pivot's block-path threshold, which tests lower or raise). */
   readonly scratch = new PivotScratch();
+  readonly stackScratch = new StackScratch();
 
   constructor(readonly model: EngineModel) {
     this.specs = buildTableSpecs(model);
@@ -106,6 +108,9 @@ export class Engine {
         if (!['utilization', 'dpcIsrTime', 'cstate', 'dpcDurations'].includes(q.metric))
           throw new EngineError(`Unknown series metric "${String(q.metric)}".`, 'bad-request');
         result = runSeries(this.model, this.specs, q, token);
+        break;
+      case 'stacks':
+        result = runStacks(this.model, this.specs, q, token, this.stackScratch);
         break;
       case 'find':
         if (q.direction !== 'next' && q.direction !== 'previous')

@@ -53,6 +53,7 @@ import {
 import { buildSummary, type HeaderFacts } from './summary.js';
 import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { LocationDirectory } from './locations.js';
+import { assembleStacks, type StackTable } from './stacks/assemble.js';
 import { buildSymbolization } from './symbolize.js';
 import { loadSymbolMap, symbolDirectories } from './symbols.js';
 
@@ -65,6 +66,13 @@ const EMPTY_PARTIAL_DPC: Partial['dpc'] = {
   exclusive: new Float32Array(0),
   fragments: new Uint16Array(0),
   routine: new Uint32Array(0),
+};
+
+const EMPTY_STACKS: StackTable = {
+  count: 0,
+  parent: new Int32Array(0),
+  location: new Int32Array(0),
+  depth: new Uint16Array(0),
 };
 
 /** Default profile interval when no ProfileSetInterval was logged: 1 ms in 100-ns units. */
@@ -1243,6 +1251,22 @@ export function finalizeModel(
   };
   checkStop(options, 'samples');
 
+  // Stacks: StackWalk events and stack keys attached to their samples and DPC/ISR rows.
+  const stackAssembly = assembleStacks({
+    partials,
+    pointerSize: header.pointerSize,
+    locations: functions,
+    kernelMap,
+    userMaps,
+    samples,
+    dpc,
+    threadTids: Uint32Array.from(directory.threadTids),
+  });
+  if (stackAssembly?.sampleStack !== undefined) samples.stack = stackAssembly.sampleStack;
+  if (stackAssembly?.dpcStack !== undefined) dpc.stack = stackAssembly.dpcStack;
+  for (const p of partials) delete p.stacks;
+  checkStop(options, 'stacks');
+
   // Coverage (DPC/ISR and busy time): prefix sums over the DPC and run rows. When every partial
   // derived its own CPUs (parser workers), the DPC part is a concatenation of their blocks.
   const fromDerived = assembleDerived(partials, cpuSlots, durationNs, idleEvents > 0, run, dpc);
@@ -1302,7 +1326,11 @@ export function finalizeModel(
   // Diagnostics: the header scan's plus what each partial's reader found (deduplicated).
   const diagnostics: Diagnostic[] = [];
   const seenDiagnostics = new Set<string>();
-  for (const d of [...header.diagnostics, ...partials.flatMap((p) => p.diagnostics ?? [])]) {
+  for (const d of [
+    ...header.diagnostics,
+    ...partials.flatMap((p) => p.diagnostics ?? []),
+    ...(stackAssembly?.diagnostics ?? []),
+  ]) {
     const key = `${d.code}@${d.fileOffset ?? ''}:${d.message}`;
     if (seenDiagnostics.has(key)) continue;
     seenDiagnostics.add(key);
@@ -1327,6 +1355,7 @@ export function finalizeModel(
         idleSource: idle.source,
         processThread: directory.processes.length > 0 || partials.some((p) => p.threads.length > 0),
         images: instances.length,
+        stackEvents: (stackAssembly?.stats.walks ?? 0) + (stackAssembly?.stats.keyReferences ?? 0),
       },
       tableRows: {
         dpcIsr: dpc.length,
@@ -1364,6 +1393,8 @@ export function finalizeModel(
     dpcCoverage,
     runCoverage,
     symbols,
+    stacks: stackAssembly?.table ?? EMPTY_STACKS,
+    stackStats: stackAssembly?.stats,
     dict: {
       modules: functions.modules,
       locations,

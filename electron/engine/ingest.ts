@@ -24,6 +24,7 @@ import {
   type TraceClock,
 } from '../reader/index.js';
 import type { ImageEventKind, LifetimeKind, PartialBuilder } from './partial.js';
+import { KEY_CREATE, KEY_DELETE, KEY_RUNDOWN } from './stacks/collect.js';
 
 export interface EventSink {
   visit(ev: RawEvent): void;
@@ -38,6 +39,7 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
   const kernelCounts = new Float64Array(0x10000);
   const kernelNames: (string | undefined)[] = [];
   const otherCounts = builder.counts;
+  const stacks = builder.stacks;
 
   const imageEvent = (ev: RawEvent, kind: ImageEventKind, timeNs: number) => {
     const r = decodeImage(ev);
@@ -105,6 +107,8 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         const at = ev.payloadOffset;
         const enter = toNs(readU64(ev.view, at));
         builder.appendDpc(cpu, dpcKindOfHook(hook), enter, timeNs, readPointerKey(ev.view, at + 8, P));
+        stacks.ensureCpu(cpu);
+        stacks.noteDpc(cpu, enter, timeNs);
         return;
       }
       case KernelHook.CSwitch: {
@@ -144,14 +148,75 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         const view = ev.view;
         const at = ev.payloadOffset;
         const flags = size >= P + 7 ? view.getUint8(at + P + 6) : 0;
+        const tid = view.getUint32(at + P, true);
+        stacks.ensureCpu(cpu);
+        stacks.noteSample(cpu, timeNs, tid);
         builder.appendSample(
           cpu,
           timeNs,
-          view.getUint32(at + P, true),
+          tid,
           readPointerKey(view, at, P),
           size >= P + 6 ? view.getUint16(at + P + 4, true) : 1,
           (flags & 1) !== 0,
           (flags & 2) !== 0,
+        );
+        return;
+      }
+      case KernelHook.StackWalk: {
+        // EventTimeStamp u64 @0, StackProcess u32 @8, StackThread u32 @12, frames (P each) from 16.
+        const size = ev.payloadSize;
+        if (size < 16) return;
+        const P = ev.pointerSize;
+        const view = ev.view;
+        const at = ev.payloadOffset;
+        stacks.walk(
+          cpu,
+          toNs(readU64(view, at)),
+          view.getUint32(at + 8, true),
+          view.getUint32(at + 12, true),
+          view,
+          at + 16,
+          Math.floor((size - 16) / P),
+          P,
+        );
+        return;
+      }
+      case KernelHook.StackKeyKernelRef:
+      case KernelHook.StackKeyUserRef: {
+        // EventTimeStamp u64 @0, StackProcess u32 @8, StackThread u32 @12, StackKey P @16.
+        const P = ev.pointerSize;
+        if (ev.payloadSize < 16 + P) return;
+        const view = ev.view;
+        const at = ev.payloadOffset;
+        stacks.keyReference(
+          cpu,
+          toNs(readU64(view, at)),
+          view.getUint32(at + 8, true),
+          view.getUint32(at + 12, true),
+          readPointerKey(view, at + 16, P),
+          hook === KernelHook.StackKeyUserRef,
+        );
+        return;
+      }
+      case KernelHook.StackKeyCreate:
+      case KernelHook.StackKeyDelete:
+      case KernelHook.StackKeyRundown: {
+        // StackKey P @0, then frames (P each) to the end.
+        const P = ev.pointerSize;
+        const size = ev.payloadSize;
+        if (size < 2 * P) return;
+        stacks.keyDefinition(
+          timeNs,
+          hook === KernelHook.StackKeyCreate
+            ? KEY_CREATE
+            : hook === KernelHook.StackKeyDelete
+              ? KEY_DELETE
+              : KEY_RUNDOWN,
+          readPointerKey(ev.view, ev.payloadOffset, P),
+          ev.view,
+          ev.payloadOffset + P,
+          Math.floor((size - P) / P),
+          P,
         );
         return;
       }

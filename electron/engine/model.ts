@@ -13,6 +13,7 @@
 
 import type { TraceSummary } from '../../shared/contract.js';
 import type { LocationTable } from './locations.js';
+import type { StackAssembly, StackTable } from './stacks/assemble.js';
 import type { Symbolization } from './symbolize.js';
 
 /** Rows of one CPU are `offsets[cpu] .. offsets[cpu + 1]`; `offsets.length = cpuSlots + 1`. */
@@ -31,6 +32,8 @@ export interface DpcTable {
   readonly interrupted: DpcInterruptions;
   /** Index into the routine dictionary (address + resolved function). */
   readonly routine: Uint32Array;
+  /** Stack node of the DPC/ISR event's own stack walk (−1: none); absent when no row has one. */
+  stack?: Int32Array;
 }
 
 /** End of run row `i` of CPU `cpu`. */
@@ -117,6 +120,8 @@ export interface SampleTable {
    * total, not reset per CPU); the total before any row is `sampleBusyBefore`.
    */
   readonly busyBlockCumulative: Float64Array;
+  /** Stack node (model.stacks) of each sample (−1: no stack); absent when no sample has one. */
+  stack?: Int32Array;
 }
 
 /** Rows per busy prefix-sum entry: 0.5 B/row instead of 8, at most 15 rows scanned per lookup
@@ -834,6 +839,9 @@ export interface EngineModel {
   /** Non-idle running time per CPU as prefix sums over the run rows (`nonIdleRunBefore`). */
   readonly runCoverage: RunCoverage;
   readonly dict: Dictionaries;
+  /** Interned call paths of every stack walk (stacks/assemble.ts). */
+  readonly stacks: StackTable;
+  readonly stackStats?: StackAssembly['stats'];
   /** Locations → functions under the symbols loaded so far; replaced (never mutated) when more
    *  symbols load (`Engine.applySymbols`). */
   symbols: Symbolization;

@@ -22,6 +22,7 @@
 import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8, type TypedArray } from './columns.js';
 import type { DpcCoverage } from './model.js';
+import { StackCollector, type PartialStacks } from './stacks/collect.js';
 
 export const DPC_KIND_ISR = 3;
 export const DPC_KIND_ISR_MSI = 4;
@@ -173,6 +174,8 @@ export interface Partial {
   diagnostics?: Diagnostic[];
   /** Per-CPU derivations made where the partial was read (finalize.ts `derivePerCpu`). */
   derived?: PerCpuDerived;
+  /** Stack walks and stack keys (stacks/collect.ts); absent when the partial read none. */
+  stacks?: PartialStacks;
 }
 
 /** Per-CPU contiguous rows (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
@@ -402,6 +405,7 @@ export class PartialBuilder {
   readonly processes: ProcessEvent[] = [];
   readonly threads: ThreadEvent[] = [];
   readonly profileIntervals: ProfileIntervalEvent[] = [];
+  readonly stacks = new StackCollector();
   groupMasks: number[] | undefined;
   counts: Record<string, number> = {};
   readonly eventsPerCpu: number[] = [];
@@ -771,6 +775,7 @@ export class PartialBuilder {
       idleEvents: this.idleEvents,
       compactSwitchBatches: this.compactSwitchBatches,
       cswitches: this.cswitches,
+      ...(this.stacks.empty ? {} : { stacks: this.stacks.finish() }),
     };
   }
 }
@@ -882,6 +887,13 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
   }
   for (const list of [partial.routines, partial.tids, partial.sampleIps])
     if (list.buffer instanceof ArrayBuffer) buffers.add(list.buffer);
+  if (partial.stacks !== undefined) {
+    const st = partial.stacks;
+    add({ a: st.frames, b: st.chunkStart, c: st.chunkLength });
+    add(st.records);
+    add(st.keyRefs);
+    add(st.keyDefs);
+  }
   return [...buffers];
 }
 

@@ -35,6 +35,8 @@ export interface SeenFacts {
   readonly idleSource: 'events' | 'cswitch' | 'none';
   readonly processThread: boolean;
   readonly images: number;
+  /** StackWalk events and stack-key references read. */
+  readonly stackEvents?: number;
 }
 
 /** PERFINFO_GROUPMASK bits (mask index, bit) — etl-format.md §4.3. */
@@ -74,7 +76,7 @@ export function recordedData(masks: readonly number[] | undefined, seen: SeenFac
     readyThread: seen.ready || m('dispatcher'),
     processThread: seen.processThread || m('process') || m('thread'),
     imageLoad: seen.images > 0 || m('imageLoad'),
-    stackWalk: false,
+    stackWalk: (seen.stackEvents ?? 0) > 0,
   };
 }
 
@@ -119,6 +121,11 @@ export function explanations(
   } else if (seen.idleSource === 'none') {
     out.push(
       'No idle-state events or context switches were recorded — CPU Idle States are unavailable (record IDLE_STATES or CSWITCH).',
+    );
+  }
+  if ((seen.stackEvents ?? 0) === 0 && (seen.dpc || seen.isr || seen.samples > 0)) {
+    out.push(
+      'No stack walks were recorded — the stack views are empty (record with stacks, e.g. `xperf -stackwalk Profile+DPC+ISR` or a WPR profile with stacks).',
     );
   }
   if (seen.images === 0 && (seen.dpc || seen.isr || seen.samples > 0)) {
