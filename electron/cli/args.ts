@@ -6,11 +6,21 @@
 //   etlscope idle FILE [--range START END] [--cpus …] [--json]
 //   etlscope report FILE [--range START END] [--cpus …]
 //   etlscope list FILE processes|threads|images|events [--range START END] [--json]
+//   etlscope stacks FILE [--dpc-isr | --cpu] [--view top-down|bottom-up|callers|callees] [--focus F]
+//                        [--range START END] [--cpus …] [--process NAME] [--depth N] [--max-nodes N] [--json]
 //   etlscope serve [FILE] [--port N]
-import { LIST_TABLES, type GroupColumn, type ListTableId } from '../../shared/contract.js';
+//   every command that reads a trace: [--symbols PATH] (symbol path, `_NT_SYMBOL_PATH` syntax)
+import {
+  LIST_TABLES,
+  STACK_VIEWS,
+  type GroupColumn,
+  type ListTableId,
+  type StackView,
+} from '../../shared/contract.js';
 import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.js';
 
-export type CommandName = 'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'list' | 'serve' | 'help' | 'version';
+export type CommandName =
+  'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'list' | 'stacks' | 'serve' | 'help' | 'version';
 
 export interface CliOptions {
   readonly command: CommandName;
@@ -26,6 +36,15 @@ export interface CliOptions {
   readonly workers?: number;
   /** `list`: which table. */
   readonly table?: ListTableId;
+  /** Symbol path (`--symbols`), in `_NT_SYMBOL_PATH` syntax. */
+  readonly symbols?: string;
+  /** `stacks`: samples taken in DPCs/ISRs by module, or all samples by process. */
+  readonly stackSet: 'dpc-isr' | 'cpu';
+  readonly view: StackView;
+  readonly focus?: string;
+  readonly process?: string;
+  readonly depth?: number;
+  readonly maxNodes?: number;
 }
 
 export class UsageError extends Error {
@@ -39,6 +58,7 @@ const COMMANDS: readonly CommandName[] = [
   'idle',
   'report',
   'list',
+  'stacks',
   'serve',
   'help',
   'version',
@@ -59,6 +79,14 @@ Usage:
   etlscope report FILE [options]              one text report (DPC/ISR, CPU, idle, guideline verdict)
   etlscope list FILE processes|threads|images|events [--range …]
                                               the trace's processes, threads, images or event kinds
+  etlscope stacks FILE [options]              stack tree (WPA: DPC/ISR Usage by Module, Stack; Utilization
+                                              by Process, Stack)
+      --dpc-isr | --cpu                       samples taken in DPCs/ISRs by module of the sampled address,
+                                              or every sample by process (default --cpu)
+      --view top-down|bottom-up|callers|callees   (callers/callees need --focus module!function)
+      --process NAME                          only samples of that process (e.g. sqlservr.exe)
+      --depth N                               stack levels shown (default all)
+      --max-nodes N                           tree nodes shown, heaviest first (default 100000)
   etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
 
 Common options:
@@ -66,6 +94,8 @@ Common options:
   --cpus 0,2,4-6      CPUs to include
   --json              machine-readable output
   --workers N         parser workers (default: chosen from the file size and cores)
+  --symbols PATH      where to find symbols, _NT_SYMBOL_PATH syntax (srv*CACHE*URL;DIR;…); also read
+                      from _NT_SYMBOL_PATH and <trace>.symbols/ beside the trace
 `;
 
 function parseCpuList(text: string): number[] {
@@ -114,6 +144,18 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let port: number | undefined;
   let workers: number | undefined;
   let table: ListTableId | undefined;
+  let symbols: string | undefined;
+  let stackSet: CliOptions['stackSet'] = 'cpu';
+  let view: StackView = 'top-down';
+  let focus: string | undefined;
+  let process: string | undefined;
+  let depth: number | undefined;
+  let maxNodes: number | undefined;
+  const positiveInt = (text: string, flag: string, max: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} takes 1..${max}`);
+    return n;
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = (): string => {
@@ -164,6 +206,34 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         port = p;
         break;
       }
+      case '--symbols':
+        symbols = value();
+        break;
+      case '--dpc-isr':
+        stackSet = 'dpc-isr';
+        break;
+      case '--cpu':
+        stackSet = 'cpu';
+        break;
+      case '--view': {
+        const v = value();
+        if (!(STACK_VIEWS as readonly string[]).includes(v))
+          throw new UsageError(`--view takes ${STACK_VIEWS.join(', ')}`);
+        view = v as StackView;
+        break;
+      }
+      case '--focus':
+        focus = value();
+        break;
+      case '--process':
+        process = value();
+        break;
+      case '--depth':
+        depth = positiveInt(value(), '--depth', 4096);
+        break;
+      case '--max-nodes':
+        maxNodes = positiveInt(value(), '--max-nodes', 100_000);
+        break;
       case '--workers': {
         const w = Number(value());
         if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError('--workers takes 1..64');
@@ -192,9 +262,50 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     throw new UsageError(`etlscope list FILE needs a table: ${LIST_TABLES.join(', ')}`);
   }
   if (rows && csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
-  return { command, file, json, range, cpus, type, by, csv, rows, port, workers, table };
+  if (command === 'stacks' && (view === 'callers' || view === 'callees') && focus === undefined)
+    throw new UsageError(`--view ${view} needs --focus module!function`);
+  const stackOnly = {
+    '--view': view !== 'top-down',
+    '--focus': focus,
+    '--process': process,
+    '--depth': depth,
+    '--max-nodes': maxNodes,
+  };
+  if (command !== 'stacks')
+    for (const [flag, given] of Object.entries(stackOnly))
+      if (given !== undefined && given !== false)
+        throw new UsageError(`${flag} is an option of etlscope stacks`);
+  return {
+    command,
+    file,
+    json,
+    range,
+    cpus,
+    type,
+    by,
+    csv,
+    rows,
+    port,
+    workers,
+    table,
+    stackSet,
+    view,
+    ...(symbols !== undefined ? { symbols } : {}),
+    ...(focus !== undefined ? { focus } : {}),
+    ...(process !== undefined ? { process } : {}),
+    ...(depth !== undefined ? { depth } : {}),
+    ...(maxNodes !== undefined ? { maxNodes } : {}),
+  };
 }
 
 function defaults(command: CommandName): CliOptions {
-  return { command, json: false, type: 'all', by: ['module', 'function'], rows: false };
+  return {
+    command,
+    json: false,
+    type: 'all',
+    by: ['module', 'function'],
+    rows: false,
+    stackSet: 'cpu',
+    view: 'top-down',
+  };
 }

@@ -273,3 +273,53 @@ describe('etlscope info, report and errors', () => {
     expect(usage.stderr).toContain('--cpus');
   });
 });
+
+interface StackJson {
+  name: string;
+  samples: number;
+  weightMs: number;
+  children: StackJson[];
+}
+
+describe('etlscope stacks', () => {
+  it('--dpc-isr: samples taken in DPCs/ISRs under the module of their sampled address, as written', () => {
+    const { tree } = json<{ tree: StackJson }>('stacks', backup, '--dpc-isr', '--json');
+    const truthTotal = backupTruth.cpus.reduce((n, c) => n + c.dpcSamples + c.isrSamples, 0);
+    expect(tree.name).toBe('all');
+    expect(tree.samples).toBe(truthTotal);
+    expect(Object.fromEntries(tree.children.map((c) => [c.name, c.samples]))).toEqual(
+      backupTruth.dpcIsrSamplesByModule,
+    );
+    // Every node's samples are its children's (frames with samples of their own have <itself>).
+    const check = (node: StackJson) => {
+      if (node.children.length === 0) return;
+      expect([node.name, node.children.reduce((n, c) => n + c.samples, 0)]).toEqual([
+        node.name,
+        node.samples,
+      ]);
+      node.children.forEach(check);
+    };
+    check(tree);
+  });
+
+  it('--cpu --process: one process, with its stacks or <no stack>, and usage errors', () => {
+    const { tree } = json<{ tree: StackJson }>(
+      'stacks',
+      backup,
+      '--cpu',
+      '--process',
+      'sqlservr.exe',
+      '--json',
+    );
+    expect(tree.children.map((c) => c.name.replace(/ \(\d+\)$/, ''))).toEqual(['sqlservr.exe']);
+    const text = etlscope('stacks', backup, '--depth', '2');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^all {2}\d/m);
+    const noFocus = etlscope('stacks', backup, '--view', 'callers');
+    expect(noFocus.status).toBe(2);
+    expect(noFocus.stderr).toContain('--focus');
+    const misplaced = etlscope('dpc', backup, '--depth', '3');
+    expect(misplaced.status).toBe(2);
+    expect(misplaced.stderr).toContain('etlscope stacks');
+  });
+});

@@ -22,6 +22,7 @@ import {
   list,
   report,
 } from './commands.js';
+import { formatStacks, stacks } from './stacks.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -150,6 +151,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'idle': {
         const result = await idle(session, options);
         print(options.json ? JSON.stringify(result, null, 2) : formatIdle(result, fileName));
+        break;
+      }
+      case 'stacks': {
+        const output = await stacks(session, options);
+        print(options.json ? JSON.stringify({ tree: output.tree }) : formatStacks(output, fileName));
         break;
       }
       case 'list': {
