@@ -11,7 +11,7 @@
 //
 //   file ──fileChunks──> forEachLine ──BreakpadParser──> SymbolTableBuilder ──> SymbolTable (breakpad)
 
-import { fileChunks, forEachLine } from './line-reader.js';
+import { fileChunks, forEachLineBytes } from './line-reader.js';
 import { SymbolFileError, SymbolMismatchError } from './symbol-errors.js';
 import { MALFORMED_EXAMPLES, type SideFileReadOptions, type SideFileSymbols } from './sym-txt.js';
 import { SymbolTableBuilder } from './table-builder.js';
@@ -41,6 +41,59 @@ const HEX32 = /^[0-9a-fA-F]{1,8}$/;
 const LINE_RECORD = /^[0-9a-fA-F]+ [0-9a-fA-F]+ -?[0-9]+ -?[0-9]+$/;
 /** Records we know and do not need. */
 const SKIPPED_RECORDS = new Set(['FILE', 'INFO', 'INLINE', 'INLINE_ORIGIN', 'STACK']);
+const FUNC_PREFIX = Buffer.from('FUNC ', 'latin1');
+const PUBLIC_PREFIX = Buffer.from('PUBLIC ', 'latin1');
+/** The same, as byte prefixes, to skip them without decoding (they are most of a big file). */
+const SKIPPED_PREFIXES = [...SKIPPED_RECORDS].map((r) => Buffer.from(`${r} `, 'latin1'));
+
+function hasPrefix(bytes: Uint8Array, start: number, end: number, prefix: Uint8Array): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+function isHexByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
+}
+
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  return -1;
+}
+
+/** The end of a 1–8 digit hex field at `at` followed by a space, with its value in `out[0]`;
+ *  −1 when the bytes there are anything else. */
+function hexField(bytes: Uint8Array, at: number, end: number, out: Float64Array): number {
+  let value = 0;
+  let i = at;
+  for (; i < end && i - at <= 8; i++) {
+    const digit = hexValue(bytes[i]!);
+    if (digit < 0) break;
+    value = value * 16 + digit;
+  }
+  if (i === at || i - at > 8 || i >= end || bytes[i] !== 0x20) return -1;
+  out[0] = value;
+  return i + 1;
+}
+
+/** A line record in bytes, as LINE_RECORD: hex, hex, optionally negative decimal, the same. */
+function isLineRecordBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  let at = start;
+  for (let field = 0; field < 4; field++) {
+    if (field > 0) {
+      if (bytes[at] !== 0x20) return false;
+      at++;
+    }
+    if (field >= 2 && bytes[at] === 0x2d) at++; // '-'
+    const first = at;
+    if (field < 2) while (at < end && isHexByte(bytes[at]!)) at++;
+    else while (at < end && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) at++;
+    if (at === first) return false;
+  }
+  return at === end;
+}
 /** A debug id: GUID (32 hex) and age (1–8 hex). */
 const DEBUG_ID = /^[0-9a-fA-F]{33,40}$/;
 
@@ -79,6 +132,44 @@ class BreakpadParser {
     this.malformedLines++;
     if (this.malformedExamples.length < MALFORMED_EXAMPLES)
       this.malformedExamples.push(`line ${lineNumber}: ${why}`);
+  }
+
+  private readonly decoder = new TextDecoder('utf-8');
+
+  /** The fast path: known records we skip are recognised in bytes; every other line is decoded
+   *  on its own (so a kept name is a small string, not a slice of a whole chunk). */
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number): void {
+    if (this.module !== undefined && end > start) {
+      if (isHexByte(bytes[start]!) && isLineRecordBytes(bytes, start, end)) return;
+      if (hasPrefix(bytes, start, end, FUNC_PREFIX) && this.entryBytes(bytes, start + 5, end, true)) return;
+      if (hasPrefix(bytes, start, end, PUBLIC_PREFIX) && this.entryBytes(bytes, start + 7, end, false))
+        return;
+      for (const prefix of SKIPPED_PREFIXES) if (hasPrefix(bytes, start, end, prefix)) return;
+    }
+    // Everything else (and any FUNC/PUBLIC the fast path did not accept) goes the string way,
+    // which also words the malformed-line reports.
+    this.line(this.decoder.decode(bytes.subarray(start, end)), lineNumber);
+  }
+
+  private readonly field = new Float64Array(1);
+
+  /** A well-formed FUNC/PUBLIC straight from bytes, decoding only the name; false to fall back. */
+  private entryBytes(bytes: Uint8Array, at: number, end: number, sized: boolean): boolean {
+    if (bytes[at] === 0x6d && bytes[at + 1] === 0x20) at += 2; // "m "
+    at = hexField(bytes, at, end, this.field);
+    if (at < 0) return false;
+    const rva = this.field[0]!;
+    let size = 0;
+    if (sized) {
+      at = hexField(bytes, at, end, this.field);
+      if (at < 0) return false;
+      size = this.field[0]!;
+    }
+    at = hexField(bytes, at, end, this.field); // parameter size
+    if (at < 0 || at >= end) return false; // no name: the string path reports it
+    if (!this.builder.add(rva, size, this.decoder.decode(bytes.subarray(at, end))))
+      throw new SymbolFileError(this.origin, `more than ${this.builder.count} symbols: not a module's table`);
+    return true;
   }
 
   line(text: string, lineNumber: number): void {
@@ -155,7 +246,7 @@ export async function readBreakpad(
   options: BreakpadReadOptions = {},
 ): Promise<BreakpadSymbols> {
   const parser = new BreakpadParser(origin, options.wanted, options.maxSymbols);
-  await forEachLine(chunks, (text, n) => parser.line(text, n), {
+  await forEachLineBytes(chunks, (bytes, start, end, n) => parser.lineBytes(bytes, start, end, n), {
     onOverlong: (n, bytes) => {
       if (parser.module === undefined)
         throw new SymbolFileError(origin, `not a Breakpad .sym file: line ${n} is ${bytes} bytes long`);
