@@ -172,6 +172,43 @@ describe.skipIf(!HAVE_FIXTURES)('loadSymbolTables over a real symbol server', ()
     expect(s.requests.length).toBe(before);
   });
 
+  it('follows a file.ptr to a URL (downloaded into the cache) and one in a local store', async () => {
+    const root = fresh('served');
+    buildSymstore(path.join(root, 'blobs'), [[NTDLL, 'ntdll.sym']]);
+    const ptr = path.join(root, symstoreRelative(NTDLL, 'file.ptr'));
+    mkdirSync(path.dirname(ptr), { recursive: true });
+    const s = await serve(root);
+    const target = `${s.url}/blobs/${symstoreRelative(NTDLL, 'ntdll.sym')}`;
+    writeFileSync(ptr, `PATH:${target}`);
+    const cache = fresh('cache');
+    const [outcome] = await load([NTDLL], `srv*${cache}*${s.url}`);
+    expect(outcome!.status).toBe('loaded');
+    expect(outcome!.url).toBe(target);
+    expect(outcome!.file).toBe(path.join(cache, symstoreRelative(NTDLL, 'ntdll.sym')));
+    expect(outcome!.bytesDownloaded).toBe(statSync(fixture('ntdll.sym')).size + statSync(ptr).size);
+    expect(filesUnder(cache)).toEqual([symstoreRelative(NTDLL, 'ntdll.sym')]);
+
+    // A symstore share with a pointer file, searched as a plain directory: read in place.
+    const share = fresh('share');
+    const localPtr = path.join(share, symstoreRelative(REGTEST64, 'file.ptr'));
+    mkdirSync(path.dirname(localPtr), { recursive: true });
+    writeFileSync(localPtr, `PATH:${fixture('dump_syms_regtest64.pdb')}\r\n`);
+    const [local] = await load([REGTEST64], share);
+    expect(local!.status).toBe('loaded');
+    expect(local!.file).toBe(fixture('dump_syms_regtest64.pdb'));
+  });
+
+  it('reads an upstream store that is a directory (srv*CACHE*DIR) and copies into the cache', async () => {
+    const store = fixtureStore();
+    const cache = fresh('cache');
+    const [outcome] = await load([BASIC32], `srv*${cache}*${store}`);
+    expect(outcome!.status).toBe('loaded');
+    expect(outcome!.file).toBe(path.join(store, symstoreRelative(BASIC32, 'basic32-min.pdb')));
+    expect(filesUnder(cache)).toEqual([symstoreRelative(BASIC32, 'basic32-min.pdb')]);
+    const [again] = await load([BASIC32], `srv*${cache}*${store}`);
+    expect(again!.file).toBe(path.join(cache, symstoreRelative(BASIC32, 'basic32-min.pdb')));
+  });
+
   it('reports a file.ptr MSG: and goes on', async () => {
     const root = fresh('served');
     mkdirSync(path.join(root, path.dirname(symstoreRelative(NTDLL, 'file.ptr'))), { recursive: true });

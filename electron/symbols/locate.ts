@@ -238,8 +238,9 @@ function isMissing(error: unknown): boolean {
 
 class IdentitySearch {
   private readonly notes: string[];
-  private sawError = false;
-  private sawMismatch = false;
+  /** The first note of each kind, for the outcome's message. */
+  private firstError: string | undefined;
+  private firstMismatch: string | undefined;
   private bytesDownloaded = 0;
   private places = 0;
   private readonly searched = new Set<string>();
@@ -291,21 +292,28 @@ class IdentitySearch {
       if (error instanceof SymbolCancelledError || this.signal?.aborted)
         return this.outcome('cancelled', `${names.pdb}: cancelled`);
       // Not expected (every step notes its own failures), but never let one identity fail the call.
-      this.sawError = true;
-      this.notes.push(errorMessage(error));
+      this.note('error', errorMessage(error));
     }
     const subject = `${names.pdb} ${names.key}`;
     if (this.signal?.aborted) return this.outcome('cancelled', `${subject}: cancelled`);
     const said = this.serverMessages.length > 0 ? ` (server: ${this.serverMessages.join('; ')})` : '';
-    if (this.sawError) return this.outcome('error', `${subject}: not loaded: ${this.firstNote()}`);
-    if (this.sawMismatch)
-      return this.outcome('mismatch', `${subject}: only symbols of other builds found: ${this.firstNote()}`);
+    if (this.firstError !== undefined)
+      return this.outcome('error', `${subject}: not loaded: ${this.firstError}`);
+    if (this.firstMismatch !== undefined)
+      return this.outcome(
+        'mismatch',
+        `${subject}: only symbols of other builds found: ${this.firstMismatch}`,
+      );
     const where = this.places === 1 ? '1 place' : `${this.places} places`;
     return this.outcome('not-found', `${subject}: no symbols in ${where} searched${said}`);
   }
 
-  private firstNote(): string {
-    return this.notes.find((n) => !n.startsWith('symbol path element')) ?? this.notes[0] ?? 'no details';
+  /** Records why a place gave nothing: an error (it could not be checked), a mismatch (another
+   *  build), or info (no effect on the status). */
+  private note(kind: 'error' | 'mismatch' | 'info', message: string): void {
+    this.notes.push(message);
+    if (kind === 'error') this.firstError ??= message;
+    if (kind === 'mismatch') this.firstMismatch ??= message;
   }
 
   private outcome(status: SymbolLoadStatus, message: string): SymbolLoadOutcome {
@@ -360,8 +368,7 @@ class IdentitySearch {
       return (await stat(file)).isFile();
     } catch (error) {
       if (!isMissing(error)) {
-        this.sawError = true;
-        this.notes.push(`${file}: ${errorMessage(error)}`);
+        this.note('error', `${file}: ${errorMessage(error)}`);
       }
       return false;
     }
@@ -394,9 +401,7 @@ class IdentitySearch {
       let message = errorMessage(error);
       if (shownAs !== undefined)
         message = `${shownAs.url} (downloaded): ${message.split(shownAs.temp).join('the file')}`;
-      if (isMismatchError(error)) this.sawMismatch = true;
-      else this.sawError = true;
-      this.notes.push(message);
+      this.note(isMismatchError(error) ? 'mismatch' : 'error', message);
       return undefined;
     }
   }
@@ -410,8 +415,7 @@ class IdentitySearch {
     const store = caches[0];
     this.places++;
     if (store === undefined) {
-      this.sawError = true;
-      this.notes.push(`${base}: this path element has no cache to download into`);
+      this.note('error', `${base}: this path element has no cache to download into`);
       return undefined;
     }
     const tally = this.progress.transfer(this.identity);
@@ -446,8 +450,7 @@ class IdentitySearch {
   private noteServerError(error: unknown): undefined {
     if (error instanceof SymbolCancelledError || this.signal?.aborted)
       throw error instanceof SymbolCancelledError ? error : new SymbolCancelledError(errorMessage(error));
-    this.sawError = true;
-    this.notes.push(errorMessage(error));
+    this.note('error', errorMessage(error));
     return undefined;
   }
 
@@ -490,8 +493,7 @@ class IdentitySearch {
       pointer = errorMessage(error);
     }
     if (typeof pointer === 'string') {
-      this.sawError = true;
-      this.notes.push(`${file}: ${pointer}`);
+      this.note('error', `${file}: ${pointer}`);
       return undefined;
     }
     return this.followPointer(pointer, file, names, copyInto);
@@ -507,21 +509,25 @@ class IdentitySearch {
   ): Promise<Found | undefined> {
     if (pointer.kind === 'message') {
       this.serverMessages.push(pointer.text);
-      this.notes.push(`${from}: ${pointer.text}`);
+      this.note('info', `${from}: ${pointer.text}`);
       return undefined;
     }
     const target = pointer.target;
     const isUrl = /^https?:\/\//i.test(target);
     const form = formOfFileName(isUrl ? safeUrlPath(target) : target);
     if (form === 'compressed' || form === 'pointer') {
-      this.sawError = true;
-      this.notes.push(`${from}: points to ${target}, a compressed (CAB) symbol file, which is not supported`);
+      this.note(
+        'error',
+        `${from}: points to ${target}, a compressed (CAB) symbol file, which is not supported`,
+      );
       return undefined;
     }
     if (isUrl) {
       if (copyInto.length === 0) {
-        this.sawError = true;
-        this.notes.push(`${from}: points to ${target}, but this path element has no cache to download into`);
+        this.note(
+          'error',
+          `${from}: points to ${target}, but this path element has no cache to download into`,
+        );
         return undefined;
       }
       this.places++;
@@ -540,25 +546,22 @@ class IdentitySearch {
       }
       this.countBytes(tally);
       if (download === undefined) {
-        this.notes.push(`${from}: points to ${target}, which the server does not have (404)`);
+        this.note('info', `${from}: points to ${target}, which the server does not have (404)`);
         return undefined;
       }
       return this.installDownload(download, form, copyInto, names);
     }
     if (process.platform !== 'win32' && /^\\\\|^[a-z]:[\\/]/i.test(target)) {
-      this.sawError = true;
-      this.notes.push(`${from}: points to ${target}, a Windows path this system cannot open`);
+      this.note('error', `${from}: points to ${target}, a Windows path this system cannot open`);
       return undefined;
     }
     if (!path.isAbsolute(target)) {
-      this.sawError = true;
-      this.notes.push(`${from}: points to \`${target}\`, which is not an absolute path`);
+      this.note('error', `${from}: points to \`${target}\`, which is not an absolute path`);
       return undefined;
     }
     this.places++;
     if (!(await this.isFile(target))) {
-      this.sawError = true;
-      this.notes.push(`${from}: points to ${target}, which does not exist`);
+      this.note('error', `${from}: points to ${target}, which does not exist`);
       return undefined;
     }
     const found = await this.readCandidate(target, form);
@@ -590,7 +593,7 @@ class IdentitySearch {
         }
       } catch (error) {
         if (error instanceof SymbolCancelledError) throw error;
-        this.notes.push(`copying ${file} into the cache ${store} failed: ${errorMessage(error)}`);
+        this.note('info', `copying ${file} into the cache ${store} failed: ${errorMessage(error)}`);
       }
     }
   }
