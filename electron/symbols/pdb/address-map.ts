@@ -7,14 +7,13 @@
 //   (section, offset) ─ headers[section−1].virtualAddress + offset ─> internal RVA
 //   internal RVA ─ OMAP from source (last entry with source ≤ rva; target 0 = dropped) ─> RVA
 //
-// This is also the `pdb` crate's AddressMap, which dump_syms uses, so addresses agree with it.
+// This is also the `pdb` crate's AddressMap (to_rva), which dump_syms uses, so addresses agree.
 
 import type { SectionHeader } from './streams.js';
 
 export class AddressMap {
   /** Section virtual addresses used for segment:offset (the original ones when present). */
   private readonly sectionVas: Uint32Array;
-  private readonly sectionSizes: Uint32Array;
 
   constructor(
     readonly sections: readonly SectionHeader[],
@@ -24,7 +23,6 @@ export class AddressMap {
   ) {
     const used = originalSections ?? sections;
     this.sectionVas = Uint32Array.from(used, (s) => s.virtualAddress);
-    this.sectionSizes = Uint32Array.from(used, (s) => s.virtualSize);
   }
 
   get sectionCount(): number {
@@ -72,35 +70,9 @@ export class AddressMap {
     return lo - 1;
   }
 
-  /** Final-image pieces [start, end) of the internal range [start, end): one piece without OMAP;
-   *  with OMAP, one per table entry the range crosses, dropped entries skipped. */
-  ranges(start: number, end: number): Array<[number, number]> {
-    const omap = this.omap;
-    if (!omap) return end > start ? [[start, end]] : [];
-    const pieces: Array<[number, number]> = [];
-    let entry = Math.max(0, this.omapEntry(start));
-    const entries = omap.length / 2;
-    while (entry < entries) {
-      const source = omap[entry * 2]!;
-      if (source >= end) break;
-      const next = entry + 1 < entries ? omap[(entry + 1) * 2]! : 0x100000000;
-      const from = Math.max(start, source);
-      const to = Math.min(end, next);
-      const target = omap[entry * 2 + 1]!;
-      if (to > from && target !== 0) pieces.push([target + (from - source), target + (to - source)]);
-      entry++;
-    }
-    return pieces;
-  }
-
   /** Whether section `section` (1-based) of the final image holds code (CNT_CODE or MEM_EXECUTE). */
   isCodeSection(section: number): boolean {
     const header = this.sections[section - 1];
     return header !== undefined && (header.characteristics & (0x20 | 0x20000000)) !== 0;
-  }
-
-  /** Size of section `section` in the headers used for addresses (0 when unknown). */
-  sectionSize(section: number): number {
-    return section >= 1 && section <= this.sectionSizes.length ? this.sectionSizes[section - 1]! : 0;
   }
 }

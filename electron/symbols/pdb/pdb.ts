@@ -3,12 +3,13 @@
 // it into a SymbolTable whose names match what Mozilla dump_syms prints for the same file.
 //
 //   openPdb(source, name) ─ MsfFile (validated container) ─ info stream (GUID, age)
-//                         ─ DBI (age, machine, modules, contributions, debug header)
+//                         ─ DBI (age, machine, modules, debug header)
 //                         ─ section headers (original ones + OMAP when the image was rearranged)
-//   file.readSymbols({demangle, signal})
-//        ─ SymbolCollector: module procedures, then publics ─ layOut (ranges, merges)
-//        ─ names: TypeFormatter over TPI (and IPI for _ID records) or undecorate(demangle)
-//        ─> SymbolTable {rvas, sizes, names} (types.ts)
+//   file.readSymbols({demangle, thunks, signal})
+//        ─ walkModule per module: procedures + separated code → FUNC (first at an RVA wins),
+//          named by TypeFormatter over TPI (IPI for _ID records), then fixSymbolName
+//        ─ readPublics: S_PUB32 in code → PUBLIC, or the name of a FUNC without type information
+//        ─> PdbSymbolTable {rvas, sizes, names, flags} (a types.ts SymbolTable)
 //
 // Identity: `checkPdbIdentity` compares a trace's DbgID_RSDS {GUID, age} with the file before the
 // locator trusts it; the age may match either the DBI age (what dump_syms and the image's RSDS
@@ -34,13 +35,14 @@ import {
   readOmap,
   readSectionHeaders,
 } from './streams.js';
-import { readPublics, walkModule } from './symbols.js';
-import type { ModuleFunction, ModuleThunk } from './symbols.js';
+import { readPublicRecords, readPublics, walkModule } from './symbols.js';
+import type { ModuleFunction, ModuleThunk, PublicSymbolRecord } from './symbols.js';
 import { functionTypeOfId, TypeLookupError, TypeStream } from './tpi.js';
 import { TypeFormatter } from './type-format.js';
 
 export { PdbError } from './errors.js';
 export type { Demangler } from './names.js';
+export type { PublicSymbolRecord } from './symbols.js';
 export type { PdbByteSource } from './byte-source.js';
 export { fileByteSource, memoryByteSource } from './byte-source.js';
 
@@ -68,6 +70,8 @@ export interface PdbInfo {
   readonly hasTypes: boolean;
   /** Section headers of the image (the final ones) and whether addresses go through an OMAP. */
   readonly sections: readonly SectionHeader[];
+  /** The pre-rearrangement headers when the image went through BBT/OMAP, else null. */
+  readonly originalSections: readonly SectionHeader[] | null;
   readonly usesOriginalSections: boolean;
   readonly usesOmap: boolean;
 }
@@ -113,6 +117,8 @@ export interface SymbolCounts {
 export interface PdbFile {
   readonly info: PdbInfo;
   readSymbols(options?: ReadSymbolsOptions): PdbSymbolTable;
+  /** Every S_PUB32 record as stored (all sections), for inspection and cross-checks. */
+  listPublics(options?: { signal?: AbortSignal }): PublicSymbolRecord[];
   /** Counts of the last readSymbols result (0 before). */
   readonly counts: SymbolCounts;
   close(): void;
@@ -214,6 +220,7 @@ class OpenPdb implements PdbFile {
       moduleCount: dbi.modules.length,
       hasTypes: new TypeStream(msf, TPI_STREAM, 'TPI').count > 0,
       sections,
+      originalSections: original,
       usesOriginalSections: original !== null,
       usesOmap: omap !== null,
     };
@@ -302,6 +309,10 @@ class OpenPdb implements PdbFile {
     }
     this.counts = { functions: count - publicCount, publics: publicCount };
     return { rvas, sizes, names, flags, kind: 'pdb', origin: this.info.name };
+  }
+
+  listPublics(options: { signal?: AbortSignal } = {}): PublicSymbolRecord[] {
+    return readPublicRecords(this.msf, this.dbi.symbolRecordsStream, options);
   }
 
   /** A FUNC line's name: the formatted signature when the type stream has it, else the stored

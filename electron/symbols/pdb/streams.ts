@@ -1,7 +1,8 @@
 // The fixed streams of a PDB that say what it is and where things are: the PDB info stream (1:
 // version, signature, age, GUID), the DBI stream (3: its own age, machine, the stream numbers of
-// the publics and symbol records, one record per compiled module, the section contributions and
-// the optional debug header), and the section headers and OMAP tables the debug header points at.
+// the publics and symbol records, one record per compiled module, the optional debug header), and
+// the section headers and OMAP tables the debug header points at. Section contributions and the
+// section map are sized and skipped: dump_syms' choices do not depend on them.
 //
 //   stream 1 ─> {version, signature, age, guid}
 //   stream 3 ─> header (64 B) │ modules │ section contribs │ section map │ files │ TSM │ EC │ debug header
@@ -25,8 +26,6 @@ const PDB_VERSION_VC70 = 20000404;
 const DBI_HEADER_BYTES = 64;
 const MODULE_FIXED_BYTES = 64;
 const SECTION_HEADER_BYTES = 40;
-const SECTION_CONTRIB_V60 = 0xeffe0000 + 19970605;
-const SECTION_CONTRIB_V2 = 0xeffe0000 + 20140516;
 
 export interface PdbInfoStream {
   readonly version: number;
@@ -62,16 +61,6 @@ export interface ModuleRecord {
   readonly c13Bytes: number;
 }
 
-/** The section contribution substream as columns: one entry per piece of a module in a section. */
-export interface SectionContributions {
-  readonly count: number;
-  readonly section: Uint16Array;
-  readonly offset: Uint32Array;
-  readonly size: Uint32Array;
-  readonly characteristics: Uint32Array;
-  readonly module: Uint16Array;
-}
-
 export interface SectionHeader {
   readonly name: string;
   readonly virtualSize: number;
@@ -86,8 +75,6 @@ export interface DbiStream {
   readonly globalsStream: number;
   readonly symbolRecordsStream: number;
   readonly modules: readonly ModuleRecord[];
-  /** Null when the substream's version is not one we know (as the `pdb` crate does). */
-  readonly contributions: SectionContributions | null;
   /** The optional debug header: stream numbers by DbgType (−1 = none). */
   readonly debugStreams: readonly number[];
 }
@@ -147,33 +134,7 @@ export function readDbiStream(msf: MsfFile): DbiStream {
     }
   }
 
-  let contributions: SectionContributions | null = null;
   const contribAt = DBI_HEADER_BYTES + moduleBytes;
-  if (contribBytes >= 4) {
-    const bytes = msf.read(DBI_STREAM, contribAt, contribBytes, 'DBI section contributions');
-    const version = u32(bytes, 0);
-    const entry = version === SECTION_CONTRIB_V60 ? 28 : version === SECTION_CONTRIB_V2 ? 32 : 0;
-    if (entry !== 0) {
-      const count = Math.floor((contribBytes - 4) / entry);
-      const columns = {
-        count,
-        section: new Uint16Array(count),
-        offset: new Uint32Array(count),
-        size: new Uint32Array(count),
-        characteristics: new Uint32Array(count),
-        module: new Uint16Array(count),
-      };
-      for (let i = 0, at = 4; i < count; i++, at += entry) {
-        columns.section[i] = u16(bytes, at);
-        columns.offset[i] = u32(bytes, at + 4);
-        columns.size[i] = u32(bytes, at + 8);
-        columns.characteristics[i] = u32(bytes, at + 12);
-        columns.module[i] = u16(bytes, at + 16);
-      }
-      contributions = columns;
-    }
-  }
-
   const debugAt = contribAt + contribBytes + sectionMapBytes + fileInfoBytes + typeServerBytes + ecBytes;
   const debugStreams: number[] = [];
   if (debugHeaderBytes >= 2) {
@@ -188,7 +149,6 @@ export function readDbiStream(msf: MsfFile): DbiStream {
     publicsStream: streamOrNone(u16(head, 16)),
     symbolRecordsStream: streamOrNone(u16(head, 20)),
     modules,
-    contributions,
     debugStreams,
   };
 }

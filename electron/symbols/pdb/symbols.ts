@@ -158,7 +158,7 @@ function walkRecords(
   end: number,
   what: string,
   options: WalkOptions,
-  visit: (kind: number, bytes: Uint8Array, data: number, dataEnd: number) => void,
+  visit: (kind: number, bytes: Uint8Array, data: number, dataEnd: number, recordOffset: number) => void,
 ): void {
   const window = new StreamWindow(msf, stream, SYMBOL_WINDOW_BYTES, what);
   let at = start;
@@ -171,7 +171,7 @@ function walkRecords(
       throw new PdbError(msf.name, `${what}: record at offset ${at} has a bad length ${length}`);
     }
     const { bytes, at: k } = window.view(at, 2 + length);
-    visit(u16(bytes, k + 2), bytes, k + 4, k + 2 + length);
+    visit(u16(bytes, k + 2), bytes, k + 4, k + 2 + length, at);
     at += 2 + length;
   }
 }
@@ -289,7 +289,54 @@ export function walkModule(
   return out;
 }
 
-/** The S_PUB32 records of the symbol record stream that lie in executable sections. */
+/** An S_PUB32 record as stored (every section), for inspection and cross-checks. */
+export interface PublicSymbolRecord {
+  /** Offset of the record in the symbol record stream (what llvm-pdbutil prints first). */
+  readonly recordOffset: number;
+  /** CV_PUBSYMFLAGS: 1 code, 2 function, 4 managed, 8 MSIL. */
+  readonly flags: number;
+  readonly section: number;
+  readonly offset: number;
+  readonly name: string;
+}
+
+/** Every S_PUB32 record of the symbol record stream, in stream order. */
+export function readPublicRecords(msf: MsfFile, stream: number, options: WalkOptions): PublicSymbolRecord[] {
+  const out: PublicSymbolRecord[] = [];
+  if (stream < 0) return out;
+  if (stream >= msf.streamCount) {
+    throw new PdbError(msf.name, `the DBI names symbol record stream ${stream}, which does not exist`);
+  }
+  if (!msf.hasStream(stream)) return out;
+  const what = `symbol records (stream ${stream})`;
+  walkRecords(
+    msf,
+    stream,
+    0,
+    msf.streamSize(stream),
+    what,
+    options,
+    (kind, bytes, data, dataEnd, recordOffset) => {
+      if ((kind !== S.PUB32 && kind !== S.PUB32_ST) || dataEnd - data < 10) return;
+      const name =
+        kind === S.PUB32_ST
+          ? pascalString(bytes, data + 10, dataEnd).text
+          : terminated(bytes, data + 10, dataEnd);
+      if (name === null) return;
+      out.push({
+        recordOffset,
+        flags: u32(bytes, data),
+        offset: u32(bytes, data + 4),
+        section: u16(bytes, data + 8),
+        name,
+      });
+    },
+  );
+  return out;
+}
+
+/** The S_PUB32 records that lie in executable sections, with their RVAs (symbolic's
+ *  PdbSymbolIterator: the section's characteristics decide, not the record's flags). */
 export function readPublics(
   msf: MsfFile,
   stream: number,
@@ -297,23 +344,10 @@ export function readPublics(
   options: WalkOptions,
 ): PublicRecord[] {
   const out: PublicRecord[] = [];
-  if (stream < 0) return out;
-  if (stream >= msf.streamCount) {
-    throw new PdbError(msf.name, `the DBI names symbol record stream ${stream}, which does not exist`);
+  for (const record of readPublicRecords(msf, stream, options)) {
+    if (!addresses.isCodeSection(record.section)) continue;
+    const rva = addresses.rva(record.section, record.offset);
+    if (rva >= 0) out.push({ rva, name: record.name });
   }
-  if (!msf.hasStream(stream)) return out;
-  const what = `symbol records (stream ${stream})`;
-  walkRecords(msf, stream, 0, msf.streamSize(stream), what, options, (kind, bytes, data, dataEnd) => {
-    if ((kind !== S.PUB32 && kind !== S.PUB32_ST) || dataEnd - data < 10) return;
-    const name =
-      kind === S.PUB32_ST
-        ? pascalString(bytes, data + 10, dataEnd).text
-        : terminated(bytes, data + 10, dataEnd);
-    if (name === null) return;
-    const section = u16(bytes, data + 8);
-    if (!addresses.isCodeSection(section)) return;
-    const rva = addresses.rva(section, u32(bytes, data + 4));
-    if (rva >= 0) out.push({ rva, name });
-  });
   return out;
 }
