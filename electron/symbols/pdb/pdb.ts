@@ -234,6 +234,7 @@ class OpenPdb implements PdbFile {
     // FUNC lines: the first function at an RVA wins (dump_syms collect_function).
     const entries = new Map<number, Entry>();
     for (const module of this.dbi.modules) {
+      options.signal?.throwIfAborted();
       for (const fn of walkModule(msf, module, this.addresses, walk, thunks)) {
         if (fn.rva === 0 || entries.has(fn.rva)) continue;
         entries.set(fn.rva, { rva: fn.rva, length: fn.length, name: this.functionName(fn), flags: 0 });

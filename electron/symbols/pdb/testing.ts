@@ -210,11 +210,14 @@ export interface PdbSpec {
   publics?: Uint8Array;
   types?: readonly Uint8Array[];
   ids?: readonly Uint8Array[];
+  /** Pre-BBT section headers and the OMAP from them to the final image (source, target pairs). */
+  originalSections?: readonly SectionSpec[];
+  omapFromSource?: ReadonlyArray<readonly [number, number]>;
   blockSize?: number;
 }
 
 /** A complete PDB 7.0: streams 1 info, 2 TPI, 3 DBI, 4 IPI, 5 section headers, 6 symbol records,
- *  7… modules. */
+ *  7… modules, then the original section headers and the OMAP when given. */
 export function buildPdb(spec: PdbSpec): Uint8Array {
   const guid = spec.guid ?? Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
   const info = new Bytes()
@@ -238,8 +241,12 @@ export function buildPdb(spec: PdbSpec): Uint8Array {
       .u32(0);
     moduleInfo.u16(0).u16(0).u32(0).u32(0).u32(0).cstring(`m${i}.obj`).cstring(`m${i}.obj`).align(4);
   });
+  const extraAt = 7 + modules.length;
+  const originalStream = spec.originalSections ? extraAt : 0xffff;
+  const omapStream = spec.omapFromSource ? extraAt + (spec.originalSections ? 1 : 0) : 0xffff;
   const debugHeader = new Bytes();
-  for (let i = 0; i < 11; i++) debugHeader.u16(i === 5 ? 5 : 0xffff);
+  for (let i = 0; i < 11; i++)
+    debugHeader.u16(i === 5 ? 5 : i === 10 ? originalStream : i === 4 ? omapStream : 0xffff);
   const moduleBytes = moduleInfo.bytes();
   const dbi = new Bytes()
     .u32(0xffffffff)
@@ -266,6 +273,12 @@ export function buildPdb(spec: PdbSpec): Uint8Array {
     spec.publics ?? new Uint8Array(0),
     ...modules.map((symbols) => concat([new Bytes().u32(4).bytes(), symbols])),
   ];
+  if (spec.originalSections) streams.push(sectionHeaders(spec.originalSections));
+  if (spec.omapFromSource) {
+    const omap = new Bytes();
+    for (const [source, target] of spec.omapFromSource) omap.u32(source).u32(target);
+    streams.push(omap.bytes());
+  }
   return buildMsf(streams, spec.blockSize ?? 1024);
 }
 
