@@ -66,8 +66,6 @@ const OTHER_KNOWN_LEAVES = new Set<number>([
   LF.VFTABLE,
 ]);
 
-export type PrimitiveKind = string;
-
 export interface PointerAttributes {
   /** 0 pointer, 1 lvalue reference, 2 pointer to data member, 3 pointer to member function, 4 rvalue reference. */
   readonly mode: number;

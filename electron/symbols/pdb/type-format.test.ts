@@ -6,7 +6,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { memoryByteSource } from './byte-source.js';
+import { MsfFile } from './msf.js';
 import { openPdb } from './pdb.js';
+import { TPI_STREAM } from './streams.js';
+import { TypeLookupError, TypeStream } from './tpi.js';
+import { TypeFormatter } from './type-format.js';
 import { buildPdb, Bytes, concat, endRecord, procedureRecord, typeRecord } from './testing.js';
 
 const INT = 0x74;
@@ -172,5 +176,15 @@ describe('type formatter', () => {
     const started = performance.now();
     expect(nameOf(t, fn(t, level), 'huge')).toBe('huge');
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('stops formatting once its total text budget is spent (the caller then keeps stored names)', () => {
+    const t = new Types();
+    const type = fn(t, INT, t.ptr(CHAR));
+    const msf = new MsfFile(memoryByteSource(buildPdb({ types: t.records })), 'budget.pdb');
+    const formatter = new TypeFormatter(new TypeStream(msf, TPI_STREAM, 'TPI'), 8, 40);
+    expect(formatter.formatFunction('first', type)).toBe('first(int, char*)');
+    expect(formatter.formatFunction('second', type)).toBe('second(int, char*)');
+    expect(() => formatter.formatFunction('third', type)).toThrow(TypeLookupError);
   });
 });

@@ -22,6 +22,10 @@ import type { TypeData, TypeStream } from './tpi.js';
 const MAX_TYPE_DEPTH = 64;
 /** Longest signature produced: real ones stay under a few KiB; shared subtypes can double per level. */
 const MAX_SIGNATURE_CHARS = 16 * 1024;
+/** Characters of signatures (and cached type texts) one formatter produces in all: a real PDB's
+ *  100k functions take ~15 M; past this, names fall back to the stored ones, so a hostile PDB
+ *  cannot make us build gigabytes of text. */
+const MAX_TOTAL_CHARS = 32 * 1024 * 1024;
 
 interface PtrAttribute {
   pointerConst: boolean;
@@ -43,16 +47,21 @@ class Out {
 
 export class TypeFormatter {
   private depth = 0;
+  private remaining: number;
   private readonly typeText = new Map<number, string>();
   private forwardSizes: Map<string, number[]> | null = null;
 
   constructor(
     private readonly types: TypeStream,
     private readonly pointerSize: number,
-  ) {}
+    totalChars = MAX_TOTAL_CHARS,
+  ) {
+    this.remaining = totalChars;
+  }
 
   /** `name(args)` for a procedure of type `typeIndex`; throws when the type cannot be formatted. */
   formatFunction(name: string, typeIndex: number): string {
+    if (this.remaining <= 0) throw new TypeLookupError('malformed', typeIndex, 'signature budget spent');
     const w = new Out();
     this.depth = 0;
     const data = this.parse(typeIndex);
@@ -67,6 +76,7 @@ export class TypeFormatter {
     } else {
       w.write(name);
     }
+    this.remaining -= w.text.length;
     return w.text;
   }
 
@@ -269,7 +279,10 @@ export class TypeFormatter {
     } finally {
       this.depth--;
     }
-    this.typeText.set(index, own.text);
+    if (this.remaining > own.text.length) {
+      this.remaining -= own.text.length;
+      this.typeText.set(index, own.text);
+    }
     w.write(own.text);
   }
 
