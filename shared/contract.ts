@@ -496,6 +496,69 @@ export interface ExportResult {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Symbols: "Load Symbols" (PDBs, Breakpad .sym, symbol servers) after the trace is ready
+// ---------------------------------------------------------------------------------------------
+
+/** Microsoft's public symbol server: used only when the user asks for it (`microsoftServer`). */
+export const MICROSOFT_SYMBOL_SERVER_URL = 'https://msdl.microsoft.com/download/symbols';
+
+export interface SymbolLoadRequest {
+  /**
+   * The user's symbol path in `_NT_SYMBOL_PATH` syntax (`srv*C:\symbols*https://…;D:\pdbs`); the
+   * backend adds `<trace>.symbols/` first and its own `_NT_SYMBOL_PATH` after. No server is ever
+   * contacted unless this text, the backend's `_NT_SYMBOL_PATH` or `microsoftServer` names one.
+   */
+  readonly symbolPath?: string;
+  /** Also ask Microsoft's public symbol server (into the default cache). */
+  readonly microsoftServer?: boolean;
+}
+
+export type SymbolStatus = 'loaded' | 'not-found' | 'mismatch' | 'error' | 'cancelled';
+
+/** One PDB the trace names, after a load. */
+export interface ModuleSymbols {
+  /** Modules (image file names) whose images carry this PDB identity. */
+  readonly modules: readonly string[];
+  readonly pdb: string;
+  readonly guid: string;
+  readonly age: number;
+  readonly status: SymbolStatus;
+  /** One sentence for people (where it came from, or why not). */
+  readonly message: string;
+  /** Symbols in the table used (0 when none). */
+  readonly symbols: number;
+  /** 'pdb' | 'breakpad' | 'symtxt' when loaded. */
+  readonly format?: string;
+  /** The file (or URL) the symbols came from. */
+  readonly origin?: string;
+}
+
+export interface SymbolLoadProgress {
+  readonly traceId: TraceId;
+  readonly requestId: RequestId;
+  /** PDB identities settled / all of them. */
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDownloaded: number;
+  /** The PDB being downloaded, if any. */
+  readonly current?: string;
+}
+
+export interface SymbolLoadResult {
+  /** The engine's symbolization version after this load (every query result carries its own). */
+  readonly symbolsVersion: number;
+  readonly modules: readonly ModuleSymbols[];
+  readonly loaded: number;
+  readonly notFound: number;
+  /** Mismatched, broken or unreachable. */
+  readonly failed: number;
+  readonly cancelled: boolean;
+  /** The effective symbol path searched (for the dialog), and problems parsing it. */
+  readonly symbolPath: string;
+  readonly problems: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors and the API every transport implements
 // ---------------------------------------------------------------------------------------------
 
@@ -517,13 +580,22 @@ export type Unsubscribe = () => void;
 /** Events the backend pushes to the renderer. */
 export type BackendEvent =
   | { readonly type: 'progress'; readonly progress: LoadProgress }
+  /** A symbol load (`loadSymbols`) moved on. */
+  | { readonly type: 'symbols-progress'; readonly progress: SymbolLoadProgress }
   /** Electron menu or second-instance launch asked to open a file; the renderer then calls openTrace. */
   | { readonly type: 'open-requested'; readonly source: TraceSource }
   /** Menu commands the renderer carries out (zoom, export...). */
   | { readonly type: 'command'; readonly command: MenuCommand };
 
 export type MenuCommand =
-  'zoom-in' | 'zoom-out' | 'zoom-to-selection' | 'unzoom' | 'reset-zoom' | 'export-dpc-csv' | 'close-trace';
+  | 'zoom-in'
+  | 'zoom-out'
+  | 'zoom-to-selection'
+  | 'unzoom'
+  | 'reset-zoom'
+  | 'export-dpc-csv'
+  | 'close-trace'
+  | 'load-symbols';
 
 /**
  * The renderer-facing API. The preload exposes exactly this on `window.etlscope`; the
@@ -536,6 +608,12 @@ export interface EtlscopeApi {
   query<Q extends Query>(traceId: TraceId, query: Q, requestId: RequestId): Promise<ResultOf<Q>>;
   cancel(requestId: RequestId): Promise<void>;
   exportCsv(request: ExportRequest): Promise<ExportResult>;
+  /**
+   * Finds and reads the symbols of every PDB the trace names (symbol path, servers), then
+   * re-labels functions: queries after it resolve name for name. Progress comes as
+   * 'symbols-progress' events; `cancel(requestId)` stops it (what loaded so far is kept).
+   */
+  loadSymbols(traceId: TraceId, request: SymbolLoadRequest, requestId: RequestId): Promise<SymbolLoadResult>;
   /** Browser mode: stream a dropped File to the backend; returns the upload source to open. */
   uploadFile?(file: File, onProgress?: (sentBytes: number) => void): Promise<TraceSource>;
   /** Electron: the path of a dropped File (webUtils.getPathForFile). */
@@ -559,6 +637,10 @@ export interface ChannelMap {
   'etlscope:query': { req: { traceId: TraceId; query: Query; requestId: RequestId }; res: QueryResult };
   'etlscope:cancel': { req: { requestId: RequestId }; res: void };
   'etlscope:export': { req: ExportRequest; res: ExportResult };
+  'etlscope:symbols': {
+    req: { traceId: TraceId; request: SymbolLoadRequest; requestId: RequestId };
+    res: SymbolLoadResult;
+  };
   'etlscope:close': { req: { traceId: TraceId }; res: void };
   'etlscope:open-dialog': { req: Record<string, never>; res: TraceSource | undefined };
 }
@@ -568,6 +650,7 @@ export const INVOKE_CHANNELS: readonly Channel[] = [
   'etlscope:query',
   'etlscope:cancel',
   'etlscope:export',
+  'etlscope:symbols',
   'etlscope:close',
   'etlscope:open-dialog',
 ];

@@ -247,6 +247,30 @@ describe('backend over frames', () => {
     );
   });
 
+  it('loads symbols with the host path after the request’s, streaming symbols-progress events', async () => {
+    const { api } = setup({ symbolPath: 'srv*/cache*http://127.0.0.1:1/' });
+    const { traceId } = await api.openTrace({ kind: 'sample' }, 'open');
+    events.length = 0;
+    const result = await api.loadSymbols(traceId, { symbolPath: '/pdbs', microsoftServer: false }, 'sym1');
+    expect(result.symbolsVersion).toBe(1);
+    expect(engine.symbolLoads).toEqual([
+      {
+        request: { symbolPath: '/pdbs', microsoftServer: false },
+        hostSymbolPath: 'srv*/cache*http://127.0.0.1:1/',
+      },
+    ]);
+    // The first event and the final one (the 1 s throttle drops nothing else here).
+    const progress = events.flatMap((e) => (e.type === 'symbols-progress' ? [e.progress] : []));
+    expect(progress.map((p) => [p.traceId, p.requestId, p.filesDone, p.filesTotal])).toEqual([
+      [traceId, 'sym1', 0, 1],
+      [traceId, 'sym1', 1, 1],
+    ]);
+    await expect(api.loadSymbols(traceId, { symbolPath: 42 } as never, 'sym2')).rejects.toMatchObject({
+      code: 'bad-request',
+    });
+    await expect(api.loadSymbols('nope', {}, 'sym3')).rejects.toMatchObject({ code: 'not-found' });
+  });
+
   it('close aborts the trace queries, closes the session and forgets the id', async () => {
     const { api } = setup();
     const { traceId } = await api.openTrace({ kind: 'sample' }, 'open');

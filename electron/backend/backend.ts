@@ -33,6 +33,7 @@ import {
   type OpenResult,
   type Query,
   type QueryResult,
+  type SymbolLoadResult,
   type TraceId,
   type TraceSource,
   type TraceSummary,
@@ -88,6 +89,9 @@ export interface BackendOptions {
   /** Path rules of the machine the files live on (tests pass path.posix / path.win32). */
   readonly isAbsolute?: (p: string) => boolean;
   readonly progressIntervalMs?: number;
+  /** The host's symbol path (`etlscope serve --symbols`, the app's command line), searched after
+   *  the request's; the session adds `<trace>.symbols/` and `_NT_SYMBOL_PATH` itself. */
+  readonly symbolPath?: string;
 }
 
 export interface Backend {
@@ -317,6 +321,29 @@ export function createBackend(options: BackendOptions): Backend {
     }
   }
 
+  async function loadSymbols(req: ChannelMap['etlscope:symbols']['req']): Promise<SymbolLoadResult> {
+    const trace = liveTrace(req.traceId);
+    const controller = begin(req.requestId, req.traceId);
+    let lastSentAt = -Infinity;
+    try {
+      return await trace.session.loadSymbols(req.request, {
+        signal: controller.signal,
+        ...(options.symbolPath !== undefined ? { hostSymbolPath: options.symbolPath } : {}),
+        onProgress: (progress) => {
+          const final = progress.filesDone === progress.filesTotal;
+          if (!final && Date.now() - lastSentAt < progressInterval) return;
+          lastSentAt = Date.now();
+          emit({
+            type: 'symbols-progress',
+            progress: { ...progress, traceId: req.traceId, requestId: req.requestId },
+          });
+        },
+      });
+    } finally {
+      end(req.requestId, controller);
+    }
+  }
+
   async function close(traceId: TraceId): Promise<void> {
     const trace = traces.get(traceId);
     if (trace === undefined) return;
@@ -348,6 +375,8 @@ export function createBackend(options: BackendOptions): Backend {
         return undefined as Res;
       case 'etlscope:export':
         return (await exportCsv(req as Omit<ExportRequest, 'path'>)) as Res;
+      case 'etlscope:symbols':
+        return (await loadSymbols(req as ChannelMap['etlscope:symbols']['req'])) as Res;
       case 'etlscope:close':
         return (await close((req as ChannelMap['etlscope:close']['req']).traceId)) as Res;
       case 'etlscope:open-dialog':

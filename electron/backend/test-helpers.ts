@@ -4,7 +4,14 @@
 // engine's `openTraceSession` once it exists (see backend.test.ts).
 
 import { writeFile } from 'node:fs/promises';
-import type { ClientFrame, ExportRequest, Query, QueryResult, TraceSummary } from '../../shared/contract.js';
+import type {
+  ClientFrame,
+  ExportRequest,
+  Query,
+  QueryResult,
+  SymbolLoadRequest,
+  TraceSummary,
+} from '../../shared/contract.js';
 import { durationNs } from '../../shared/units.js';
 import type { OpenSessionOptions, OpenTraceSession, TraceSession } from '../engine/session-types.js';
 import { createFrameClient, type FrameClient } from '../../renderer/transport/frame-client.js';
@@ -83,6 +90,7 @@ export class FakeEngine {
   readonly opened: { path: string; options: OpenSessionOptions | undefined }[] = [];
   readonly queries: PendingQuery[] = [];
   readonly exports: { request: ExportRequest; path: string }[] = [];
+  readonly symbolLoads: { request: SymbolLoadRequest; hostSymbolPath: string | undefined }[] = [];
   closed = 0;
   /** When set, openSession waits for this before resolving (to test cancel while loading). */
   gate: Promise<void> | undefined;
@@ -120,6 +128,21 @@ export class FakeEngine {
         this.exports.push({ request, path: outPath });
         await writeFile(outPath, 'CPU,Type\n0,DPC\n1,ISR\n');
         return { rows: 2 };
+      },
+      loadSymbols: async (request, options) => {
+        this.symbolLoads.push({ request, hostSymbolPath: options?.hostSymbolPath });
+        options?.onProgress?.({ filesDone: 0, filesTotal: 1, bytesDownloaded: 0, current: 'ndis.pdb' });
+        options?.onProgress?.({ filesDone: 1, filesTotal: 1, bytesDownloaded: 10 });
+        return {
+          symbolsVersion: 1,
+          modules: [],
+          loaded: 0,
+          notFound: 0,
+          failed: 0,
+          cancelled: false,
+          symbolPath: request.symbolPath ?? '',
+          problems: [],
+        };
       },
       close: async () => {
         this.closed++;

@@ -119,6 +119,13 @@ function expectString(value: unknown, maxLength: number, what: string): string {
   return value;
 }
 
+/** Any string up to `maxLength` (may be empty), without NUL. */
+function expectText(value: unknown, maxLength: number, what: string): string {
+  if (typeof value !== 'string' || value.length > maxLength || value.includes('\0'))
+    throw badRequest(`${what} must be a string of at most ${maxLength} characters`);
+  return value;
+}
+
 function expectBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw badRequest(`${what} must be true or false`);
   return value;
@@ -361,6 +368,21 @@ export function validateRequest<C extends keyof ChannelMap>(
       return { requestId: expectId(req.requestId, 'requestId') } as ChannelMap[C]['req'];
     case 'etlscope:export':
       return validateExport(req) as ChannelMap[C]['req'];
+    case 'etlscope:symbols': {
+      const request = expectObject(req.request, 'request');
+      return {
+        traceId: expectId(req.traceId, 'traceId'),
+        requestId: expectId(req.requestId, 'requestId'),
+        request: {
+          ...(request.symbolPath !== undefined
+            ? { symbolPath: expectText(request.symbolPath, MAX_PATH_LENGTH, 'request.symbolPath') }
+            : {}),
+          ...(request.microsoftServer !== undefined
+            ? { microsoftServer: expectBoolean(request.microsoftServer, 'request.microsoftServer') }
+            : {}),
+        },
+      } as ChannelMap[C]['req'];
+    }
     case 'etlscope:close':
       return { traceId: expectId(req.traceId, 'traceId') } as ChannelMap[C]['req'];
     case 'etlscope:open-dialog':

@@ -8,6 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import {
   DPC_CSV_COLUMNS,
   type ExportRequest,
+  type ModuleSymbols,
   type PivotNode,
   type Query,
   type QueryResult,
@@ -41,8 +42,14 @@ export class Engine {
   /** Reused pivot buffers (and the pivot's block-path threshold, which tests lower or raise). */
   readonly scratch = new PivotScratch();
   readonly stackScratch = new StackScratch();
+  /** Per PDB identity (symbol-load.ts `symbolStatusKey`), the outcome of the last symbol load. */
+  symbolStatus = new Map<string, ModuleSymbols>();
 
-  constructor(readonly model: EngineModel) {
+  /** `tracePath`: the file the model came from (its `<trace>.symbols/` is searched for symbols). */
+  constructor(
+    readonly model: EngineModel,
+    readonly tracePath?: string,
+  ) {
     this.specs = buildTableSpecs(model);
   }
 

@@ -2,7 +2,16 @@
 // (Electron main, the `serve` WebSocket server, the CLI). Implementations live in
 // electron/worker/ (worker pool) and electron/engine/ (in-process, for the CLI and tests).
 
-import type { ExportRequest, LoadProgress, Query, ResultOf, TraceSummary } from '../../shared/contract.js';
+import type {
+  ExportRequest,
+  LoadProgress,
+  Query,
+  ResultOf,
+  SymbolLoadProgress,
+  SymbolLoadRequest,
+  SymbolLoadResult,
+  TraceSummary,
+} from '../../shared/contract.js';
 
 export interface OpenSessionOptions {
   /** Streamed while loading (traceId is filled in by the caller). */
@@ -19,7 +28,16 @@ export interface TraceSession {
   query<Q extends Query>(query: Q, signal?: AbortSignal): Promise<ResultOf<Q>>;
   /** Streams CSV to `path` without building all rows in memory; resolves with the row count. */
   exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }>;
+  /** Finds and applies symbols (symbol-load.ts); `hostSymbolPath` is added after the request's. */
+  loadSymbols(request: SymbolLoadRequest, options?: SymbolLoadSessionOptions): Promise<SymbolLoadResult>;
   close(): Promise<void>;
+}
+
+export interface SymbolLoadSessionOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Omit<SymbolLoadProgress, 'traceId' | 'requestId'>) => void;
+  /** The host's own symbol path (the server's or app's --symbols), searched after the request's. */
+  readonly hostSymbolPath?: string;
 }
 
 export type OpenTraceSession = (path: string, options?: OpenSessionOptions) => Promise<TraceSession>;

@@ -3,12 +3,21 @@
 //
 //   path ──openTraceFile──> readPartial (all CPUs) ──finalizeModel──> Engine ──> TraceSession
 
-import type { ExportRequest, Query, ResultOf, TraceSummary } from '../../shared/contract.js';
+import type {
+  ExportRequest,
+  Query,
+  ResultOf,
+  SymbolLoadRequest,
+  SymbolLoadResult,
+  TraceSummary,
+} from '../../shared/contract.js';
+import { readPdbTable } from '../symbols/read-pdb.js';
 import { Engine } from './engine.js';
 import { finalizeModel } from './finalize.js';
 import { headerFacts, openTraceFile, readPartial } from './load.js';
 import { EngineError, signalToken } from './query-common.js';
-import type { OpenSessionOptions, TraceSession } from './session-types.js';
+import type { OpenSessionOptions, SymbolLoadSessionOptions, TraceSession } from './session-types.js';
+import { loadSymbolsIntoEngine } from './symbol-load.js';
 import { headerOnlySummary } from './summary.js';
 
 /** Loads the whole trace synchronously and returns the engine (no session wrapper). */
@@ -58,7 +67,7 @@ export function loadEngine(filePath: string, options: OpenSessionOptions = {}): 
       elapsedMs: Date.now() - started,
       summary: model.summary,
     });
-    return new Engine(model);
+    return new Engine(model, filePath);
   } finally {
     trace.close();
   }
@@ -84,6 +93,20 @@ export class InProcessSession implements TraceSession {
   async exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }> {
     this.check();
     return this.engine.exportCsv(request, path, signalToken(signal));
+  }
+
+  async loadSymbols(
+    request: SymbolLoadRequest,
+    options: SymbolLoadSessionOptions = {},
+  ): Promise<SymbolLoadResult> {
+    this.check();
+    return loadSymbolsIntoEngine(this.engine, request, {
+      ...(this.engine.tracePath !== undefined ? { tracePath: this.engine.tracePath } : {}),
+      ...(options.hostSymbolPath !== undefined ? { hostSymbolPath: options.hostSymbolPath } : {}),
+      readPdb: readPdbTable,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    });
   }
 
   async close(): Promise<void> {

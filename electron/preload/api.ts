@@ -86,6 +86,7 @@ export function createPreloadApi(ipcRenderer: IpcRendererLike, webUtils: WebUtil
       invoke('etlscope:query', { traceId, query, requestId }) as Promise<never>,
     cancel: (requestId) => invoke('etlscope:cancel', { requestId }),
     exportCsv: (request) => invoke('etlscope:export', request),
+    loadSymbols: (traceId, request, requestId) => invoke('etlscope:symbols', { traceId, request, requestId }),
     closeTrace: (traceId) => invoke('etlscope:close', { traceId }),
     showOpenDialog: () => invoke('etlscope:open-dialog', {}),
     pathForFile: (file) => webUtils.getPathForFile(file),

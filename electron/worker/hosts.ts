@@ -25,6 +25,8 @@ import {
 } from '../engine/partial.js';
 import type { CancelToken } from '../engine/query-common.js';
 import { headerOnlySummary } from '../engine/summary.js';
+import { loadSymbolsIntoEngine } from '../engine/symbol-load.js';
+import { readPdbTable } from '../symbols/read-pdb.js';
 import {
   LOAD_CANCEL_SLOT,
   type EngineToParser,
@@ -40,6 +42,8 @@ import { workerLaunch } from './worker-script.js';
 export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
 /** Progress messages at most this often (the reader reports every few MB). */
 const PROGRESS_INTERVAL_MS = 100;
+/** How often a running symbol load checks its cancel slot: a cancel is felt within a blink. */
+const SYMBOL_CANCEL_POLL_MS = 50;
 
 export interface Port {
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
@@ -134,6 +138,28 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         id: message.id,
         error: { name: 'EngineError', message: 'The trace is not loaded yet.', code: 'not-found' },
       });
+      return;
+    }
+    if (message.type === 'symbols') {
+      // Async (file I/O, downloads): queries keep being answered while it runs. The pool cancels
+      // through the shared slot, polled here.
+      const controller = new AbortController();
+      const poll = setInterval(() => {
+        if (Atomics.load(cancel, message.slot) !== 0) controller.abort();
+      }, SYMBOL_CANCEL_POLL_MS);
+      const loaded = engine;
+      loadSymbolsIntoEngine(loaded, message.request, {
+        ...(loaded.tracePath !== undefined ? { tracePath: loaded.tracePath } : {}),
+        ...(message.hostSymbolPath !== undefined ? { hostSymbolPath: message.hostSymbolPath } : {}),
+        readPdb: readPdbTable,
+        signal: controller.signal,
+        onProgress: (progress) => post({ type: 'symbols-progress', id: message.id, progress }),
+      })
+        .then(
+          (result) => post({ type: 'symbols-loaded', id: message.id, result }),
+          (error: unknown) => post({ type: 'failed', id: message.id, error: wire(error) }),
+        )
+        .finally(() => clearInterval(poll));
       return;
     }
     try {
@@ -285,7 +311,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       });
       // Resident memory the caller sees after 'loaded' is the trace's, not finished workers'.
       await Promise.all(remote.map((r) => r.exited));
-      return new Engine(model);
+      return new Engine(model, path);
     } finally {
       trace.close();
       for (const child of children) void child.terminate();

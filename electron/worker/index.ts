@@ -15,10 +15,12 @@ import type {
   Query,
   QueryResult,
   ResultOf,
+  SymbolLoadRequest,
+  SymbolLoadResult,
   TraceSummary,
   WireError,
 } from '../../shared/contract.js';
-import type { OpenSessionOptions, TraceSession } from '../engine/session-types.js';
+import type { OpenSessionOptions, SymbolLoadSessionOptions, TraceSession } from '../engine/session-types.js';
 import { SPLIT_MIN_BYTES } from './hosts.js';
 import { CANCEL_SLOTS, LOAD_CANCEL_SLOT, type EngineToPool, type PoolToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
@@ -59,6 +61,8 @@ class WorkerSession implements TraceSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly freeSlots: number[] = [];
+  /** Progress listeners of running symbol loads, by request id. */
+  private readonly progress = new Map<number, NonNullable<SymbolLoadSessionOptions['onProgress']>>();
   private closed = false;
 
   constructor(
@@ -86,7 +90,18 @@ class WorkerSession implements TraceSession {
   }
 
   private onMessage(message: EngineToPool): void {
-    if (message.type !== 'result' && message.type !== 'exported' && message.type !== 'failed') return;
+    if (message.type === 'symbols-progress') {
+      this.progress.get(message.id)?.(message.progress);
+      return;
+    }
+    if (
+      message.type !== 'result' &&
+      message.type !== 'exported' &&
+      message.type !== 'failed' &&
+      message.type !== 'symbols-loaded'
+    )
+      return;
+    this.progress.delete(message.id);
     const entry = this.pending.get(message.id);
     if (entry === undefined) return;
     this.pending.delete(message.id);
@@ -97,6 +112,7 @@ class WorkerSession implements TraceSession {
     entry.settled = true;
     if (message.type === 'result') entry.resolve(message.result);
     else if (message.type === 'exported') entry.resolve({ rows: message.rows });
+    else if (message.type === 'symbols-loaded') entry.resolve(message.result);
     else entry.reject(new SessionError(message.error));
   }
 
@@ -161,6 +177,23 @@ class WorkerSession implements TraceSession {
       (id, slot) => ({ type: 'export', id, slot, request, path }),
       signal,
       'The export',
+    );
+  }
+
+  loadSymbols(request: SymbolLoadRequest, options: SymbolLoadSessionOptions = {}): Promise<SymbolLoadResult> {
+    return this.send<SymbolLoadResult>(
+      (id, slot) => {
+        if (options.onProgress !== undefined) this.progress.set(id, options.onProgress);
+        return {
+          type: 'symbols',
+          id,
+          slot,
+          request,
+          ...(options.hostSymbolPath !== undefined ? { hostSymbolPath: options.hostSymbolPath } : {}),
+        };
+      },
+      options.signal,
+      'Loading symbols',
     );
   }
 

@@ -17,6 +17,9 @@ import type {
   LoadProgress,
   Query,
   QueryResult,
+  SymbolLoadProgress,
+  SymbolLoadRequest,
+  SymbolLoadResult,
   TraceSummary,
   WireError,
 } from '../../shared/contract.js';
@@ -47,6 +50,13 @@ export type PoolToEngine =
       readonly slot: number;
       readonly request: ExportRequest;
       readonly path: string;
+    }
+  | {
+      readonly type: 'symbols';
+      readonly id: number;
+      readonly slot: number;
+      readonly request: SymbolLoadRequest;
+      readonly hostSymbolPath?: string;
     };
 
 export type EngineToPool =
@@ -55,6 +65,12 @@ export type EngineToPool =
   | { readonly type: 'load-failed'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly result: QueryResult }
   | { readonly type: 'exported'; readonly id: number; readonly rows: number }
+  | {
+      readonly type: 'symbols-progress';
+      readonly id: number;
+      readonly progress: Omit<SymbolLoadProgress, 'traceId' | 'requestId'>;
+    }
+  | { readonly type: 'symbols-loaded'; readonly id: number; readonly result: SymbolLoadResult }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError };
 
 export type EngineToParser =

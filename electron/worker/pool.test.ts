@@ -57,6 +57,32 @@ describe('worker pool', () => {
     });
   });
 
+  it('loads symbols in the engine worker (side files beside the trace) with progress, then answers stack queries like in-process', async () => {
+    const session = await openTraceSession(file, { workers: 1 });
+    sessions.push(session);
+    const progress: number[] = [];
+    const result = await session.loadSymbols({}, { onProgress: (p) => progress.push(p.filesDone) });
+    const withPdb = result.modules.length;
+    expect(withPdb).toBeGreaterThan(5);
+    expect(result.loaded).toBe(withPdb);
+    expect(result.modules.every((m) => m.format === 'symtxt' && m.symbols > 0)).toBe(true);
+    expect(progress.at(-1)).toBe(withPdb);
+    const local = await openTraceInProcess(file);
+    const stack: Query = {
+      kind: 'stacks',
+      table: 'cpuSampled',
+      filter: { exclude: { dpcIsr: ['-'] } },
+      groupBy: ['module'],
+      view: 'top-down',
+    };
+    expect(await session.query(stack)).toEqual({ ...(await local.query(stack)), symbolsVersion: 1 });
+    // A cancelled load settles at once as cancelled.
+    const controller = new AbortController();
+    const cancelled = session.loadSymbols({}, { signal: controller.signal });
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
   it('gives identical results with 2 parser workers (CPUs split, partials merged)', async () => {
     const one = await openTraceSession(file, { workers: 1 });
     const two = await openTraceSession(file, { workers: 2 });

@@ -89,6 +89,7 @@ export function createFrameClient(
       call('etlscope:query', { traceId, query, requestId }) as Promise<never>,
     cancel: (requestId) => call('etlscope:cancel', { requestId }),
     exportCsv: (request) => call('etlscope:export', request),
+    loadSymbols: (traceId, request, requestId) => call('etlscope:symbols', { traceId, request, requestId }),
     closeTrace: (traceId) => call('etlscope:close', { traceId }),
     ...(extras.uploadFile !== undefined ? { uploadFile: extras.uploadFile } : {}),
     onEvent(listener) {

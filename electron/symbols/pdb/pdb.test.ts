@@ -1,14 +1,15 @@
 // The reader against real Microsoft-linked PDBs and their answer keys: Mozilla dump_syms' .sym
 // files for the same PDBs (../shared/pdb). Every FUNC line (RVA, size, name) and every PUBLIC line
-// (RVA; name when it needs no demangler, and with the sibling MSVC demangler once it exists) must
+// (RVA and name, mangled publics through the MSVC demangler in ../demangle) must
 // come out of our table, and nothing else may. The one line left out is dump_syms' artificial
 // `PUBLIC <rva> 0 <unknown in X>` end marker, which it derives from the image, not the PDB.
 
+import { demangleMsvc } from '../demangle/msvc.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findSymbol, identityKey } from '../types.js';
-import type { Demangler, PdbSymbolTable } from './pdb.js';
+import type { PdbSymbolTable } from './pdb.js';
 import {
   assertPdbIdentity,
   checkPdbIdentity,
@@ -40,15 +41,6 @@ function readSym(name: string): SymFile {
     if (m && !/^<unknown in .*>$/.test(m[2]!)) out.publics.push({ rva: parseInt(m[1]!, 16), name: m[2]! });
   }
   return out;
-}
-
-/** The sibling MSVC demangler (electron/symbols/demangle/msvc.ts), if it has been written. */
-async function siblingDemangler(): Promise<Demangler | null> {
-  const url = new URL('../demangle/msvc.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return null;
-  const mod = (await import(/* @vite-ignore */ url.href)) as Record<string, unknown>;
-  const fn = [mod.demangleMsvc, mod.demangle, mod.default].find((f) => typeof f === 'function');
-  return (fn as Demangler | undefined) ?? null;
 }
 
 function byRva(table: PdbSymbolTable): Map<number, number> {
@@ -125,10 +117,8 @@ describe.each(CASES)('$pdb against dump_syms', ({ pdb, sym, arch, funcs, publics
     expect(table.rvas.length).toBe(funcs + publics);
   });
 
-  run('names the mangled publics like dump_syms once the sibling demangler is injected', async (context) => {
-    const demangle = await siblingDemangler();
-    if (!demangle)
-      return context.skip('electron/symbols/demangle/msvc.ts is absent: mangled names not compared yet');
+  run('names the mangled publics like dump_syms with the MSVC demangler injected', () => {
+    const demangle = demangleMsvc;
     const key = readSym(sym);
     const { table } = readPdbSymbols(FIXTURES + pdb, { demangle });
     const index = byRva(table);
