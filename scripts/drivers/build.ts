@@ -39,7 +39,7 @@ export { toolchainAvailable, TOOLCHAIN_PACKAGES } from './toolchain.js';
 export type { CallEdge } from './source.js';
 
 /** Bumped whenever the build steps change what they produce (part of the cache key). */
-const BUILDER_VERSION = 3;
+const BUILDER_VERSION = 5;
 /** Optimisation level: -O1 keeps every call as a call (no inlining across noinline) and code compact. */
 const OPTIMIZATION = '-O1';
 
@@ -244,8 +244,9 @@ function buildInto(
         '-fno-optimize-sibling-calls', // every call stays a call: its return address is in the caller
         '-fno-builtin',
         '-fno-stack-protector',
+        '-mno-incremental-linker-compatible', // no build time in the object's COFF header
         ...(source.language === 'c++' ? ['-x', 'c++', '-fno-exceptions', '-fno-rtti'] : []),
-        `-fdebug-compilation-dir=${buildDirName}`, // no host path in the objects: same bytes anywhere
+        `-ffile-compilation-dir=${buildDirName}`, // no host path in the objects (debug info, build info): same bytes anywhere
         '-c',
         source.fileName,
         '-o',

@@ -153,7 +153,7 @@ export function generateSource(
   const cc = pointerSize === 4 ? '__stdcall' : '';
   const linkage = cpp ? 'extern "C" ' : '';
   const signature = (id: string): string =>
-    `long ${cc} ${id}(void *context, unsigned long a, unsigned long b)`;
+    `long ${cc === '' ? '' : `${cc} `}${id}(void *context, unsigned long a, unsigned long b)`;
   const lines: string[] = [];
   /** A global with C linkage (declared extern "C" first in C++, so its public name stays plain). */
   const global = (definition: string): void => {
