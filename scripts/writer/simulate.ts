@@ -565,7 +565,7 @@ export function writePdbStore(dir: string, images: readonly LaidOutImage[]): str
       built.age !== undefined
     )
       copy(built.pdbPath, path.join(dir, built.pdbName, symbolKey(built.guid, built.age), built.pdbName));
-    const imageKey = `${built.timeDateStamp.toString(16).toUpperCase().padStart(8, '0')}${built.imageSize.toString(16).toUpperCase()}`;
+    const imageKey = `${built.timeDateStamp.toString(16).toUpperCase().padStart(8, '0')}${built.imageSize.toString(16)}`;
     copy(built.sysPath, path.join(dir, built.file, imageKey, built.file));
   }
   return written;

@@ -389,8 +389,20 @@ class KeyCache {
 }
 
 interface PathCount {
-  /** template id × IP_CHOICES + ipIndex → samples; −1 = no stack. */
-  counts: Map<number, number>;
+  /** Samples by template id × IP_CHOICES + ipIndex (dense: templates are numbered from 0). */
+  counts: number[];
+  /** Samples without a stack. */
+  unstacked: number;
+}
+
+/** A PathCount as key → samples (−1: no stack). */
+function countsOf(c: PathCount): Map<number, number> {
+  const m = new Map<number, number>();
+  if (c.unstacked > 0) m.set(-1, c.unstacked);
+  c.counts.forEach((n, k) => {
+    if (n > 0) m.set(k, n);
+  });
+  return m;
 }
 
 export interface StackPathTruth {
@@ -429,7 +441,9 @@ export class StackModel {
   private readonly parts: Part[] = [];
   private readonly templates: StackTemplate[] = [];
   private readonly cache = new Map<string, StackTemplate[] | StackTemplate | Part>();
-  private readonly weights = new Map<string, number[]>();
+  private readonly weights = new WeakMap<object, number[]>();
+  private readonly slots = new WeakMap<object, Map<object | null, StackTemplate[]>>();
+  private readonly routinePaths = new WeakMap<object, readonly CallPath[]>();
   private readonly frameCache = new Map<number, bigint[]>();
   private readonly keyCaches: KeyCache[] | undefined;
   private readonly byModule = new Map<string, PathCount>();
@@ -501,15 +515,27 @@ export class StackModel {
     return t;
   }
 
-  private choose<T extends { weight: number }>(key: string, list: readonly T[]): number {
-    let w = this.weights.get(key);
+  private choose<T extends { weight: number }>(what: string, list: readonly T[]): number {
+    let w = this.weights.get(list);
     if (w === undefined) {
       w = list.map((p) => p.weight);
-      if (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))
-        throw new Error(`stack paths ${key}: weights must be ≥ 0 and not all 0`);
-      this.weights.set(key, w);
+      if (w.length === 0 || w.some((x) => !(x >= 0)) || w.every((x) => x === 0))
+        throw new Error(`stack paths ${what}: weights must be ≥ 0 and not all 0`);
+      this.weights.set(list, w);
     }
     return list.length === 1 ? 0 : this.o.rng.weighted(w);
+  }
+
+  /**
+   * Templates by owner object (a routine or a process image), context and path choice, so a sample
+   * builds no key string and no closure: the list to read (and fill on a miss) and the index in it.
+   */
+  private slotList(owner: object, context: object | null): StackTemplate[] {
+    let byContext = this.slots.get(owner);
+    if (byContext === undefined) this.slots.set(owner, (byContext = new Map()));
+    let list = byContext.get(context);
+    if (list === undefined) byContext.set(context, (list = []));
+    return list;
   }
 
   private dispatchPrefix(kind: DpcKind, idle: boolean, nestedIn: RoutineLike | undefined): string[] {
@@ -539,11 +565,26 @@ export class StackModel {
 
   /** A sample taken while `routine` ran (on an idle CPU or over a thread; inside `nestedIn` for a nested ISR). */
   interruptSample(routine: RoutineLike, idle: boolean, nestedIn: RoutineLike | undefined): StackTemplate {
+    let paths = this.routinePaths.get(routine);
+    if (paths === undefined) {
+      const routineKey = `${routine.module}!${routine.specFn}`;
+      paths = this.o.stacks?.routines?.[routineKey] ?? [{ weight: 1, frames: [routineKey] }];
+      this.routinePaths.set(routine, paths);
+    }
+    const choice = this.choose(routine.specFn, paths);
+    const list = this.slotList(routine, nestedIn ?? null);
+    const k = choice * 2 + (idle ? 1 : 0);
+    return list[k] ?? (list[k] = this.interruptTemplate(routine, idle, nestedIn, paths, choice));
+  }
+
+  private interruptTemplate(
+    routine: RoutineLike,
+    idle: boolean,
+    nestedIn: RoutineLike | undefined,
+    paths: readonly CallPath[],
+    choice: number,
+  ): StackTemplate {
     const routineKey = `${routine.module}!${routine.specFn}`;
-    const paths: readonly CallPath[] = this.o.stacks?.routines?.[routineKey] ?? [
-      { weight: 1, frames: [routineKey] },
-    ];
-    const choice = this.choose(`routine|${routineKey}`, paths);
     const key = `int|${routineKey}|${routine.kind}|${idle}|${nestedIn === undefined ? '' : `${nestedIn.module}!${nestedIn.specFn}!${nestedIn.kind}`}|${choice}`;
     return this.template(key, () => {
       const frames = paths[choice].frames;
@@ -596,6 +637,12 @@ export class StackModel {
   userModeSample(exe: LaidOutImage): StackTemplate {
     const paths = this.o.stacks?.userMode ?? DEFAULT_STACKS.userMode;
     const choice = this.choose('userMode', paths);
+    const list = this.slotList(exe, null);
+    const k = choice * 2;
+    return list[k] ?? (list[k] = this.userModeTemplate(exe, paths, choice));
+  }
+
+  private userModeTemplate(exe: LaidOutImage, paths: readonly CallPath[], choice: number): StackTemplate {
     return this.template(`user|${exe.spec.file}|${choice}`, () => {
       const frames = this.o.deep ? deepenUser(paths[choice].frames) : paths[choice].frames;
       const user = this.part(frames, exe, true, true);
@@ -606,6 +653,16 @@ export class StackModel {
   systemCallSample(exe: LaidOutImage): StackTemplate {
     const paths = this.o.stacks?.systemCalls ?? DEFAULT_STACKS.systemCalls;
     const choice = this.choose('systemCalls', paths);
+    const list = this.slotList(exe, null);
+    const k = choice * 2 + 1;
+    return list[k] ?? (list[k] = this.systemCallTemplate(exe, paths, choice));
+  }
+
+  private systemCallTemplate(
+    exe: LaidOutImage,
+    paths: NonNullable<StackSpec['systemCalls']>,
+    choice: number,
+  ): StackTemplate {
     return this.template(`syscall|${exe.spec.file}|${choice}`, () => {
       const p = paths[choice];
       const user = this.part(this.o.deep ? deepenUser(p.user) : p.user, exe, false, true);
@@ -768,14 +825,15 @@ export class StackModel {
     ipIndex: number,
   ): void {
     const k = t === undefined ? -1 : t.id * IP_CHOICES + ipIndex;
-    const bump = (m: Map<number, number>): void => void m.set(k, (m.get(k) ?? 0) + 1);
     let p = this.byProcess.get(pid);
-    if (p === undefined) this.byProcess.set(pid, (p = { counts: new Map() }));
-    bump(p.counts);
+    if (p === undefined) this.byProcess.set(pid, (p = { counts: [], unstacked: 0 }));
+    if (k < 0) p.unstacked++;
+    else p.counts[k] = (p.counts[k] ?? 0) + 1;
     if (dpcModule !== undefined) {
       let m = this.byModule.get(dpcModule);
-      if (m === undefined) this.byModule.set(dpcModule, (m = { counts: new Map() }));
-      bump(m.counts);
+      if (m === undefined) this.byModule.set(dpcModule, (m = { counts: [], unstacked: 0 }));
+      if (k < 0) m.unstacked++;
+      else m.counts[k] = (m.counts[k] ?? 0) + 1;
     }
   }
 
@@ -814,11 +872,15 @@ export class StackModel {
   truth(processLabel: (pid: number) => string, ticksToNs: number): StackTruth {
     const total = (c: Map<number, number>): number => [...c.values()].reduce((a, b) => a + b, 0);
     const dpcIsrByModule: StackTruth['dpcIsrByModule'] = {};
-    for (const [module, m] of [...this.byModule].sort((a, b) => a[0].localeCompare(b[0])))
-      dpcIsrByModule[module] = { samples: total(m.counts), paths: this.paths(m.counts) };
+    for (const [module, m] of [...this.byModule].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const counts = countsOf(m);
+      dpcIsrByModule[module] = { samples: total(counts), paths: this.paths(counts) };
+    }
     const cpuByProcess: StackTruth['cpuByProcess'] = {};
-    for (const [pid, p] of [...this.byProcess].sort((a, b) => a[0] - b[0]))
-      cpuByProcess[processLabel(pid)] = { samples: total(p.counts), paths: this.paths(p.counts) };
+    for (const [pid, p] of [...this.byProcess].sort((a, b) => a[0] - b[0])) {
+      const counts = countsOf(p);
+      cpuByProcess[processLabel(pid)] = { samples: total(counts), paths: this.paths(counts) };
+    }
     const dpcIsrEvents = [...this.events.values()]
       .map(({ r, paths }) => {
         const merged = new Map<string, { frames: string[]; events: number; ticks: number }>();
