@@ -200,6 +200,106 @@ describe('scenario stacks (synthetic images)', () => {
   });
 });
 
+describe('bad stack and image inputs give clear errors', () => {
+  /** A BuiltImage as scripts/drivers returns it, for the inputs simulate checks (no toolchain needed). */
+  const fakeBuilt = (over: Partial<BuiltImage>): BuiltImage => ({
+    file: 'ndis.sys',
+    pdbName: 'ndis.pdb',
+    pointerSize: 8,
+    sysPath: '/cache/ndis-64/ndis.sys',
+    pdbPath: '/cache/ndis-64/ndis.pdb',
+    fullPdbPath: '/cache/ndis-64/ndis.pdb',
+    publicsOnly: false,
+    guid: '5fdfc45b-1fa0-4d9d-9fc8-307680168cd0',
+    age: 2,
+    imageSize: 0x151000,
+    timeDateStamp: 0x6f863e8d,
+    checksum: 0x6221,
+    functions: new Map(),
+    instructions: new Map(),
+    callSites: new Map(),
+    fromCache: true,
+    buildMs: 0,
+    ...over,
+  });
+
+  it('rejects built images of another pointer size, another PDB or without the spec’s functions', () => {
+    const spec = SCENARIOS.deepIdle12Core;
+    expect(() => simulate(spec, { seconds: 0.01, pointerSize: 4, binaries: [fakeBuilt({})] })).toThrow(
+      /\/cache\/ndis-64\/ndis\.sys: built for 64-bit, the trace is 32-bit/,
+    );
+    expect(() => simulate(spec, { seconds: 0.01, binaries: [fakeBuilt({})] })).toThrow(
+      /ndis\.sys: the built ndis\.sys has no function ndisInterruptDpc \(the spec changed since it was built\?\)/,
+    );
+    const all = new Map(
+      SCENARIOS.deepIdle12Core.drivers.find((d) => d.file === 'ndis.sys')!.functions.map((f, k) => [f, k]),
+    );
+    const withCode = fakeBuilt({
+      pdbName: 'other.pdb',
+      functions: new Map([...all].map(([f, k]) => [f, { rva: 0x1000 + k * 0x100, size: 0x80 }])),
+      instructions: new Map([...all].map(([f, k]) => [f, [0x1000 + k * 0x100, 0x1004 + k * 0x100]])),
+      callSites: new Map([...all].map(([f, k]) => [f, [{ returnRva: 0x1008 + k * 0x100, callee: null }]])),
+    });
+    expect(() => simulate(spec, { seconds: 0.01, binaries: [withCode] })).toThrow(
+      /ndis\.sys: built with PDB other\.pdb, the spec says ndis\.pdb/,
+    );
+  });
+
+  it('rejects stack paths that do not start at their routine, name unknown frames or have no weight', () => {
+    const base = SCENARIOS.deepIdle12Core;
+    const withPaths = (routines: Record<string, { weight: number; frames: string[] }[]>) => ({
+      ...base,
+      stacks: { dpcIsrSampleProbability: 1, routines },
+    });
+    expect(() =>
+      simulate(
+        withPaths({ 'ndis.sys!ndisInterruptDpc': [{ weight: 1, frames: ['ndis.sys!ndisMiniportDpc'] }] }),
+        { seconds: 0.5 },
+      ),
+    ).toThrow(
+      /stack paths of ndis\.sys!ndisInterruptDpc must start with the routine itself, not ndis\.sys!ndisMiniportDpc/,
+    );
+    expect(() =>
+      simulate(
+        withPaths({
+          'ndis.sys!ndisInterruptDpc': [
+            { weight: 1, frames: ['ndis.sys!ndisInterruptDpc', 'IDSvia64.sys!InetInspectReceive'] },
+          ],
+        }),
+        {
+          seconds: 0.5,
+        },
+      ),
+    ).toThrow(/stack frame IDSvia64\.sys!InetInspectReceive: no such image in this scenario/);
+    expect(() =>
+      simulate(
+        withPaths({
+          'ndis.sys!ndisInterruptDpc': [
+            { weight: 1, frames: ['ndis.sys!ndisInterruptDpc', 'ndis.sys!nope'] },
+          ],
+        }),
+        { seconds: 0.5 },
+      ),
+    ).toThrow(/stack frame ndis\.sys!nope: ndis\.sys has no function nope/);
+    expect(() =>
+      simulate(
+        withPaths({
+          'ndis.sys!ndisInterruptDpc': [
+            { weight: 0, frames: ['ndis.sys!ndisInterruptDpc'] },
+            { weight: 0, frames: ['ndis.sys!ndisInterruptDpc'] },
+          ],
+        }),
+        {
+          seconds: 0.5,
+        },
+      ),
+    ).toThrow(/weights must be ≥ 0 and not all 0/);
+    expect(() => simulate(base, { seconds: 0.01, stackKeys: true, stackKeyCacheSize: 0 })).toThrow(
+      /stack key cache size must be 1\.\.4096, got 0/,
+    );
+  });
+});
+
 const haveTools = toolchainAvailable();
 if (!haveTools)
   console.warn(

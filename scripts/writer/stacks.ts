@@ -43,6 +43,8 @@ const DEEP_KERNEL_CHAIN = [
 ];
 /** Stack-key cache entries per CPU (the real perfview trace ends with ≈ 127 live keys per CPU). */
 export const DEFAULT_STACK_KEY_CACHE = 128;
+/** Reloaded images one stack may cross (their reload epochs are 3 bits of the stack-key content id). */
+const MAX_RELOADING_IMAGES_PER_STACK = 3;
 /** Largest cache we allow: keys are laid out 0x140 apart in a per-CPU window. */
 const MAX_STACK_KEY_CACHE = 4096;
 /** Deferred user stack walks are logged this long after their sample (the thread returning to user mode). */
@@ -351,7 +353,6 @@ interface KeyEntry {
 /** A per-CPU stack-key cache: content → key, least recently used entry evicted (KeyDelete). */
 class KeyCache {
   readonly entries = new Map<number, KeyEntry>();
-  private freeKeys: bigint[] = [];
   private slots = 0;
   constructor(
     private readonly cpu: number,
@@ -381,7 +382,7 @@ class KeyCache {
       evicted(entry);
       key = entry.key;
     } else {
-      key = this.freeKeys.pop() ?? this.newKey();
+      key = this.newKey();
     }
     this.entries.set(content, { key, frames: frames() });
     return key;
@@ -461,6 +462,7 @@ export class StackModel {
       threadSamples: sampleP ?? s?.threadSampleProbability ?? o.sampleProbability,
       dpcEvents: s?.dpcEventProbability ?? DEFAULT_DPC_EVENT_STACK_PROBABILITY,
     };
+    this.validate();
     if (o.keyCacheSize !== undefined) {
       if (!(Number.isInteger(o.keyCacheSize) && o.keyCacheSize >= 1 && o.keyCacheSize <= MAX_STACK_KEY_CACHE))
         throw new Error(`stack key cache size must be 1..${MAX_STACK_KEY_CACHE}, got ${o.keyCacheSize}`);
@@ -469,6 +471,58 @@ export class StackModel {
         (_, cpu) => new KeyCache(cpu, o.keyCacheSize!, o.pointerSize),
       );
     }
+  }
+
+  /** Checks every path of the StackSpec up front (a path may otherwise only be met deep into a trace). */
+  private validate(): void {
+    const s = this.o.stacks;
+    const checkFrames = (what: string, frames: readonly string[]): void => {
+      if (frames.length === 0) throw new Error(`stack paths ${what}: a path needs at least one frame`);
+      for (const ref of frames) {
+        const [module, fn] = split(ref);
+        if (module === '<exe>') {
+          if (!EXE_FUNCTIONS.includes(fn))
+            throw new Error(`stack frame ${ref}: process images have no function ${fn}`);
+          continue;
+        }
+        const image = this.o.imageByFile.get(module.toLowerCase());
+        if (image === undefined) throw new Error(`stack frame ${ref}: no such image in this scenario`);
+        if (!image.code.has(fn))
+          throw new Error(`stack frame ${ref}: ${image.spec.file} has no function ${fn}`);
+      }
+    };
+    const checkWeights = (what: string, list: readonly { weight: number }[]): void => {
+      if (list.length === 0 || list.some((p) => !(p.weight >= 0)) || list.every((p) => p.weight === 0))
+        throw new Error(`stack paths ${what}: weights must be ≥ 0 and not all 0`);
+    };
+    for (const [key, paths] of Object.entries(s?.routines ?? {})) {
+      checkWeights(key, paths);
+      for (const p of paths) {
+        if (p.frames[0] !== key)
+          throw new Error(`stack paths of ${key} must start with the routine itself, not ${p.frames[0]}`);
+        checkFrames(key, p.frames);
+      }
+    }
+    for (const [what, list] of [
+      ['userMode', s?.userMode],
+      ['systemThreads', s?.systemThreads],
+    ] as const) {
+      if (list === undefined) continue;
+      checkWeights(what, list);
+      for (const p of list) checkFrames(what, p.frames);
+    }
+    if (s?.systemCalls !== undefined) {
+      checkWeights('systemCalls', s.systemCalls);
+      for (const p of s.systemCalls)
+        (checkFrames('systemCalls', p.user), checkFrames('systemCalls', p.kernel));
+    }
+    for (const [k, v] of Object.entries({
+      dpcIsrSampleProbability: s?.dpcIsrSampleProbability,
+      threadSampleProbability: s?.threadSampleProbability,
+      dpcEventProbability: s?.dpcEventProbability,
+    }))
+      if (v !== undefined && !(v >= 0 && v <= 1))
+        throw new Error(`StackSpec.${k} must be in [0, 1], got ${v}`);
   }
 
   get format(): 'stackwalk' | 'keys' {
@@ -500,6 +554,10 @@ export class StackModel {
     const reloading = [...new Set(frames.map((f) => f.image))].filter((im) =>
       Number.isFinite(this.o.reloadTicks(im)),
     );
+    if (reloading.length > MAX_RELOADING_IMAGES_PER_STACK)
+      throw new Error(
+        `stack ${refs.join(' → ')}: more than ${MAX_RELOADING_IMAGES_PER_STACK} reloaded images`,
+      );
     const p: Part = { id: this.parts.length, frames, leafIsIp, user, reloading };
     this.parts.push(p);
     this.cache.set(key, p);
