@@ -6,6 +6,9 @@
 //   scale            16 CPUs, a realistic DPC/ISR/CSwitch/ReadyThread/profile/idle mix, streamed to a size
 // Each is a ScenarioSpec (simulate.ts turns it into a trace plus its truth). Driver names, paths and
 // sizes are those of real Windows 10 x64 images; routine names are real or plausible exports/internals.
+// The stack stories (StackSpec, stacks.ts): backupServer's NDIS DPCs through the Intel teaming and
+// Symantec IDS drivers into tcpip; audioWorkstation's volsnap (and storport → volsnap) DPCs spinning
+// in ntoskrnl!KxWaitForSpinLockAndAcquire. DRIVERS is also what scripts/drivers builds into PE + PDB.
 
 import type { CallPath, DriverSpec, InterruptSpec, ProcessSpec, ScenarioSpec } from './simulate.js';
 import { KERNEL_STACK_FUNCTIONS } from './stacks.js';

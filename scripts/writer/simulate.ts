@@ -2,13 +2,16 @@
 // idle-state behaviour, process spawns) into a deterministic ETL trace through EtlWriter, and
 // computes the trace's truth from exactly what it wrote.
 //
-//   spec + seed ──> layout (image bases, routine RVAs, PDB identities)
+//   spec + seed [+ genuine images of scripts/drivers] ──> layout (kernel images, user-mode DLLs and
+//        process images: bases, function ranges/IPs/call sites, PDB identities)
 //        ──> rundown on CPU 0 (Process/Thread/Image DCStart, ImageId, DbgID_RSDS, KernelBase)
 //        ──> time slices of SLICE_MS: each CPU advances its own event-driven timeline
-//              (samples [+ stacks], thread switches [or compact batches], interrupt episodes
-//               ISR→DPC (+ nested ISR), idle enter/exit, perf-state changes, spawns) writing its
-//               events in time order; driver reloads logged on CPU 0 between slices
-//        ──> DCEnd rundown at the end time T on CPU 0; truth aggregates finalised to T
+//              (samples + stacks from stacks.ts, thread switches [or compact batches], interrupt
+//               episodes ISR→DPC (+ nested ISR) [+ event stacks], idle enter/exit, perf-state
+//               changes, spawns, deferred user stack walks) writing its events in time order;
+//               driver reloads logged on CPU 0 between slices
+//        ──> live stack keys and the DCEnd rundown at the end time T; truth aggregates finalised to T
+//        ──> symbol files (.sym.txt for synthetic images; PDBs + images in symstore layout for built ones)
 //
 // Truth semantics follow TEAM.md: DPC/ISR duration = event timestamp − InitialTime; per-CPU busy =
 // union of non-idle running intervals and DPC/ISR intervals over [origin, T]; C-state residency

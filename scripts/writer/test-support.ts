@@ -1,6 +1,8 @@
 // Test helpers for the writer's own tests (not product code): a plain-LZ77 decoder written from
-// MS-XCA §2.4 and a minimal ETL buffer/record walker written from the format doc, both independent
-// of electron/reader so that writer tests check the bytes against the format, not against the reader.
+// MS-XCA §2.4, a minimal ETL buffer/record walker written from the format doc, and a stack decoder
+// (samples, DPC/ISR, StackWalk, stack keys, Image/Process/Thread events → truth.stacks recomputed),
+// all independent of electron/reader so that writer tests check the bytes against the format, not
+// against the reader.
 
 export interface DecodeStats {
   literals: number;
