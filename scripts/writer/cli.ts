@@ -1,15 +1,21 @@
 // Command line of the trace writer:
 //   npx tsx scripts/writer/cli.ts <scenario> <out.etl> [--seconds N] [--size 1GiB] [--compress]
 //                                 [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--events-lost N]
-// Writes <out.etl>, <out.etl>.symbols/ (symbol map files of the scenario's drivers) and
-// <out.etl>.truth.json (what the trace contains, computed while writing). See README.md.
+//                                 [--binaries] [--pdb-store DIR] [--stack-keys] [--stack-key-cache N]
+//                                 [--stack-every-sample] [--deep-stacks]
+// Writes <out.etl>, <out.etl>.symbols/ (symbol map files of the scenario's drivers, or with
+// --binaries the genuine PDBs and images in symbol-store layout) and <out.etl>.truth.json (what the
+// trace contains, computed while writing). --binaries builds the scenario's PE + PDB images with
+// clang-14 / lld-link-14 (scripts/drivers, cached). See README.md.
 
 import { writeFileSync } from 'node:fs';
+import { buildScenarioBinaries } from '../drivers/scenario.js';
 import { SCENARIOS, SCENARIO_NAMES } from './scenarios.js';
 import { simulate, type SimulationOptions } from './simulate.js';
 
 const USAGE = `usage: npx tsx scripts/writer/cli.ts <scenario> <out.etl> [--seconds N] [--size 1GiB] [--compress]
        [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--frequency HZ] [--events-lost N] [--compact-cswitch] [--header-lead SECONDS] [--quiet]
+       [--binaries] [--pdb-store DIR] [--stack-keys] [--stack-key-cache N] [--stack-every-sample] [--deep-stacks]
 scenarios: ${SCENARIO_NAMES.join(', ')}`;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -37,6 +43,7 @@ function main(argv: string[]): number {
   const positional: string[] = [];
   const opts: SimulationOptions = {};
   let quiet = false;
+  let binaries = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -83,6 +90,27 @@ function main(argv: string[]): number {
       case '--quiet':
         quiet = true;
         break;
+      case '--binaries':
+        binaries = true;
+        break;
+      case '--pdb-store':
+        opts.pdbStore = value();
+        break;
+      case '--stack-keys':
+        opts.stackKeys = true;
+        break;
+      case '--stack-key-cache':
+        opts.stackKeys = true;
+        opts.stackKeyCacheSize = Number(value());
+        if (!(Number.isInteger(opts.stackKeyCacheSize) && opts.stackKeyCacheSize >= 1))
+          throw new Error('--stack-key-cache must be a whole number ≥ 1');
+        break;
+      case '--stack-every-sample':
+        opts.stackEverySample = true;
+        break;
+      case '--deep-stacks':
+        opts.deepStacks = true;
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -98,6 +126,17 @@ function main(argv: string[]): number {
   if (spec === undefined) throw new Error(`unknown scenario ${name}; one of ${SCENARIO_NAMES.join(', ')}`);
   if (name === 'scale' && opts.targetBytes === undefined && opts.seconds === undefined)
     opts.targetBytes = parseSize('100MiB');
+  if (opts.pdbStore !== undefined && !binaries) throw new Error('--pdb-store needs --binaries');
+  if (binaries) {
+    const buildStart = performance.now();
+    opts.binaries = buildScenarioBinaries(spec, { pointerSize: opts.pointerSize ?? 8 });
+    const built = opts.binaries.filter((b) => !b.fromCache).length;
+    if (!quiet)
+      console.log(
+        `  binaries: ${opts.binaries.length} images (${built} built, ${opts.binaries.length - built} from the cache) ` +
+          `in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`,
+      );
+  }
   const started = performance.now();
   let lastReport = started;
   const result = simulate(spec, {
@@ -121,7 +160,10 @@ function main(argv: string[]): number {
         `${(t.durationNs / 1e9).toFixed(3)} s, written in ${elapsed.toFixed(1)} s ` +
         `(${(t.file.bytes / 1048576 / elapsed).toFixed(0)} MiB/s)`,
     );
-    console.log(`  truth: ${out}.truth.json; symbols: ${result.symbolFiles.length} files in ${out}.symbols/`);
+    console.log(
+      `  truth: ${out}.truth.json; symbols: ${result.symbolFiles.length} files in ` +
+        `${opts.pdbStore ?? `${out}.symbols`}/`,
+    );
   }
   return 0;
 }

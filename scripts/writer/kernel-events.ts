@@ -2,7 +2,8 @@
 // pointer sizes. Each function reserves the record in the CPU's buffer through EtlWriter with the
 // header kind real traces use and writes the payload in place:
 //   PERFINFO: DPC/ISR family, CSwitch, compact CSwitch batches, ReadyThread, SampledProfile,
-//             profile interval, StackWalk, idle enter/exit, perf state, KernelBase, DCStart/DCEnd rundowns
+//             profile interval, StackWalk and stack keys, idle enter/exit, perf state, KernelBase,
+//             DCStart/DCEnd rundowns
 //   SYSTEM:   Process/Thread start/end, Image load/unload
 //   FULL:     KernelTraceControl ImageId / DbgID_RSDS
 // Addresses are bigint (64-bit values; truncated to 32 bits in 4-byte-pointer traces).
@@ -34,6 +35,10 @@ export const Hook = {
   ImageDCEnd: 0x1404,
   KernelBase: 0x1421,
   StackWalk: 0x1820,
+  StackKeyDelete: 0x1823,
+  StackKeyRundown: 0x1824,
+  StackKeyKernelRef: 0x1825,
+  StackKeyUserRef: 0x1826,
   PerfStateChange: 0x1233,
   IdleStateEnter: 0x1239,
   IdleStateExit: 0x123a,
@@ -320,6 +325,50 @@ export function writeStackWalk(
   v.setUint32(o + 8, processId >>> 0, true);
   v.setUint32(o + 12, threadId >>> 0, true);
   frames.forEach((frame, k) => setPointer(v, o + 16 + k * P, frame, P));
+}
+
+/**
+ * Stack-key reference (0x1825 kernel / 0x1826 user, v2): EventTimeStamp, StackProcess, StackThread,
+ * StackKey P. The key's frames come from the next KeyDelete/KeyRundown of that key (format doc §5.7).
+ */
+export function writeStackKeyReference(
+  w: EtlWriter,
+  cpu: number,
+  ts: number,
+  user: boolean,
+  eventTimeStamp: number,
+  processId: number,
+  threadId: number,
+  key: bigint,
+): void {
+  const P = w.pointerSize;
+  const o = w.reservePerfInfo(cpu, ts, user ? Hook.StackKeyUserRef : Hook.StackKeyKernelRef, 2, 16 + P);
+  const v = w.view;
+  setU64(v, o, eventTimeStamp);
+  v.setUint32(o + 8, processId >>> 0, true);
+  v.setUint32(o + 12, threadId >>> 0, true);
+  setPointer(v, o + 16, key, P);
+}
+
+/** Stack-key definition (0x1823 KeyDelete / 0x1824 KeyRundown, v2): StackKey P, then frames (P each, innermost first). */
+export function writeStackKeyDefinition(
+  w: EtlWriter,
+  cpu: number,
+  ts: number,
+  kind: 'Delete' | 'Rundown',
+  key: bigint,
+  frames: readonly bigint[],
+): void {
+  const P = w.pointerSize;
+  const o = w.reservePerfInfo(
+    cpu,
+    ts,
+    kind === 'Delete' ? Hook.StackKeyDelete : Hook.StackKeyRundown,
+    2,
+    P + frames.length * P,
+  );
+  setPointer(w.view, o, key, P);
+  frames.forEach((frame, k) => setPointer(w.view, o + P + k * P, frame, P));
 }
 
 /** SID of LocalSystem. */
@@ -656,6 +705,10 @@ export const HOOK_NAMES: Readonly<Record<number, string>> = {
   0x1404: 'Image/DCEnd',
   0x1421: 'Image/KernelBase',
   0x1820: 'StackWalk/Stack',
+  0x1823: 'StackWalk/KeyDelete',
+  0x1824: 'StackWalk/KeyRundown',
+  0x1825: 'StackWalk/KeyKernelRef',
+  0x1826: 'StackWalk/KeyUserRef',
   0x1233: 'Power/PerfStateChange',
   0x1239: 'Power/IdleStateEnter',
   0x123a: 'Power/IdleStateExit',

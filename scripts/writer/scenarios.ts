@@ -6,8 +6,12 @@
 //   scale            16 CPUs, a realistic DPC/ISR/CSwitch/ReadyThread/profile/idle mix, streamed to a size
 // Each is a ScenarioSpec (simulate.ts turns it into a trace plus its truth). Driver names, paths and
 // sizes are those of real Windows 10 x64 images; routine names are real or plausible exports/internals.
+// The stack stories (StackSpec, stacks.ts): backupServer's NDIS DPCs through the Intel teaming and
+// Symantec IDS drivers into tcpip; audioWorkstation's volsnap (and storport → volsnap) DPCs spinning
+// in ntoskrnl!KxWaitForSpinLockAndAcquire. DRIVERS is also what scripts/drivers builds into PE + PDB.
 
-import type { DriverSpec, InterruptSpec, ProcessSpec, ScenarioSpec } from './simulate.js';
+import type { CallPath, DriverSpec, InterruptSpec, ProcessSpec, ScenarioSpec } from './simulate.js';
+import { KERNEL_STACK_FUNCTIONS } from './stacks.js';
 
 const ALL = 'all' as const;
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
@@ -38,7 +42,27 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
       'ExpWorkerThread',
       'KiSystemServiceCopyEnd',
       'RtlCopyMemory',
+      'KeAcquireSpinLockAtDpcLevel',
+      'KxWaitForSpinLockAndAcquire',
+      'IofCompleteRequest',
+      'IopfCompleteRequest',
+      'NtDeviceIoControlFile',
+      'NtWaitForSingleObject',
+      // The dispatch chains and deep chains of the stack model (stacks.ts), not named above.
+      ...KERNEL_STACK_FUNCTIONS.filter(
+        (f) =>
+          ![
+            'KiIdleLoop',
+            'PpmIdleExecuteTransition',
+            'KiExecuteAllDpcs',
+            'KiSwapContext',
+            'KiDispatchInterrupt',
+            'MmAccessFault',
+            'KiSystemServiceCopyEnd',
+          ].includes(f),
+      ),
     ],
+    publicsOnly: true, // like Microsoft's public ntkrnlmp.pdb
   },
   hal: {
     file: 'hal.dll',
@@ -58,6 +82,9 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
       'ndisMDispatchReceiveNetBufferLists',
       'NdisMIndicateReceiveNetBufferLists',
       'ndisPeriodicReceivesTimer',
+      'ndisFilterIndicateReceiveNetBufferLists',
+      'NdisFIndicateReceiveNetBufferLists',
+      'ndisCallReceiveHandler',
     ],
   },
   storport: {
@@ -70,6 +97,7 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
       'RaidpAdapterInterruptRoutine',
       'RaidUnitCompleteRequest',
       'StorPortPause',
+      'RaidAdapterRequestComplete',
     ],
   },
   tcpip: {
@@ -81,6 +109,10 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
       'IppTimeout',
       'TcpTcbCarefulDatagram',
       'FlpReturnNetBufferListChain',
+      'FlReceiveNetBufferListChain',
+      'IppReceiveHeaderBatch',
+      'IpFlcReceivePackets',
+      'TcpTcbFastDatagram',
     ],
   },
   acpi: {
@@ -103,7 +135,12 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
     file: 'volsnap.sys',
     size: 0x5a000,
     pdb: 'volsnap.pdb',
-    functions: ['VspWriteContextCompletionRoutine', 'VspReleaseWrites', 'VspCleanupDiffAreaDpc'],
+    functions: [
+      'VspWriteContextCompletionRoutine',
+      'VspReleaseWrites',
+      'VspCleanupDiffAreaDpc',
+      'VspDecrementRefCount',
+    ],
   },
   hdaudbus: {
     file: 'HDAudBus.sys',
@@ -132,6 +169,65 @@ export const DRIVERS: Readonly<Record<string, DriverSpec>> = {
       'Interrupter_WdfEvtInterruptDpc',
       'TR_TransferEventHandler',
     ],
+  },
+  /** Symantec Endpoint Protection's IDS: an NDIS filter that inspects every received packet. */
+  idsvia: {
+    file: 'IDSvia64.sys',
+    dir: '\\??\\C:\\ProgramData\\Symantec\\Symantec Endpoint Protection\\14.3.558.0000.105\\Data\\Definitions\\IPSDefs\\20201014.061',
+    size: 0x1a8000,
+    pdb: 'IDSvia64.pdb',
+    functions: [
+      'IdsFilterReceiveNetBufferLists',
+      'InetInspectReceive',
+      'IdsMatchSignatures',
+      'IdsReassembleStream',
+    ],
+  },
+  /** Intel Advanced Network Services teaming: an NDIS intermediate driver between the NIC and the stack. */
+  iansw60e: {
+    file: 'iansw60e.sys',
+    size: 0xc2000,
+    pdb: 'iansw60e.pdb',
+    functions: [
+      'iansProtocolReceiveNetBufferLists',
+      'iansTeamReceive',
+      'iansTeamHashPacket',
+      'iansMiniportReturnNetBufferLists',
+    ],
+  },
+  /** User-mode system DLLs, mapped into every user process (ntdll with publics only, as Microsoft ships it). */
+  ntdll: {
+    file: 'ntdll.dll',
+    size: 0x1f8000,
+    pdb: 'ntdll.pdb',
+    user: true,
+    publicsOnly: true,
+    functions: [
+      'RtlUserThreadStart',
+      'LdrInitializeThunk',
+      'NtWaitForSingleObject',
+      'NtReadFile',
+      'NtWriteFile',
+      'NtDeviceIoControlFile',
+      'RtlAllocateHeap',
+      'RtlpAllocateHeapInternal',
+      'RtlFreeHeap',
+      'RtlEnterCriticalSection',
+    ],
+  },
+  kernel32: {
+    file: 'KERNEL32.DLL',
+    size: 0xc2000,
+    pdb: 'kernel32.pdb',
+    user: true,
+    functions: ['BaseThreadInitThunk', 'ReadFileStub', 'CreateFileW'],
+  },
+  kernelbase: {
+    file: 'KERNELBASE.dll',
+    size: 0x2a6000,
+    pdb: 'kernelbase.pdb',
+    user: true,
+    functions: ['ReadFile', 'WriteFile', 'DeviceIoControl', 'WaitForSingleObjectEx', 'CreateFileW'],
   },
   /** A vendor Wi-Fi driver without public symbols: Function shows rtwlane.sys+0x…. */
   rtwlane: {
@@ -197,6 +293,99 @@ function kernelBackground(cpus: readonly number[] | 'all', cpuCount: number): In
 }
 
 const KERNEL_DRIVERS = [d.ntoskrnl, d.hal, d.acpi, d.wdf, d.storport, d.tcpip, d.ndis];
+/** The user-mode DLLs every scenario maps into its user processes. */
+const USER_DLLS = [d.ntdll, d.kernel32, d.kernelbase];
+
+const path = (weight: number, ...frames: string[]): CallPath => ({ weight, frames });
+const NDIS_RX = [
+  'ndis.sys!ndisInterruptDpc',
+  'ndis.sys!ndisMiniportDpc',
+  'ndis.sys!NdisMIndicateReceiveNetBufferLists',
+  'ndis.sys!ndisMDispatchReceiveNetBufferLists',
+];
+/** The received packet after the teaming driver handed it up and the IDS filter got it. */
+const THROUGH_IDS = [
+  ...NDIS_RX,
+  'iansw60e.sys!iansProtocolReceiveNetBufferLists',
+  'iansw60e.sys!iansTeamReceive',
+  'ndis.sys!NdisMIndicateReceiveNetBufferLists',
+  'ndis.sys!ndisMDispatchReceiveNetBufferLists',
+  'ndis.sys!ndisFilterIndicateReceiveNetBufferLists',
+  'IDSvia64.sys!IdsFilterReceiveNetBufferLists',
+  'IDSvia64.sys!InetInspectReceive',
+];
+/** IDS passes the packet on: NDIS calls tcpip's receive handler. */
+const TO_TCPIP = [
+  ...THROUGH_IDS,
+  'ndis.sys!NdisFIndicateReceiveNetBufferLists',
+  'ndis.sys!ndisCallReceiveHandler',
+  'tcpip.sys!FlReceiveNetBufferListChain',
+  'tcpip.sys!IpFlcReceivePackets',
+  'tcpip.sys!IppReceiveHeaderBatch',
+];
+
+/**
+ * backupServer's story: the samples in the pegged NDIS DPCs run through the Intel teaming driver
+ * and the Symantec IDS filter (IDS calling back into NDIS), then tcpip. By sampled module: IDSvia64
+ * ≈ 32 %, ndis ≈ 24 % (20 of those 24 under InetInspectReceive), tcpip ≈ 22 %, iansw60e ≈ 18 %.
+ */
+const BACKUP_NDIS_PATHS: readonly CallPath[] = [
+  path(4, 'ndis.sys!ndisInterruptDpc', 'ndis.sys!ndisMiniportDpc'),
+  path(10, ...NDIS_RX, 'iansw60e.sys!iansProtocolReceiveNetBufferLists', 'iansw60e.sys!iansTeamReceive'),
+  path(
+    8,
+    ...NDIS_RX,
+    'iansw60e.sys!iansProtocolReceiveNetBufferLists',
+    'iansw60e.sys!iansTeamReceive',
+    'iansw60e.sys!iansTeamHashPacket',
+  ),
+  path(20, ...THROUGH_IDS, 'IDSvia64.sys!IdsMatchSignatures'),
+  path(12, ...THROUGH_IDS),
+  path(14, ...THROUGH_IDS, 'ndis.sys!NdisFIndicateReceiveNetBufferLists'),
+  path(6, ...THROUGH_IDS, 'ndis.sys!NdisFIndicateReceiveNetBufferLists', 'ndis.sys!ndisCallReceiveHandler'),
+  path(12, ...TO_TCPIP, 'tcpip.sys!TcpTcbFastDatagram'),
+  path(6, ...TO_TCPIP),
+  path(4, ...TO_TCPIP, 'tcpip.sys!TcpTcbCarefulDatagram'),
+  path(4, ...TO_TCPIP, 'tcpip.sys!TcpTcbFastDatagram', 'ntoskrnl.exe!RtlCopyMemory'),
+];
+
+/** The volsnap completion routine spinning on a kernel spinlock (the audio workstation's 10 ms DPCs). */
+const VOLSNAP_SPIN = [
+  'volsnap.sys!VspWriteContextCompletionRoutine',
+  'volsnap.sys!VspReleaseWrites',
+  'ntoskrnl.exe!KeAcquireSpinLockAtDpcLevel',
+  'ntoskrnl.exe!KxWaitForSpinLockAndAcquire',
+];
+const AUDIO_VOLSNAP_PATHS: readonly CallPath[] = [
+  path(70, ...VOLSNAP_SPIN),
+  path(
+    12,
+    'volsnap.sys!VspWriteContextCompletionRoutine',
+    'ntoskrnl.exe!KeAcquireSpinLockAtDpcLevel',
+    'ntoskrnl.exe!KxWaitForSpinLockAndAcquire',
+  ),
+  path(10, 'volsnap.sys!VspWriteContextCompletionRoutine', 'volsnap.sys!VspReleaseWrites'),
+  path(8, 'volsnap.sys!VspWriteContextCompletionRoutine'),
+];
+/** storport completes the write; IofCompleteRequest runs volsnap's completion routine, which spins. */
+const AUDIO_STORPORT_PATHS: readonly CallPath[] = [
+  path(
+    45,
+    'storport.sys!RaidpAdapterDpcRoutine',
+    'storport.sys!RaidUnitCompleteRequest',
+    'ntoskrnl.exe!IofCompleteRequest',
+    ...VOLSNAP_SPIN,
+  ),
+  path(25, 'storport.sys!RaidpAdapterDpcRoutine', 'storport.sys!RaidUnitCompleteRequest'),
+  path(
+    15,
+    'storport.sys!RaidpAdapterDpcRoutine',
+    'storport.sys!RaidUnitCompleteRequest',
+    'ntoskrnl.exe!IofCompleteRequest',
+    'ntoskrnl.exe!IopfCompleteRequest',
+  ),
+  path(15, 'storport.sys!RaidpAdapterDpcRoutine'),
+];
 
 const systemProcess = (threads: number): ProcessSpec => ({
   name: 'System',
@@ -226,7 +415,12 @@ export const backupServer: ScenarioSpec = {
   cpuCount: 24,
   defaultSeconds: 10,
   build: 17763,
-  drivers: KERNEL_DRIVERS,
+  drivers: [...KERNEL_DRIVERS, d.idsvia, d.iansw60e, ...USER_DLLS],
+  stacks: {
+    dpcIsrSampleProbability: 1,
+    dpcEventProbability: 0.02,
+    routines: { 'ndis.sys!ndisInterruptDpc': BACKUP_NDIS_PATHS },
+  },
   processes: [
     systemProcess(24),
     svc('services.exe', 688, 6, 'C:\\Windows\\system32\\services.exe'),
@@ -356,7 +550,24 @@ export const audioWorkstation: ScenarioSpec = {
   cpuCount: 8,
   defaultSeconds: 10,
   build: 19045,
-  drivers: [...KERNEL_DRIVERS, d.volsnap, d.hdaudbus, d.portcls, d.dxgkrnl, d.usbxhci, d.rtwlane],
+  drivers: [
+    ...KERNEL_DRIVERS,
+    d.volsnap,
+    d.hdaudbus,
+    d.portcls,
+    d.dxgkrnl,
+    d.usbxhci,
+    d.rtwlane,
+    ...USER_DLLS,
+  ],
+  stacks: {
+    dpcIsrSampleProbability: 1,
+    dpcEventProbability: 0.05,
+    routines: {
+      'volsnap.sys!VspWriteContextCompletionRoutine': AUDIO_VOLSNAP_PATHS,
+      'storport.sys!RaidpAdapterDpcRoutine': AUDIO_STORPORT_PATHS,
+    },
+  },
   processes: [
     systemProcess(8),
     svc('services.exe', 688, 4, 'C:\\Windows\\system32\\services.exe'),
@@ -533,7 +744,7 @@ export const deepIdle12Core: ScenarioSpec = {
   cpuCount: 12,
   defaultSeconds: 10,
   build: 22631,
-  drivers: [d.ntoskrnl, d.hal, d.acpi, d.tcpip, d.ndis, d.usbxhci, d.storport],
+  drivers: [d.ntoskrnl, d.hal, d.acpi, d.tcpip, d.ndis, d.usbxhci, d.storport, ...USER_DLLS],
   processes: [
     systemProcess(8),
     svc('svchost.exe', 1080, 6, 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p'),
@@ -607,7 +818,35 @@ export const scale: ScenarioSpec = {
   cpuCount: 16,
   defaultSeconds: 10,
   build: 19041,
-  drivers: [...KERNEL_DRIVERS, d.dxgkrnl, d.usbxhci],
+  drivers: [...KERNEL_DRIVERS, d.dxgkrnl, d.usbxhci, ...USER_DLLS],
+  stacks: {
+    routines: {
+      'ndis.sys!ndisInterruptDpc': [
+        path(
+          3,
+          ...NDIS_RX,
+          'ndis.sys!ndisFilterIndicateReceiveNetBufferLists',
+          'ndis.sys!NdisFIndicateReceiveNetBufferLists',
+          'ndis.sys!ndisCallReceiveHandler',
+          'tcpip.sys!FlReceiveNetBufferListChain',
+          'tcpip.sys!IpFlcReceivePackets',
+          'tcpip.sys!IppReceiveHeaderBatch',
+          'tcpip.sys!TcpTcbFastDatagram',
+        ),
+        path(1, 'ndis.sys!ndisInterruptDpc', 'ndis.sys!ndisMiniportDpc'),
+      ],
+      'storport.sys!RaidpAdapterDpcRoutine': [
+        path(
+          2,
+          'storport.sys!RaidpAdapterDpcRoutine',
+          'storport.sys!RaidUnitCompleteRequest',
+          'ntoskrnl.exe!IofCompleteRequest',
+          'ntoskrnl.exe!IopfCompleteRequest',
+        ),
+        path(1, 'storport.sys!RaidpAdapterDpcRoutine', 'storport.sys!RaidAdapterRequestComplete'),
+      ],
+    },
+  },
   processes: [
     systemProcess(16),
     svc('svchost.exe', 1080, 16, 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p'),

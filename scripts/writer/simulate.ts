@@ -2,20 +2,23 @@
 // idle-state behaviour, process spawns) into a deterministic ETL trace through EtlWriter, and
 // computes the trace's truth from exactly what it wrote.
 //
-//   spec + seed ──> layout (image bases, routine RVAs, PDB identities)
+//   spec + seed [+ genuine images of scripts/drivers] ──> layout (kernel images, user-mode DLLs and
+//        process images: bases, function ranges/IPs/call sites, PDB identities)
 //        ──> rundown on CPU 0 (Process/Thread/Image DCStart, ImageId, DbgID_RSDS, KernelBase)
 //        ──> time slices of SLICE_MS: each CPU advances its own event-driven timeline
-//              (samples [+ stacks], thread switches [or compact batches], interrupt episodes
-//               ISR→DPC (+ nested ISR), idle enter/exit, perf-state changes, spawns) writing its
-//               events in time order; driver reloads logged on CPU 0 between slices
-//        ──> DCEnd rundown at the end time T on CPU 0; truth aggregates finalised to T
+//              (samples + stacks from stacks.ts, thread switches [or compact batches], interrupt
+//               episodes ISR→DPC (+ nested ISR) [+ event stacks], idle enter/exit, perf-state
+//               changes, spawns, deferred user stack walks) writing its events in time order;
+//               driver reloads logged on CPU 0 between slices
+//        ──> live stack keys and the DCEnd rundown at the end time T; truth aggregates finalised to T
+//        ──> symbol files (.sym.txt for synthetic images; PDBs + images in symstore layout for built ones)
 //
 // Truth semantics follow TEAM.md: DPC/ISR duration = event timestamp − InitialTime; per-CPU busy =
 // union of non-idle running intervals and DPC/ISR intervals over [origin, T]; C-state residency
 // from IdleStateEnter(s)…IdleStateExit as `C{s+1}`, the rest C0; sampled weight = 1 ms per sample.
 // Nothing is held per event: truth is running aggregates, so the `scale` mode streams to any size.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_GROUPS, EtlWriter, type EtlWriterOptions, type RecordedGroups } from './etl-writer.js';
 import {
@@ -37,7 +40,6 @@ import {
   writeReadyThread,
   writeRundownComplete,
   writeSampledProfile,
-  writeStackWalk,
   writeThread,
   type CompactSwitch,
   type DpcKind,
@@ -46,7 +48,16 @@ import {
   type ThreadFields,
 } from './kernel-events.js';
 import { DPC_BUDGET_NS, ISR_BUDGET_NS } from '../../shared/contract.js';
+import type { BuiltImage } from '../drivers/build.js';
 import { Rng } from './random.js';
+import {
+  DEFAULT_STACK_KEY_CACHE,
+  EXE_FUNCTIONS,
+  IP_CHOICES,
+  StackModel,
+  type StackTemplate,
+  type StackTruth,
+} from './stacks.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenario description
@@ -104,6 +115,10 @@ export interface DriverSpec {
    *  Load events; routines after it use the new base. DPCs of the driver within RELOAD_QUIET_MS of
    *  it are not logged, so every address is unambiguous for a reader that resolves at event time. */
   reloadAtSeconds?: number;
+  /** A user-mode system DLL (ntdll.dll, …): mapped at the same base into every user process. */
+  user?: boolean;
+  /** Symbols as Microsoft publishes them: the built PDB holds publics only (ntoskrnl, ntdll). */
+  publicsOnly?: boolean;
 }
 
 export interface ProcessSpec {
@@ -149,9 +164,42 @@ export interface ScenarioSpec {
   idleWeights: (cpu: number) => readonly number[];
   spawns?: readonly SpawnSpec[];
   profile?: boolean;
-  /** Share of samples followed by a kernel StackWalk event (default 5 %). */
+  /** Share of samples that get a stack (default 5 %; StackSpec can set DPC/ISR and thread samples apart). */
   stackProbability?: number;
+  /** Call paths and stack probabilities (stacks.ts has the defaults). */
+  stacks?: StackSpec;
   groups?: RecordedGroups;
+}
+
+/** A weighted call path, frames 'module!function' from the outermost caller to the innermost callee. */
+export interface CallPath {
+  weight: number;
+  frames: readonly string[];
+}
+
+/**
+ * Where the scenario's samples and DPC/ISR events were taken (stacks.ts). Frames name images of the
+ * scenario; '<exe>!function' is the sampled thread's own process image (functions EXE_FUNCTIONS).
+ */
+export interface StackSpec {
+  /** Share of DPC/ISR-flagged samples with a stack (default: stackProbability). */
+  dpcIsrSampleProbability?: number;
+  /** Share of other samples with a stack (default: stackProbability). */
+  threadSampleProbability?: number;
+  /** Share of DPC/ISR events that get a stack of their own (default 1 %). */
+  dpcEventProbability?: number;
+  /**
+   * Per interrupt routine ('module!function'): the paths a sample taken in it runs on, frames[0] =
+   * the routine, the last frame = where the IP is. Default: the routine alone. The kernel's dispatch
+   * frames (KiIdleLoop → KiRetireDpcList → KiExecuteAllDpcs, …) are added in front.
+   */
+  routines?: Readonly<Record<string, readonly CallPath[]>>;
+  /** Samples in user mode on user threads: user frames only (logged as a deferred user stack). */
+  userMode?: readonly CallPath[];
+  /** Samples in kernel mode on user threads: the user part (ending in a system-call stub) and the kernel part. */
+  systemCalls?: readonly { weight: number; user: readonly string[]; kernel: readonly string[] }[];
+  /** Samples on threads of the System process. */
+  systemThreads?: readonly CallPath[];
 }
 
 export interface SimulationOptions {
@@ -178,6 +226,25 @@ export interface SimulationOptions {
   compactCSwitch?: boolean;
   /** Simulate loss: header EventsLost and the EVENTS_LOST flag on some buffers. */
   eventsLost?: number;
+  /**
+   * Genuine images (scripts/drivers buildDrivers, same pointer size): the layout then uses their
+   * SizeOfImage, TimeDateStamp, CheckSum, RSDS GUID/age/PDB name and real function RVAs, sizes,
+   * instructions and call sites. Images of the scenario not in the list stay synthetic.
+   */
+  binaries?: readonly BuiltImage[];
+  /**
+   * Copy the built PDBs (and images) here in symbol-store layout: DIR/name.pdb/GUIDAGE/name.pdb and
+   * DIR/file/TIMESTAMPSIZEOFIMAGE/file. Default with a path and binaries: <path>.symbols/.
+   */
+  pdbStore?: string;
+  /** Log stacks as Windows 8+ stack keys (0x1825/0x1826 references, 0x1823/0x1824 definitions). */
+  stackKeys?: boolean;
+  /** Entries of the per-CPU stack-key cache (default 128): fewer → more KeyDelete events. */
+  stackKeyCacheSize?: number;
+  /** A stack on every sample (the scale benchmark of stack views). */
+  stackEverySample?: boolean;
+  /** Deep thread stacks: 24 levels of user recursion and a page-fault chain in the kernel. */
+  deepStacks?: boolean;
   onProgress?: (bytes: number, seconds: number) => void;
 }
 
@@ -258,8 +325,12 @@ export interface ScenarioTruth {
     guid?: string;
     age?: number;
   }[];
+  /** User-mode system DLLs (ntdll.dll, …), mapped at these bases into every user process. */
+  userImages: { file: string; base: string; size: number; pdb?: string; guid?: string; age?: number }[];
   processes: number;
   threads: number;
+  /** What stack views must show, computed from the stacks written (stacks.ts, README "Stacks"). */
+  stacks: StackTruth;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,12 +349,29 @@ function hashGuid(text: string): string {
   return `${parts.slice(0, 8)}-${parts.slice(8, 12)}-4${parts.slice(13, 16)}-a${parts.slice(17, 20)}-${parts.slice(20, 32)}`;
 }
 
+/** Where a function's code is: range, candidate sampled IPs, return addresses of its call sites. */
+export interface FunctionCode {
+  rva: number;
+  size: number;
+  /** IP_CHOICES instruction RVAs inside the function (never its first byte). */
+  ips: readonly number[];
+  /** Callee (same image) → return-address RVA of the direct call to it. */
+  direct: ReadonlyMap<string, number>;
+  /** Return-address RVA of an indirect call (calls into other images, system calls, interrupts). */
+  indirect: number;
+  /** Synthetic layout: return addresses for other callees are hashed inside the range. */
+  synthetic: boolean;
+}
+
 export interface LaidOutImage {
   spec: DriverSpec;
   base: bigint;
   size: number;
   path: string;
   rvas: Map<string, number>;
+  code: Map<string, FunctionCode>;
+  /** The genuine image this layout comes from (SimulationOptions.binaries). */
+  built?: BuiltImage;
   /** Base after a reload (reloadAtSeconds), else undefined. */
   reloadBase?: bigint;
   guid?: string;
@@ -297,39 +385,139 @@ const IMAGE_ALIGN = 0x10000;
 /** First kernel image base: x64 system space (ntoskrnl loads near 0xfffff803…), x86 above 2 GiB. */
 const KERNEL_BASE_64 = 0xfffff80362a00000n;
 const KERNEL_BASE_32 = 0x82000000n;
+/** First user-mode system DLL base (where Windows maps ntdll and friends once per boot). */
+const USER_DLL_BASE_64 = 0x7ffb4a000000n;
+const USER_DLL_BASE_32 = 0x77000000n;
 
-export function layoutDrivers(drivers: readonly DriverSpec[], pointerSize: 4 | 8): LaidOutImage[] {
-  let next = pointerSize === 8 ? KERNEL_BASE_64 : KERNEL_BASE_32;
+/** Synthetic code of a function: IPs from +0x10 in steps of 4, an indirect call site past +0x40. */
+function syntheticCode(fn: string, rva: number, size: number): FunctionCode {
+  return {
+    rva,
+    size,
+    ips: Array.from({ length: IP_CHOICES }, (_, k) => rva + 0x10 + k * 4),
+    direct: new Map(),
+    indirect: rva + 0x40 + ((nameHash(`${fn}#call`) % Math.max(1, size - 0x48)) & ~3),
+    synthetic: true,
+  };
+}
+
+/** Synthetic function layout of an image: spread over its size by name hashes (deterministic). */
+function layoutFunctions(
+  spec: DriverSpec,
+  size: number,
+): { rvas: Map<string, number>; code: Map<string, FunctionCode> } {
+  const rvas = new Map<string, number>();
+  let rva = 0x1010;
+  const room = Math.max(0x40, Math.floor((size - 0x2000) / Math.max(1, spec.functions.length)));
+  const starts: number[] = [];
+  for (const fn of spec.functions) {
+    rvas.set(fn, rva);
+    starts.push(rva);
+    rva += (0x80 + (nameHash(fn) % Math.max(0x40, room - 0x80))) & ~0xf;
+  }
+  if (rva >= size) throw new Error(`${spec.file}: functions do not fit in 0x${size.toString(16)} bytes`);
+  const code = new Map<string, FunctionCode>();
+  spec.functions.forEach((fn, i) => {
+    const room = (i + 1 < starts.length ? starts[i + 1] : size) - starts[i] - 0x10;
+    const fnSize = Math.max(0x60, Math.min(room, 0x80 + (nameHash(`${fn}#size`) % 0x780)) & ~0xf);
+    code.set(fn, syntheticCode(fn, starts[i], fnSize));
+  });
+  return { rvas, code };
+}
+
+/** Code of a function of a built image: its range, IPs spread over its instructions, its call sites. */
+function builtCode(image: BuiltImage, fn: string): FunctionCode {
+  const f = image.functions.get(fn);
+  const starts = image.instructions.get(fn);
+  const sites = image.callSites.get(fn);
+  if (f === undefined || starts === undefined || sites === undefined || starts.length < 2)
+    throw new Error(
+      `${image.sysPath}: the built ${image.file} has no function ${fn} (the spec changed since it was built?)`,
+    );
+  const ips = Array.from(
+    { length: IP_CHOICES },
+    (_, k) => starts[1 + Math.floor((k * (starts.length - 1)) / IP_CHOICES)],
+  );
+  const direct = new Map<string, number>();
+  for (const site of sites)
+    if (site.callee !== null && !direct.has(site.callee)) direct.set(site.callee, site.returnRva);
+  const indirect = sites.find((site) => site.callee === null);
+  if (indirect === undefined) throw new Error(`${image.sysPath}: ${fn} has no indirect call site`);
+  return { rva: f.rva, size: f.size, ips, direct, indirect: indirect.returnRva, synthetic: false };
+}
+
+/**
+ * Places the images: kernel images from the kernel base, user-mode DLLs (spec.user) from the user
+ * DLL base, each 64 KiB aligned with a 64 KiB gap. With a built image for a spec, its real size,
+ * identity and code are used; otherwise everything is derived from the names.
+ */
+export function layoutDrivers(
+  drivers: readonly DriverSpec[],
+  pointerSize: 4 | 8,
+  binaries: readonly BuiltImage[] = [],
+): LaidOutImage[] {
+  const builtByFile = new Map(binaries.map((b) => [b.file.toLowerCase(), b]));
+  let nextKernel = pointerSize === 8 ? KERNEL_BASE_64 : KERNEL_BASE_32;
+  let nextUser = pointerSize === 8 ? USER_DLL_BASE_64 : USER_DLL_BASE_32;
   const laid = drivers.map((spec) => {
-    const base = next;
-    const size = spec.size;
-    next += BigInt(Math.ceil(size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
-    const rvas = new Map<string, number>();
-    let rva = 0x1010;
-    const room = Math.max(0x40, Math.floor((size - 0x2000) / Math.max(1, spec.functions.length)));
-    for (const fn of spec.functions) {
-      rvas.set(fn, rva);
-      rva += (0x80 + (nameHash(fn) % Math.max(0x40, room - 0x80))) & ~0xf;
+    const built = builtByFile.get(spec.file.toLowerCase());
+    if (built !== undefined && built.pointerSize !== pointerSize)
+      throw new Error(
+        `${built.sysPath}: built for ${built.pointerSize * 8}-bit, the trace is ${pointerSize * 8}-bit`,
+      );
+    const size = built?.imageSize ?? spec.size;
+    const step = BigInt(Math.ceil(size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
+    let base: bigint;
+    if (spec.user === true) {
+      base = nextUser;
+      nextUser += step;
+    } else {
+      base = nextKernel;
+      nextKernel += step;
     }
-    if (rva >= size) throw new Error(`${spec.file}: functions do not fit in 0x${size.toString(16)} bytes`);
-    const dir = spec.dir ?? '\\SystemRoot\\System32\\drivers';
-    return {
+    let rvas: Map<string, number>;
+    let code: Map<string, FunctionCode>;
+    if (built !== undefined) {
+      code = new Map(spec.functions.map((fn) => [fn, builtCode(built, fn)]));
+      rvas = new Map([...code].map(([fn, c]) => [fn, c.rva]));
+    } else {
+      ({ rvas, code } = layoutFunctions(spec, size));
+    }
+    const dir =
+      spec.dir ??
+      (spec.user === true
+        ? '\\Device\\HarddiskVolume3\\Windows\\System32'
+        : '\\SystemRoot\\System32\\drivers');
+    const image: LaidOutImage = {
       spec,
       base,
       size,
       path: `${dir}\\${spec.file}`,
       rvas,
-      guid: spec.pdb === undefined ? undefined : hashGuid(spec.file),
-      age: 1 + (nameHash(spec.file) % 3),
-      timeDateStamp: 0x5f000000 + (nameHash(`${spec.file}@ts`) % 0x4000000),
-      checksum: nameHash(`${spec.file}@sum`) % 0x1000000,
-    } as LaidOutImage;
+      code,
+      guid: spec.pdb === undefined ? undefined : (built?.guid ?? hashGuid(spec.file)),
+      age: built?.age ?? 1 + (nameHash(spec.file) % 3),
+      timeDateStamp: built?.timeDateStamp ?? 0x5f000000 + (nameHash(`${spec.file}@ts`) % 0x4000000),
+      checksum: built?.checksum ?? nameHash(`${spec.file}@sum`) % 0x1000000,
+    };
+    if (built !== undefined) image.built = built;
+    if (built !== undefined && (built.pdbName ?? undefined) !== spec.pdb)
+      throw new Error(
+        `${built.sysPath}: built with PDB ${built.pdbName ?? 'none'}, the spec says ${spec.pdb ?? 'none'}`,
+      );
+    return image;
   });
   // Reloaded drivers come back above every other image.
   for (const im of laid) {
     if (im.spec.reloadAtSeconds === undefined) continue;
-    im.reloadBase = next;
-    next += BigInt(Math.ceil(im.size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
+    const step = BigInt(Math.ceil(im.size / IMAGE_ALIGN) * IMAGE_ALIGN + IMAGE_ALIGN);
+    if (im.spec.user === true) {
+      im.reloadBase = nextUser;
+      nextUser += step;
+    } else {
+      im.reloadBase = nextKernel;
+      nextKernel += step;
+    }
   }
   return laid;
 }
@@ -339,11 +527,14 @@ export function symbolKey(guid: string, age: number): string {
   return guid.replace(/-/g, '').toUpperCase() + age.toString(16).toUpperCase();
 }
 
-/** Writes `<symbolDir>/<pdb>/<GUIDAGE>/<pdb without .pdb>.sym.txt` for every image with a PDB. */
+/**
+ * Writes `<symbolDir>/<pdb>/<GUIDAGE>/<pdb without .pdb>.sym.txt` for every image with a PDB whose
+ * symbols are synthetic (images built with binaries have a real PDB instead: writePdbStore).
+ */
 export function writeSymbolFiles(symbolDir: string, images: readonly LaidOutImage[]): string[] {
   const written: string[] = [];
   for (const image of images) {
-    if (image.spec.pdb === undefined || image.guid === undefined) continue;
+    if (image.spec.pdb === undefined || image.guid === undefined || image.built !== undefined) continue;
     const pdb = image.spec.pdb;
     const dir = path.join(symbolDir, pdb, symbolKey(image.guid, image.age));
     mkdirSync(dir, { recursive: true });
@@ -351,6 +542,34 @@ export function writeSymbolFiles(symbolDir: string, images: readonly LaidOutImag
     const file = path.join(dir, `${pdb.replace(/\.pdb$/i, '')}.sym.txt`);
     writeFileSync(file, `${lines.join('\n')}\n`);
     written.push(file);
+  }
+  return written;
+}
+
+/**
+ * Copies the built PDBs and images into a symbol store: `<dir>/<pdb>/<GUIDAGE>/<pdb>` (the published
+ * PDB: publics only for ntoskrnl/ntdll) and `<dir>/<file>/<TIMESTAMP 8 hex><SIZEOFIMAGE hex>/<file>`,
+ * as `symstore add` lays them out. Returns the files written.
+ */
+export function writePdbStore(dir: string, images: readonly LaidOutImage[]): string[] {
+  const written: string[] = [];
+  const copy = (from: string, to: string): void => {
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    written.push(to);
+  };
+  for (const image of images) {
+    const built = image.built;
+    if (built === undefined) continue;
+    if (
+      built.pdbPath !== undefined &&
+      built.pdbName !== undefined &&
+      built.guid !== undefined &&
+      built.age !== undefined
+    )
+      copy(built.pdbPath, path.join(dir, built.pdbName, symbolKey(built.guid, built.age), built.pdbName));
+    const imageKey = `${built.timeDateStamp.toString(16).toUpperCase().padStart(8, '0')}${built.imageSize.toString(16)}`;
+    copy(built.sysPath, path.join(dir, built.file, imageKey, built.file));
   }
   return written;
 }
@@ -376,6 +595,12 @@ const RUNDOWN_LEAD_TICKS = 16;
 const RELOAD_QUIET_MS = 20;
 /** Share of samples followed by a StackWalk event (real traces stack-walk every sample; we keep files small). */
 const DEFAULT_STACK_PROBABILITY = 0.05;
+/** Share of samples on user threads taken in user mode (the rest are in system calls). */
+const USER_MODE_SHARE = 0.65;
+/** Mixed into the seed of the stack model's Rng (any constant: it only has to differ from the main one). */
+const STACK_SEED_SALT = 0x5f3759df;
+/** The same for the stream that decides how stacks are logged. */
+const STACK_LOG_SEED_SALT = 0x2545f491;
 /** Compact mode: switches handed to the batch encoder at a time (≈ 2–4 batches of ≤ 0x400 bytes). */
 const COMPACT_SWITCHES_PER_HANDOVER = 64;
 /** TEAM.md: the time origin moves to the first data event when it comes more than 60 s after the header. */
@@ -421,6 +646,8 @@ interface RoutineRef {
   reloadTicks: number;
   key: string;
   kind: DpcKind;
+  /** The function's name in its DriverSpec (fn is the label: module+0x… without symbols). */
+  specFn: string;
 }
 
 interface GenInstance {
@@ -452,6 +679,15 @@ interface Accum {
 interface Pending {
   ts: number;
   run: () => void;
+  /** Still run at the end if the trace stops before `ts` (deferred user stack walks must not be lost). */
+  flushAtEnd?: boolean;
+}
+
+/** Where a sample was taken: inside this routine (an ISR nested in the DPC `nestedIn`). */
+interface SampleContext {
+  routine: RoutineRef;
+  isr: boolean;
+  nestedIn: RoutineRef | undefined;
 }
 
 const isIsrKind = (kind: DpcKind): boolean => kind === 'ISR' || kind === 'ISR-MSI';
@@ -463,7 +699,10 @@ const addressAt = (r: RoutineRef, ticks: number): bigint =>
 export interface SimulationResult {
   truth: ScenarioTruth;
   bytes?: Uint8Array;
+  /** Kernel images (as in truth.images). */
   images: LaidOutImage[];
+  /** Every image frames can point into: kernel images, user-mode DLLs and the processes' own images. */
+  layout: LaidOutImage[];
   symbolFiles: string[];
 }
 
@@ -505,11 +744,18 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const fixedEnd = streaming ? Infinity : dataStart + Math.round(seconds * frequency);
 
   // ---- images
-  const images = layoutDrivers(spec.drivers, P);
-  const firstBase = new Map(images.map((im) => [im, im.base]));
-  const imageByFile = new Map(images.map((im) => [im.spec.file.toLowerCase(), im]));
+  const laidOut = layoutDrivers(spec.drivers, P, options.binaries);
+  /** Kernel images (pid 0 in the Image events) and the user-mode DLLs mapped into every user process. */
+  const images = laidOut.filter((im) => im.spec.user !== true);
+  const userDlls = laidOut.filter((im) => im.spec.user === true);
+  const firstBase = new Map(laidOut.map((im) => [im, im.base]));
+  const imageByFile = new Map(laidOut.map((im) => [im.spec.file.toLowerCase(), im]));
   const ntos = imageByFile.get('ntoskrnl.exe');
   if (ntos === undefined) throw new Error(`${spec.name}: the driver list must include ntoskrnl.exe`);
+  const reloadTicksOf = (image: LaidOutImage): number =>
+    image.spec.reloadAtSeconds === undefined
+      ? Infinity
+      : dataStart + Math.round(image.spec.reloadAtSeconds * frequency);
   const routine = (module: string, fn: string, kind: DpcKind): RoutineRef => {
     const image = imageByFile.get(module.toLowerCase());
     if (image === undefined) throw new Error(`${spec.name}: unknown module ${module}`);
@@ -527,6 +773,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
           : dataStart + Math.round(image.spec.reloadAtSeconds * frequency),
       key: `${image.spec.file}!${label}!${kind}`,
       kind,
+      specFn: fn,
     };
   };
   const userImageBase = (index: number): bigint =>
@@ -535,12 +782,13 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
   const userImageFor = (exePath: string, name: string): LaidOutImage => {
     let im = userImages.get(name);
     if (im === undefined) {
+      const exeSpec: DriverSpec = { file: name, size: 0x80000, functions: EXE_FUNCTIONS };
       im = {
-        spec: { file: name, size: 0x80000, functions: [] },
+        spec: exeSpec,
         base: userImageBase(userImages.size),
         size: 0x80000,
         path: exePath,
-        rvas: new Map(),
+        ...layoutFunctions(exeSpec, 0x80000),
         age: 1,
         timeDateStamp: 0x60000000 + (nameHash(name) % 0x1000000),
         checksum: nameHash(name) % 0x100000,
@@ -701,12 +949,49 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       writeDbgIdRsds(w, 0, rundownTs, im.base, 0, im.guid, im.age, im.spec.pdb);
     }
   }
+  /** The system DLLs of a user process: Image event + ImageId + DbgID_RSDS with its pid. */
+  const logUserDlls = (
+    cpu: number,
+    ts: number,
+    kind: 'DCStart' | 'Load' | 'DCEnd',
+    pid: number,
+    context?: { threadId: number; processId: number },
+  ): void => {
+    for (const im of userDlls) {
+      writeImage(w, cpu, ts, kind, imageFields(im, pid), context);
+      if (kind === 'DCEnd') continue;
+      writeImageId(w, cpu, ts, im.base, im.size, pid, im.timeDateStamp, im.spec.file);
+      if (im.guid !== undefined && im.spec.pdb !== undefined)
+        writeDbgIdRsds(w, cpu, ts, im.base, pid, im.guid, im.age, im.spec.pdb);
+    }
+  };
   for (const p of processes) {
-    if (p.image !== undefined) writeImage(w, 0, rundownTs, 'DCStart', imageFields(p.image, p.pid));
+    if (p.image === undefined) continue;
+    writeImage(w, 0, rundownTs, 'DCStart', imageFields(p.image, p.pid));
+    logUserDlls(0, rundownTs, 'DCStart', p.pid);
   }
   writeRundownComplete(w, 0, rundownTs);
   const profile = spec.profile !== false;
-  const stackProbability = spec.stackProbability ?? DEFAULT_STACK_PROBABILITY;
+  const stackModel = new StackModel({
+    stacks: spec.stacks,
+    pointerSize: P,
+    imageByFile,
+    baseAt: (image, ticks) =>
+      image.reloadBase !== undefined && ticks >= reloadTicksOf(image)
+        ? image.reloadBase
+        : (firstBase.get(image) ?? image.base),
+    reloadTicks: reloadTicksOf,
+    // Its own stream: stack options never move an event of the main timeline.
+    rng: new Rng((seed ^ STACK_SEED_SALT) >>> 0),
+    logRng: new Rng((seed ^ STACK_LOG_SEED_SALT) >>> 0),
+    frequency,
+    sampleProbability: spec.stackProbability ?? DEFAULT_STACK_PROBABILITY,
+    everySample: options.stackEverySample === true,
+    deep: options.deepStacks === true,
+    keyCacheSize:
+      options.stackKeys === true ? (options.stackKeyCacheSize ?? DEFAULT_STACK_KEY_CACHE) : undefined,
+    cpuCount,
+  });
   const profileTicks = Math.round((PROFILE_INTERVAL_100NS / 1e7) * frequency);
   if (profile) writeProfileSetInterval(w, 0, rundownTs, 0, PROFILE_INTERVAL_100NS, PROFILE_INTERVAL_100NS);
 
@@ -777,12 +1062,8 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     return Math.max(1, Math.round(us * usToTicks));
   }
 
-  const kernelIp = (fnIndex: number): bigint => {
-    const fns = ntos.spec.functions;
-    const rva = ntos.rvas.get(fns[fnIndex % fns.length])!;
-    return ntos.base + BigInt(rva + 0x10 + (fnIndex % 7) * 4);
-  };
-  const idleIp = ntos.base + BigInt((ntos.rvas.get('PpmIdleExecuteTransition') ?? 0x1010) + 0x3c);
+  /** IP choice of idle samples (always the same instruction of PpmIdleExecuteTransition: the idle halt). */
+  const IDLE_IP_INDEX = 3;
 
   class CpuSim {
     readonly cpu: number;
@@ -941,39 +1222,61 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       }
     }
 
-    sample(ts: number, where: { routine: RoutineRef; isr: boolean } | null): void {
+    sample(ts: number, where: SampleContext | null): void {
       const thread = this.thread;
       const tid = thread === null ? 0 : thread.tid;
-      let ip: bigint;
-      let module: string;
+      // The main-Rng draws are the same as before stacks existed (the timeline stays put); what
+      // the sample's path is comes from the stack model's own Rng.
+      let template: StackTemplate;
+      let ipIndex: number;
       if (where !== null) {
-        ip = addressAt(where.routine, ts) + BigInt(0x10 + rng.int(8) * 4);
-        module = where.routine.module;
+        ipIndex = rng.int(IP_CHOICES);
+        template = stackModel.interruptSample(where.routine, thread === null, where.nestedIn);
       } else if (thread === null) {
-        ip = idleIp;
-        module = 'ntoskrnl.exe';
-      } else if (thread.userImage !== undefined && rng.next() < 0.65) {
-        ip = thread.userImage.base + BigInt(0x1000 + rng.int(0x7000) * 8);
-        module = thread.userImage.spec.file;
+        ipIndex = IDLE_IP_INDEX;
+        template = stackModel.idleSample();
+      } else if (thread.userImage !== undefined && rng.next() < USER_MODE_SHARE) {
+        ipIndex = rng.int(0x7000) % IP_CHOICES;
+        template = stackModel.userModeSample(thread.userImage);
       } else {
-        ip = kernelIp(rng.int(1000));
-        module = 'ntoskrnl.exe';
+        ipIndex = rng.int(1000) % IP_CHOICES;
+        template =
+          thread.userImage !== undefined
+            ? stackModel.systemCallSample(thread.userImage)
+            : stackModel.systemThreadSample();
       }
+      const ip = stackModel.ipAddress(template, ipIndex, ts);
       writeSampledProfile(w, this.cpu, ts, ip, tid, {
         executingDpc: where !== null && !where.isr,
         executingIsr: where !== null && where.isr,
         priority: thread === null ? 0 : thread.priority,
       });
-      if (rng.next() < stackProbability) {
-        // Kernel stack, innermost first: the sampled IP, then the dispatcher frames that led there.
-        const frames =
-          where !== null
-            ? [ip, kernelIp(7), kernelIp(9), thread === null ? idleIp : kernelIp(8)]
-            : thread === null
-              ? [ip, kernelIp(0)]
-              : [ip, kernelIp(10), kernelIp(15)];
-        writeStackWalk(w, this.cpu, ts, ts, thread === null ? 0 : thread.pid, tid, frames);
+      const p =
+        where !== null ? stackModel.probabilities.dpcIsrSamples : stackModel.probabilities.threadSamples;
+      const stacked = rng.next() < p;
+      const pid = thread === null ? 0 : thread.pid;
+      const module = stackModel.leafModule(template);
+      if (stacked) {
+        // Kernel part now (same timestamp, same CPU); user part later, as the thread returns to user mode.
+        stackModel.writeKernelPart(w, this.cpu, ts, pid, tid, template, ipIndex);
+        if (template.user !== undefined) {
+          const due = ts + stackModel.userWalkDelay();
+          this.addPending({
+            ts: due,
+            flushAtEnd: true,
+            run: () => {
+              const at = Math.max(due, this.t, w.lastTimestamp(this.cpu));
+              stackModel.writeUserPart(w, this.cpu, at, ts, pid, tid, template, ipIndex);
+            },
+          });
+        }
       }
+      stackModel.countSample(
+        pid,
+        where !== null ? module : undefined,
+        stacked ? template : undefined,
+        ipIndex,
+      );
       this.samples++;
       if (tid !== 0 || where !== null) this.busySamples++;
       if (where !== null) {
@@ -1035,12 +1338,13 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       while (profile && this.nextSample <= main.e) {
         const ts = Math.max(this.nextSample, start);
         while (k < exits.length && exits[k].e < ts) this.logInterval(exits[k++], parts);
-        let where: { routine: RoutineRef; isr: boolean } | null = null;
+        let where: SampleContext | null = null;
         if (nested !== undefined && ts >= nested.s && ts <= nested.e)
-          where = { routine: nested.r, isr: true };
+          where = { routine: nested.r, isr: true, nestedIn: main.r };
         else {
           for (const p of parts)
-            if (p !== nested && ts >= p.s && ts <= p.e) where = { routine: p.r, isr: p.isr };
+            if (p !== nested && ts >= p.s && ts <= p.e)
+              where = { routine: p.r, isr: p.isr, nestedIn: undefined };
         }
         this.sample(ts, where);
         this.nextSample += profileTicks;
@@ -1064,6 +1368,20 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         writeIsr(w, this.cpu, kind, p.s, p.e, addressAt(p.r, p.e), p.vector, kind === 'ISR-MSI' ? 1 : 0);
       else writeDpc(w, this.cpu, kind, p.s, p.e, addressAt(p.r, p.e));
       const dur = p.e - p.s;
+      // Some DPC/ISR events get a stack of their own: the dispatcher the routine returned to.
+      const around = p.isr ? parts.find((q) => !q.isr && q.s < p.s && p.e < q.e) : undefined;
+      const thread = this.thread;
+      stackModel.dpcEvent(
+        w,
+        this.cpu,
+        p.e,
+        p.r,
+        thread === null,
+        around?.r,
+        thread === null ? 0 : thread.pid,
+        thread === null ? 0 : thread.tid,
+        dur,
+      );
       let exclusive = dur;
       if (!p.isr) for (const q of parts) if (q.isr && q.s >= p.s && q.e <= p.e) exclusive -= q.e - q.s;
       const a = accum(p.r);
@@ -1211,11 +1529,11 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
       const ctx = { threadId: parent === null ? 0 : parent.tid, processId: parent === null ? 0 : parent.pid };
       writeProcess(w, this.cpu, ts, 'Start', processFields(proc), ctx);
       writeThread(w, this.cpu, ts, 'Start', threadFields(t), ctx);
-      if (proc.image !== undefined)
-        writeImage(w, this.cpu, ts, 'Load', imageFields(proc.image, pid), {
-          threadId: t.tid,
-          processId: pid,
-        });
+      if (proc.image !== undefined) {
+        const loader = { threadId: t.tid, processId: pid };
+        writeImage(w, this.cpu, ts, 'Load', imageFields(proc.image, pid), loader);
+        logUserDlls(this.cpu, ts, 'Load', pid, loader);
+      }
       this.addPending({
         ts: t.endTs,
         run: () => {
@@ -1226,6 +1544,13 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
           }
         },
       });
+    }
+
+    /** Runs what must not be lost when the trace stops first (deferred user stack walks). */
+    flushPending(): void {
+      const rest = this.pending.filter((p) => p.flushAtEnd === true);
+      this.pending = [];
+      for (const p of rest) p.run();
     }
 
     /** Closes the open intervals at the end time T: an idle state without exit, the running thread. */
@@ -1324,19 +1649,24 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     if (until >= fixedEnd) break;
     if (streaming && w.bytesWritten >= options.targetBytes!) break;
   }
+  for (const sim of sims) sim.flushPending();
   let end = streaming ? sliceEnd : fixedEnd;
   for (const sim of sims) end = Math.max(end, sim.t, w.lastTimestamp(sim.cpu));
   if (compact) for (const sim of sims) sim.closeCompact(end);
   for (const sim of sims) sim.finish(end);
 
-  // ---- rundown at the end (CPU 0, at T: the last event of the trace)
+  // ---- rundown at the end (CPU 0, at T: the last event of the trace); live stack keys on their CPUs
+  stackModel.finish(w, end);
   writeProcess(w, 0, end, 'DCEnd', processFields(idleProcess));
   for (const p of processes) if (!p.ended) writeProcess(w, 0, end, 'DCEnd', processFields(p));
   for (let cpu = 0; cpu < cpuCount; cpu++) writeThread(w, 0, end, 'DCEnd', idleThreadFields(cpu));
   for (const t of threads) if (pools[t.cpu].includes(t)) writeThread(w, 0, end, 'DCEnd', threadFields(t));
   for (const im of images) writeImage(w, 0, end, 'DCEnd', imageFields(im, 0));
-  for (const p of processes)
-    if (!p.ended && p.image !== undefined) writeImage(w, 0, end, 'DCEnd', imageFields(p.image, p.pid));
+  for (const p of processes) {
+    if (p.ended || p.image === undefined) continue;
+    writeImage(w, 0, end, 'DCEnd', imageFields(p.image, p.pid));
+    logUserDlls(0, end, 'DCEnd', p.pid);
+  }
   const { stats, bytes } = w.close();
 
   // ---- truth
@@ -1428,13 +1758,28 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
         : {}),
       ...(im.spec.pdb !== undefined ? { pdb: im.spec.pdb, guid: im.guid, age: im.age } : {}),
     })),
+    userImages: userDlls.map((im) => ({
+      file: im.spec.file,
+      base: `0x${im.base.toString(16)}`,
+      size: im.size,
+      ...(im.spec.pdb !== undefined ? { pdb: im.spec.pdb, guid: im.guid, age: im.age } : {}),
+    })),
     processes: processes.length + 1,
     threads: threads.length + cpuCount,
+    stacks: stackModel.truth((pid) => {
+      if (pid === 0) return 'Idle (0)';
+      const p = processes.find((q) => q.pid === pid);
+      return `${p?.name ?? 'Unknown'} (${pid})`;
+    }, ticksToNs),
   };
 
   let symbolFiles: string[] = [];
   if (options.path !== undefined && options.writeSymbols !== false) {
-    symbolFiles = writeSymbolFiles(`${options.path}.symbols`, images);
+    symbolFiles = writeSymbolFiles(`${options.path}.symbols`, laidOut);
   }
-  return { truth, bytes, images, symbolFiles };
+  const store =
+    options.pdbStore ??
+    (options.path !== undefined && options.writeSymbols !== false ? `${options.path}.symbols` : undefined);
+  if (store !== undefined) symbolFiles.push(...writePdbStore(store, laidOut));
+  return { truth, bytes, images, layout: [...laidOut, ...userImages.values()], symbolFiles };
 }
