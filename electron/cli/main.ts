@@ -49,6 +49,27 @@ async function openSession(file: string, options: CliOptions): Promise<TraceSess
   return session;
 }
 
+/** Commands whose output names functions: they load symbols first (the rest never need them). */
+const NAMES_FUNCTIONS: readonly CliOptions['command'][] = ['dpc', 'stacks', 'report', 'list'];
+
+/** `--symbols PATH`, `_NT_SYMBOL_PATH` and `<trace>.symbols/`: PDBs, Breakpad and side files. */
+async function loadSymbols(session: TraceSession, options: CliOptions): Promise<void> {
+  const showProgress = process.stderr.isTTY && !options.json;
+  const result = await session.loadSymbols(
+    options.symbols !== undefined ? { symbolPath: options.symbols } : {},
+    {
+      onProgress: showProgress
+        ? (p) =>
+            process.stderr.write(
+              `\rsymbols: ${p.filesDone} of ${p.filesTotal} PDBs${p.current !== undefined ? ` (${p.current})` : ''}\x1b[K`,
+            )
+        : undefined,
+    },
+  );
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  for (const problem of result.problems) process.stderr.write(`etlscope: symbol path: ${problem}\n`);
+}
+
 class CliError extends Error {
   override readonly name = 'CliError';
 }
@@ -123,6 +144,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const fileName = path.basename(file);
   const session = await openSession(file, options);
   try {
+    if (NAMES_FUNCTIONS.includes(options.command)) await loadSymbols(session, options);
     switch (options.command) {
       case 'info': {
         const result = info(session.summary);

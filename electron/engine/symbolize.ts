@@ -7,7 +7,9 @@
 //   location with no symbol ──> a function of its own, labelled `module+0x<rva>` (or the address)
 //
 // Functions are (module, symbol name): two images of one module share them, and every RVA inside
-// a symbol is one function. Labels of functions without a symbol are built on first use (sampled
+// a symbol is one function. Names are shown as WPA shows them: without the parameter list a PDB's
+// type stream adds (`ndisInterruptDpc(void*, unsigned long)` → `ndisInterruptDpc`), so overloads of
+// one C++ method are one function, as in WPA's Function column. Labels of functions without a symbol are built on first use (sampled
 // IPs are mostly distinct: half a million labels at load would be wasted work).
 
 import { findSymbol, type SymbolTable } from '../symbols/types.js';
@@ -62,7 +64,7 @@ export function buildSymbolization(
         const cache = symbolFunc[g]!;
         let id = cache[index]!;
         if (id < 0) {
-          const name = table.names[index]!;
+          const name = displayName(table.names[index]!);
           const key = `${module}\u0000${name}`;
           id = symbolIds.get(key) ?? -1;
           if (id < 0) {
@@ -119,4 +121,36 @@ export function buildSymbolization(
     routineFunc,
     groupTables,
   };
+}
+
+/** Trailing qualifiers a demangled member function may carry after its parameter list. */
+const TRAILING_QUALIFIER = /\s*(?:const|volatile|&&|&|__ptr64|noexcept|throw\(\))\s*$/;
+
+/**
+ * A symbol name without its parameter list (and the qualifiers after it), as WPA and DbgHelp show
+ * functions: `C::f(int) const` → `C::f`, `f<void (*)(int)>(int)` → `f<void (*)(int)>`,
+ * `operator()(int)` → `operator()`. Names without a parameter list stay as they are.
+ */
+export function displayName(name: string): string {
+  let end = name.length;
+  for (let guard = 0; guard < 8; guard++) {
+    const m = TRAILING_QUALIFIER.exec(name.slice(0, end));
+    if (m === null || m[0].length === 0) break;
+    end -= m[0].length;
+  }
+  if (end === 0 || name[end - 1] !== ')') return name;
+  let depth = 0;
+  for (let i = end - 1; i >= 0; i--) {
+    const c = name[i];
+    if (c === ')') depth++;
+    else if (c === '(') {
+      depth--;
+      if (depth === 0) {
+        // `operator()` itself, or nothing before the list: keep the name whole.
+        const head = name.slice(0, i).trimEnd();
+        return head === '' || head.endsWith('operator') ? name.slice(0, end).trimEnd() : head;
+      }
+    }
+  }
+  return name;
 }

@@ -97,14 +97,30 @@ const PARTIAL_DIR = '.etlscope-partial';
  *  it keeps the file's name last so readers that look at the extension still see it. */
 export async function tempPathIn(store: string, fileName: string): Promise<string> {
   const dir = path.join(store, PARTIAL_DIR);
+  // Counted before the mkdir: a parallel transfer finishing now must not remove the folder.
+  partialUsers.set(dir, (partialUsers.get(dir) ?? 0) + 1);
   await mkdir(dir, { recursive: true });
   return path.join(dir, `${randomBytes(6).toString('hex')}-${fileName}`);
+}
+
+/** Transfers in this process using each temp folder: the last one to finish removes it. */
+const partialUsers = new Map<string, number>();
+
+/** One transfer is done with its temp folder; removes the folder when no other transfer uses it. */
+async function releasePartialDir(dir: string): Promise<void> {
+  const users = (partialUsers.get(dir) ?? 1) - 1;
+  if (users > 0) {
+    partialUsers.set(dir, users);
+    return;
+  }
+  partialUsers.delete(dir);
+  await rmdir(dir).catch(() => undefined);
 }
 
 /** Removes a temp file (and its folder when it is the last one); never throws. */
 export async function discardTemp(tempFile: string): Promise<void> {
   await rm(tempFile, { force: true }).catch(() => undefined);
-  await rmdir(path.dirname(tempFile)).catch(() => undefined);
+  await releasePartialDir(path.dirname(tempFile));
 }
 
 /** Moves a complete temp file to `store/name.pdb/GUIDAGE/fileName`; returns the final path. */
@@ -117,7 +133,7 @@ export async function installIntoStore(
   const final = storePath(store, names, fileName);
   await mkdir(path.dirname(final), { recursive: true });
   await rename(tempFile, final);
-  await rmdir(path.dirname(tempFile)).catch(() => undefined);
+  await releasePartialDir(path.dirname(tempFile));
   return final;
 }
 

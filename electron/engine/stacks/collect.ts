@@ -195,6 +195,8 @@ export class StackCollector {
   lastDpcExitNs = new Float64Array(64).fill(NaN);
   lastDpcEnterNs = new Float64Array(64);
   private lastDpcRecord = new Int32Array(64).fill(-1);
+  /** Per CPU: 1 when its newest owner event is a DPC/ISR, 0 when a sample. */
+  private lastOwnerWasDpc = new Uint8Array(64);
   /** Per thread: the record of its latest kernel-only part, which a deferred user part may join. */
   private readonly pendingUser = new Map<number, number>();
 
@@ -215,6 +217,9 @@ export class StackCollector {
     this.lastDpcExitNs = grow(this.lastDpcExitNs, NaN);
     this.lastDpcEnterNs = grow(this.lastDpcEnterNs, 0);
     this.lastDpcRecord = grow(this.lastDpcRecord, -1);
+    const owners = new Uint8Array(n);
+    owners.set(this.lastOwnerWasDpc);
+    this.lastOwnerWasDpc = owners;
   }
 
   /** A new sample on `cpu` (ingest): later walks with its time belong to it. */
@@ -224,6 +229,7 @@ export class StackCollector {
     this.recentNs[at] = timeNs;
     this.recentTid[at] = tid;
     this.recentRecord[at] = -1;
+    this.lastOwnerWasDpc[cpu] = 0;
   }
 
   /** Ring slot of the CPU's recent sample at `eventNs` of thread `tid` (newest first; only the
@@ -243,6 +249,7 @@ export class StackCollector {
     this.lastDpcExitNs[cpu] = exitNs;
     this.lastDpcEnterNs[cpu] = enterNs;
     this.lastDpcRecord[cpu] = -1;
+    this.lastOwnerWasDpc[cpu] = 1;
   }
 
   /** StackWalk: `count` frames (innermost first) at `framesAt`. */
@@ -313,17 +320,37 @@ export class StackCollector {
     let record = -1;
     // The CPU's newest sample; for a user-mode part, any recent one (deferred walks come later).
     const slot = this.recentSample(cpu, eventNs, tid, !user);
-    if (slot >= 0) {
-      record = this.recentRecord[slot]!;
-      if (record < 0) {
-        record = this.newRecord(STACK_OWNER_SAMPLE, cpu, eventNs, eventNs, this.recentTid[slot]!, pid);
-        this.recentRecord[slot] = record;
-      }
-    } else if (this.lastDpcExitNs[cpu] === eventNs) {
+    const dpcHit = this.lastDpcExitNs[cpu] === eventNs;
+    const part = user ? this.recUser : this.recKernel;
+    // A sample and a DPC/ISR at the same tick: the walk follows the one logged last, unless that
+    // one already has this part.
+    let useDpc = dpcHit && (slot < 0 || this.lastOwnerWasDpc[cpu] === 1);
+    if (
+      useDpc &&
+      slot >= 0 &&
+      this.lastDpcRecord[cpu]! >= 0 &&
+      part.data[this.lastDpcRecord[cpu]!] !== NO_STACK_PART
+    )
+      useDpc = false;
+    else if (
+      !useDpc &&
+      dpcHit &&
+      slot >= 0 &&
+      this.recentRecord[slot]! >= 0 &&
+      part.data[this.recentRecord[slot]!] !== NO_STACK_PART
+    )
+      useDpc = true;
+    if (useDpc) {
       record = this.lastDpcRecord[cpu]!;
       if (record < 0) {
         record = this.newRecord(STACK_OWNER_DPC, cpu, this.lastDpcEnterNs[cpu]!, eventNs, tid, pid);
         this.lastDpcRecord[cpu] = record;
+      }
+    } else if (slot >= 0) {
+      record = this.recentRecord[slot]!;
+      if (record < 0) {
+        record = this.newRecord(STACK_OWNER_SAMPLE, cpu, eventNs, eventNs, this.recentTid[slot]!, pid);
+        this.recentRecord[slot] = record;
       }
     } else if (user) {
       const pending = this.pendingUser.get(tid);
@@ -335,7 +362,6 @@ export class StackCollector {
       this.stats.otherOwners++;
       return;
     }
-    const part = user ? this.recUser : this.recKernel;
     if (part.data[record] !== NO_STACK_PART) {
       this.stats.duplicateParts++;
       return;

@@ -167,12 +167,12 @@ describe('stacks', () => {
     const file = path.join(dir, 'backup.etl');
     simulate(SCENARIOS.backupServer!, { seconds: 0.3, path: file });
     const engine = loadEngine(file, {});
-    const query = (view: 'top-down' | 'bottom-up' | 'callers' | 'callees', focus?: string) =>
+    const query = (view: 'top-down' | 'bottom-up' | 'callers' | 'callees', focus?: string, only?: 'DPC') =>
       engine.query(
         {
           kind: 'stacks',
           table: 'cpuSampled',
-          filter: { exclude: { dpcIsr: ['-'] } },
+          filter: only === undefined ? { exclude: { dpcIsr: ['-'] } } : { include: { dpcIsr: [only] } },
           groupBy: ['module'],
           view,
           maxNodes: 100_000,
@@ -193,11 +193,13 @@ describe('stacks', () => {
     const bottom = query('bottom-up');
     expect(bottom.tree.samples).toBe(top.tree.samples);
     checkSums(bottom.tree);
-    // The DPC dispatcher is on every DPC sample's stack: its callers and callees cover them all.
-    const dispatcher = 'ntoskrnl.exe!KiExecuteAllDpcs';
-    const withStack = top.tree.samples - top.rowsWithoutStack;
-    expect(query('callees', dispatcher).tree.samples).toBe(withStack);
-    expect(query('callers', dispatcher).tree.samples).toBe(withStack);
+    // The DPC retire loop is on every DPC sample's stack (KiExecuteAllDpcs or the timer list under it): its callers and callees cover them all.
+    const dispatcher = 'ntoskrnl.exe!KiRetireDpcList';
+    const dpcOnly = query('top-down', undefined, 'DPC');
+    const withStack = dpcOnly.tree.samples - dpcOnly.rowsWithoutStack;
+    expect(withStack).toBeGreaterThan(100);
+    expect(query('callees', dispatcher, 'DPC').tree.samples).toBe(withStack);
+    expect(query('callers', dispatcher, 'DPC').tree.samples).toBe(withStack);
     // Bounded result: maxNodes cuts the tree, counting what it left out.
     const small = engine.query(
       {
