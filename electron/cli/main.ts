@@ -106,6 +106,7 @@ async function serve(options: CliOptions): Promise<void> {
     ...(file !== undefined ? { file } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.symbols !== undefined ? { symbolPath: options.symbols } : {}),
   });
   print(`etlscope is serving on ${server.url}`);
   print('Open that address in a browser (the token in it keeps other local users out). Ctrl+C stops.');

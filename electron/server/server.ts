@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly workers?: number;
   /** Where uploads and exports are written (default: a fresh folder in the OS temp dir). */
   readonly tempRoot?: string;
+  /** `etlscope serve --symbols PATH`: searched for every trace after the page's own symbol path. */
+  readonly symbolPath?: string;
   /** Server-side problems worth a line on the console (the default prints to stderr). */
   readonly log?: (line: string) => void;
 }
@@ -315,6 +317,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resolveUpload: (uploadId) => uploads.get(uploadId),
       exportDestination,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.symbolPath !== undefined ? { symbolPath: options.symbolPath } : {}),
     });
     const frames = serveFrames(backend, (frame: ServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
