@@ -30,6 +30,7 @@ import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
 import { runList } from './query-tables.js';
 import { runStacks, StackScratch } from './stacks/query-stacks.js';
+import { sampleAtoms } from './stacks/sample-atoms.js';
 import { buildSymbolization } from './symbolize.js';
 
 /** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
@@ -79,6 +80,8 @@ export class Engine {
 
   /** Builds the lazily built indexes (DPC atoms, whole-trace and per time block) now, e.g. while the UI draws the overview. */
   warmUp(): void {
+    // Stack views read sample atoms (stacks/sample-atoms.ts): built here, not by the first query.
+    sampleAtoms(this.model);
     if (this.model.dpc.length === 0) return;
     dpcAtoms(this.model, false);
     dpcAtoms(this.model, true);

@@ -36,6 +36,10 @@ const DEFAULT_RUNS = 20;
 const workerBundle = path.join(root, 'dist', 'node', 'worker.mjs');
 /** child.ts bundled (at the start of every bench run): the process whose load is measured. */
 const childBundle = path.join(root, 'dist', 'bench', 'child.mjs');
+/** stacks.ts bundled: symbol resolution and stack views on 10 M samples, in a process of its own. */
+const stacksBundle = path.join(root, 'dist', 'bench', 'stacks.mjs');
+/** Samples with stacks for the stack-view figures (issue 8: 10 M). */
+const STACK_SAMPLES = 10_000_000;
 
 /** Loads per worker count, each in a fresh process; the median is the figure (all are printed).
  *  This VM's cost of first-touching memory varies from run to run: the same 1 GiB load took
@@ -201,6 +205,56 @@ async function benchFile(
   };
 }
 
+interface StacksFigures {
+  resolution: { symbolizeMs: number; lookupMs: number; locations: number };
+  stacks: {
+    samples: number;
+    samplesWithStacks: number;
+    nodes: number;
+    atoms: number;
+    buildSeconds: number;
+    stackBytes: number;
+    sampleTableBytes: number;
+    rssGrowthBytes: number;
+    views: { name: string; p50Ms: number; p95Ms: number; goalMs: number }[];
+  };
+}
+
+/** Symbol resolution of 1 M distinct addresses and the stack views on `samples` samples with stacks. */
+function benchStacks(samples: number, runs: number): StacksFigures {
+  console.log(`\n== symbols and stacks (scripts/bench/stacks.ts, a fresh process)`);
+  const child = spawnSync(process.execPath, ['--expose-gc', stacksBundle, String(samples), String(runs)], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lastLine = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !lastLine.startsWith('{'))
+    throw new Error(`stack benchmark failed (exit ${child.status})`);
+  const figures = JSON.parse(lastLine) as StacksFigures;
+  const { resolution: r, stacks: st } = figures;
+  line(
+    `symbolization of ${(r.locations / 1e6).toFixed(0)} M distinct addresses`,
+    `${fmt(r.symbolizeMs, 0)} ms`,
+  );
+  line('  1 M findSymbol lookups (500 symbols)', `${fmt(r.lookupMs, 0)} ms`);
+  line(
+    `stack views: ${(st.samples / 1e6).toFixed(0)} M samples, ${st.nodes.toLocaleString('en')} stack nodes`,
+    `${st.atoms.toLocaleString('en')} atoms`,
+  );
+  line('  ingest + finalize + atoms (in process)', `${fmt(st.buildSeconds, 1)} s`);
+  line(
+    '  stack memory (table, column, atoms)',
+    `${fmt(st.stackBytes / 1e6, 0)} MB = ${fmt(st.stackBytes / st.samples, 1)} B/sample`,
+  );
+  line('  the sample table itself, for scale', `${fmt(st.sampleTableBytes / 1e6, 0)} MB`);
+  line('  resident growth of the whole build', `${fmt(st.rssGrowthBytes / 1e6, 0)} MB`);
+  for (const v of st.views)
+    line(`  ${v.name}`, `p95 ${fmt(v.p95Ms)} ms`, `≤ ${v.goalMs} ms`, v.p95Ms <= v.goalMs);
+  return figures;
+}
+
 async function main(): Promise<void> {
   const runs = Number(argValue('--runs') ?? DEFAULT_RUNS);
   const sizes = process.argv.includes('--quick')
@@ -218,19 +272,23 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
   if (build.status !== 0) throw new Error('npm run build (Node bundles) failed');
-  await esbuild({
-    entryPoints: [path.join(root, 'scripts', 'bench', 'child.ts')],
-    outfile: childBundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['electron', 'ws'],
-    banner: {
-      js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  for (const [entry, outfile] of [
+    ['child.ts', childBundle],
+    ['stacks.ts', stacksBundle],
+  ] as const)
+    await esbuild({
+      entryPoints: [path.join(root, 'scripts', 'bench', entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      external: ['electron', 'ws'],
+      banner: {
+        js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
   console.log(
     `etlscope benchmark — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
   );
@@ -252,6 +310,7 @@ async function main(): Promise<void> {
   } else {
     console.log(`\n(real trace not found at ${realTrace}; skipped)`);
   }
+  const stacks = benchStacks(process.argv.includes('--quick') ? STACK_SAMPLES / 10 : STACK_SAMPLES, runs);
   const scaling: Record<string, number> = {};
   if (loadSeconds['100MiB'] !== undefined && loadSeconds['1GiB'] !== undefined) {
     scaling.loadTimeRatio1GiBto100MiB = loadSeconds['1GiB'] / loadSeconds['100MiB'];
@@ -267,7 +326,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(resultsDir, { recursive: true });
   const json = JSON.stringify(
-    { date: new Date().toISOString(), machine, goals: GOALS, results, scaling },
+    { date: new Date().toISOString(), machine, goals: GOALS, results, stacks, scaling },
     null,
     2,
   );

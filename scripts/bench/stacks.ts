@@ -13,6 +13,7 @@ import { finalizeModel } from '../../electron/engine/finalize.js';
 import { LocationDirectory } from '../../electron/engine/locations.js';
 import { PartialBuilder } from '../../electron/engine/partial.js';
 import { NEVER_CANCELLED } from '../../electron/engine/query-common.js';
+import { sampleAtoms } from '../../electron/engine/stacks/sample-atoms.js';
 import { buildSymbolization } from '../../electron/engine/symbolize.js';
 import type { HeaderFacts } from '../../electron/engine/summary.js';
 import { findSymbol, type SymbolTable } from '../../electron/symbols/types.js';
@@ -22,6 +23,8 @@ const CPUS = 16;
 /** Distinct call paths: a busy server trace has tens of thousands (perfview-net452: 11.5 K nodes). */
 const DISTINCT_STACKS = 20_000;
 const MODULES = 40;
+/** Unrelated starting paths (thread start routines, interrupt dispatchers). */
+const ROOT_PATHS = 50;
 const FUNCTIONS_PER_MODULE = 500;
 /** Function spacing in an image: room for the 1 M distinct addresses between symbols. */
 const FUNCTION_BYTES = 0x800;
@@ -125,7 +128,11 @@ interface StackFigures {
   samplesWithStacks: number;
   nodes: number;
   buildSeconds: number;
+  /** Stack table + per-sample stack column + sample atoms (key, per-CPU totals). */
   stackBytes: number;
+  /** The sample table's own columns, for scale. */
+  sampleTableBytes: number;
+  atoms: number;
   rssGrowthBytes: number;
   views: { name: string; p50Ms: number; p95Ms: number; goalMs: number }[];
 }
@@ -135,19 +142,25 @@ function stacks(samples: number, runs: number): StackFigures {
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   const random = rng(11);
-  // Distinct call paths (innermost first): 8–32 frames, outer frames shared among paths so the
-  // tree has the usual shape (a few dispatcher roots, a wide middle, many leaves).
+  // Distinct call paths (innermost first), each an earlier path with its innermost 1–5 frames
+  // replaced by 1–5 others: paths share their outer frames (dispatchers, driver entry points) and
+  // the trie grows ~3 nodes per distinct stack, as in real profiles (perfview-net452: 11.5 K nodes
+  // for its stacked samples).
+  const frameAddress = (module: number, fn: number) =>
+    KERNEL + module * IMAGE_SPAN + 0x1000 + fn * FUNCTION_BYTES + 0x20;
+  const randomFrame = () =>
+    frameAddress(Math.floor(random() * MODULES), Math.floor(random() * FUNCTIONS_PER_MODULE));
   const paths: Float64Array[] = [];
   for (let s = 0; s < DISTINCT_STACKS; s++) {
-    const depth = 8 + Math.floor(random() * 25);
-    const frames = new Float64Array(depth);
-    for (let d = 0; d < depth; d++) {
-      const outer = depth - 1 - d; // 0 = the root frame
-      const module = outer < 3 ? 0 : Math.floor(random() * MODULES);
-      const fn = outer < 3 ? outer * 7 + (s % 3) : Math.floor(random() * FUNCTIONS_PER_MODULE);
-      frames[d] = KERNEL + module * IMAGE_SPAN + 0x1000 + fn * FUNCTION_BYTES + 0x20;
+    let outer: number[]; // outermost first
+    if (s < ROOT_PATHS) outer = Array.from({ length: 12 + Math.floor(random() * 12) }, randomFrame);
+    else {
+      const base = Array.from(paths[Math.floor(s * random() ** 2)]!).reverse();
+      outer = base.slice(0, Math.max(1, base.length - 1 - Math.floor(random() * 5)));
+      const extra = 1 + Math.floor(random() * 5);
+      for (let k = 0; k < extra && outer.length < 40; k++) outer.push(randomFrame());
     }
-    paths.push(frames);
+    paths.push(Float64Array.from(outer.reverse()));
   }
   const builder = new PartialBuilder();
   for (let m = 0; m < MODULES; m++) {
@@ -188,11 +201,23 @@ function stacks(samples: number, runs: number): StackFigures {
   const buildSeconds = (performance.now() - started) / 1000;
   gc();
   const st = model.stacks;
+  const atoms = sampleAtoms(model);
+  gc();
   const stackBytes =
     st.parent.byteLength +
     st.location.byteLength +
     st.depth.byteLength +
-    (model.samples.stack?.byteLength ?? 0);
+    (model.samples.stack?.byteLength ?? 0) +
+    (atoms?.key.byteLength ?? 0) +
+    (atoms?.cpuTotals?.byteLength ?? 0) +
+    (atoms?.row.byteLength ?? 0) +
+    (atoms?.node.byteLength ?? 0);
+  const sampleTableBytes =
+    model.samples.time.byteLength +
+    model.samples.thread.byteLength +
+    model.samples.weight.byteLength +
+    model.samples.flags.byteLength +
+    model.samples.location.byteLength;
   const rssGrowthBytes = process.memoryUsage().rss - rssBefore;
   const views: { name: string; query: StackQuery }[] = [
     {
@@ -225,6 +250,19 @@ function stacks(samples: number, runs: number): StackFigures {
       },
     },
     {
+      name: 'DPC/ISR Usage by Module, Stack, 50 % time range',
+      query: {
+        kind: 'stacks',
+        table: 'cpuSampled',
+        filter: {
+          exclude: { dpcIsr: ['-'] },
+          range: { start: perCpu * 2.5e5, end: perCpu * 7.5e5 } as never,
+        },
+        groupBy: ['module'],
+        view: 'top-down',
+      },
+    },
+    {
       name: 'top-down, 1 % time range, CPUs 0,2,4,6',
       query: {
         kind: 'stacks',
@@ -253,6 +291,8 @@ function stacks(samples: number, runs: number): StackFigures {
     nodes: st.count,
     buildSeconds,
     stackBytes,
+    sampleTableBytes,
+    atoms: atoms?.count ?? 0,
     rssGrowthBytes,
     views: figures,
   };
