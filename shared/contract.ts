@@ -316,7 +316,8 @@ export const LIST_TABLES: readonly ListTableId[] = ['processes', 'threads', 'ima
  * trace origin; '' when the event is not in the trace (e.g. a process already running at the
  * start, known from the rundown). Threads' "CPU Usage (ms)" is running time from the precise
  * table ('' without context switches). Images: base as 0x + 16 hex digits; PDB cells '' when no
- * DbgID_RSDS event named it. Events: one row per kind name of `TraceSummary.counts`, split at its
+ * DbgID_RSDS event named it; Symbols: what the functions are named from ("2,345 from ndis.pdb
+ * (pdb)", "not loaded", or '' without a PDB). Events: one row per kind name of `TraceSummary.counts`, split at its
  * last '/' into provider and task/opcode/id.
  */
 export const LIST_COLUMNS: Readonly<Record<ListTableId, readonly string[]>> = {
@@ -333,6 +334,7 @@ export const LIST_COLUMNS: Readonly<Record<ListTableId, readonly string[]>> = {
     'PDB Name',
     'PDB GUID',
     'PDB Age',
+    'Symbols',
   ],
   events: ['Kind', 'Provider', 'Task/Opcode/Id', 'Count'],
 };

@@ -5,6 +5,7 @@
 //
 //   ListQuery ──rows of the table──> range (lifetime overlaps) ──> text ──> sort ──> limit ──> ListResult
 
+import { identityKey, pdbBaseName, type PdbIdentity, type SymbolTable } from '../symbols/types.js';
 import { LIST_COLUMNS, LIST_TABLES, type ListQuery, type ListResult } from '../../shared/contract.js';
 import { addressKeyHex } from './images.js';
 import { runRowEnd, type EngineModel } from './model.js';
@@ -139,6 +140,9 @@ function threadRows(model: EngineModel, rangeStart: number, rangeEnd: number, to
   }));
 }
 
+const pdbKey = (pdb: PdbIdentity): string =>
+  `${pdbBaseName(pdb.name).toLowerCase()}\u0000${identityKey(pdb)}`;
+
 function imageRows(model: EngineModel): Row[] {
   // The process an image belongs to: the instance of its PID alive at the load; kernel images
   // (kept with PID 0 by images.ts) show as 'Kernel'.
@@ -151,6 +155,19 @@ function imageRows(model: EngineModel): Row[] {
     let found = list[0]!;
     for (const index of list) if (model.processes[index]!.startNs <= timeNs) found = index;
     return model.dict.processLabels[found] ?? '';
+  };
+  // The symbol table each PDB identity is named from (the symbolization's, per symbol group).
+  const tables = new Map<string, SymbolTable>();
+  const { groupPdb } = model.dict.locations;
+  model.symbols.groupTables.forEach((table, group) => {
+    const pdb = groupPdb[group];
+    if (table !== undefined && pdb !== undefined) tables.set(pdbKey(pdb), table);
+  });
+  const symbolsOf = (pdb: PdbIdentity | undefined): string => {
+    if (pdb === undefined) return '';
+    const table = tables.get(pdbKey(pdb));
+    if (table === undefined) return 'not loaded';
+    return `${table.names.length.toLocaleString('en-US')} from ${table.origin.split(/[\\/]/).pop()} (${table.kind})`;
   };
   return model.images.map((im) => {
     return {
@@ -165,6 +182,7 @@ function imageRows(model: EngineModel): Row[] {
         im.pdb?.name ?? '',
         im.pdb?.guid ?? '',
         im.pdb?.age ?? '',
+        symbolsOf(im.pdb),
       ],
       from: im.loadNs,
       to: im.unloadNs,

@@ -118,6 +118,13 @@ describe('loading symbols into a loaded trace', () => {
         NEVER_CANCELLED,
       );
       expect(sampled.rows.map((r) => r.key)).toEqual([displayName(regtestFuncs()[1]!.name)]);
+      // The Images list says where each module's names come from.
+      const images = engine.query({ kind: 'list', table: 'images' }, NEVER_CANCELLED);
+      const symbols = Object.fromEntries(
+        images.rows.map((r) => [r[images.columns.indexOf('Module')], r[images.columns.indexOf('Symbols')]]),
+      );
+      expect(symbols['regtest.sys']).toMatch(/^\d[\d,]* from dump_syms_regtest64\.pdb \(pdb\)$/);
+      expect(symbols['gone.sys']).toBe('not loaded');
     },
   );
 
