@@ -55,7 +55,10 @@ import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { LocationDirectory } from './locations.js';
 import { assembleStacks, type StackTable } from './stacks/assemble.js';
 import { buildSymbolization } from './symbolize.js';
-import { loadSymbolMap, symbolDirectories } from './symbols.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { effectiveSymbolPath } from '../symbols/symbol-path.js';
+import { storeNames, storePath } from '../symbols/symbol-store.js';
+import { parseSymTxt } from '../symbols/sym-txt.js';
 
 const EMPTY_PARTIAL_DPC: Partial['dpc'] = {
   length: 0,
@@ -1414,27 +1417,37 @@ export function finalizeModel(
   };
 }
 
-/** `.sym.txt` side files in `<trace>.symbols/` and ETLSCOPE_SYMBOL_PATH (read once per PDB). */
+/**
+ * `.sym.txt` side files (`<dir>/<pdb>/<GUIDAGE>/<pdb base>.sym.txt`) in `<trace>.symbols/` and the
+ * directories of ETLSCOPE_SYMBOL_PATH, read at once (small files, synchronous): the names a trace
+ * shows before Load Symbols runs (symbol-load.ts finds PDBs, Breakpad files and servers after).
+ */
 function legacySymbolFiles(options: FinalizeOptions): (pdb: PdbIdentity) => SymbolTable | undefined {
-  const dirs = options.symbolDirs ?? symbolDirectories(options.tracePath);
+  const dirs =
+    options.symbolDirs ??
+    effectiveSymbolPath({
+      ...(options.tracePath !== undefined ? { tracePath: options.tracePath } : {}),
+      env: { ETLSCOPE_SYMBOL_PATH: process.env.ETLSCOPE_SYMBOL_PATH },
+    }).elements.flatMap((e) => (e.kind === 'dir' || e.kind === 'cache' ? [e.path] : []));
   const cache = new Map<string, SymbolTable | undefined>();
   return (pdb) => {
     if (dirs.length === 0) return undefined;
-    const key = `${pdb.name}\u0000${pdb.guid}\u0000${pdb.age}`;
+    const names = storeNames(pdb);
+    if (typeof names === 'string') return undefined;
+    const key = `${names.pdb.toLowerCase()}\u0000${names.key}`;
     if (!cache.has(key)) {
-      const map = loadSymbolMap(dirs, pdb.name, pdb.guid, pdb.age);
-      cache.set(
-        key,
-        map === undefined
-          ? undefined
-          : {
-              rvas: Uint32Array.from(map.rvas),
-              sizes: new Uint32Array(map.rvas.length),
-              names: map.names,
-              kind: 'symtxt',
-              origin: dirs.join(';'),
-            },
-      );
+      let table: SymbolTable | undefined;
+      for (const dir of dirs) {
+        const file = storePath(dir, names, names.symTxt);
+        try {
+          if (!existsSync(file)) continue;
+          table = parseSymTxt(readFileSync(file, 'utf8'), file).table;
+          break;
+        } catch {
+          // Unreadable or not a side file: Load Symbols reports it; keep looking here.
+        }
+      }
+      cache.set(key, table);
     }
     return cache.get(key);
   };
