@@ -27,6 +27,12 @@ export interface StacksOutput {
   readonly tree: CliStackNode;
 }
 
+/** Children a node of the result left out (maxNodes, --depth), for the text form. */
+function omittedOf(node: StackTreeNode, out: Map<CliStackNode, number>, plainNode: CliStackNode): void {
+  if (node.omittedChildren !== undefined) out.set(plainNode, node.omittedChildren);
+  (node.children ?? []).forEach((c, k) => omittedOf(c, out, plainNode.children[k]!));
+}
+
 export async function stacks(session: TraceSession, options: CliOptions): Promise<StacksOutput> {
   const base = filterFromOptions({ ...options, type: 'all' });
   const include: Record<string, readonly string[]> = { ...(base.include ?? {}) };
@@ -85,12 +91,16 @@ export function formatStacks(output: StacksOutput, fileName: string): string {
       : 'Utilization by Process, Stack (every sample)';
   const lines = [`${fileName}: ${what}, ${result.view}`, ''];
   const total = Math.max(1e-9, result.tree.weightMs);
+  const omitted = new Map<CliStackNode, number>();
+  omittedOf(result.tree, omitted, output.tree);
   const walk = (node: CliStackNode, depth: number) => {
     const percent = (100 * node.weightMs) / total;
     lines.push(
       `${'  '.repeat(depth)}${node.name}  ${integer(node.samples)} samples, ${fixed(node.weightMs, 1)} ms, ${fixed(percent, 2)} %`,
     );
     for (const child of node.children) walk(child, depth + 1);
+    const more = omitted.get(node);
+    if (more !== undefined) lines.push(`${'  '.repeat(depth + 1)}… ${integer(more)} more`);
   };
   walk(output.tree, 0);
   if (result.rowsWithoutStack > 0)
