@@ -323,3 +323,42 @@ describe('etlscope stacks', () => {
     expect(misplaced.stderr).toContain('etlscope stacks');
   });
 });
+
+describe('etlscope and a symbol server', () => {
+  it('a trace copied away from its PDBs gets the same names through _NT_SYMBOL_PATH=srv*CACHE*http://127.0.0.1:PORT/', async () => {
+    const sample = path.join(root, 'assets', 'sample.etl');
+    const copy = path.join(dir, 'copied', 'sample.etl');
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(path.dirname(copy), { recursive: true });
+    copyFileSync(sample, copy);
+    const { startSymbolServer, filesUnder } = await import('../symbols/test-fixtures.js');
+    const server = await startSymbolServer(`${sample}.symbols`);
+    const cache = path.join(dir, 'symbol-cache');
+    const { execFile } = await import('node:child_process');
+    const run = (file: string, env: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(root, 'bin', 'etlscope.mjs'), 'dpc', file, '--by', 'module,function', '--json'],
+          { cwd: root, env: { ...process.env, TZ: 'UTC', LC_ALL: 'C', ...env }, timeout: 120_000 },
+          (error, stdout, stderr) => resolve({ code: error === null ? 0 : 1, stdout, stderr }),
+        ),
+      );
+    try {
+      const beside = await run(sample, { _NT_SYMBOL_PATH: '' });
+      const bare = await run(copy, { _NT_SYMBOL_PATH: '' });
+      const served = await run(copy, { _NT_SYMBOL_PATH: `srv*${cache}*${server.url}/` });
+      for (const r of [beside, bare, served]) expect([r.code, r.stderr]).toEqual([0, '']);
+      const names = (text: string) =>
+        (JSON.parse(text) as DpcJson).rows.map((r) => `${r.module}!${r.function}`).sort();
+      expect(names(beside.stdout)).toContain('ndis.sys!ndisInterruptDpc');
+      expect(names(bare.stdout).every((n) => !n.endsWith('!ndisInterruptDpc'))).toBe(true);
+      expect(names(served.stdout)).toEqual(names(beside.stdout));
+      const cached = filesUnder(cache).map((f) => f.split(path.sep).join('/'));
+      expect(cached).toContain('ndis.pdb/859CC0CC619D4F4484488CE5DEC4F9C93/ndis.pdb');
+      expect(cached.every((f) => /^[^/]+\.pdb\/[0-9A-F]+\/[^/]+\.pdb$/.test(f))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
