@@ -37,6 +37,9 @@ export function openTraceFile(filePath: string): EtlTrace {
   }
 }
 
+/** Windows' limit on logical processors (and what a buffer's 11-bit ProcessorIndex can name). */
+const MAX_LOGICAL_PROCESSORS = 2048;
+
 export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
   const h = trace.header;
   let compressed = 0;
@@ -50,12 +53,27 @@ export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
     h.startTime + ((trace.clock.originTicks - h.headerTimestamp) / trace.clock.frequency) * 1e7;
   const unixMs = (originFiletime - FILETIME_UNIX_EPOCH) / 1e4;
   const start = new Date(unixMs);
+  // NumberOfProcessors is a claim: per-CPU state is sized from it. Windows has at most 2,048
+  // logical processors and a buffer's ProcessorIndex has 11 bits, so a larger claim is damage;
+  // the CPUs that own buffers say how many there are.
+  const diagnostics = [...trace.diagnostics];
+  let cpuCount = h.numberOfProcessors;
+  if (cpuCount > MAX_LOGICAL_PROCESSORS || cpuCount === 0) {
+    const seen = trace.cpus.length === 0 ? 1 : Math.max(...trace.cpus) + 1;
+    diagnostics.push({
+      severity: 'warning',
+      code: 'bad-cpu-count',
+      message: `The logfile header says NumberOfProcessors = ${cpuCount} (header event field at offset 0x0c), which no Windows machine has; using ${seen}, the CPUs that logged buffers.`,
+      fileOffset: 0,
+    });
+    cpuCount = seen;
+  }
   return {
     fileName: path.basename(filePath),
     fileSize: trace.source.size,
     build: h.build,
     osVersion: `${h.majorVersion}.${h.minorVersion}`,
-    cpuCount: h.numberOfProcessors,
+    cpuCount,
     pointerSize: h.pointerSize,
     loggerName: h.loggerName,
     logFileName: h.logFileName,
@@ -66,7 +84,7 @@ export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
     compressedBuffers: compressed,
     eventsLost: h.eventsLost,
     buffersLost,
-    diagnostics: [...trace.diagnostics],
+    diagnostics,
   };
 }
 

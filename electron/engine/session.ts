@@ -56,7 +56,7 @@ export function loadEngine(filePath: string, options: OpenSessionOptions = {}): 
     });
     const model = finalizeModel(
       [partial],
-      { ...header, diagnostics: [...trace.diagnostics] },
+      { ...header, diagnostics: [...header.diagnostics, ...trace.diagnostics] },
       { tracePath: filePath, shouldStop },
     );
     options.onProgress?.({

@@ -295,7 +295,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       });
       const model = finalizeModel(
         partials,
-        { ...header, diagnostics: [...trace.diagnostics] },
+        { ...header, diagnostics: [...header.diagnostics, ...trace.diagnostics] },
         { tracePath: path, shouldStop },
       );
       post({
