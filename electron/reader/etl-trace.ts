@@ -23,6 +23,10 @@ import { xpressDecompress, xpressErrorText } from './xpress.js';
 export const BUFFER_HEADER_SIZE = 0x48;
 /** Largest buffer we accept: ETW buffers are at most a few MiB; anything bigger is a corrupt size field. */
 export const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Uncompressed bytes a compressed buffer may claim per byte on disk. ETW buffers compress 3–20×
+ *  (event headers and text repeat, addresses and times do not); 256× leaves a wide margin and stops
+ *  an 18-byte Xpress stream from claiming 64 MiB. */
+export const MAX_XPRESS_RATIO = 256;
 /** Pre-scan reads small (compressed) buffers' headers through a window this big: one syscall covers many. */
 const PRESCAN_WINDOW_BYTES = 64 * 1024;
 /** From this stride on, the pre-scan reads just the 0x48 header bytes (never the whole file twice). */
@@ -317,6 +321,18 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
         );
       }
       dataEnd = BUFFER_HEADER_SIZE;
+    } else if (
+      compressed &&
+      dataEnd - BUFFER_HEADER_SIZE >
+        MAX_XPRESS_RATIO * Math.max(1, Math.min(size, fileSize - pos) - BUFFER_HEADER_SIZE)
+    ) {
+      sink.add(
+        'error',
+        'corrupt-buffer',
+        `compressed buffer at file offset ${hexOffset(pos)} claims ${dataEnd} uncompressed bytes from ${size} on disk, more than ${MAX_XPRESS_RATIO}× (a decompression bomb, or damage); its events are skipped`,
+        pos,
+      );
+      dataEnd = BUFFER_HEADER_SIZE;
     } else if (compressed && dataEnd > maxUncompressed) {
       sink.add(
         'error',
@@ -602,7 +618,12 @@ class EtlTraceImpl implements EtlTrace {
   private loadNextBuffer(stream: BufferStream, run: RunState): boolean {
     for (;;) {
       if (run.stopped) return false;
-      if (stream.next >= stream.order.length) return false;
+      if (stream.next >= stream.order.length) {
+        // Done with this CPU: its buffer's memory goes now, not when the whole pass ends.
+        stream.bytes = new Uint8Array(0);
+        stream.view = new DataView(stream.bytes.buffer);
+        return false;
+      }
       if (run.shouldStop !== undefined && run.shouldStop()) {
         run.stopped = true;
         return false;
