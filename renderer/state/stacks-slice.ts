@@ -68,15 +68,13 @@ export const createStacksSlice: StateCreator<AllSlices, [], [], StacksSlice> = (
     ),
   setStackMode: (mode) => set({ stackMode: mode }),
   setStackFocus: (name) => {
-    const { stackExpanded, stackPreset } = get();
-    // A new function: its butterfly halves start with only the function itself open.
-    const reset = Object.fromEntries(
-      (['callers', 'callees'] as const).map((view) => [stackTreeKey(stackPreset, view), [] as string[]]),
-    );
+    const { stackExpanded, stackPreset, stackMode } = get();
+    // A new function: its butterfly halves start over with their default (only the function open).
+    const halves = new Set((['callers', 'callees'] as const).map((view) => stackTreeKey(stackPreset, view)));
     set({
       stackFocus: name,
-      stackMode: name !== undefined ? 'butterfly' : get().stackMode,
-      stackExpanded: { ...stackExpanded, ...reset },
+      stackMode: name !== undefined ? 'butterfly' : stackMode,
+      stackExpanded: Object.fromEntries(Object.entries(stackExpanded).filter(([key]) => !halves.has(key))),
     });
   },
   toggleStackExpanded: (treeKey, path) => {
