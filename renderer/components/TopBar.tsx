@@ -1,5 +1,6 @@
 // Top bar: the open file, Open…, zoom controls with back/forward, the visible range and the
-// selection (length and DPC/ISR totals), CSV export, details, keyboard help and the theme.
+// selection (length and DPC/ISR totals), the symbols status (opens Load Symbols), CSV export,
+// details, keyboard help and the theme.
 
 import { useState } from 'react';
 import { TABLE_COLUMNS } from '../../shared/contract.js';
@@ -11,6 +12,7 @@ import { pivotQuery } from '../state/queries.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { OpenButton } from './OpenButton.js';
+import { SymbolStatusButton } from './SymbolsDialog.js';
 import { ThemeToggle } from './ThemeToggle.js';
 
 const DPC_COLUMNS = TABLE_COLUMNS.dpcIsr;
@@ -152,6 +154,7 @@ export function TopBar({
       </div>
       <div className="topbar-spacer" />
       <div className="topbar-actions">
+        <SymbolStatusButton />
         <span
           className="step-group"
           title="Jump to the previous / next DPC or ISR over the guideline (P / N)"

@@ -197,7 +197,8 @@ export interface StacksSlice {
   readonly stackMode: StackMode;
   /** The butterfly's function, as frames name it (`module!function`). */
   readonly stackFocus: string | undefined;
-  /** Expanded tree paths per tree (key `preset:view`, see stackTreeKey), names joined by PATH_SEPARATOR. */
+  /** Expanded tree paths per tree (key `preset:view`, see stackTreeKey), names joined by
+   *  PATH_SEPARATOR; no entry = the tree's default (the butterfly opens its function). */
   readonly stackExpanded: Readonly<Record<string, readonly string[]>>;
   /** The row to select and scroll to once its tree arrives ("Show stacks" from a pivot row). */
   readonly stackReveal: { readonly treeKey: string; readonly path: string } | undefined;
@@ -205,6 +206,9 @@ export interface StacksSlice {
   readonly stackMaxNodes: number;
   /** The flame graph's zoomed frame (path from the root), undefined = whole view. */
   readonly flameZoom: string | undefined;
+  /** The bottom panel (tables, stacks) takes the graphs' room too. */
+  readonly panelEnlarged: boolean;
+  togglePanelEnlarged(): void;
   showTables(): void;
   /** Opens the stacks area, optionally on a preset with the given group paths expanded and revealed. */
   showStacks(preset?: StackPresetId, reveal?: readonly string[]): void;
@@ -216,6 +220,8 @@ export interface StacksSlice {
   /** Expands every path given (keeps the others). */
   expandStackPaths(treeKey: string, paths: readonly string[]): void;
   collapseStacks(treeKey: string): void;
+  /** Select and scroll to a row of a tree once it is shown (after an expansion, or from another view). */
+  revealStackPath(treeKey: string, path: string): void;
   clearStackReveal(): void;
   /** "(+N more)": ask for more nodes (bounded by the contract's maximum). */
   growStackNodes(): void;

@@ -27,6 +27,8 @@ export const createStacksSlice: StateCreator<AllSlices, [], [], StacksSlice> = (
   stackReveal: undefined,
   stackMaxNodes: DEFAULT_STACK_NODES,
   flameZoom: undefined,
+  panelEnlarged: false,
+  togglePanelEnlarged: () => set({ panelEnlarged: !get().panelEnlarged }),
   showTables: () => set({ bottomArea: 'tables' }),
   showStacks: (preset, reveal) => {
     const state = get();
@@ -92,6 +94,7 @@ export const createStacksSlice: StateCreator<AllSlices, [], [], StacksSlice> = (
     }
   },
   collapseStacks: (treeKey) => set({ stackExpanded: { ...get().stackExpanded, [treeKey]: [] } }),
+  revealStackPath: (treeKey, path) => set({ stackReveal: { treeKey, path } }),
   clearStackReveal: () => set({ stackReveal: undefined }),
   growStackNodes: () =>
     set({ stackMaxNodes: Math.min(MAX_STACK_NODES, get().stackMaxNodes * STACK_NODES_GROWTH) }),
