@@ -304,6 +304,11 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
 }
 
 let symbolCounter = 0;
+/**
+ * After a cancelled load, how long until views ask again: the load's promise rejects at once, but
+ * the engine aborts its downloads and applies the PDBs it had finished a moment later.
+ */
+const CANCELLED_LOAD_SETTLE_MS = 1500;
 
 /** The request for a setting, plus this trace's own folders (Electron: where its symbol files were dropped). */
 export function symbolRequest(setting: SymbolSetting, extraDirs: readonly string[] = []): SymbolLoadRequest {
@@ -345,8 +350,18 @@ export async function loadSymbols(options: { background?: boolean } = {}): Promi
       store().symbolLoadFinished(requestId, result);
     }
   } catch (error) {
-    if (store().traceId === traceId) {
-      store().symbolLoadFailed(requestId, toWireError(error));
+    const wire = toWireError(error);
+    if (store().traceId !== traceId || store().symbolLoad.requestId !== requestId) {
+      return; // superseded by a newer load, or another trace
+    }
+    store().symbolLoadFailed(requestId, wire);
+    if (wire.code === 'cancelled') {
+      // What loaded before the cancel is kept, under a version the rejection does not tell.
+      setTimeout(() => {
+        if (store().traceId === traceId) {
+          store().symbolsChangedUnseen();
+        }
+      }, CANCELLED_LOAD_SETTLE_MS);
     }
   }
 }

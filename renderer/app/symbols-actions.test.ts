@@ -22,6 +22,7 @@ interface Call {
   readonly request: SymbolLoadRequest;
   readonly requestId: string;
   resolve(result: SymbolLoadResult): void;
+  reject(error: unknown): void;
 }
 
 const calls: Call[] = [];
@@ -50,7 +51,7 @@ const fake: EtlscopeApi = {
   },
   exportCsv: async () => ({ rows: 0 }),
   loadSymbols: (traceId, request, requestId) =>
-    new Promise((resolve) => calls.push({ traceId, request, requestId, resolve })),
+    new Promise((resolve, reject) => calls.push({ traceId, request, requestId, resolve, reject })),
   closeTrace: async () => undefined,
   onEvent: () => () => undefined,
   pathForFile: (file) => `/traces/drop/${file.name}`,
@@ -109,6 +110,28 @@ describe('symbol loading actions', () => {
     await flush();
     expect(store().symbolsVersion).toBe(2);
     expect(store().symbolLoad.result?.cancelled).toBe(true);
+  });
+
+  it('a cancel that rejects (the engine keeps what it read) makes every view ask again a moment later', async () => {
+    vi.useFakeTimers();
+    try {
+      void loadSymbols();
+      const call = calls.at(-1)!;
+      const before = store().symbolsVersion;
+      call.reject({ name: 'CancelledError', message: 'Loading symbols was cancelled.', code: 'cancelled' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store().symbolLoad).toMatchObject({ status: 'failed', error: { code: 'cancelled' } });
+      expect(store().symbolsVersion).toBe(before);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(store().symbolsVersion).toBeLessThan(0);
+      // A real answer later sets the engine's version again.
+      void loadSymbols();
+      calls.at(-1)!.resolve(result(5));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store().symbolsVersion).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the menu command opens the dialog', () => {

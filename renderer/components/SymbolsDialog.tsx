@@ -277,12 +277,13 @@ function SymbolsDialogBody() {
         {load.status === 'failed' && load.error !== undefined && (
           <div className="notice error" data-testid="symbols-error">
             {load.error.code === 'cancelled'
-              ? 'The load was cancelled.'
+              ? 'The load was cancelled: the PDBs it had read are kept; Load again to finish.'
               : `Could not load symbols: ${load.error.message}`}
           </div>
         )}
         {result !== undefined && (
           <div className="symbols-result" data-testid="symbols-result">
+            {load.status !== 'done' && <div className="muted">The last load that finished:</div>}
             <div className="symbols-summary" data-testid="symbols-summary">
               {result.modules.length === 0 ? (
                 'The trace names no PDB files (no image identity events): there is nothing to load.'

@@ -159,7 +159,7 @@ export function TopBar({
           className="step-group"
           title="Jump to the previous / next DPC or ISR over the guideline (P / N)"
         >
-          Over budget
+          <span className="label-wide">Over budget</span>
           <button
             type="button"
             className="button ghost"
@@ -189,7 +189,8 @@ export function TopBar({
           data-testid="export-dpc"
           title="Every DPC/ISR in the visible range and filters, one row each"
         >
-          Export DPC durations (CSV)
+          <span className="label-wide">Export DPC durations (CSV)</span>
+          <span className="label-narrow">Export CSV</span>
         </button>
         <button
           type="button"

@@ -159,6 +159,7 @@ export function FlameGraph({
   const setFocus = useApp((s) => s.setStackFocus);
   const theme = useApp((s) => s.theme);
   const box = useRef<HTMLDivElement>(null);
+  const crumbBar = useRef<HTMLSpanElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<Hover | undefined>(undefined);
@@ -235,10 +236,18 @@ export function FlameGraph({
       : [];
   const zoomedName = crumbs.at(-1)?.name;
 
+  // A deep zoom's breadcrumbs overflow: keep the zoomed end in sight.
+  useEffect(() => {
+    const bar = crumbBar.current;
+    if (bar !== null) {
+      bar.scrollLeft = bar.scrollWidth;
+    }
+  }, [zoomedName, width]);
+
   return (
     <div className="flame" data-testid="flame">
       <div className="flame-bar">
-        <span className="flame-crumbs" data-testid="flame-crumbs">
+        <span className="flame-crumbs" ref={crumbBar} data-testid="flame-crumbs">
           <button
             type="button"
             className="link"

@@ -8,7 +8,7 @@
 //
 // A trace recorded without stack walks says so in plain words instead of showing an empty tree.
 
-import type { ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { StackResult, TraceSummary } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
 import { formatCount, formatPercent } from '../format.js';
@@ -18,7 +18,7 @@ import { STACK_PRESETS, isStackPresetId, stackPreset, type StackPreset } from '.
 import { useApp, useQueryInputs } from '../state/store.js';
 import { FlameGraph } from './FlameGraph.js';
 import { StackTreeTable } from './StackTreeTable.js';
-import { heaviestPath } from './stack-tree.js';
+import { ancestorPaths, heaviestPath, searchStacks } from './stack-tree.js';
 
 /** Nodes for the flame graph: every frame wider than a pixel at 1920 px many times over. */
 const FLAME_MAX_NODES = 20_000;
@@ -54,14 +54,66 @@ export function noStacksReason(summary: TraceSummary, preset: StackPreset): stri
   return undefined;
 }
 
+/** "Find function": every match heaviest first; Enter opens the next one (Shift+Enter the previous). */
+function FindBox({ result, treeKey }: { result: StackResult | undefined; treeKey: string }) {
+  const expandPaths = useApp((s) => s.expandStackPaths);
+  const reveal = useApp((s) => s.revealStackPath);
+  const [text, setText] = useState('');
+  const [at, setAt] = useState(-1);
+  const tree = result?.tree;
+  const found = useMemo(() => (tree !== undefined ? searchStacks(tree, text) : undefined), [tree, text]);
+  const go = (step: number) => {
+    if (found === undefined || found.ordered.length === 0) {
+      return;
+    }
+    const next = (((at + step) % found.ordered.length) + found.ordered.length) % found.ordered.length;
+    const path = found.ordered[next]!;
+    setAt(next);
+    expandPaths(treeKey, ancestorPaths(path));
+    reveal(treeKey, path);
+  };
+  const total = tree?.samples ?? 0;
+  return (
+    <span className="stack-find">
+      <input
+        type="search"
+        placeholder="Find function…"
+        value={text}
+        onChange={(event) => {
+          setText(event.target.value);
+          setAt(-1);
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') {
+            event.preventDefault();
+            event.stopPropagation();
+            go(event.shiftKey ? -1 : 1);
+          }
+        }}
+        aria-label="Find a function in the stacks (Enter: next match)"
+        data-testid="stack-find"
+      />
+      {found !== undefined && text.trim() !== '' && (
+        <span className="muted" data-testid="stack-find-status">
+          {found.matches === 0
+            ? 'no match'
+            : `${at >= 0 ? `${formatCount(at + 1)} of ` : ''}${formatCount(found.matches)} ${found.matches === 1 ? 'match' : 'matches'} · ${formatCount(found.samples)} (${formatPercent(total > 0 ? (found.samples / total) * 100 : 0)})${at < 0 ? ' · Enter: show' : ''}`}
+        </span>
+      )}
+    </span>
+  );
+}
+
 function Toolbar({
   preset,
   mode,
   onExpandHeaviest,
+  children,
 }: {
   preset: StackPreset;
   mode: StackMode;
   onExpandHeaviest?: () => void;
+  children?: ReactNode;
 }) {
   const setPreset = useApp((s) => s.setStackPreset);
   const setMode = useApp((s) => s.setStackMode);
@@ -118,6 +170,7 @@ function Toolbar({
           </button>
         </>
       )}
+      {children}
     </div>
   );
 }
@@ -154,6 +207,7 @@ function TreeView({
       result={result}
       error={error?.message}
       onExpandHeaviest={expandHeaviest}
+      tools={<FindBox result={result} treeKey={key} />}
     >
       <StackTreeTable
         treeKey={key}
@@ -172,6 +226,7 @@ function StackFrame({
   result,
   error,
   onExpandHeaviest,
+  tools,
   children,
 }: {
   preset: StackPreset;
@@ -179,17 +234,17 @@ function StackFrame({
   result: StackResult | undefined;
   error: string | undefined;
   onExpandHeaviest?: () => void;
+  /** Extra toolbar controls (the tree's Find box). */
+  tools?: ReactNode;
   children: ReactNode;
 }) {
   const allWithoutStack =
     result !== undefined && result.tree.samples > 0 && result.rowsWithoutStack === result.tree.samples;
   return (
     <div className="stack-panel" data-testid="stack-panel" data-preset={preset.id} data-mode={mode}>
-      <Toolbar
-        preset={preset}
-        mode={mode}
-        {...(onExpandHeaviest !== undefined ? { onExpandHeaviest } : {})}
-      />
+      <Toolbar preset={preset} mode={mode} {...(onExpandHeaviest !== undefined ? { onExpandHeaviest } : {})}>
+        {tools}
+      </Toolbar>
       <div className="stack-description muted">
         {preset.description}
         {result !== undefined && result.rowsWithoutStack > 0 && !allWithoutStack && (
@@ -310,6 +365,7 @@ function ButterflyView({ inputs, preset }: { inputs: QueryInputs; preset: StackP
               preset={preset}
               title="Callers — who called it, nearest caller first"
               keyLabel="Function › callers"
+              totalLabel="Through this function"
               defaultExpanded={[focus]}
               {...(viewWeight !== undefined ? { viewWeightMs: viewWeight } : {})}
               testId="stack-tree-callers"
@@ -322,6 +378,7 @@ function ButterflyView({ inputs, preset }: { inputs: QueryInputs; preset: StackP
               preset={preset}
               title="Callees — what it called"
               keyLabel="Function › callees"
+              totalLabel="Through this function"
               defaultExpanded={[focus]}
               {...(viewWeight !== undefined ? { viewWeightMs: viewWeight } : {})}
               testId="stack-tree-callees"

@@ -82,6 +82,8 @@ export interface StackTreeTableProps {
   readonly viewWeightMs?: number;
   /** What the key column is called (default: the preset's groups › Stack). */
   readonly keyLabel?: string;
+  /** The total row's words (default: every row of the range and filters). */
+  readonly totalLabel?: string;
   readonly testId: string;
   readonly emptyText?: string;
 }
@@ -292,7 +294,7 @@ export function StackTreeTable(props: StackTreeTableProps) {
       {tree !== undefined && (
         <div className="pivot-row total" style={{ gridTemplateColumns: template }} data-testid="stack-total">
           <span className="cell-key">
-            All (range and filters)
+            {props.totalLabel ?? 'All (range and filters)'}
             {result!.rowsWithoutStack > 0 && (
               <span
                 className="muted stack-nostack-note"
@@ -372,7 +374,9 @@ export function StackTreeTable(props: StackTreeTableProps) {
                       {formatMs(node.weightMs)}
                     </span>
                     <span className="num share-cell" data-col="percent" data-value={pct}>
-                      <span className="share-bar" style={{ width: `${Math.min(100, pct).toFixed(1)}%` }} />
+                      <span className="share-track" aria-hidden="true">
+                        <span className="share-bar" style={{ width: `${Math.min(100, pct).toFixed(1)}%` }} />
+                      </span>
                       <span className="share-text">{formatPercent(pct)}</span>
                     </span>
                   </>
@@ -393,6 +397,17 @@ export function StackTreeTable(props: StackTreeTableProps) {
         {tree === undefined && <div className="pivot-empty">{loading ? 'Computing stacks…' : ''}</div>}
       </div>
       {loading && tree !== undefined && <div className="pivot-updating">Updating…</div>}
+      {tree !== undefined && selected !== undefined && (
+        <div
+          className="stack-selection muted"
+          data-testid={`${props.testId}-selection`}
+          title="The selected row's stack"
+        >
+          {nodesOnPath(tree, selected)
+            .map((n) => n.name)
+            .join(' › ')}
+        </div>
+      )}
       {omittedTotal > 0 && maxNodes >= MAX_STACK_NODES && (
         <div className="stack-limit-note muted">
           Showing the heaviest {formatCount(heldNodes)} of {formatCount(result!.totalNodes)} nodes.

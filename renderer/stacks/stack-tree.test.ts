@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { StackTreeNode } from '../../shared/contract.js';
 import { PATH_SEPARATOR as S } from '../state/slices.js';
 import {
+  ancestorPaths,
   flattenStackTree,
   frameName,
   heaviestPath,
@@ -117,7 +118,7 @@ describe('paths, heaviest path, search', () => {
     expect(parentPath('ndis.sys')).toBe('');
   });
 
-  it('expands the heaviest path from the root or from a row, skipping <itself>', () => {
+  it('expands the heaviest path from the root or from a row, ending where the own time outweighs the callees', () => {
     expect(heaviestPath(TREE).map((p) => p.split(S).pop())).toEqual([
       'ndis.sys',
       'ntoskrnl.exe!KiIdleLoop',
@@ -127,6 +128,13 @@ describe('paths, heaviest path, search', () => {
     ]);
     expect(heaviestPath(TREE, 'tcpip.sys')).toEqual(['tcpip.sys', `tcpip.sys${S}ntoskrnl.exe!KiIdleLoop`]);
     expect(heaviestPath(TREE, 'gone')).toEqual(['gone']);
+    // <itself> (30) outweighs the only callee (20): the time is spent in the frame, the path ends there.
+    const own: StackTreeNode = {
+      ...TREE,
+      children: [g('m', 50, [n('a!f', 50, [n('a!g', 20), n('<itself>', 30)])])],
+      omittedChildren: 0,
+    };
+    expect(heaviestPath(own)).toEqual(['m', `m${S}a!f`]);
   });
 
   it('counts the samples under matches once, nested matches included', () => {
@@ -134,6 +142,17 @@ describe('paths, heaviest path, search', () => {
     expect(found.matches).toBe(3);
     expect(found.samples).toBe(55); // ndisInterruptDpc; the two ndis frames below it are inside it
     expect(found.heaviest).toBe(`ndis.sys${S}ntoskrnl.exe!KiIdleLoop${S}ndis.sys!ndisInterruptDpc`);
+    expect(found.ordered.map((p) => p.split(S).pop())).toEqual([
+      'ndis.sys!ndisInterruptDpc',
+      'ndis.sys!NdisFIndicateReceiveNetBufferLists',
+      'ndis.sys!ndisMiniportDpc',
+    ]);
+    expect(ancestorPaths(found.ordered[1]!)).toEqual([
+      'ndis.sys',
+      `ndis.sys${S}ntoskrnl.exe!KiIdleLoop`,
+      `ndis.sys${S}ntoskrnl.exe!KiIdleLoop${S}ndis.sys!ndisInterruptDpc`,
+      `ndis.sys${S}ntoskrnl.exe!KiIdleLoop${S}ndis.sys!ndisInterruptDpc${S}IDSvia64.sys!InetInspectReceive`,
+    ]);
     expect(searchStacks(TREE, '  ').matches).toBe(0);
     expect(searchStacks(TREE, 'KiIdleLoop').samples).toBe(95);
   });

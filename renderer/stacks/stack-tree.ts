@@ -133,8 +133,9 @@ export function nodesOnPath(tree: StackTreeNode, path: string): StackTreeNode[] 
 
 /**
  * "Expand heaviest path": from the node at `from` ('' = the root's heaviest child), follow the
- * heaviest child (frames and groups; `<itself>` ends the path) to a leaf. Returns every path to
- * expand, the first being `from` itself (when not the root), the last the leaf reached.
+ * heaviest child (frames and groups) until a leaf, or a node whose own time (`<itself>`, or its
+ * `<no stack>` rows) outweighs each callee. Returns every path to expand, the first being `from`
+ * itself (when not the root), the last where the path ends.
  */
 export function heaviestPath(tree: StackTreeNode, from = ''): string[] {
   const out: string[] = [];
@@ -145,15 +146,18 @@ export function heaviestPath(tree: StackTreeNode, from = ''): string[] {
   }
   while (node !== undefined) {
     let best: { child: StackTreeNode; segment: string } | undefined;
+    let own = 0;
     for (const entry of childSegments(node)) {
       if (entry.child.kind === 'itself' || entry.child.kind === 'no-stack') {
+        own = Math.max(own, entry.child.weightMs);
         continue;
       }
       if (best === undefined || entry.child.weightMs > best.child.weightMs) {
         best = entry;
       }
     }
-    if (best === undefined) {
+    // The path ends where the time is spent: no callee, or the node's own time outweighs each one.
+    if (best === undefined || own > best.child.weightMs) {
       break;
     }
     path = joinPath(path, best.segment);
@@ -173,6 +177,8 @@ export interface StackSearch {
   readonly heaviest: string | undefined;
   /** Every matching path. */
   readonly paths: ReadonlySet<string>;
+  /** The matching paths, heaviest first ("Find" steps through them). */
+  readonly ordered: readonly string[];
 }
 
 export function searchStacks(tree: StackTreeNode, text: string): StackSearch {
@@ -181,8 +187,9 @@ export function searchStacks(tree: StackTreeNode, text: string): StackSearch {
   let samples = 0;
   let weightMs = 0;
   let heaviest: { path: string; weight: number } | undefined;
+  const weights: { path: string; weight: number }[] = [];
   if (needle === '') {
-    return { matches: 0, samples: 0, weightMs: 0, heaviest: undefined, paths };
+    return { matches: 0, samples: 0, weightMs: 0, heaviest: undefined, paths, ordered: [] };
   }
   const visit = (node: StackTreeNode, path: string, insideMatch: boolean) => {
     for (const { child, segment } of childSegments(node)) {
@@ -190,6 +197,7 @@ export function searchStacks(tree: StackTreeNode, text: string): StackSearch {
       const match = child.name.toLowerCase().includes(needle);
       if (match) {
         paths.add(childPath);
+        weights.push({ path: childPath, weight: child.weightMs });
         if (!insideMatch) {
           samples += child.samples;
           weightMs += child.weightMs;
@@ -202,7 +210,14 @@ export function searchStacks(tree: StackTreeNode, text: string): StackSearch {
     }
   };
   visit(tree, '', false);
-  return { matches: paths.size, samples, weightMs, heaviest: heaviest?.path, paths };
+  const ordered = weights.sort((a, b) => b.weight - a.weight).map((w) => w.path);
+  return { matches: paths.size, samples, weightMs, heaviest: heaviest?.path, paths, ordered };
+}
+
+/** The paths to expand so the row at `path` is visible: every proper prefix of it. */
+export function ancestorPaths(path: string): string[] {
+  const segments = path.split(PATH_SEPARATOR);
+  return segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join(PATH_SEPARATOR));
 }
 
 /** A frame's module and function (`ndis.sys!ndisInterruptDpc`, or `ndis.sys+0x1c2e0` unsymbolized). */

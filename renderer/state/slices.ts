@@ -180,6 +180,12 @@ export interface SymbolsSlice {
   applySymbolProgress(progress: SymbolLoadProgress): void;
   symbolLoadFinished(requestId: string, result: SymbolLoadResult): void;
   symbolLoadFailed(requestId: string, error: WireError): void;
+  /**
+   * The engine's names may have changed without an answer saying to what version (a cancelled
+   * load rejects at once while the tables it had read are still applied): a fresh, negative
+   * symbolsVersion that no cached answer carries, so every view asks again.
+   */
+  symbolsChangedUnseen(): void;
 }
 
 /** WPA's stack presets (graph/table names as in WPA's CPU Usage (Sampled) and DPC/ISR tables). */

@@ -42,56 +42,61 @@ export function parseSymbolSetting(text: string | null | undefined): SymbolSetti
 
 export const createSymbolsSlice =
   (initial: SymbolSetting): StateCreator<AllSlices, [], [], SymbolsSlice> =>
-  (set, get) => ({
-    symbolSetting: initial,
-    symbolsVersion: 0,
-    symbolLoad: IDLE_SYMBOL_LOAD,
-    symbolsDialogOpen: false,
-    setSymbolSetting: (setting) =>
-      set({
-        symbolSetting: {
-          symbolPath: setting.symbolPath.slice(0, MAX_SYMBOL_PATH_LENGTH),
-          microsoftServer: setting.microsoftServer,
-        },
-      }),
-    openSymbolsDialog: () => set({ symbolsDialogOpen: true }),
-    closeSymbolsDialog: () => set({ symbolsDialogOpen: false }),
-    symbolLoadStarted: (requestId, background) =>
-      set({
-        symbolLoad: {
-          ...get().symbolLoad,
-          status: 'loading',
-          requestId,
-          background,
-          progress: undefined,
-          error: undefined,
-        },
-      }),
-    applySymbolProgress: (progress) => {
-      const load = get().symbolLoad;
-      if (
-        load.status === 'loading' &&
-        load.requestId === progress.requestId &&
-        progress.traceId === get().traceId
-      ) {
-        set({ symbolLoad: { ...load, progress } });
-      }
-    },
-    symbolLoadFinished: (requestId, result) => {
-      const load = get().symbolLoad;
-      if (load.requestId !== requestId) {
-        return;
-      }
-      set({
-        symbolLoad: { ...load, status: 'done', requestId: undefined, result, error: undefined },
-        symbolsVersion: result.symbolsVersion,
-      });
-    },
-    symbolLoadFailed: (requestId, error) => {
-      const load = get().symbolLoad;
-      if (load.requestId !== requestId) {
-        return;
-      }
-      set({ symbolLoad: { ...load, status: 'failed', requestId: undefined, error } });
-    },
-  });
+  (set, get) => {
+    /** Versions the engine never uses (it counts up from 0): one per unseen change. */
+    let unseen = 0;
+    return {
+      symbolSetting: initial,
+      symbolsVersion: 0,
+      symbolLoad: IDLE_SYMBOL_LOAD,
+      symbolsDialogOpen: false,
+      setSymbolSetting: (setting) =>
+        set({
+          symbolSetting: {
+            symbolPath: setting.symbolPath.slice(0, MAX_SYMBOL_PATH_LENGTH),
+            microsoftServer: setting.microsoftServer,
+          },
+        }),
+      openSymbolsDialog: () => set({ symbolsDialogOpen: true }),
+      closeSymbolsDialog: () => set({ symbolsDialogOpen: false }),
+      symbolLoadStarted: (requestId, background) =>
+        set({
+          symbolLoad: {
+            ...get().symbolLoad,
+            status: 'loading',
+            requestId,
+            background,
+            progress: undefined,
+            error: undefined,
+          },
+        }),
+      applySymbolProgress: (progress) => {
+        const load = get().symbolLoad;
+        if (
+          load.status === 'loading' &&
+          load.requestId === progress.requestId &&
+          progress.traceId === get().traceId
+        ) {
+          set({ symbolLoad: { ...load, progress } });
+        }
+      },
+      symbolLoadFinished: (requestId, result) => {
+        const load = get().symbolLoad;
+        if (load.requestId !== requestId) {
+          return;
+        }
+        set({
+          symbolLoad: { ...load, status: 'done', requestId: undefined, result, error: undefined },
+          symbolsVersion: result.symbolsVersion,
+        });
+      },
+      symbolLoadFailed: (requestId, error) => {
+        const load = get().symbolLoad;
+        if (load.requestId !== requestId) {
+          return;
+        }
+        set({ symbolLoad: { ...load, status: 'failed', requestId: undefined, error } });
+      },
+      symbolsChangedUnseen: () => set({ symbolsVersion: -++unseen }),
+    };
+  };
