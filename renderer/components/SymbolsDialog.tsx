@@ -257,8 +257,8 @@ function SymbolsDialogBody() {
           <div className="symbols-progress" data-testid="symbols-progress">
             <div className="progress">
               <div
-                className={progress === undefined ? 'progress-fill indeterminate' : 'progress-fill'}
-                style={progress === undefined ? undefined : { width: `${(fraction * 100).toFixed(1)}%` }}
+                className={fraction === 0 ? 'progress-fill indeterminate' : 'progress-fill'}
+                style={fraction === 0 ? undefined : { width: `${(fraction * 100).toFixed(1)}%` }}
               />
             </div>
             <div className="symbols-progress-text">

@@ -370,7 +370,10 @@ export function FlameGraph({
               {total > 0 && total !== viewTotal
                 ? ` · ${formatPercent((measure(hovered) / total) * 100)} of the zoom`
                 : ''}
-              {hoveredParent !== undefined && hoveredParent !== hovered && measure(hoveredParent) > 0
+              {hoveredParent !== undefined &&
+              hoveredParent.kind === 'frame' &&
+              hoveredParent !== hovered &&
+              measure(hoveredParent) > 0
                 ? ` · ${formatPercent((measure(hovered) / measure(hoveredParent)) * 100)} of its caller`
                 : ''}
             </div>

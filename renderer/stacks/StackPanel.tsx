@@ -210,6 +210,7 @@ function TreeView({
       tools={<FindBox result={result} treeKey={key} />}
     >
       <StackTreeTable
+        key={key}
         treeKey={key}
         result={result}
         loading={loading}
@@ -217,6 +218,28 @@ function TreeView({
         testId="stack-tree-main"
       />
     </StackFrame>
+  );
+}
+
+/** One line at the toolbar's end: what the rows are (the whole sentence in the tooltip when cut). */
+function StackDescription({
+  preset,
+  result,
+  allWithoutStack,
+}: {
+  preset: StackPreset;
+  result: StackResult | undefined;
+  allWithoutStack: boolean;
+}) {
+  const text = `${preset.description}${
+    result !== undefined && result.rowsWithoutStack > 0 && !allWithoutStack
+      ? ` ${formatCount(result.rowsWithoutStack)} ${result.rowsWithoutStack === 1 ? 'row has' : 'rows have'} no stack (under <no stack>).`
+      : ''
+  }`;
+  return (
+    <span className="stack-description muted" title={text}>
+      {text}
+    </span>
   );
 }
 
@@ -244,13 +267,8 @@ function StackFrame({
     <div className="stack-panel" data-testid="stack-panel" data-preset={preset.id} data-mode={mode}>
       <Toolbar preset={preset} mode={mode} {...(onExpandHeaviest !== undefined ? { onExpandHeaviest } : {})}>
         {tools}
+        <StackDescription preset={preset} result={result} allWithoutStack={allWithoutStack} />
       </Toolbar>
-      <div className="stack-description muted">
-        {preset.description}
-        {result !== undefined && result.rowsWithoutStack > 0 && !allWithoutStack && (
-          <> {formatCount(result.rowsWithoutStack)} rows have no stack (under &lt;no stack&gt;).</>
-        )}
-      </div>
       {allWithoutStack && (
         <div className="notice warning" data-testid="stack-none-walked">
           None of these {preset.table === 'dpcIsr' ? 'DPC/ISR events' : 'samples'} has a stack walk of its
@@ -334,6 +352,15 @@ function ButterflyView({ inputs, preset }: { inputs: QueryInputs; preset: StackP
     stackQuery(inputs, preset.id, { view: 'top-down', maxNodes: 1, maxDepth: 1, groupBy: [] }),
   );
   const viewWeight = whole.result?.tree.weightMs;
+  // Callers open along their heaviest chain (up to the thread start): the usual question is "from where".
+  const callersTree = callers.result?.tree;
+  const callersOpen = useMemo(
+    () =>
+      callersTree !== undefined && focus !== undefined
+        ? [focus, ...heaviestPath(callersTree, focus)]
+        : [focus ?? ''],
+    [callersTree, focus],
+  );
   const error = callers.error?.message ?? callees.error?.message;
   return (
     <StackFrame preset={preset} mode="butterfly" result={callers.result} error={error}>
@@ -359,6 +386,7 @@ function ButterflyView({ inputs, preset }: { inputs: QueryInputs; preset: StackP
           </div>
           <div className="butterfly-halves">
             <StackTreeTable
+              key={`${stackTreeKey(preset.id, 'callers')}:${focus}`}
               treeKey={stackTreeKey(preset.id, 'callers')}
               result={callers.result}
               loading={callers.loading}
@@ -366,12 +394,13 @@ function ButterflyView({ inputs, preset }: { inputs: QueryInputs; preset: StackP
               title="Callers — who called it, nearest caller first"
               keyLabel="Function › callers"
               totalLabel="Through this function"
-              defaultExpanded={[focus]}
+              defaultExpanded={callersOpen}
               {...(viewWeight !== undefined ? { viewWeightMs: viewWeight } : {})}
               testId="stack-tree-callers"
               emptyText="No stack in the range and filters contains this function."
             />
             <StackTreeTable
+              key={`${stackTreeKey(preset.id, 'callees')}:${focus}`}
               treeKey={stackTreeKey(preset.id, 'callees')}
               result={callees.result}
               loading={callees.loading}

@@ -300,7 +300,6 @@ export function StackTreeTable(props: StackTreeTableProps) {
                 className="muted stack-nostack-note"
                 title="Rows without a stack walk sit under <no stack>"
               >
-                {' '}
                 · {formatCount(result!.rowsWithoutStack)} without a stack
               </span>
             )}

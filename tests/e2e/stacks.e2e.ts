@@ -612,6 +612,38 @@ async function run(): Promise<void> {
           tip.replace(/\n/g, ' | '),
         );
         await shots(page, 'audio-flame-zoomed');
+
+        // Utilization by Process, Stack: every sample by process, against the truth.
+        await page.click('[data-testid=stack-mode-call-tree]');
+        await page.selectOption('[data-testid=stack-preset]', 'utilizationByProcess');
+        await stackSettled(page);
+        const processes = (await stackRows(page)).filter((r) => r.depth === 0);
+        const byProcess = audio.truth.stacks!.cpuByProcess;
+        const expected = Object.entries(byProcess).sort((a, b) => b[1].samples - a[1].samples);
+        checks.check(
+          'Utilization by Process, Stack: processes in the truth’s order of samples',
+          processes
+            .slice(0, 3)
+            .map((r) => r.name)
+            .join(', ') ===
+            expected
+              .slice(0, 3)
+              .map(([n]) => n)
+              .join(', '),
+          `${processes
+            .slice(0, 3)
+            .map((r) => `${r.name} ${r.count}`)
+            .join(', ')} vs ${expected
+            .slice(0, 3)
+            .map(([n, g]) => `${n} ${g.samples}`)
+            .join(', ')}`,
+        );
+        checks.check(
+          'Utilization by Process, Stack: each process’s samples = truth.stacks.cpuByProcess',
+          processes.length > 0 && processes.every((r) => byProcess[r.name]?.samples === r.count),
+          processes.map((r) => `${r.name} ${r.count}/${byProcess[r.name]?.samples}`).join(', '),
+        );
+        await page.selectOption('[data-testid=stack-preset]', 'dpcIsrUsageByModule');
         await setEnlarged(page, false);
       },
     );
