@@ -280,7 +280,7 @@ export function StackTreeTable(props: StackTreeTableProps) {
   const omittedTotal = result !== undefined ? Math.max(0, result.totalNodes - heldNodes) : 0;
 
   return (
-    <div className="stack-tree" data-testid={props.testId} data-tree-key={treeKey}>
+    <div className="stack-tree" data-testid={props.testId} data-tree-key={treeKey} data-rows={rows.length}>
       {props.title !== undefined && <div className="stack-tree-title">{props.title}</div>}
       <div className="pivot-head stack-head" style={{ gridTemplateColumns: template }}>
         <span className="th th-key">{keyLabel}</span>

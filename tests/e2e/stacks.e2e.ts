@@ -49,6 +49,11 @@ const workDir = path.join(outDir, 'work');
 const SECONDS = 2;
 const LOAD_TIMEOUT_MS = 120_000;
 const FOCUS_CPUS = [0, 2, 4, 6];
+/** A real trace with deep sampled stacks; where the traces are not beside the clone its step is skipped. */
+const realTrace = path.join(
+  process.env.ETLSCOPE_TRACES ?? path.resolve(root, '..', 'shared', 'traces'),
+  'perfview-net452-x64.etl',
+);
 /** No symbol path from the machine running the suite may leak into a server that must not find PDBs. */
 const NO_SYMBOL_ENV = {
   ETLSCOPE_SYMBOL_PATH: undefined,
@@ -818,9 +823,66 @@ async function run(): Promise<void> {
         `${rows.length - 1} rows`,
       );
       await shots(page, 'away-after-load-stacks');
+      // Its story is told; the remembered path now points at a closed port (refused at once).
+      await fastSymbols?.close();
+      fastSymbols = undefined;
     });
 
     // ---------------------------------------------------------------------------------------------
+    if (!existsSync(realTrace))
+      checks.skip('real trace: (+N more) in the stack tree', `${realTrace} not found`);
+    else
+      await checks.step(
+        'real trace (perfview-net452-x64.etl): "(+N more)" asks again for more nodes',
+        async () => {
+          await page.locator('[data-testid=file-input]').first().setInputFiles(realTrace);
+          await openAnalysis(page, 'perfview-net452-x64.etl');
+          await page.click('[data-testid=tab-stacks]');
+          await page.click('[data-testid=stack-mode-call-tree]');
+          await page.selectOption('[data-testid=stack-preset]', 'utilizationByProcess');
+          await stackSettled(page);
+          await page.locator('[data-testid=stack-tree-main-body]').focus();
+          await page.keyboard.press('End');
+          await settled(page);
+          const before = (await stackRows(page)).filter((r) => r.depth === 0);
+          const more = before.find((r) => r.kind === 'more');
+          checks.check(
+            'the 2,000-node answer ends its process list with "(+N more)"',
+            more !== undefined && /^\(\+\d+ more\)$/.test(more.name),
+            before
+              .map((r) => r.name)
+              .slice(-3)
+              .join(', '),
+          );
+          if (more === undefined) return;
+          const omitted = Number(/\d+/.exec(more.name)![0]);
+          const rowCount = async () =>
+            Number(await page.locator('[data-testid=stack-tree-main]').getAttribute('data-rows'));
+          const rowsBefore = await rowCount();
+          await page
+            .locator('[data-testid=stack-tree-main] [data-testid=stack-row][data-kind=more][data-depth="0"]')
+            .click();
+          await page.waitForFunction(
+            () =>
+              document.querySelector('[data-testid=stack-tree-main] [data-kind=more][data-depth="0"]') ===
+              null,
+            undefined,
+            { timeout: QUERY_TIMEOUT_MS },
+          );
+          await stackSettled(page);
+          await page.locator('[data-testid=stack-tree-main-body]').focus();
+          await page.keyboard.press('End');
+          await settled(page);
+          const rowsAfter = await rowCount();
+          checks.check(
+            'after the click every process is listed (the placeholder replaced by the omitted rows)',
+            rowsAfter === rowsBefore - 1 + omitted,
+            `${rowsBefore} rows − "(+${omitted} more)" + ${omitted} → ${rowsAfter}`,
+          );
+          await shots(page, 'real-trace-more-nodes');
+        },
+      );
+
     await checks.step('a trace recorded without stack walks says so', async () => {
       await page.locator('[data-testid=file-input]').first().setInputFiles(noStacks);
       await openAnalysis(page, 'no-stacks.etl');
