@@ -39,7 +39,7 @@ function build(state: Partial<MenuState> = {}) {
 describe('application menu', () => {
   it('has File, Edit, View and Help with the issue’s items wired to actions', () => {
     const { template, calls } = build({ recent: ['/t/a.etl'] });
-    expect(template.map((m) => m.label)).toEqual(['File', 'Edit', 'View', 'Help']);
+    expect(template.map((m) => m.label)).toEqual(['File', 'Edit', 'View', 'Trace', 'Help']);
     for (const label of [
       'Open…',
       '/t/a.etl',
@@ -49,6 +49,7 @@ describe('application menu', () => {
       'Zoom Out',
       'Unzoom',
       'Reset Zoom',
+      'Load Symbols…',
       'About etlscope',
     ]) {
       find(template, label).click?.();
@@ -62,6 +63,7 @@ describe('application menu', () => {
       'zoom-out',
       'unzoom',
       'reset-zoom',
+      'load-symbols',
       'about',
     ]);
     expect(find(template, 'Open…').accelerator).toBe('CmdOrCtrl+O');
@@ -71,6 +73,7 @@ describe('application menu', () => {
     const { template } = build({ traceOpen: false });
     expect(find(template, 'Export DPC Durations…').enabled).toBe(false);
     expect(find(template, 'Zoom In').enabled).toBe(false);
+    expect(find(template, 'Load Symbols…').enabled).toBe(false);
     expect(find(template, 'No Recent Traces').enabled).toBe(false);
     expect(find(template, 'Open…').enabled).toBeUndefined();
   });
@@ -88,6 +91,7 @@ describe('application menu', () => {
       'File',
       'Edit',
       'View',
+      'Trace',
       'windowMenu',
       'Help',
     ]);

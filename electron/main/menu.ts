@@ -5,6 +5,7 @@
 //   File:  Open… · Open Recent ▸ · Export DPC durations… · Close · (Quit)
 //   Edit:  Cut · Copy · Paste · Select All           (so text fields and Copy work on macOS)
 //   View:  Zoom In · Zoom Out · Zoom to Selection · Unzoom · Reset Zoom · (dev: Reload, DevTools)
+//   Trace: Load Symbols…                              (WPA's Trace > Load Symbols; opens the dialog)
 //   Help:  About etlscope (version)
 //
 // Trace zoom uses Ctrl/Cmd accelerators; the renderer's own single-key shortcuts (+, -, z, 0,
@@ -78,6 +79,10 @@ export function buildMenuTemplate(state: MenuState, actions: MenuActions): MenuI
       { role: 'togglefullscreen' },
     ],
   };
+  const trace: MenuItemOptions = {
+    label: 'Trace',
+    submenu: [traceCommand('Load Symbols…', 'load-symbols')],
+  };
   const help: MenuItemOptions = {
     role: 'help',
     label: 'Help',
@@ -95,7 +100,9 @@ export function buildMenuTemplate(state: MenuState, actions: MenuActions): MenuI
       { role: 'quit' },
     ],
   };
-  return mac ? [appMenu, file, edit, view, { role: 'windowMenu' }, help] : [file, edit, view, help];
+  return mac
+    ? [appMenu, file, edit, view, trace, { role: 'windowMenu' }, help]
+    : [file, edit, view, trace, help];
 }
 
 /** Help > About text: the app version plus the runtime versions people ask for in bug reports. */

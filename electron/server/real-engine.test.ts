@@ -1,16 +1,28 @@
 // Browser mode end to end with the real engine (electron/worker openTraceSession, worker threads)
 // on the bundled sample trace: the CLI FILE opens on connect, a dropped copy streams up and opens,
 // a pivot answers, and the row export downloads as CSV. Numbers are checked against the truth the
-// trace writer computed while writing assets/sample.etl (an independent computation).
+// trace writer computed while writing assets/sample.etl (an independent computation). Then a
+// genuine-image backup-server trace uploaded with its PDBs (flat, as a user drops them): Load
+// Symbols finds them in the upload's `.symbols/` and the stacks name ndis.sys!ndisInterruptDpc.
 
-import { readFile, rm, mkdtemp, mkdir } from 'node:fs/promises';
+import { readFile, readdir, rm, mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WEBSOCKET_HTTP_PATH, type BackendEvent, type PivotResult } from '../../shared/contract.js';
+import {
+  WEBSOCKET_HTTP_PATH,
+  type BackendEvent,
+  type PivotResult,
+  type StackResult,
+  type StackTreeNode,
+} from '../../shared/contract.js';
 import { createFrameClient } from '../../renderer/transport/frame-client.js';
+import { buildScenarioBinaries } from '../../scripts/drivers/scenario.js';
+import { toolchainAvailable } from '../../scripts/drivers/toolchain.js';
+import { SCENARIOS } from '../../scripts/writer/scenarios.js';
+import { simulate } from '../../scripts/writer/simulate.js';
 import { openTraceSession } from '../worker/index.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -124,4 +136,65 @@ describe('browser mode with the real engine on assets/sample.etl', () => {
     expect([...cpus].sort()).toEqual(['0', '2', '4', '6']);
     ws.close();
   }, 120_000);
+});
+
+describe('browser mode: a trace uploaded with its PDB files', () => {
+  const run = toolchainAvailable() ? it : it.skip;
+  run(
+    'Load Symbols (no path given) finds the dropped PDBs beside the upload and names the stacks',
+    async () => {
+      const file = path.join(dir, 'backup-genuine.etl');
+      const store = path.join(dir, 'backup-genuine-store');
+      const binaries = buildScenarioBinaries(SCENARIOS.backupServer!, { pointerSize: 8 });
+      simulate(SCENARIOS.backupServer!, { seconds: 0.3, seed: 3, path: file, binaries, pdbStore: store });
+      const base = `http://127.0.0.1:${server.port}/upload?token=${server.token}`;
+      const up = await fetch(`${base}&name=backup-genuine.etl`, {
+        method: 'POST',
+        body: await readFile(file),
+      });
+      const { uploadId } = (await up.json()) as { uploadId: string };
+      // The store is name.pdb/GUIDAGE/name.pdb (and the images beside); a user drops the PDBs themselves.
+      let sent = 0;
+      for (const pdbDir of (await readdir(store)).filter((n) => n.endsWith('.pdb'))) {
+        for (const key of await readdir(path.join(store, pdbDir))) {
+          const body = await readFile(path.join(store, pdbDir, key, pdbDir));
+          const reply = await fetch(`${base}&name=${encodeURIComponent(pdbDir)}&for=${uploadId}`, {
+            method: 'POST',
+            body,
+          });
+          expect(reply.status, pdbDir).toBe(200);
+          sent++;
+        }
+      }
+      expect(sent).toBeGreaterThan(5);
+      const { ws, api } = await connect();
+      const { traceId } = await api.openTrace({ kind: 'upload', uploadId, name: 'backup-genuine.etl' }, 'o');
+      const loaded = await api.loadSymbols(traceId, {}, 'symbols-1');
+      expect(loaded.modules.filter((m) => m.status !== 'loaded').map((m) => m.pdb)).toEqual([]);
+      expect(loaded.loaded).toBe(sent);
+      const stacks = (await api.query(
+        traceId,
+        {
+          kind: 'stacks',
+          table: 'cpuSampled',
+          filter: { exclude: { dpcIsr: ['-'] } },
+          groupBy: ['module'],
+          view: 'top-down',
+          maxNodes: 5000,
+        },
+        'stacks-1',
+      )) as StackResult;
+      const names = new Set<string>();
+      const walk = (node: StackTreeNode) => {
+        names.add(node.name);
+        node.children?.forEach(walk);
+      };
+      walk(stacks.tree);
+      expect(names.has('ndis.sys!ndisInterruptDpc')).toBe(true);
+      expect([...names].some((n) => /\+0x/.test(n))).toBe(false);
+      expect(stacks.symbolsVersion).toBe(loaded.symbolsVersion);
+      ws.close();
+    },
+    180_000,
+  );
 });

@@ -2,7 +2,8 @@
 // upload → open → query → export → download, driven by the renderer's own frame client over a
 // `ws` socket. The engine is the fake from backend/test-helpers until [engine]'s session lands.
 
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,15 +13,16 @@ import { WEBSOCKET_HTTP_PATH, type BackendEvent } from '../../shared/contract.js
 import { createFrameClient } from '../../renderer/transport/frame-client.js';
 import { FakeEngine } from '../backend/test-helpers.js';
 import { cleanFileName, exportFileName } from '../backend/file-names.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, symbolFileNameProblem, type RunningServer } from './server.js';
 
 let dir: string;
 let server: RunningServer;
 let engine: FakeEngine;
 let base: string;
 
-async function start(file?: string) {
+async function start(file?: string, extra: { maxSymbolFileBytes?: number } = {}) {
   server = await startServer({
+    ...extra,
     openSession: engine.openSession,
     staticDir: path.join(dir, 'renderer'),
     samplePath: path.join(dir, 'sample.etl'),
@@ -217,6 +219,102 @@ describe('startServer', () => {
     ws.send('{not json');
     expect(JSON.parse(await reply)).toMatchObject({ id: -1, ok: false, error: { code: 'bad-request' } });
     ws.close();
+  });
+});
+
+describe('symbol files uploaded with a trace', () => {
+  const post = (params: Record<string, string>, body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${base}/upload?${new URLSearchParams({ token: server.token, ...params }).toString()}`, {
+      method: 'POST',
+      body,
+      headers,
+    });
+  async function uploadTrace(name = 'backup.etl'): Promise<string> {
+    const up = await post({ name }, Buffer.alloc(4096, 1));
+    return ((await up.json()) as { uploadId: string }).uploadId;
+  }
+
+  it('puts each file into the upload’s .symbols/ folder, flat, where the trace’s symbol load looks', async () => {
+    await start();
+    const uploadId = await uploadTrace();
+    const pdb = Buffer.from('Microsoft C/C++ MSF 7.00\r\n');
+    const reply = await post({ name: 'ndis.pdb', for: uploadId }, pdb);
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toEqual({ uploadId, name: 'ndis.pdb' });
+    expect((await post({ name: 'tcpip.sym.txt', for: uploadId }, 'MODULE x')).status).toBe(200);
+    expect((await post({ name: 'IDSvia64.SYM', for: uploadId }, 'MODULE y')).status).toBe(200);
+    const { api } = await connect();
+    await api.openTrace({ kind: 'upload', uploadId, name: 'backup.etl' }, 'o');
+    const tracePath = engine.opened[0]!.path;
+    const symbols = `${tracePath}.symbols`;
+    expect((await readdir(symbols)).sort()).toEqual(['IDSvia64.SYM', 'ndis.pdb', 'tcpip.sym.txt']);
+    expect(await readFile(path.join(symbols, 'ndis.pdb'))).toEqual(pdb);
+    // The same name twice is refused, and the first file stays as it was.
+    const twice = await post({ name: 'ndis.pdb', for: uploadId }, 'other');
+    expect(twice.status).toBe(409);
+    expect(((await twice.json()) as { error: { message: string } }).error.message).toMatch(
+      /ndis\.pdb was already added to backup\.etl/,
+    );
+    expect(await readFile(path.join(symbols, 'ndis.pdb'))).toEqual(pdb);
+  });
+
+  it('refuses path separators, other kinds of files and unknown or foreign traces, in plain words', async () => {
+    const file = path.join(dir, 'given.etl');
+    await writeFile(file, Buffer.alloc(32));
+    await start(file);
+    const uploadId = await uploadTrace();
+    const refused = async (params: Record<string, string>, status: number, message: RegExp) => {
+      const reply = await post(params, 'x');
+      expect(reply.status, JSON.stringify(params)).toBe(status);
+      expect(((await reply.json()) as { error: { message: string } }).error.message).toMatch(message);
+    };
+    await refused({ name: '../ndis.pdb', for: uploadId }, 400, /path separator/);
+    await refused({ name: 'sub\\ndis.pdb', for: uploadId }, 400, /path separator/);
+    await refused({ name: 'evil.dll', for: uploadId }, 400, /only \.pdb, \.sym and \.sym\.txt/);
+    await refused({ name: '.pdb', for: uploadId }, 400, /only \.pdb/);
+    await refused({ name: 'a\u0001.pdb', for: uploadId }, 400, /control characters/);
+    await refused({ name: 'ndis.pdb', for: 'no-such-upload' }, 404, /no uploaded trace no-such-upload/);
+    // The command line's FILE is the user's own file: nothing is written beside it.
+    const { events } = await connect();
+    for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const given = events.find((e) => e.type === 'open-requested');
+    const givenId =
+      given?.type === 'open-requested' && given.source.kind === 'upload' ? given.source.uploadId : '';
+    await refused({ name: 'ndis.pdb', for: givenId }, 400, /only be added to a trace uploaded from the page/);
+    expect(existsSync(`${file}.symbols`)).toBe(false);
+    expect(symbolFileNameProblem(null)).toMatch(/no file name/);
+    expect(symbolFileNameProblem(`${'a'.repeat(300)}.pdb`)).toMatch(/longer than 255/);
+  });
+
+  it('enforces the size limit: by the declared length, and while streaming a body without one', async () => {
+    await start(undefined, { maxSymbolFileBytes: 1000 });
+    const uploadId = await uploadTrace();
+    const declared = await post({ name: 'big.pdb', for: uploadId }, Buffer.alloc(2000));
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: { message: string } }).error.message).toMatch(
+      /big\.pdb is larger than/,
+    );
+    // A chunked body (no Content-Length) is cut off once it passes the limit; nothing is kept.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 8; i++) controller.enqueue(new Uint8Array(500));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(
+      `${base}/upload?${new URLSearchParams({ token: server.token, name: 'big2.pdb', for: uploadId }).toString()}`,
+      { method: 'POST', body: chunks, duplex: 'half' } as RequestInit,
+    ).then(
+      (r) => r.status,
+      () => 'reset',
+    );
+    expect([400, 'reset']).toContain(streamed);
+    const { api } = await connect();
+    await api.openTrace({ kind: 'upload', uploadId, name: 'backup.etl' }, 'o');
+    const symbols = `${engine.opened[0]!.path}.symbols`;
+    expect(existsSync(symbols) ? await readdir(symbols) : []).toEqual([]);
+    // Within the limit it is taken.
+    expect((await post({ name: 'small.pdb', for: uploadId }, Buffer.alloc(1000))).status).toBe(200);
   });
 });
 

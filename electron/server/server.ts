@@ -5,6 +5,8 @@
 //   browser ── GET /?token=T ─────────────▶ index.html (+ HttpOnly cookie so /assets/* load)
 //           ── WS /ws?token=T ────────────▶ FrameServer ─▶ Backend (one per connection) ─▶ TraceSessions
 //           ── POST /upload?token=T&name=N ▶ temp file (streamed, never buffered) → { uploadId }
+//           ── POST /upload?token=T&name=ndis.pdb&for=U ▶ <upload U>.symbols/ndis.pdb (flat: the
+//              symbol locator checks each file's GUID/age), where the trace's symbol load finds it
 //           ── GET /download?token=T&id=D ─▶ the export's CSV as an attachment
 //
 // Security: binds 127.0.0.1 only; a random 128-bit token (crypto) is required on every request,
@@ -15,10 +17,11 @@
 
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -41,6 +44,14 @@ import { contentTypeFor, rendererCsp, resolveStaticPath, securityHeaders } from 
 const TOKEN_BYTES = 16;
 /** Client frames are small requests (the largest is a filter with long value lists). */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** The symbol files the locator reads (PDB, Breakpad .sym, our .sym.txt). */
+const SYMBOL_FILE_NAME = /^[^\\/]+\.(pdb|sym|sym\.txt)$/i;
+/** Longest symbol file name: every common filesystem caps a name at 255. */
+const MAX_SYMBOL_NAME_LENGTH = 255;
+/** The largest symbol file taken: public PDBs of the biggest DLLs (browsers, drivers stacks) are ~1.5 GB. */
+const DEFAULT_MAX_SYMBOL_FILE_BYTES = 2 * 1024 ** 3;
+/** Symbol files per trace upload: a trace names at most a few hundred images with PDBs. */
+const MAX_SYMBOL_FILES_PER_TRACE = 1000;
 
 export interface ServerOptions {
   /** A trace to open as soon as a page connects (`etlscope serve FILE`). */
@@ -60,6 +71,8 @@ export interface ServerOptions {
   readonly tempRoot?: string;
   /** `etlscope serve --symbols PATH`: searched for every trace after the page's own symbol path. */
   readonly symbolPath?: string;
+  /** Largest symbol file an upload may add to a trace (default 2 GiB; tests lower it). */
+  readonly maxSymbolFileBytes?: number;
   /** Server-side problems worth a line on the console (the default prints to stderr). */
   readonly log?: (line: string) => void;
 }
@@ -120,6 +133,31 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
+/** Why a symbol file name is refused (path separators, control characters, not a symbol file), or undefined. */
+export function symbolFileNameProblem(name: string | null): string | undefined {
+  if (name === null || name === '') return 'the upload has no file name';
+  if (name.length > MAX_SYMBOL_NAME_LENGTH)
+    return `the name is longer than ${MAX_SYMBOL_NAME_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'the name contains control characters';
+  if (/[\\/]/.test(name)) return 'the name contains a path separator';
+  if (!SYMBOL_FILE_NAME.test(name) || name.startsWith('.'))
+    return 'only .pdb, .sym and .sym.txt files can be added to a trace';
+  return undefined;
+}
+
+/** Counts bytes through it and fails the stream past `limit`. */
+function byteLimit(limit: number, onExceeded: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(onExceeded());
+      else callback(null, chunk);
+    },
+  });
+}
+
 function sendError(res: http.ServerResponse, status: number, error: WireError): void {
   if (res.headersSent) {
     res.destroy();
@@ -136,6 +174,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const samplePath = options.samplePath ?? defaultSamplePath();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const uploads = new Map<string, StoredFile>();
+  /** Symbol files added per trace upload (bounded by MAX_SYMBOL_FILES_PER_TRACE). */
+  const symbolFileCounts = new Map<string, number>();
+  const maxSymbolFileBytes = options.maxSymbolFileBytes ?? DEFAULT_MAX_SYMBOL_FILE_BYTES;
   const downloads = new Map<string, StoredFile>();
   const sockets = new Set<WebSocket>();
   const closers = new Set<() => Promise<void>>();
@@ -181,7 +222,62 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
   }
 
+  /** A .pdb / .sym / .sym.txt that belongs to the trace upload `for`: into `<upload>.symbols/`. */
+  async function handleSymbolUpload(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    forUpload: string,
+  ): Promise<void> {
+    const rawName = url.searchParams.get('name');
+    const refuse = (status: number, message: string, code: WireError['code'] = 'bad-request') => {
+      // The body is not read: close the connection after the answer instead of draining it.
+      res.setHeader('Connection', 'close');
+      sendError(res, status, { name: 'Error', message, code });
+    };
+    const problem = symbolFileNameProblem(rawName);
+    const shownName = cleanFileName(rawName, 'symbol file');
+    if (problem !== undefined) return refuse(400, `symbol file ${shownName} refused: ${problem}`);
+    const name = rawName!;
+    const trace = uploads.get(forUpload);
+    if (trace === undefined)
+      return refuse(404, `${name}: there is no uploaded trace ${forUpload}`, 'not-found');
+    if (!trace.owned)
+      return refuse(400, `${name}: symbol files can only be added to a trace uploaded from the page`);
+    const count = symbolFileCounts.get(forUpload) ?? 0;
+    if (count >= MAX_SYMBOL_FILES_PER_TRACE)
+      return refuse(400, `${name}: ${trace.name} already has ${MAX_SYMBOL_FILES_PER_TRACE} symbol files`);
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () =>
+      `${name} is larger than the ${Math.round(maxSymbolFileBytes / 1024 ** 2).toLocaleString('en-US')} MiB a symbol file may be`;
+    if (Number.isFinite(declared) && declared > maxSymbolFileBytes) return refuse(413, tooLarge());
+    const dir = `${trace.path}.symbols`;
+    const target = path.join(dir, name);
+    symbolFileCounts.set(forUpload, count + 1);
+    try {
+      await mkdir(dir, { recursive: true });
+      await pipeline(
+        req,
+        byteLimit(maxSymbolFileBytes, () => new Error(tooLarge())),
+        createWriteStream(target, { flags: 'wx' }),
+      );
+    } catch (error) {
+      const exists = (error as { code?: unknown }).code === 'EEXIST';
+      if (!exists) await unlink(target).catch(() => undefined);
+      symbolFileCounts.set(forUpload, count);
+      return refuse(
+        exists ? 409 : 400,
+        exists
+          ? `${name} was already added to ${trace.name}`
+          : `upload of ${name} failed: ${toBackendWireError(error).message}`,
+      );
+    }
+    sendJson(res, 200, { uploadId: forUpload, name });
+  }
+
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const forUpload = url.searchParams.get('for');
+    if (forUpload !== null) return handleSymbolUpload(req, res, url, forUpload);
     const name = cleanFileName(url.searchParams.get('name'), 'upload.etl');
     const uploadId = randomUUID();
     const file: StoredFile = { path: path.join(tempDir, `upload-${uploadId}.etl`), name, owned: true };

@@ -1,22 +1,28 @@
-// User actions that talk to the backend: opening a trace (drop, Open…, menu, CLI), cancelling a
-// load, exporting CSV, jumping to the next/previous over-budget DPC, and carrying out menu
-// commands and keyboard shortcuts. Store actions change descriptors; these do the I/O around them.
+// User actions that talk to the backend: opening a trace (drop, Open…, menu, CLI) with the symbol
+// files dropped beside it, cancelling a load, loading symbols (by itself when a trace is ready, or
+// from the Load Symbols dialog), exporting CSV, jumping to the next/previous over-budget DPC, and
+// carrying out menu commands and keyboard shortcuts. Store actions change descriptors; these do
+// the I/O around them.
 //
-//   drop / Open… ──> beginLoading ──> [uploadFile] ──> api.openTrace(id) ──> traceReady | traceFailed
-//                                          progress events (onEvent) ──> applyProgress
+//   drop / Open… ──> beginLoading ──> [uploadFile + symbol files] ──> api.openTrace(id)
+//        ──> traceReady ──> loadSymbols (saved setting) ──> symbolLoadFinished (symbolsVersion)
+//                  progress events (onEvent) ──> applyProgress / applySymbolProgress
 
 import {
   toWireError,
   type BackendEvent,
   type ExportRequest,
   type MenuCommand,
+  type SymbolLoadRequest,
   type TraceSource,
   type WireError,
 } from '../../shared/contract.js';
 import { secondsToTraceNs, traceNs } from '../../shared/units.js';
 import { findOverBudgetQuery, baseFilter } from '../state/queries.js';
 import { getAppStore } from '../state/store.js';
+import type { SymbolSetting } from '../state/slices.js';
 import { visibleRange } from '../state/view-slice.js';
+import { symbolFileUploader } from '../transport/index.js';
 import { api, queryClient } from './api.js';
 
 let openRequestId: string | undefined;
@@ -43,6 +49,31 @@ function sourceName(source: TraceSource): string {
   }
 }
 
+/** Symbol files that may be dropped with a trace (the locator checks each one's GUID/age). */
+export function isSymbolFileName(name: string): boolean {
+  return /\.(pdb|sym|sym\.txt)$/i.test(name);
+}
+
+/** A drop or a multi-file pick: the trace (the first .etl, else the first non-symbol file) and symbol files. */
+export function partitionDroppedFiles<F extends { readonly name: string }>(
+  files: readonly F[],
+): { trace: F | undefined; symbols: F[] } {
+  const symbols = files.filter((f) => isSymbolFileName(f.name));
+  const others = files.filter((f) => !isSymbolFileName(f.name));
+  return { trace: others.find((f) => /\.etl$/i.test(f.name)) ?? others[0], symbols };
+}
+
+/**
+ * Folders searched for the current trace only, after the saved symbol path: in Electron, where the
+ * symbol files dropped with it lie (browser mode uploads them into the trace's `.symbols/` instead).
+ */
+let traceSymbolDirs: readonly string[] = [];
+
+function folderOf(filePath: string): string | undefined {
+  const cut = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
+  return cut > 0 ? filePath.slice(0, cut) : undefined;
+}
+
 async function closeCurrent(): Promise<void> {
   const traceId = store().traceId;
   queryClient().clear();
@@ -53,8 +84,13 @@ async function closeCurrent(): Promise<void> {
   }
 }
 
-export async function openSource(source: TraceSource, displayName = sourceName(source)): Promise<void> {
+export async function openSource(
+  source: TraceSource,
+  displayName = sourceName(source),
+  options: { symbolDirs?: readonly string[] } = {},
+): Promise<void> {
   await closeCurrent();
+  traceSymbolDirs = options.symbolDirs ?? [];
   const requestId = `open-${Date.now().toString(36)}-${++openCounter}`;
   openRequestId = requestId;
   if (store().traceStatus !== 'loading' || store().loadingName !== displayName) {
@@ -64,6 +100,8 @@ export async function openSource(source: TraceSource, displayName = sourceName(s
     const opened = await api().openTrace(source, requestId);
     if (openRequestId === requestId) {
       store().traceReady(opened.traceId, opened.summary);
+      // Once per trace, with the saved setting (a server only if the path or the box says so).
+      void loadSymbols({ background: true });
     }
   } catch (error) {
     if (openRequestId !== requestId) {
@@ -84,9 +122,28 @@ export async function openSource(source: TraceSource, displayName = sourceName(s
 
 /** A dropped or picked File: a path in Electron, an upload in the browser. */
 export async function openFile(file: File): Promise<void> {
+  await openFiles([file]);
+}
+
+/**
+ * Dropped or picked files: the trace plus any .pdb / .sym / .sym.txt beside it. Electron: the
+ * symbol files' folders join this trace's symbol path; browser: they are uploaded into the trace
+ * upload's `.symbols/` folder on the server before it opens, where the background load finds them.
+ */
+export async function openFiles(files: readonly File[]): Promise<void> {
+  const { trace: file, symbols } = partitionDroppedFiles(files);
+  if (file === undefined) {
+    if (symbols.length > 0) {
+      notify('Drop the symbol files together with the .etl trace they belong to.', 'error');
+    }
+    return;
+  }
   const backend = api();
   if (backend.pathForFile !== undefined) {
-    await openSource({ kind: 'path', path: backend.pathForFile(file) }, file.name);
+    const dirs = symbols.map((f) => folderOf(backend.pathForFile!(f)));
+    await openSource({ kind: 'path', path: backend.pathForFile(file) }, file.name, {
+      symbolDirs: [...new Set(dirs.filter((d): d is string => d !== undefined))],
+    });
     return;
   }
   if (backend.uploadFile === undefined) {
@@ -102,6 +159,23 @@ export async function openFile(file: File): Promise<void> {
     const source = await backend.uploadFile(file, (sent) => uploadListener?.(sent, file.size));
     if (openRequestId !== uploadId) {
       return; // cancelled while uploading
+    }
+    const uploadSymbols = symbolFileUploader();
+    const refused: string[] = [];
+    if (symbols.length > 0 && uploadSymbols !== undefined && source.kind === 'upload') {
+      for (const symbolFile of symbols) {
+        try {
+          await uploadSymbols(symbolFile, source.uploadId);
+        } catch (error) {
+          refused.push(`${symbolFile.name}: ${toWireError(error).message}`);
+        }
+        if (openRequestId !== uploadId) {
+          return;
+        }
+      }
+    }
+    if (refused.length > 0) {
+      notify(`Some symbol files were not kept — ${refused.join('; ')}`, 'error');
     }
     await openSource(source, file.name);
   } catch (error) {
@@ -201,7 +275,12 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
     state.found !== undefined
       ? secondsToTraceNs(state.found.enterSeconds) + (direction === 'next' ? 1 : -1)
       : (state.selection?.start ?? view.start);
-  const outcome = await queryClient().run('find', state.traceId, findOverBudgetQuery(state, from, direction));
+  const outcome = await queryClient().run(
+    'find',
+    state.traceId,
+    findOverBudgetQuery(state, from, direction),
+    state.symbolsVersion,
+  );
   if (outcome.status === 'error') {
     notify(`Search failed: ${describeError(outcome.error)}`, 'error');
     return;
@@ -222,6 +301,79 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
   }
   store().setFound(row);
   store().setSelection({ start: enter, end: traceNs(Math.max(exit, enter + 1)) });
+}
+
+let symbolCounter = 0;
+/**
+ * After a cancelled load, how long until views ask again: the load's promise rejects at once, but
+ * the engine aborts its downloads and applies the PDBs it had finished a moment later.
+ */
+const CANCELLED_LOAD_SETTLE_MS = 1500;
+
+/** The request for a setting, plus this trace's own folders (Electron: where its symbol files were dropped). */
+export function symbolRequest(setting: SymbolSetting, extraDirs: readonly string[] = []): SymbolLoadRequest {
+  // A folder whose name holds ';' cannot be written in a symbol path; such a folder is left out.
+  const parts = [setting.symbolPath.trim(), ...extraDirs.filter((d) => !d.includes(';'))].filter(
+    (p) => p !== '',
+  );
+  return {
+    ...(parts.length > 0 ? { symbolPath: parts.join(';') } : {}),
+    ...(setting.microsoftServer ? { microsoftServer: true } : {}),
+  };
+}
+
+/**
+ * Loads the symbols of every PDB the trace names with the saved setting (a new load replaces one
+ * in flight). When it finishes the store's symbolsVersion changes and every view asks again.
+ */
+export async function loadSymbols(options: { background?: boolean } = {}): Promise<void> {
+  const state = store();
+  const traceId = state.traceId;
+  if (traceId === undefined || state.traceStatus !== 'ready') {
+    return;
+  }
+  const previous = state.symbolLoad.requestId;
+  const requestId = `symbols-${Date.now().toString(36)}-${++symbolCounter}`;
+  store().symbolLoadStarted(requestId, options.background === true);
+  if (previous !== undefined) {
+    api()
+      .cancel(previous)
+      .catch(() => undefined);
+  }
+  try {
+    const result = await api().loadSymbols(
+      traceId,
+      symbolRequest(state.symbolSetting, traceSymbolDirs),
+      requestId,
+    );
+    if (store().traceId === traceId) {
+      store().symbolLoadFinished(requestId, result);
+    }
+  } catch (error) {
+    const wire = toWireError(error);
+    if (store().traceId !== traceId || store().symbolLoad.requestId !== requestId) {
+      return; // superseded by a newer load, or another trace
+    }
+    store().symbolLoadFailed(requestId, wire);
+    if (wire.code === 'cancelled') {
+      // What loaded before the cancel is kept, under a version the rejection does not tell.
+      setTimeout(() => {
+        if (store().traceId === traceId) {
+          store().symbolsChangedUnseen();
+        }
+      }, CANCELLED_LOAD_SETTLE_MS);
+    }
+  }
+}
+
+/** Stops the load in flight; what loaded so far is kept (the answer says cancelled). */
+export async function cancelSymbolLoad(): Promise<void> {
+  const requestId = store().symbolLoad.requestId;
+  if (requestId !== undefined) {
+    await api()
+      .cancel(requestId)
+      .catch(() => undefined);
+  }
 }
 
 export function runMenuCommand(command: MenuCommand): void {
@@ -248,6 +400,11 @@ export function runMenuCommand(command: MenuCommand): void {
     case 'close-trace':
       void closeTrace();
       break;
+    case 'load-symbols':
+      if (s.traceStatus === 'ready') {
+        s.openSymbolsDialog();
+      }
+      break;
     default:
       break;
   }
@@ -257,6 +414,9 @@ export function handleBackendEvent(event: BackendEvent): void {
   switch (event.type) {
     case 'progress':
       store().applyProgress(event.progress);
+      break;
+    case 'symbols-progress':
+      store().applySymbolProgress(event.progress);
       break;
     case 'open-requested':
       void openSource(event.source);

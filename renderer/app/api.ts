@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { EtlscopeApi, Query, ResultOf, TraceId, WireError } from '../../shared/contract.js';
 import { QueryClient } from '../data/query-client.js';
+import { useApp } from '../state/store.js';
 import { getApi } from '../transport/index.js';
 
 let client: QueryClient | undefined;
@@ -24,16 +25,23 @@ export interface QueryState<Q extends Query> {
   readonly error: WireError | undefined;
 }
 
-/** Fetches `query` for `traceId` in `slot`; undefined query = nothing to fetch. */
+/**
+ * Fetches `query` for `traceId` in `slot`; undefined query = nothing to fetch. The store's
+ * symbolsVersion is part of the key: after a symbol load every view asks again.
+ */
 export function useQueryResult<Q extends Query>(
   slot: string,
   traceId: TraceId | undefined,
   query: Q | undefined,
 ): QueryState<Q> {
-  const key = traceId !== undefined && query !== undefined ? QueryClient.keyOf(traceId, query) : '';
+  const version = useApp((s) => s.symbolsVersion);
+  const key = traceId !== undefined && query !== undefined ? QueryClient.keyOf(traceId, query, version) : '';
   const slotRef = useRef(slot);
   const [state, setState] = useState<QueryState<Q>>(() => ({
-    result: traceId !== undefined && query !== undefined ? queryClient().cached(traceId, query) : undefined,
+    result:
+      traceId !== undefined && query !== undefined
+        ? queryClient().cached(traceId, query, version)
+        : undefined,
     loading: false,
     error: undefined,
   }));
@@ -43,7 +51,7 @@ export function useQueryResult<Q extends Query>(
       return;
     }
     let live = true;
-    const cached = queryClient().cached(traceId, query);
+    const cached = queryClient().cached(traceId, query, version);
     // Same slot: keep showing the previous answer while the new one loads (no flashing).
     // Another slot (e.g. another table's tab): never show the old slot's answer under it.
     setState((previous) =>
@@ -53,7 +61,7 @@ export function useQueryResult<Q extends Query>(
     );
     slotRef.current = slot;
     void queryClient()
-      .run(slot, traceId, query)
+      .run(slot, traceId, query, version)
       .then((outcome) => {
         if (!live) {
           return;

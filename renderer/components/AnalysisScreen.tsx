@@ -5,7 +5,10 @@
 //   │ headline: longest DPC/ISR, modules over budget, CPUs loaded by DPC/ISR               │
 //   │ CPU legend + Filter to / Filter Out / Clear / Undo                                   │
 //   │ graphs on one shared time axis (utilization, DPC/ISR time, durations, C-states)      │
-//   └ pivot tables (gold bar) ─────────────────────────────── │ duration histogram ───────┘
+//   └ pivot tables (gold bar) | stacks ─────────────────────── │ duration histogram ───────┘
+//
+// "Enlarge" on the bottom panel hides the headline and the graphs so deep stack trees and the
+// flame graph get the height (the top bar keeps the zoom controls).
 
 import { useState } from 'react';
 import { useApp } from '../state/store.js';
@@ -20,12 +23,13 @@ import { FileProblemsWarning, LostDataWarning, TraceFacts, TraceOverview } from 
 export function AnalysisScreen() {
   const summary = useApp((s) => s.summary);
   const [showDetails, setShowDetails] = useState(false);
+  const enlarged = useApp((s) => s.panelEnlarged);
   if (summary === undefined) {
     return null;
   }
   const hasDpc = summary.tableRows.dpcIsr > 0;
   return (
-    <div className="analysis" data-testid="analysis">
+    <div className={enlarged ? 'analysis enlarged' : 'analysis'} data-testid="analysis">
       <TopBar onToggleDetails={() => setShowDetails((v) => !v)} detailsOpen={showDetails} />
       <div className="facts-row">
         <TraceFacts summary={summary} />
@@ -51,11 +55,13 @@ export function AnalysisScreen() {
           <TraceOverview summary={summary} />
         </div>
       )}
-      <Headline />
-      <div className="graph-area">
-        <CpuLegend />
-        <Graphs />
-      </div>
+      {!enlarged && <Headline />}
+      {!enlarged && (
+        <div className="graph-area">
+          <CpuLegend />
+          <Graphs />
+        </div>
+      )}
       <div className={hasDpc ? 'bottom' : 'bottom single'}>
         <PivotPanel />
         {hasDpc && <DurationHistogram />}

@@ -1,15 +1,17 @@
 // Top-level component: picks the screen from the trace status (start, loading, error, analysis),
-// applies the theme, keeps the window title on the open file, accepts a dropped .etl anywhere,
-// and wires backend events (progress, menu commands, open requests) and keyboard shortcuts.
+// applies the theme, keeps the window title on the open file, accepts a dropped .etl anywhere
+// (with the .pdb / .sym files that belong to it), hosts the Load Symbols dialog, and wires backend
+// events (progress, menu commands, open requests) and keyboard shortcuts.
 
 import { useEffect, useState, type DragEvent } from 'react';
 import { api, useQueriesPending } from '../app/api.js';
-import { handleBackendEvent, handleKeyDown, openFile, setNotifier } from '../app/actions.js';
+import { handleBackendEvent, handleKeyDown, openFiles, setNotifier } from '../app/actions.js';
 import { useApp } from '../state/store.js';
 import { AnalysisScreen } from './AnalysisScreen.js';
 import { LoadErrorScreen } from './LoadErrorScreen.js';
 import { LoadingScreen } from './LoadingScreen.js';
 import { StartScreen } from './StartScreen.js';
+import { SymbolsDialog } from './SymbolsDialog.js';
 import { Toasts, type Toast } from './Toasts.js';
 
 /** How long a notification stays up: long enough to read a sentence. */
@@ -56,9 +58,9 @@ export function App() {
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    const file = event.dataTransfer.files[0];
-    if (file !== undefined) {
-      void openFile(file);
+    const files = [...event.dataTransfer.files];
+    if (files.length > 0) {
+      void openFiles(files);
     }
   };
 
@@ -78,9 +80,10 @@ export function App() {
       {status === 'loading' && <LoadingScreen />}
       {status === 'failed' && <LoadErrorScreen />}
       {status === 'ready' && <AnalysisScreen />}
+      {status === 'ready' && <SymbolsDialog />}
       {dragging && (
         <div className="drop-overlay" data-testid="drop-overlay">
-          <div>Drop the .etl file to open it</div>
+          <div>Drop the .etl file (and its .pdb files, if you have them) to open it</div>
         </div>
       )}
       <Toasts toasts={toasts} />

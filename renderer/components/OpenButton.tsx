@@ -1,7 +1,8 @@
-// "Open…": Electron's open dialog when the transport has one, else a hidden file input (browser).
+// "Open…": Electron's open dialog when the transport has one, else a hidden file input (browser)
+// that takes the trace together with its .pdb / .sym files.
 
 import { useRef } from 'react';
-import { openFile, showOpenDialog } from '../app/actions.js';
+import { openFiles, showOpenDialog } from '../app/actions.js';
 
 export function OpenButton({ label = 'Open…', primary = false }: { label?: string; primary?: boolean }) {
   const input = useRef<HTMLInputElement>(null);
@@ -23,14 +24,15 @@ export function OpenButton({ label = 'Open…', primary = false }: { label?: str
       <input
         ref={input}
         type="file"
-        accept=".etl"
+        accept=".etl,.pdb,.sym,.txt"
+        multiple
         data-testid="file-input"
         hidden
         onChange={(event) => {
-          const file = event.target.files?.[0];
+          const files = [...(event.target.files ?? [])];
           event.target.value = '';
-          if (file !== undefined) {
-            void openFile(file);
+          if (files.length > 0) {
+            void openFiles(files);
           }
         }}
       />

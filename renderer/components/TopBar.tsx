@@ -1,5 +1,6 @@
 // Top bar: the open file, Open…, zoom controls with back/forward, the visible range and the
-// selection (length and DPC/ISR totals), CSV export, details, keyboard help and the theme.
+// selection (length and DPC/ISR totals), the symbols status (opens Load Symbols), CSV export,
+// details, keyboard help and the theme.
 
 import { useState } from 'react';
 import { TABLE_COLUMNS } from '../../shared/contract.js';
@@ -11,6 +12,7 @@ import { pivotQuery } from '../state/queries.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { OpenButton } from './OpenButton.js';
+import { SymbolStatusButton } from './SymbolsDialog.js';
 import { ThemeToggle } from './ThemeToggle.js';
 
 const DPC_COLUMNS = TABLE_COLUMNS.dpcIsr;
@@ -152,11 +154,12 @@ export function TopBar({
       </div>
       <div className="topbar-spacer" />
       <div className="topbar-actions">
+        <SymbolStatusButton />
         <span
           className="step-group"
           title="Jump to the previous / next DPC or ISR over the guideline (P / N)"
         >
-          Over budget
+          <span className="label-wide">Over budget</span>
           <button
             type="button"
             className="button ghost"
@@ -186,7 +189,8 @@ export function TopBar({
           data-testid="export-dpc"
           title="Every DPC/ISR in the visible range and filters, one row each"
         >
-          Export DPC durations (CSV)
+          <span className="label-wide">Export DPC durations (CSV)</span>
+          <span className="label-narrow">Export CSV</span>
         </button>
         <button
           type="button"

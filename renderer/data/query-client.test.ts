@@ -84,4 +84,21 @@ describe('QueryClient', () => {
       error: { name: 'Error', message: 'no such trace', code: 'not-found' },
     });
   });
+
+  it('a new symbols version is a new descriptor: nothing named before a symbol load is reused', async () => {
+    const m = manualApi();
+    const client = new QueryClient(m.api, 'q');
+    const before = client.run('a', 't', pivot('dpcIsr', ['function']), 0);
+    m.answer('q1', 'function');
+    await before;
+    expect(client.cached('t', pivot('dpcIsr', ['function']), 0)).toBeDefined();
+    expect(client.cached('t', pivot('dpcIsr', ['function']), 1)).toBeUndefined();
+    const after = client.run('a', 't', pivot('dpcIsr', ['function']), 1);
+    expect(m.calls()).toBe(2);
+    m.answer('q2', 'function');
+    expect((await after).status).toBe('ok');
+    expect(QueryClient.keyOf('t', pivot('dpcIsr', []), 3)).not.toBe(
+      QueryClient.keyOf('t', pivot('dpcIsr', []), 4),
+    );
+  });
 });

@@ -1,7 +1,8 @@
 // Fetches query results through the EtlscopeApi: every request gets an id, each "slot" (one graph,
 // one table) keeps only its newest request (an older pending one is cancelled via api.cancel and
-// its late answer dropped), and answers are cached by descriptor (trace id + query JSON) so going
-// back in zoom history or re-expanding a group costs nothing.
+// its late answer dropped), and answers are cached by descriptor (trace id + the symbols version +
+// query JSON) so going back in zoom history or re-expanding a group costs nothing, while a finished
+// symbol load (a new version) makes every descriptor new: nothing named before the load is reused.
 //
 //   component ──run(slot, traceId, query)──> cache hit? ──yes──> result
 //                                              └─no──> cancel slot's pending ─> api.query(id) ─> cache
@@ -51,16 +52,22 @@ export class QueryClient {
     }
   }
 
-  static keyOf(traceId: TraceId, query: Query): string {
-    return `${traceId}|${JSON.stringify(query)}`;
+  /** `symbolsVersion`: the store's (names differ between versions, so answers do too). */
+  static keyOf(traceId: TraceId, query: Query, symbolsVersion = 0): string {
+    return `${traceId}|s${symbolsVersion}|${JSON.stringify(query)}`;
   }
 
-  cached<Q extends Query>(traceId: TraceId, query: Q): ResultOf<Q> | undefined {
-    return this.cache.get(QueryClient.keyOf(traceId, query)) as ResultOf<Q> | undefined;
+  cached<Q extends Query>(traceId: TraceId, query: Q, symbolsVersion = 0): ResultOf<Q> | undefined {
+    return this.cache.get(QueryClient.keyOf(traceId, query, symbolsVersion)) as ResultOf<Q> | undefined;
   }
 
-  async run<Q extends Query>(slot: string, traceId: TraceId, query: Q): Promise<QueryOutcome<Q>> {
-    const key = QueryClient.keyOf(traceId, query);
+  async run<Q extends Query>(
+    slot: string,
+    traceId: TraceId,
+    query: Q,
+    symbolsVersion = 0,
+  ): Promise<QueryOutcome<Q>> {
+    const key = QueryClient.keyOf(traceId, query, symbolsVersion);
     const hit = this.cache.get(key);
     const stale = this.pendingBySlot.get(slot);
     if (stale !== undefined) {

@@ -9,11 +9,15 @@ import {
   type QueryFilter,
   type SeriesMetric,
   type SeriesQuery,
+  type StackQuery,
+  type StackView,
   type TableId,
+  TABLE_COLUMNS,
 } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
 import { effectiveCpus } from './filter-slice.js';
-import type { AllSlices } from './slices.js';
+import type { AllSlices, StackPresetId } from './slices.js';
+import { stackPreset } from './stack-presets.js';
 import { visibleRange } from './view-slice.js';
 
 type FilterInputs = Pick<AllSlices, 'committedRange' | 'summary' | 'filters' | 'bucketFilter'>;
@@ -130,3 +134,43 @@ export function findOverBudgetQuery(
 
 /** The guideline line drawn on the DPC duration graph, in µs. */
 export const DPC_GUIDELINE_US = DPC_BUDGET_NS / 1000;
+
+export interface StackQueryOptions {
+  readonly view: StackView;
+  /** callers / callees: the function (`module!function`). */
+  readonly focus?: string;
+  readonly maxNodes: number;
+  /** Levels of frames below the groups (default: the engine's). */
+  readonly maxDepth?: number;
+  /** Override the preset's grouping (the butterfly and its function picker are ungrouped). */
+  readonly groupBy?: StackQuery['groupBy'];
+}
+
+/**
+ * A stack preset under the shared filter (range, CPUs, the column filters the table has, the
+ * histogram bucket for DPC/ISR stacks), plus the rows the preset always leaves out.
+ */
+export function stackQuery(
+  state: FilterInputs,
+  presetId: StackPresetId,
+  options: StackQueryOptions,
+): StackQuery {
+  const preset = stackPreset(presetId);
+  const filter = filterForTable(baseFilter(state, { table: preset.table }), TABLE_COLUMNS[preset.table]);
+  let exclude = filter.exclude;
+  for (const [column, values] of Object.entries(preset.exclude ?? {})) {
+    const key = column as keyof NonNullable<QueryFilter['exclude']>;
+    const merged = [...new Set([...(exclude?.[key] ?? []), ...(values ?? [])])];
+    exclude = { ...exclude, [key]: merged };
+  }
+  return {
+    kind: 'stacks',
+    table: preset.table,
+    filter: { ...filter, ...(exclude !== undefined ? { exclude } : {}) },
+    groupBy: options.groupBy ?? preset.groupBy,
+    view: options.view,
+    ...(options.focus !== undefined ? { focus: options.focus } : {}),
+    ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+    maxNodes: options.maxNodes,
+  };
+}

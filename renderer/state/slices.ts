@@ -10,6 +10,9 @@ import type {
   HistogramScheme,
   LoadProgress,
   SortKey,
+  StackView,
+  SymbolLoadProgress,
+  SymbolLoadResult,
   TableId,
   TraceId,
   TraceSummary,
@@ -137,7 +140,111 @@ export interface ThemeSlice {
   toggleTheme(): void;
 }
 
-export type AllSlices = TraceSlice & ViewSlice & FilterSlice & PivotSlice & HistogramSlice & ThemeSlice;
+/** The app setting behind "Load Symbols" (saved globally by store.ts, not per trace). */
+export interface SymbolSetting {
+  /** `_NT_SYMBOL_PATH` syntax; '' = only `<trace>.symbols/` and the backend's own path. */
+  readonly symbolPath: string;
+  /** Also ask Microsoft's public symbol server (off unless the user ticks it). */
+  readonly microsoftServer: boolean;
+}
+
+export type SymbolLoadStatus = 'idle' | 'loading' | 'done' | 'failed';
+
+/** The current trace's symbol load: the one in flight, or the outcome of the last one. */
+export interface SymbolLoadState {
+  readonly status: SymbolLoadStatus;
+  /** The request in flight (progress events and the answer of any other request are ignored). */
+  readonly requestId: string | undefined;
+  /** Started by itself when the trace became ready (not from the dialog). */
+  readonly background: boolean;
+  readonly progress: SymbolLoadProgress | undefined;
+  /** The last finished load (kept while a new one runs). */
+  readonly result: SymbolLoadResult | undefined;
+  readonly error: WireError | undefined;
+}
+
+export interface SymbolsSlice {
+  readonly symbolSetting: SymbolSetting;
+  /**
+   * The engine's symbolization version the views were last told about: part of every query's cache
+   * key (data/query-client.ts), so a finished load makes every view ask again for the new names.
+   */
+  readonly symbolsVersion: number;
+  readonly symbolLoad: SymbolLoadState;
+  readonly symbolsDialogOpen: boolean;
+  setSymbolSetting(setting: SymbolSetting): void;
+  openSymbolsDialog(): void;
+  closeSymbolsDialog(): void;
+  symbolLoadStarted(requestId: string, background: boolean): void;
+  /** Ignored unless it belongs to the load in flight. */
+  applySymbolProgress(progress: SymbolLoadProgress): void;
+  symbolLoadFinished(requestId: string, result: SymbolLoadResult): void;
+  symbolLoadFailed(requestId: string, error: WireError): void;
+  /**
+   * The engine's names may have changed without an answer saying to what version (a cancelled
+   * load rejects at once while the tables it had read are still applied): a fresh, negative
+   * symbolsVersion that no cached answer carries, so every view asks again.
+   */
+  symbolsChangedUnseen(): void;
+}
+
+/** WPA's stack presets (graph/table names as in WPA's CPU Usage (Sampled) and DPC/ISR tables). */
+export type StackPresetId = 'dpcIsrUsageByModule' | 'utilizationByProcess' | 'dpcIsrDurationByFunction';
+
+/** How the stacks area shows the preset: call tree (top-down), bottom-up, butterfly, flame graph. */
+export type StackMode = 'call-tree' | 'bottom-up' | 'butterfly' | 'flame';
+
+export type BottomArea = 'tables' | 'stacks';
+
+export interface StacksSlice {
+  /** The bottom panel shows the pivot tables or the stacks area. */
+  readonly bottomArea: BottomArea;
+  readonly stackPreset: StackPresetId;
+  readonly stackMode: StackMode;
+  /** The butterfly's function, as frames name it (`module!function`). */
+  readonly stackFocus: string | undefined;
+  /** Expanded tree paths per tree (key `preset:view`, see stackTreeKey), names joined by
+   *  PATH_SEPARATOR; no entry = the tree's default (the butterfly opens its function). */
+  readonly stackExpanded: Readonly<Record<string, readonly string[]>>;
+  /** The row to select and scroll to once its tree arrives ("Show stacks" from a pivot row). */
+  readonly stackReveal: { readonly treeKey: string; readonly path: string } | undefined;
+  /** Nodes asked of the engine per stack tree; grows when the user opens "(+N more)". */
+  readonly stackMaxNodes: number;
+  /** The flame graph's zoomed frame (path from the root), undefined = whole view. */
+  readonly flameZoom: string | undefined;
+  /** The bottom panel (tables, stacks) takes the graphs' room too. */
+  readonly panelEnlarged: boolean;
+  togglePanelEnlarged(): void;
+  showTables(): void;
+  /** Opens the stacks area, optionally on a preset with the given group paths expanded and revealed. */
+  showStacks(preset?: StackPresetId, reveal?: readonly string[]): void;
+  setStackPreset(preset: StackPresetId): void;
+  setStackMode(mode: StackMode): void;
+  /** Butterfly on a function (switches to the butterfly). */
+  setStackFocus(name: string | undefined): void;
+  toggleStackExpanded(treeKey: string, path: string): void;
+  /** Expands every path given (keeps the others). */
+  expandStackPaths(treeKey: string, paths: readonly string[]): void;
+  collapseStacks(treeKey: string): void;
+  /** Select and scroll to a row of a tree once it is shown (after an expansion, or from another view). */
+  revealStackPath(treeKey: string, path: string): void;
+  clearStackReveal(): void;
+  /** "(+N more)": ask for more nodes (bounded by the contract's maximum). */
+  growStackNodes(): void;
+  setFlameZoom(path: string | undefined): void;
+}
+
+/** Names a stack tree for its expansion state: the preset and the contract view (butterfly: its half). */
+export const stackTreeKey = (preset: StackPresetId, view: StackView): string => `${preset}:${view}`;
+
+export type AllSlices = TraceSlice &
+  ViewSlice &
+  FilterSlice &
+  PivotSlice &
+  HistogramSlice &
+  ThemeSlice &
+  SymbolsSlice &
+  StacksSlice;
 
 /** Joins pivot group keys into an expansion path (a character no key contains). */
 export const PATH_SEPARATOR = '\u001f';

@@ -2,7 +2,7 @@
 // store factories). Persistence is applied here, on the combined store, never inside a slice:
 //
 //   slices ──set()──> store ──subscribe──> saveView(localStorage, key(file name + size))
-//                               └──────> theme saved globally
+//                               └──────> theme and the symbol setting saved globally
 //   traceReady(summary) ──restoreView(key)──> range / filters / layouts of the last visit
 //
 // Components read with narrow selectors (`useApp(s => s.x)`, `useShallow` for derived arrays).
@@ -14,6 +14,8 @@ import { createFilterSlice } from './filter-slice.js';
 import { createHistogramSlice } from './histogram-slice.js';
 import { createPivotSlice } from './pivot-slice.js';
 import type { AllSlices, Theme } from './slices.js';
+import { createStacksSlice } from './stacks-slice.js';
+import { createSymbolsSlice, parseSymbolSetting } from './symbols-slice.js';
 import { createThemeSlice } from './theme-slice.js';
 import { createTraceSlice } from './trace-slice.js';
 import { createViewSlice } from './view-slice.js';
@@ -29,6 +31,8 @@ import {
 export type AppStore = StoreApi<AllSlices>;
 
 const THEME_KEY = 'etlscope:theme';
+/** The Load Symbols setting (symbol path, Microsoft server): an app setting, the same for every trace. */
+export const SYMBOL_SETTING_KEY = 'etlscope:symbols:v1';
 
 export interface AppStoreOptions {
   /** Where view state and the theme persist; none = nothing is saved (tests that don't care). */
@@ -49,6 +53,12 @@ export function createAppStore(options: AppStoreOptions = {}): AppStore {
   const savedTheme = storage?.getItem(THEME_KEY);
   const initialTheme: Theme =
     savedTheme === 'dark' || savedTheme === 'light' ? savedTheme : (options.preferredTheme ?? 'light');
+  let savedSymbols: string | null | undefined;
+  try {
+    savedSymbols = storage?.getItem(SYMBOL_SETTING_KEY);
+  } catch {
+    savedSymbols = undefined; // storage unavailable: the default setting
+  }
   const store = createStore<AllSlices>()((...a) => ({
     ...createTraceSlice({
       restoreView: (fileName, fileSize) =>
@@ -59,6 +69,8 @@ export function createAppStore(options: AppStoreOptions = {}): AppStore {
     ...createPivotSlice(...a),
     ...createHistogramSlice(...a),
     ...createThemeSlice(initialTheme)(...a),
+    ...createSymbolsSlice(parseSymbolSetting(savedSymbols))(...a),
+    ...createStacksSlice(...a),
   }));
   if (storage !== undefined) {
     store.subscribe((state, previous) => {
@@ -67,6 +79,13 @@ export function createAppStore(options: AppStoreOptions = {}): AppStore {
           storage.setItem(THEME_KEY, state.theme);
         } catch {
           // Storage unavailable: the theme just isn't remembered.
+        }
+      }
+      if (state.symbolSetting !== previous.symbolSetting) {
+        try {
+          storage.setItem(SYMBOL_SETTING_KEY, JSON.stringify(state.symbolSetting));
+        } catch {
+          // Storage unavailable: the symbol path is asked again next time.
         }
       }
       const summary = state.summary;
@@ -119,5 +138,6 @@ export function useQueryInputs() {
     bucketFilter: s.bucketFilter,
     layouts: s.layouts,
     histogramScheme: s.histogramScheme,
+    symbolsVersion: s.symbolsVersion,
   }));
 }

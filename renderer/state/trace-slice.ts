@@ -1,16 +1,31 @@
 // Trace slice: which trace is open, its load progress, summary and load error. When a trace
 // becomes ready the per-trace view (range, filters, pivot layouts) is reset to the defaults and
 // then overlaid with what was saved for the same file, so reopening a trace restores the view.
+// Symbol load state and the stack trees' expansion belong to one trace: reset on every change.
 
 import type { StateCreator } from 'zustand/vanilla';
 import { EMPTY_FILTERS, defaultLayouts } from './defaults.js';
 import type { AllSlices, TraceSlice } from './slices.js';
+import { DEFAULT_STACK_NODES } from './stacks-slice.js';
+import { IDLE_SYMBOL_LOAD } from './symbols-slice.js';
 import type { PersistedView } from './view-persistence.js';
 
 export interface TraceSliceDeps {
   /** Saved view for a trace (by name + size), if any. */
   readonly restoreView: (fileName: string, fileSize: number) => Partial<PersistedView> | undefined;
 }
+
+/** Per-trace state of the symbols and stacks slices, as a fresh trace starts. */
+const FRESH_SYMBOLS_AND_STACKS = {
+  symbolLoad: IDLE_SYMBOL_LOAD,
+  symbolsVersion: 0,
+  symbolsDialogOpen: false,
+  stackFocus: undefined,
+  stackExpanded: {},
+  stackReveal: undefined,
+  stackMaxNodes: DEFAULT_STACK_NODES,
+  flameZoom: undefined,
+} as const;
 
 export const createTraceSlice =
   (deps: TraceSliceDeps): StateCreator<AllSlices, [], [], TraceSlice> =>
@@ -53,6 +68,7 @@ export const createTraceSlice =
         filterUndo: [],
         layouts: { ...defaultLayouts(), ...(saved.layouts ?? {}) },
         bucketFilter: undefined,
+        ...FRESH_SYMBOLS_AND_STACKS,
         ...(saved.histogramScheme !== undefined ? { histogramScheme: saved.histogramScheme } : {}),
       });
     },
@@ -70,5 +86,6 @@ export const createTraceSlice =
         zoomForward: [],
         selection: undefined,
         found: undefined,
+        ...FRESH_SYMBOLS_AND_STACKS,
       }),
   });

@@ -1,7 +1,8 @@
-// Pivot tables (WPA's analysis tables): tabs per table, a gold-bar grouping area — grouped columns
-// left of the gold bar, dragged (or clicked) from the available columns — a column chooser, sort by
-// any header, expand/collapse groups, virtualized rows, and a right-click menu on any row:
-// Filter to Selection / Filter Out / Copy. The engine groups and aggregates; this only lays out.
+// Pivot tables (WPA's analysis tables): tabs per table (plus the Stacks tab, renderer/stacks/), a
+// gold-bar grouping area — grouped columns left of the gold bar, dragged (or clicked) from the
+// available columns — a column chooser, sort by any header, expand/collapse groups, virtualized
+// rows, and a right-click menu on any row: Filter to Selection / Filter Out / Show stacks / Copy.
+// The engine groups and aggregates; this only lays out.
 
 import {
   useEffect,
@@ -29,6 +30,9 @@ import { pivotQuery } from '../state/queries.js';
 import { PATH_SEPARATOR, type AggregateColumn } from '../state/slices.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { COLUMN_LABELS } from '../components/column-labels.js';
+import { stackPreset } from '../state/stack-presets.js';
+import type { StackPresetId } from '../state/slices.js';
+import { StackPanel } from '../stacks/StackPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
@@ -36,8 +40,8 @@ const ROW_HEIGHT = 24;
 /** Rows rendered beyond the visible ones, so fast scrolling doesn't show blank space. */
 const OVERSCAN_ROWS = 12;
 const DRAG_MIME = 'application/x-etlscope-column';
-/** Room the row context menu needs (4 items, max-width 520 px): it opens up/left near the edges. */
-const CONTEXT_MENU_HEIGHT = 140;
+/** Room the row context menu needs (up to 6 items, max-width 520 px): it opens up/left near the edges. */
+const CONTEXT_MENU_HEIGHT = 200;
 const CONTEXT_MENU_WIDTH = 420;
 
 const TABLE_TITLES: Readonly<Record<TableId, string>> = {
@@ -69,6 +73,30 @@ interface MenuState {
   readonly x: number;
   readonly y: number;
   readonly row: FlatRow;
+}
+
+/** The stack presets a pivot row leads to ("Show stacks"), with the group path to open in each. */
+export function stackLinksFor(
+  table: TableId,
+  groupBy: readonly GroupColumn[],
+  keys: readonly string[],
+): { preset: StackPresetId; reveal: string[] }[] {
+  const valueOf = (column: GroupColumn) => {
+    const at = groupBy.indexOf(column);
+    return at >= 0 && at < keys.length ? keys[at] : undefined;
+  };
+  const module = valueOf('module');
+  const fn = valueOf('function');
+  const process = valueOf('process');
+  const links: { preset: StackPresetId; reveal: string[] }[] = [];
+  if (table === 'dpcIsr' && module !== undefined) {
+    links.push({ preset: 'dpcIsrUsageByModule', reveal: [module] });
+    links.push({ preset: 'dpcIsrDurationByFunction', reveal: fn !== undefined ? [module, fn] : [module] });
+  }
+  if ((table === 'cpuSampled' || table === 'cpuPrecise') && process !== undefined) {
+    links.push({ preset: 'utilizationByProcess', reveal: [process] });
+  }
+  return links;
 }
 
 function GoldBar({ table }: { table: TableId }) {
@@ -237,6 +265,8 @@ function PivotTable({
   const toggleExpanded = useApp((s) => s.toggleExpanded);
   const filterColumn = useApp((s) => s.filterColumn);
   const filterColumns = useApp((s) => s.filterColumns);
+  const showStacks = useApp((s) => s.showStacks);
+  const hasStacks = useApp((s) => s.summary?.recorded.stackWalk === true);
   const [menu, setMenu] = useState<MenuState | undefined>(undefined);
   const [selectedPath, setSelectedPath] = useState<string | undefined>(undefined);
   const scroller = useRef<HTMLDivElement>(null);
@@ -456,6 +486,18 @@ function PivotTable({
           >
             Filter Out ({COLUMN_LABELS[menu.row.column]} = {menu.row.key})
           </button>
+          {hasStacks &&
+            stackLinksFor(table, groupBy, menu.row.keys).map((link) => (
+              <button
+                type="button"
+                role="menuitem"
+                key={link.preset}
+                onClick={() => showStacks(link.preset, link.reveal)}
+                data-testid={`show-stacks-${link.preset}`}
+              >
+                Show stacks: {stackPreset(link.preset).title} ({link.reveal.join(' › ')})
+              </button>
+            ))}
           <button
             type="button"
             role="menuitem"
@@ -480,6 +522,11 @@ export function PivotPanel() {
   const inputs = useQueryInputs();
   const active = useApp((s) => s.activeTable);
   const setActiveTable = useApp((s) => s.setActiveTable);
+  const area = useApp((s) => s.bottomArea);
+  const showTables = useApp((s) => s.showTables);
+  const showStacks = useApp((s) => s.showStacks);
+  const enlarged = useApp((s) => s.panelEnlarged);
+  const toggleEnlarged = useApp((s) => s.togglePanelEnlarged);
   const summary = inputs.summary!;
   const tables: TableId[] = [
     'dpcIsr',
@@ -487,8 +534,9 @@ export function PivotPanel() {
     'idleStates',
   ];
   const hasRows = (table: TableId) => (summary.tableRows[table] ?? 0) > 0;
+  const stacksShown = area === 'stacks';
   const shown = tables.includes(active) && hasRows(active) ? active : (tables.find(hasRows) ?? 'dpcIsr');
-  const query = hasRows(shown) ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown]) : undefined;
+  const query = !stacksShown && hasRows(shown) ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown]) : undefined;
   const { result, loading, error } = useQueryResult(`pivot-${shown}`, inputs.traceId, query);
   return (
     <section className="pivot-panel">
@@ -498,26 +546,61 @@ export function PivotPanel() {
             type="button"
             role="tab"
             key={table}
-            aria-selected={table === shown}
-            className={table === shown ? 'tab active' : 'tab'}
+            aria-selected={!stacksShown && table === shown}
+            className={!stacksShown && table === shown ? 'tab active' : 'tab'}
             disabled={!hasRows(table)}
             title={hasRows(table) ? undefined : 'Not recorded in this trace'}
-            onClick={() => setActiveTable(table)}
+            onClick={() => {
+              setActiveTable(table);
+              showTables();
+            }}
             data-testid={`tab-${table}`}
           >
             {TABLE_TITLES[table]}
             <span className="tab-count">{formatCount(summary.tableRows[table] ?? 0)}</span>
           </button>
         ))}
+        <button
+          type="button"
+          role="tab"
+          aria-selected={stacksShown}
+          className={stacksShown ? 'tab active tab-stacks' : 'tab tab-stacks'}
+          onClick={() => showStacks()}
+          title={
+            summary.recorded.stackWalk
+              ? 'Call stacks: DPC/ISR usage by module, utilization by process, DPC/ISR durations'
+              : 'This trace was recorded without stack walks'
+          }
+          data-testid="tab-stacks"
+        >
+          Stacks
+          {!summary.recorded.stackWalk && <span className="tab-count">none recorded</span>}
+        </button>
+        <button
+          type="button"
+          className="button ghost tabs-enlarge"
+          onClick={toggleEnlarged}
+          aria-pressed={enlarged}
+          title={enlarged ? 'Show the headline and the graphs again' : 'Give this panel the graphs’ room too'}
+          data-testid="panel-enlarge"
+        >
+          {enlarged ? '⤡ Show graphs' : '⤢ Enlarge'}
+        </button>
       </div>
-      <GoldBar table={shown} />
-      {error !== undefined && (
-        <div className="notice error">Could not compute this table: {error.message}</div>
-      )}
-      {hasRows(shown) ? (
-        <PivotTable table={shown} result={result} loading={loading} />
+      {stacksShown ? (
+        <StackPanel />
       ) : (
-        <div className="pivot-empty">This trace recorded nothing for these tables.</div>
+        <>
+          <GoldBar table={shown} />
+          {error !== undefined && (
+            <div className="notice error">Could not compute this table: {error.message}</div>
+          )}
+          {hasRows(shown) ? (
+            <PivotTable table={shown} result={result} loading={loading} />
+          ) : (
+            <div className="pivot-empty">This trace recorded nothing for these tables.</div>
+          )}
+        </>
       )}
     </section>
   );

@@ -4,7 +4,7 @@
 // Browser code: no Node imports.
 
 import type { EtlscopeApi } from '../../shared/contract.js';
-import { connectBrowserApi } from './ws-client.js';
+import { connectBrowserApi, type BrowserApi } from './ws-client.js';
 
 declare global {
   interface Window {
@@ -14,10 +14,24 @@ declare global {
 }
 
 let api: EtlscopeApi | undefined;
+let browserApi: BrowserApi | undefined;
 
 export function getApi(): EtlscopeApi {
-  api ??= window.etlscope ?? connectBrowserApi({ pageUrl: window.location.href });
+  if (api === undefined) {
+    if (window.etlscope !== undefined) {
+      api = window.etlscope;
+    } else {
+      browserApi = connectBrowserApi({ pageUrl: window.location.href });
+      api = browserApi;
+    }
+  }
   return api;
+}
+
+/** Browser mode only: uploads a symbol file into a trace upload's `.symbols/` (undefined in Electron). */
+export function symbolFileUploader(): BrowserApi['uploadSymbolFile'] | undefined {
+  getApi();
+  return browserApi?.uploadSymbolFile;
 }
 
 export { RemoteError } from './frame-client.js';

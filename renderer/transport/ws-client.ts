@@ -4,6 +4,8 @@
 //   calls     ─▶ frame-client ─▶ WebSocket ws://127.0.0.1:PORT/ws?token=T ─▶ server backend
 //   uploads   ─▶ XMLHttpRequest POST /upload?token=T&name=N (the File streams from disk; upload
 //                progress events drive the progress bar) ─▶ { uploadId } ─▶ { kind: 'upload' }
+//   symbol files dropped with the trace ─▶ POST /upload?token=T&name=ndis.pdb&for=UPLOAD_ID
+//                (into that upload's `.symbols/` folder on the server; not part of EtlscopeApi)
 //
 // No reconnect: a closed socket fails every pending and later call with one clear message (the
 // server's sessions died with the connection, so a silent reconnect would only hide that).
@@ -39,6 +41,12 @@ export interface BrowserApiOptions {
   readonly pageUrl: string;
   readonly createSocket?: (url: string) => SocketLike;
   readonly upload?: Uploader;
+}
+
+/** Browser mode's API: the contract plus the upload of symbol files that belong to a trace upload. */
+export interface BrowserApi extends EtlscopeApi {
+  /** Puts a .pdb / .sym / .sym.txt into the `.symbols/` folder of the trace upload `forUploadId`. */
+  uploadSymbolFile(file: File, forUploadId: string, onProgress?: (sentBytes: number) => void): Promise<void>;
 }
 
 const SOCKET_OPEN = 1;
@@ -87,7 +95,7 @@ export function uploadError(status: number, body: unknown, name: string): WireEr
   );
 }
 
-export function connectBrowserApi(options: BrowserApiOptions): EtlscopeApi {
+export function connectBrowserApi(options: BrowserApiOptions): BrowserApi {
   const page = new URL(options.pageUrl);
   const token = page.searchParams.get('token') ?? '';
   const withToken = (pathName: string, params: Record<string, string> = {}): string => {
@@ -150,5 +158,14 @@ export function connectBrowserApi(options: BrowserApiOptions): EtlscopeApi {
       ),
     );
   });
-  return client.api;
+  return {
+    ...client.api,
+    uploadSymbolFile: async (file, forUploadId, onProgress) => {
+      await upload(
+        `${page.origin}${withToken(UPLOAD_HTTP_PATH, { name: file.name, for: forUploadId })}`,
+        file,
+        onProgress,
+      );
+    },
+  };
 }
