@@ -618,6 +618,9 @@ export interface EtlscopeApi {
   loadSymbols(traceId: TraceId, request: SymbolLoadRequest, requestId: RequestId): Promise<SymbolLoadResult>;
   /** Browser mode: stream a dropped File to the backend; returns the upload source to open. */
   uploadFile?(file: File, onProgress?: (sentBytes: number) => void): Promise<TraceSource>;
+  /** Browser mode: stream a symbol file (.pdb, .sym, .sym.txt) dropped with a trace into that
+   *  upload's `<trace>.symbols/` on the backend, before the trace is opened. */
+  uploadSymbolFile?(file: File, forUploadId: string, onProgress?: (sentBytes: number) => void): Promise<void>;
   /** Electron: the path of a dropped File (webUtils.getPathForFile). */
   pathForFile?(file: File): string;
   /** Electron: ask main to show the open dialog; resolves to a source or undefined if cancelled. */

@@ -78,6 +78,8 @@ export async function loadSymbolsIntoEngine(
     ...(options.defaultCache !== undefined ? { defaultCache: options.defaultCache } : {}),
   });
   const wanted = traceIdentities(engine);
+  // Say how many there are before the first one settles (a slow server may take a while).
+  options.onProgress?.({ filesDone: 0, filesTotal: wanted.length, bytesDownloaded: 0 });
   let current: string | undefined;
   const outcomes = await loadSymbolTables(
     wanted.map((w) => w.identity),

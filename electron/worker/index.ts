@@ -131,6 +131,9 @@ class WorkerSession implements TraceSession {
     build: (id: number, slot: number) => PoolToEngine,
     signal: AbortSignal | undefined,
     what: string,
+    /** On abort: answer the caller at once (queries), or let the worker settle it (a symbol load
+     *  returns what it loaded before the cancel). */
+    onAbort: 'reject' | 'wait' = 'reject',
   ): Promise<T> {
     if (this.closed)
       return Promise.reject(
@@ -153,7 +156,7 @@ class WorkerSession implements TraceSession {
         () => {
           // The worker sees the flag within a few thousand rows; we answer the caller at once.
           Atomics.store(this.cancel, slot, 1);
-          if (!entry.settled) {
+          if (onAbort === 'reject' && !entry.settled) {
             entry.settled = true;
             reject(cancelled(what));
           }
@@ -194,6 +197,7 @@ class WorkerSession implements TraceSession {
       },
       options.signal,
       'Loading symbols',
+      'wait',
     );
   }
 

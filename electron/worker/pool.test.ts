@@ -76,11 +76,35 @@ describe('worker pool', () => {
       view: 'top-down',
     };
     expect(await session.query(stack)).toEqual({ ...(await local.query(stack)), symbolsVersion: 1 });
-    // A cancelled load settles at once as cancelled.
-    const controller = new AbortController();
-    const cancelled = session.loadSymbols({}, { signal: controller.signal });
-    controller.abort();
-    await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' });
+    // A load cancelled while a server stalls (a copy of the trace without its side files) settles
+    // promptly with what it loaded so far, saying it was cancelled.
+    const { startSymbolServer } = await import('../symbols/test-fixtures.js');
+    const stalled = await startSymbolServer(dir, { delayMs: 30_000 });
+    const away = path.join(dir, 'away');
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(away, { recursive: true });
+    copyFileSync(file, path.join(away, 'backup.etl'));
+    const bare = await openTraceSession(path.join(away, 'backup.etl'), { workers: 1 });
+    sessions.push(bare);
+    try {
+      const controller = new AbortController();
+      const cancelled = bare.loadSymbols(
+        { symbolPath: `srv*${path.join(dir, 'cache')}*${stalled.url}/` },
+        { signal: controller.signal },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      controller.abort();
+      const partial = await cancelled;
+      expect(partial.cancelled).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await stalled.close();
+    }
+    // Progress opens with how many PDBs there are.
+    const first: number[][] = [];
+    await session.loadSymbols({}, { onProgress: (p) => first.push([p.filesDone, p.filesTotal]) });
+    expect(first[0]).toEqual([0, withPdb]);
   });
 
   it('gives identical results with 2 parser workers (CPUs split, partials merged)', async () => {

@@ -22,7 +22,6 @@ import { findOverBudgetQuery, baseFilter } from '../state/queries.js';
 import { getAppStore } from '../state/store.js';
 import type { SymbolSetting } from '../state/slices.js';
 import { visibleRange } from '../state/view-slice.js';
-import { symbolFileUploader } from '../transport/index.js';
 import { api, queryClient } from './api.js';
 
 let openRequestId: string | undefined;
@@ -160,7 +159,7 @@ export async function openFiles(files: readonly File[]): Promise<void> {
     if (openRequestId !== uploadId) {
       return; // cancelled while uploading
     }
-    const uploadSymbols = symbolFileUploader();
+    const uploadSymbols = backend.uploadSymbolFile?.bind(backend);
     const refused: string[] = [];
     if (symbols.length > 0 && uploadSymbols !== undefined && source.kind === 'upload') {
       for (const symbolFile of symbols) {

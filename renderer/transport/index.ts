@@ -29,9 +29,4 @@ export function getApi(): EtlscopeApi {
 }
 
 /** Browser mode only: uploads a symbol file into a trace upload's `.symbols/` (undefined in Electron). */
-export function symbolFileUploader(): BrowserApi['uploadSymbolFile'] | undefined {
-  getApi();
-  return browserApi?.uploadSymbolFile;
-}
-
 export { RemoteError } from './frame-client.js';

@@ -46,7 +46,7 @@ export interface BrowserApiOptions {
 /** Browser mode's API: the contract plus the upload of symbol files that belong to a trace upload. */
 export interface BrowserApi extends EtlscopeApi {
   /** Puts a .pdb / .sym / .sym.txt into the `.symbols/` folder of the trace upload `forUploadId`. */
-  uploadSymbolFile(file: File, forUploadId: string, onProgress?: (sentBytes: number) => void): Promise<void>;
+  uploadSymbolFile: NonNullable<EtlscopeApi['uploadSymbolFile']>;
 }
 
 const SOCKET_OPEN = 1;

@@ -235,6 +235,19 @@ describe('stacks', () => {
       expect(viaAtoms.tree.samples).toBeGreaterThan(0);
       expect(viaAtoms).toEqual(viaRows);
     }
+    // Focused views list only groups whose rows pass through the focus.
+    for (const view of ['callers', 'callees'] as const)
+      for (const filter of [
+        { cpus: [0, 2, 4, 6] },
+        { range: { start: 0.1 * end, end: 0.4 * end } as never },
+      ]) {
+        const r = engine.query(
+          { kind: 'stacks', table: 'cpuSampled', filter, groupBy: ['module'], view, focus: dispatcher },
+          NEVER_CANCELLED,
+        );
+        expect(r.tree.samples).toBeGreaterThan(0);
+        expect((r.tree.children ?? []).filter((g) => g.samples === 0)).toEqual([]);
+      }
     // Bounded result: maxNodes cuts the tree, counting what it left out.
     const small = engine.query(
       {
