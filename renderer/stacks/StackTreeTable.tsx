@@ -7,6 +7,7 @@
 //   right-click: Butterfly on this function · Expand heaviest path · Copy stack · Copy visible rows
 //   "(+N more)": growStackNodes (the panel asks again with a larger maxNodes, bounded)
 
+import { treeNavigationKey } from '../tables/tree-keys.js';
 import {
   useEffect,
   useMemo,
@@ -210,48 +211,22 @@ export function StackTreeTable(props: StackTreeTableProps) {
     ].join('\n');
 
   const onKeyDown = (event: ReactKeyboardEvent) => {
-    const index = rows.findIndex((r) => r.path === selected);
-    const row = index >= 0 ? rows[index] : undefined;
-    const select = (next: number) => {
-      const target = rows[Math.min(Math.max(next, 0), rows.length - 1)];
-      if (target !== undefined) {
-        setSelected(target.path);
-        virtualizer.scrollToIndex(rows.indexOf(target));
-      }
-    };
+    const row = rows.find((r) => r.path === selected);
+    const moved = treeNavigationKey(event.key, rows, selected, {
+      select: (index) => {
+        setSelected(rows[index]!.path);
+        virtualizer.scrollToIndex(index);
+      },
+      toggle: toggleRow,
+      parentPath: (r) => parentPath(r.path),
+      pageRows: Math.floor((scroller.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1,
+    });
+    if (moved) {
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
     switch (event.key) {
-      case 'ArrowDown':
-        select(index + 1);
-        break;
-      case 'ArrowUp':
-        select(index < 0 ? 0 : index - 1);
-        break;
-      case 'Home':
-        select(0);
-        break;
-      case 'End':
-        select(rows.length - 1);
-        break;
-      case 'PageDown':
-        select(index + Math.max(1, Math.floor((scroller.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1));
-        break;
-      case 'PageUp':
-        select(index - Math.max(1, Math.floor((scroller.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1));
-        break;
-      case 'ArrowRight':
-        if (row?.expandable && !row.expanded) {
-          toggleRow(row);
-        } else {
-          select(index + 1);
-        }
-        break;
-      case 'ArrowLeft':
-        if (row?.expanded) {
-          toggleRow(row);
-        } else if (row !== undefined && row.depth > 0) {
-          select(rows.findIndex((r) => r.path === parentPath(row.path)));
-        }
-        break;
       case 'Enter':
         if (row !== undefined) {
           activate(row);

@@ -4,6 +4,7 @@
 // rows, and a right-click menu on any row: Filter to Selection / Filter Out / Show stacks / Copy.
 // The engine groups and aggregates; this only lays out.
 
+import { treeNavigationKey } from './tree-keys.js';
 import {
   useEffect,
   useMemo,
@@ -315,50 +316,20 @@ function PivotTable({
 
   /** Keyboard in the table: ↑/↓ (Home/End) move, → expands (or steps in), ← collapses (or steps out), Enter toggles. */
   const onKeyDown = (event: ReactKeyboardEvent) => {
-    const index = rows.findIndex((r) => r.path === selectedPath);
-    const row = index >= 0 ? rows[index] : undefined;
-    const select = (next: number) => {
-      const target = rows[Math.min(Math.max(next, 0), rows.length - 1)];
-      if (target !== undefined) {
-        setSelectedPath(target.path);
-        virtualizer.scrollToIndex(rows.indexOf(target));
-      }
-    };
-    switch (event.key) {
-      case 'ArrowDown':
-        select(index + 1);
-        break;
-      case 'Home':
-        select(0);
-        break;
-      case 'End':
-        select(rows.length - 1);
-        break;
-      case 'ArrowUp':
-        select(index < 0 ? 0 : index - 1);
-        break;
-      case 'ArrowRight':
-        if (row?.expandable && !row.expanded) {
-          toggleExpanded(table, row.path);
-        } else {
-          select(index + 1);
-        }
-        break;
-      case 'ArrowLeft':
-        if (row?.expanded) {
-          toggleExpanded(table, row.path);
-        } else if (row !== undefined && row.depth > 0) {
-          select(rows.findIndex((r) => r.path === row.keys.slice(0, -1).join(PATH_SEPARATOR)));
-        }
-        break;
-      case 'Enter':
-        if (row?.expandable) {
-          toggleExpanded(table, row.path);
-        }
-        break;
-      default:
-        return;
+    const row = rows.find((r) => r.path === selectedPath);
+    let handled = treeNavigationKey(event.key, rows, selectedPath, {
+      select: (index) => {
+        setSelectedPath(rows[index]!.path);
+        virtualizer.scrollToIndex(index);
+      },
+      toggle: (r) => toggleExpanded(table, r.path),
+      parentPath: (r) => r.keys.slice(0, -1).join(PATH_SEPARATOR),
+    });
+    if (event.key === 'Enter') {
+      if (row?.expandable === true) toggleExpanded(table, row.path);
+      handled = true;
     }
+    if (!handled) return;
     event.preventDefault();
     event.stopPropagation(); // Enter here is not "zoom to selection"
   };
