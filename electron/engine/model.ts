@@ -14,6 +14,7 @@
 import type { TraceSummary } from '../../shared/contract.js';
 import type { LocationTable } from './locations.js';
 import type { StackAssembly, StackTable } from './stacks/assemble.js';
+import type { StackColumn } from './stacks/stack-column.js';
 import type { Symbolization } from './symbolize.js';
 
 /** Rows of one CPU are `offsets[cpu] .. offsets[cpu + 1]`; `offsets.length = cpuSlots + 1`. */
@@ -33,7 +34,7 @@ export interface DpcTable {
   /** Index into the routine dictionary (address + resolved function). */
   readonly routine: Uint32Array;
   /** Stack node of the DPC/ISR event's own stack walk (−1: none); absent when no row has one. */
-  stack?: Int32Array;
+  stack?: StackColumn;
 }
 
 /** End of run row `i` of CPU `cpu`. */
@@ -121,7 +122,7 @@ export interface SampleTable {
    */
   readonly busyBlockCumulative: Float64Array;
   /** Stack node (model.stacks) of each sample (−1: no stack); absent when no sample has one. */
-  stack?: Int32Array;
+  stack?: StackColumn;
 }
 
 /** Rows per busy prefix-sum entry: 0.5 B/row instead of 8, at most 15 rows scanned per lookup

@@ -284,7 +284,7 @@ function stacks(samples: number, runs: number): StackFigures {
     return { name, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), goalMs: GOALS.stackP95Ms };
   });
   let withStacks = 0;
-  for (const v of model.samples.stack ?? []) if (v >= 0) withStacks++;
+  withStacks = model.samples.stack?.stackedRows ?? 0;
   return {
     samples: model.samples.length,
     samplesWithStacks: withStacks,

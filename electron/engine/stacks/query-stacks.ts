@@ -209,10 +209,18 @@ export function runStacks(
       let checked = 0;
       for (const cpu of filter.cpus) {
         const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
+        // The stack column dense, or sparse (stepped along with the rows).
+        const dense = stackOf?.dense;
+        const sparseRows = stackOf?.rows;
+        const sparseNodes = stackOf?.nodes;
+        let k = stackOf !== undefined && dense === undefined ? stackOf.seek(lo) : 0;
         for (let i = lo; i < hi; i++) {
           if ((++checked & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+          let node = -1;
+          if (dense !== undefined) node = dense[i]!;
+          else if (sparseRows !== undefined && k < sparseRows.length && sparseRows[k] === i)
+            node = sparseNodes![k++]!;
           if (!rowPasses(spec, filter, i)) continue;
-          const node = stackOf !== undefined ? stackOf[i]! : -1;
           if (node < 0) rowsWithoutStack++;
           add(rowGroup(cpu, i) * nodeSlots + node + 1, 1, measureOf(spec, cpu, i, filter.start, filter.end));
         }

@@ -75,9 +75,15 @@ function build(model: EngineModel): SampleAtoms | null {
   let lastPair = -1;
   let lastAtomKey = -1;
   let lastAtom = -1;
+  const dense = stack.dense;
+  const sparseRows = stack.rows;
+  const sparseNodes = stack.nodes;
+  let k = 0;
   for (let i = 0; i < n; i++) {
-    const pairKey =
-      (stack[i]! + 1) * (MODULE_LIMIT * 4) + locationModule[location[i]!]! * 4 + (flags[i]! & 3);
+    let node = -1;
+    if (dense !== undefined) node = dense[i]!;
+    else if (k < sparseRows.length && sparseRows[k] === i) node = sparseNodes[k++]!;
+    const pairKey = (node + 1) * (MODULE_LIMIT * 4) + locationModule[location[i]!]! * 4 + (flags[i]! & 3);
     let pair = lastPair;
     if (pairKey !== lastPairKey) {
       pair = pairs.intern(pairKey, pairCount);
@@ -91,7 +97,7 @@ function build(model: EngineModel): SampleAtoms | null {
       atom = atoms.intern(atomKey, rows.length);
       if (atom === rows.length) {
         rows.push(i);
-        nodes.push(stack[i]!);
+        nodes.push(node);
       }
       lastAtomKey = atomKey;
       lastAtom = atom;

@@ -105,9 +105,9 @@ function modelStacks(engine: Engine, ticksOf: (timeNs: number) => number): Map<s
   if (stack === undefined) return out;
   for (let cpu = 0; cpu + 1 < m.samples.cpuOffsets.length; cpu++)
     for (let i = m.samples.cpuOffsets[cpu]!; i < m.samples.cpuOffsets[cpu + 1]!; i++) {
-      if (stack[i]! < 0) continue;
+      if (stack.at(i) < 0) continue;
       const frames: string[] = [];
-      for (let n = stack[i]!; n >= 0; n = m.stacks.parent[n]!)
+      for (let n = stack.at(i); n >= 0; n = m.stacks.parent[n]!)
         frames.push(m.symbols.frameName(m.symbols.locationFunc[m.stacks.location[n]!]!));
       out.set(`${cpu}:${ticksOf(m.samples.time[i]!)}`, frames);
     }
