@@ -46,7 +46,6 @@ import { buildDpcCoverage, buildRunCoverage } from './coverage-build.js';
 import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { LocationDirectory } from './locations.js';
 import { assembleStacks, type StackTable } from './stacks/assemble.js';
-import { StackColumn } from './stacks/stack-column.js';
 import { buildSymbolization } from './symbolize.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { effectiveSymbolPath } from '../symbols/symbol-path.js';
@@ -818,8 +817,8 @@ export function finalizeModel(
     dpc,
     threadTids: Uint32Array.from(directory.threadTids),
   });
-  if (stackAssembly?.sampleStack !== undefined) samples.stack = StackColumn.of(stackAssembly.sampleStack);
-  if (stackAssembly?.dpcStack !== undefined) dpc.stack = StackColumn.of(stackAssembly.dpcStack);
+  if (stackAssembly?.sampleStack !== undefined) samples.stack = stackAssembly.sampleStack;
+  if (stackAssembly?.dpcStack !== undefined) dpc.stack = stackAssembly.dpcStack;
   for (const p of partials) delete p.stacks;
   checkStop(options, 'stacks');
 

@@ -107,8 +107,6 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         const at = ev.payloadOffset;
         const enter = toNs(readU64(ev.view, at));
         builder.appendDpc(cpu, dpcKindOfHook(hook), enter, timeNs, readPointerKey(ev.view, at + 8, P));
-        stacks.ensureCpu(cpu);
-        stacks.noteDpc(cpu, enter, timeNs);
         return;
       }
       case KernelHook.CSwitch: {
@@ -149,8 +147,6 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         const at = ev.payloadOffset;
         const flags = size >= P + 7 ? view.getUint8(at + P + 6) : 0;
         const tid = view.getUint32(at + P, true);
-        stacks.ensureCpu(cpu);
-        stacks.noteSample(cpu, timeNs, tid);
         builder.appendSample(
           cpu,
           timeNs,

@@ -357,6 +357,12 @@ interface CpuState {
   pendingIsrs: number;
   lastRoutine: number;
   lastRoutineId: number;
+  /** The CPU's last DPC/ISR (stack walks look it up): exit, enter, row; and whether the CPU's
+   *  newest owner event (sample or DPC/ISR) is that DPC/ISR. */
+  lastDpcExit: number;
+  lastDpcEnter: number;
+  lastDpcRow: number;
+  lastOwnerIsDpc: boolean;
 }
 
 export class PartialBuilder {
@@ -405,7 +411,16 @@ export class PartialBuilder {
   readonly processes: ProcessEvent[] = [];
   readonly threads: ThreadEvent[] = [];
   readonly profileIntervals: ProfileIntervalEvent[] = [];
-  readonly stacks = new StackCollector();
+  readonly stacks = new StackCollector({
+    sampleRows: () => this.sampleCount_,
+    sampleCpuAt: (row) => this.sampleCpu.data[row]!,
+    sampleTimeAt: (row) => this.sampleTime.data[row]!,
+    sampleTidAt: (row) => this.sampleTid.data[row]!,
+    lastDpcExitNs: (cpu) => this.cpus[cpu]?.lastDpcExit ?? NaN,
+    lastDpcEnterNs: (cpu) => this.cpus[cpu]?.lastDpcEnter ?? 0,
+    lastDpcRow: (cpu) => this.cpus[cpu]?.lastDpcRow ?? -1,
+    lastOwnerIsDpc: (cpu) => this.cpus[cpu]?.lastOwnerIsDpc === true,
+  });
   groupMasks: number[] | undefined;
   counts: Record<string, number> = {};
   readonly eventsPerCpu: number[] = [];
@@ -430,6 +445,10 @@ export class PartialBuilder {
         pendingIsrs: 0,
         lastRoutine: -1,
         lastRoutineId: 0,
+        lastDpcExit: NaN,
+        lastDpcEnter: 0,
+        lastDpcRow: -1,
+        lastOwnerIsDpc: false,
       };
       this.cpus[cpu] = state;
     }
@@ -540,6 +559,10 @@ export class PartialBuilder {
     state.lastRoutine = routine;
     state.lastRoutineId = routineId;
     const row = this.dpcCount;
+    state.lastDpcExit = exitNs;
+    state.lastDpcEnter = enterNs;
+    state.lastDpcRow = row;
+    state.lastOwnerIsDpc = true;
     if (row === this.dpcCpu.data.length) {
       this.dpcCpu.growTo(row * 2);
       this.dpcKind.growTo(row * 2);
@@ -636,6 +659,8 @@ export class PartialBuilder {
     isr: boolean,
   ): void {
     const row = this.sampleCount_;
+    const state = this.cpus[cpu];
+    if (state !== undefined) state.lastOwnerIsDpc = false;
     if (row === this.sampleCpu.data.length) {
       this.sampleCpu.growTo(row * 2);
       this.sampleTime.growTo(row * 2);

@@ -183,8 +183,6 @@ function stacks(samples: number, runs: number): StackFigures {
       const t = k * 1e6 + cpu;
       const tid = 1000 + (k % 50);
       const path = paths[pick()]!;
-      stacksCollector.ensureCpu(cpu);
-      stacksCollector.noteSample(cpu, t, tid);
       builder.appendSample(cpu, t, tid, path[0]!, 1, random() < 0.5, false);
       for (let d = 0; d < path.length; d++) {
         const v = path[d]!;

@@ -15,7 +15,9 @@
 import type { Diagnostic } from '../../../shared/contract.js';
 import type { ImageMap } from '../images.js';
 import type { LocationDirectory } from '../locations.js';
+import { f64, i32, u32 } from '../columns.js';
 import { AddressInterner } from '../partial.js';
+import { StackColumn } from './stack-column.js';
 import type { Partial } from '../partial.js';
 import {
   KEY_CREATE,
@@ -47,8 +49,8 @@ export interface StackTable {
 export interface StackAssembly {
   readonly table: StackTable;
   /** Leaf node per sample row (−1: none); undefined when no sample has a stack. */
-  readonly sampleStack: Int32Array | undefined;
-  readonly dpcStack: Int32Array | undefined;
+  readonly sampleStack: StackColumn | undefined;
+  readonly dpcStack: StackColumn | undefined;
   readonly stats: StackStats & {
     /** Owners whose row was found and given a stack. */
     samplesWithStacks: number;
@@ -103,8 +105,6 @@ export function assembleStacks(input: StackInputs): StackAssembly | undefined {
   }
   const keys = indexKeyDefinitions(parts, chunkBase);
   const builder = new TreeBuilder(input, parts, chunkBase);
-  const sampleStack = input.samples.length > 0 ? new Int32Array(input.samples.length).fill(-1) : undefined;
-  const dpcStack = input.dpc.length > 0 ? new Int32Array(input.dpc.length).fill(-1) : undefined;
   const { threadTids } = input;
   const sampleParts = new RowParts();
   const dpcParts = new RowParts();
@@ -142,27 +142,29 @@ export function assembleStacks(input: StackInputs): StackAssembly | undefined {
             if (at >= 0 && threadTids[sm.thread[at]!] === tid) row = at;
           }
         }
-        if (row < 0 || sampleStack === undefined) {
+        if (row < 0) {
           stats.unmatchedOwners++;
           continue;
         }
-        sampleParts.add(sampleStack, row, kernel, user, r.pid[i]!, t, stats);
+        sampleParts.add(row, kernel, user, r.pid[i]!, t, stats);
       } else if (r.kind[i] === STACK_OWNER_DPC) {
         const d = input.dpc;
         if (cpu + 1 < d.cpuOffsets.length)
           row = dpcPos.find(d.enter, t, cpu, d.cpuOffsets[cpu]!, d.cpuOffsets[cpu + 1]!);
-        if (row < 0 || dpcStack === undefined) {
+        if (row < 0) {
           stats.unmatchedOwners++;
           continue;
         }
-        dpcParts.add(dpcStack, row, kernel, user, r.pid[i]!, t, stats);
+        dpcParts.add(row, kernel, user, r.pid[i]!, t, stats);
       }
     }
   });
   // Each row's parts may come from several records (a user part read before its sample's CPU, a
   // thread that moved CPUs): joined per row, then each row's leaf.
-  if (sampleStack !== undefined) stats.samplesWithStacks = sampleParts.leaves(sampleStack, builder);
-  if (dpcStack !== undefined) stats.dpcsWithStacks = dpcParts.leaves(dpcStack, builder);
+  const sampleStack = sampleParts.column(input.samples.length, builder);
+  const dpcStack = dpcParts.column(input.dpc.length, builder);
+  stats.samplesWithStacks = sampleStack?.stackedRows ?? 0;
+  stats.dpcsWithStacks = dpcStack?.stackedRows ?? 0;
   const diagnostics: Diagnostic[] = [];
   if (stats.unresolvedKeys > 0)
     diagnostics.push({
@@ -178,8 +180,8 @@ export function assembleStacks(input: StackInputs): StackAssembly | undefined {
     });
   return {
     table: builder.table(),
-    sampleStack: stats.samplesWithStacks > 0 ? sampleStack : undefined,
-    dpcStack: stats.dpcsWithStacks > 0 ? dpcStack : undefined,
+    sampleStack,
+    dpcStack,
     stats,
     diagnostics,
   };
@@ -300,18 +302,35 @@ class RowCursor {
 }
 
 /**
- * The stack parts found for each row, before the rows' leaves are built: `stack[row]` holds the
- * row's entry here until `leaves` writes the leaf node over it.
+ * The stack parts found for each row, before the rows' leaves are built: one entry per row in
+ * typed columns; a row met again (its user part read before its sample's CPU, a thread that moved)
+ * finds its entry in `entryOfRow`.
  */
 class RowParts {
-  private readonly row: number[] = [];
-  private readonly kernel: number[] = [];
-  private readonly user: number[] = [];
-  private readonly pid: number[] = [];
-  private readonly time: number[] = [];
+  private readonly row = i32();
+  private readonly kernel = i32();
+  private readonly user = i32();
+  private readonly pid = u32();
+  private readonly time = f64();
+  /** Row → entry, built only once a row arrives out of ascending order (records come sorted by
+   *  CPU and time, so a partial's rows ascend; a row met again is a user part matched on any CPU). */
+  private entryOfRow: AddressInterner | undefined;
+  private lastRow = -1;
+
+  private entryOf(row: number): number {
+    if (row > this.lastRow) {
+      this.lastRow = row;
+      this.entryOfRow?.set(row, this.row.length);
+      return this.row.length;
+    }
+    if (this.entryOfRow === undefined) {
+      this.entryOfRow = new AddressInterner();
+      for (let e = 0; e < this.row.length; e++) this.entryOfRow.set(this.row.data[e]!, e);
+    }
+    return this.entryOfRow.intern(row, this.row.length);
+  }
 
   add(
-    stack: Int32Array,
     row: number,
     kernel: number,
     user: number,
@@ -319,9 +338,8 @@ class RowParts {
     time: number,
     stats: { duplicateParts: number },
   ): void {
-    const known = stack[row]!;
-    if (known < 0) {
-      stack[row] = this.row.length;
+    const known = this.entryOf(row);
+    if (known === this.row.length) {
       this.row.push(row);
       this.kernel.push(kernel);
       this.user.push(user);
@@ -329,24 +347,33 @@ class RowParts {
       this.time.push(time);
       return;
     }
-    if ((kernel >= 0 && this.kernel[known]! >= 0) || (user >= 0 && this.user[known]! >= 0))
-      stats.duplicateParts++;
-    if (this.kernel[known]! < 0) this.kernel[known] = kernel;
-    if (this.user[known]! < 0 && user >= 0) {
-      this.user[known] = user;
-      this.pid[known] = pid;
+    const k = this.kernel.data;
+    const u = this.user.data;
+    if ((kernel >= 0 && k[known]! >= 0) || (user >= 0 && u[known]! >= 0)) stats.duplicateParts++;
+    if (k[known]! < 0) k[known] = kernel;
+    if (u[known]! < 0 && user >= 0) {
+      u[known] = user;
+      this.pid.data[known] = pid;
     }
   }
 
-  /** Writes each row's leaf over its entry; returns the rows with a stack. */
-  leaves(stack: Int32Array, builder: TreeBuilder): number {
-    let rows = 0;
-    for (let e = 0; e < this.row.length; e++) {
-      const leaf = builder.leaf(this.kernel[e]!, this.user[e]!, this.pid[e]!, this.time[e]!);
-      stack[this.row[e]!] = leaf;
-      if (leaf >= 0) rows++;
+  /** Each row's leaf, as a stack column of `length` rows (undefined when no row has a stack). */
+  column(length: number, builder: TreeBuilder): StackColumn | undefined {
+    const n = this.row.length;
+    const rows: number[] = [];
+    const leaves: number[] = [];
+    for (let e = 0; e < n; e++) {
+      const leaf = builder.leaf(
+        this.kernel.data[e]!,
+        this.user.data[e]!,
+        this.pid.data[e]!,
+        this.time.data[e]!,
+      );
+      if (leaf < 0) continue;
+      rows.push(this.row.data[e]!);
+      leaves.push(leaf);
     }
-    return rows;
+    return rows.length === 0 ? undefined : StackColumn.fromRows(length, rows, leaves);
   }
 }
 

@@ -167,6 +167,21 @@ export function isKernelAddressKey(key: number, pointerSize: 4 | 8): boolean {
   return pointerSize === 8 ? key >= 0x1_8000_0000_0000 : key >= 0x8000_0000;
 }
 
+/** What the collector reads back from the builder when a walk arrives (partial.ts implements it). */
+export interface StackOwners {
+  /** Sample rows appended so far (builder order; per-CPU reading order keeps a CPU's together). */
+  sampleRows(): number;
+  sampleCpuAt(row: number): number;
+  sampleTimeAt(row: number): number;
+  sampleTidAt(row: number): number;
+  /** The CPU's last DPC/ISR: exit (its event time), enter, builder row (−1: none yet). */
+  lastDpcExitNs(cpu: number): number;
+  lastDpcEnterNs(cpu: number): number;
+  lastDpcRow(cpu: number): number;
+  /** The CPU's newest owner event is a DPC/ISR (not a sample). */
+  lastOwnerIsDpc(cpu: number): boolean;
+}
+
 export class StackCollector {
   private readonly chunks = new ChunkTable();
   // Records (one per owner), in arrival order; sorted in finish().
@@ -186,70 +201,52 @@ export class StackCollector {
   private readonly defChunk = i32();
   readonly stats = emptyStackStats();
 
-  // Per CPU: a ring of its recent samples (time, thread, record; the newest at recentAt − 1) and
-  // the last DPC/ISR (written by ingest), with their records.
-  private recentNs = new Float64Array(64 * RECENT_SAMPLES).fill(NaN);
-  private recentTid = new Uint32Array(64 * RECENT_SAMPLES);
-  private recentRecord = new Int32Array(64 * RECENT_SAMPLES).fill(-1);
-  private recentAt = new Int32Array(64);
-  lastDpcExitNs = new Float64Array(64).fill(NaN);
-  lastDpcEnterNs = new Float64Array(64);
-  private lastDpcRecord = new Int32Array(64).fill(-1);
-  /** Per CPU: 1 when its newest owner event is a DPC/ISR, 0 when a sample. */
-  private lastOwnerWasDpc = new Uint8Array(64);
+  /** Recent sample rows that got a record (builder row → record), direct-mapped by row (a power
+   *  of two above RECENT_SAMPLES): only samples within RECENT_SAMPLES of their CPU's newest can
+   *  receive a part. */
+  private readonly ringRow = new Int32Array(2 * RECENT_SAMPLES).fill(-1);
+  private readonly ringRecord = new Int32Array(2 * RECENT_SAMPLES);
+  /** The last DPC/ISR row that got a record, and the record. */
+  private dpcRecordRow = -1;
+  private dpcRecord = -1;
   /** Per thread: the record of its latest kernel-only part, which a deferred user part may join. */
   private readonly pendingUser = new Map<number, number>();
 
-  /** Makes room for CPU `cpu` in the per-CPU arrays (ingest calls it before writing them). */
-  ensureCpu(cpu: number): void {
-    if (cpu < this.recentAt.length) return;
-    const n = Math.max(cpu + 1, this.recentAt.length * 2);
-    const grow = <T extends Float64Array | Uint32Array | Int32Array>(a: T, fill: number, per = 1): T => {
-      const b = new (a.constructor as { new (n: number): T })(n * per);
-      b.fill(fill);
-      b.set(a as never);
-      return b;
-    };
-    this.recentNs = grow(this.recentNs, NaN, RECENT_SAMPLES);
-    this.recentTid = grow(this.recentTid, 0, RECENT_SAMPLES);
-    this.recentRecord = grow(this.recentRecord, -1, RECENT_SAMPLES);
-    this.recentAt = grow(this.recentAt, 0);
-    this.lastDpcExitNs = grow(this.lastDpcExitNs, NaN);
-    this.lastDpcEnterNs = grow(this.lastDpcEnterNs, 0);
-    this.lastDpcRecord = grow(this.lastDpcRecord, -1);
-    const owners = new Uint8Array(n);
-    owners.set(this.lastOwnerWasDpc);
-    this.lastOwnerWasDpc = owners;
-  }
+  /** `owners`: the builder's rows, read back when a walk arrives — nothing is noted per sample
+   *  or per DPC on the hot path (the builder appends them anyway). */
+  constructor(private readonly owners: StackOwners) {}
 
-  /** A new sample on `cpu` (ingest): later walks with its time belong to it. */
-  noteSample(cpu: number, timeNs: number, tid: number): void {
-    const at = cpu * RECENT_SAMPLES + (this.recentAt[cpu]! % RECENT_SAMPLES);
-    this.recentAt[cpu]!++;
-    this.recentNs[at] = timeNs;
-    this.recentTid[at] = tid;
-    this.recentRecord[at] = -1;
-    this.lastOwnerWasDpc[cpu] = 0;
-  }
-
-  /** Ring slot of the CPU's recent sample at `eventNs` of thread `tid` (newest first; only the
-   *  newest when `newestOnly`), or −1. */
+  /** Builder row of the CPU's recent sample at `eventNs` of thread `tid` (newest first; only the
+   *  newest when `newestOnly`), or −1. In per-CPU reading order the builder's last sample rows are
+   *  the CPU's latest. */
   private recentSample(cpu: number, eventNs: number, tid: number, newestOnly: boolean): number {
-    const seen = this.recentAt[cpu]!;
-    const depth = newestOnly ? 1 : Math.min(seen, RECENT_SAMPLES);
-    for (let k = 1; k <= depth && k <= seen; k++) {
-      const at = cpu * RECENT_SAMPLES + ((seen - k) % RECENT_SAMPLES);
-      if (this.recentNs[at] === eventNs && (this.recentTid[at] === tid || tid === 0)) return at;
-      if (this.recentNs[at]! < eventNs) break;
+    const o = this.owners;
+    const last = o.sampleRows() - 1;
+    const depth = newestOnly ? 1 : RECENT_SAMPLES;
+    for (let row = last; row >= 0 && last - row < depth; row--) {
+      if (o.sampleCpuAt(row) !== cpu) break;
+      const t = o.sampleTimeAt(row);
+      if (t === eventNs && (tid === 0 || o.sampleTidAt(row) === tid)) return row;
+      if (t < eventNs) break;
     }
     return -1;
   }
 
-  noteDpc(cpu: number, enterNs: number, exitNs: number): void {
-    this.lastDpcExitNs[cpu] = exitNs;
-    this.lastDpcEnterNs[cpu] = enterNs;
-    this.lastDpcRecord[cpu] = -1;
-    this.lastOwnerWasDpc[cpu] = 1;
+  private sampleRecord(row: number, cpu: number, eventNs: number, pid: number): number {
+    const known = this.ringRecordOf(row);
+    if (known >= 0) return known;
+    const record = this.newRecord(
+      STACK_OWNER_SAMPLE,
+      cpu,
+      eventNs,
+      eventNs,
+      this.owners.sampleTidAt(row),
+      pid,
+    );
+    const slot = row & (this.ringRow.length - 1);
+    this.ringRow[slot] = row;
+    this.ringRecord[slot] = record;
+    return record;
   }
 
   /** StackWalk: `count` frames (innermost first) at `framesAt`. */
@@ -316,42 +313,30 @@ export class StackCollector {
     member: number,
     user: boolean,
   ): void {
-    this.ensureCpu(cpu);
+    const o = this.owners;
     let record = -1;
     // The CPU's newest sample; for a user-mode part, any recent one (deferred walks come later).
-    const slot = this.recentSample(cpu, eventNs, tid, !user);
-    const dpcHit = this.lastDpcExitNs[cpu] === eventNs;
+    const row = this.recentSample(cpu, eventNs, tid, !user);
+    const dpcRow = o.lastDpcExitNs(cpu) === eventNs ? o.lastDpcRow(cpu) : -1;
     const part = user ? this.recUser : this.recKernel;
+    const dpcTaken =
+      dpcRow >= 0 && dpcRow === this.dpcRecordRow && part.data[this.dpcRecord] !== NO_STACK_PART;
     // A sample and a DPC/ISR at the same tick: the walk follows the one logged last, unless that
     // one already has this part.
-    let useDpc = dpcHit && (slot < 0 || this.lastOwnerWasDpc[cpu] === 1);
-    if (
-      useDpc &&
-      slot >= 0 &&
-      this.lastDpcRecord[cpu]! >= 0 &&
-      part.data[this.lastDpcRecord[cpu]!] !== NO_STACK_PART
-    )
-      useDpc = false;
-    else if (
-      !useDpc &&
-      dpcHit &&
-      slot >= 0 &&
-      this.recentRecord[slot]! >= 0 &&
-      part.data[this.recentRecord[slot]!] !== NO_STACK_PART
-    )
-      useDpc = true;
+    let useDpc = dpcRow >= 0 && (row < 0 || o.lastOwnerIsDpc(cpu));
+    if (useDpc && row >= 0 && dpcTaken) useDpc = false;
+    else if (!useDpc && dpcRow >= 0 && row >= 0 && !dpcTaken) {
+      const sampleRecord = this.ringRecordOf(row);
+      if (sampleRecord >= 0 && part.data[sampleRecord] !== NO_STACK_PART) useDpc = true;
+    }
     if (useDpc) {
-      record = this.lastDpcRecord[cpu]!;
-      if (record < 0) {
-        record = this.newRecord(STACK_OWNER_DPC, cpu, this.lastDpcEnterNs[cpu]!, eventNs, tid, pid);
-        this.lastDpcRecord[cpu] = record;
+      if (this.dpcRecordRow !== dpcRow) {
+        this.dpcRecordRow = dpcRow;
+        this.dpcRecord = this.newRecord(STACK_OWNER_DPC, cpu, o.lastDpcEnterNs(cpu), eventNs, tid, pid);
       }
-    } else if (slot >= 0) {
-      record = this.recentRecord[slot]!;
-      if (record < 0) {
-        record = this.newRecord(STACK_OWNER_SAMPLE, cpu, eventNs, eventNs, this.recentTid[slot]!, pid);
-        this.recentRecord[slot] = record;
-      }
+      record = this.dpcRecord;
+    } else if (row >= 0) {
+      record = this.sampleRecord(row, cpu, eventNs, pid);
     } else if (user) {
       const pending = this.pendingUser.get(tid);
       if (pending !== undefined && this.recEventNs.data[pending] === eventNs) record = pending;
@@ -371,6 +356,12 @@ export class StackCollector {
       this.recPid.data[record] = pid;
       if (this.pendingUser.get(tid) === record) this.pendingUser.delete(tid);
     } else if (this.recUser.data[record] === NO_STACK_PART && tid !== 0) this.pendingUser.set(tid, record);
+  }
+
+  /** Direct-mapped by row: the eligible rows (the CPU's last RECENT_SAMPLES) never collide. */
+  private ringRecordOf(row: number): number {
+    const slot = row & (this.ringRow.length - 1);
+    return this.ringRow[slot] === row ? this.ringRecord[slot]! : -1;
   }
 
   private newRecord(
@@ -404,24 +395,19 @@ export class StackCollector {
     const cpu = this.recCpu.trimmed();
     const time = this.recTime.trimmed();
     const order = recordOrder(kind, cpu, time);
-    const pick = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(c: T): T => {
-      const out = new (c.constructor as { new (n: number): T })(n);
-      for (let i = 0; i < n; i++) out[i] = c[order[i]!]!;
-      return out;
-    };
     return {
       frames: this.chunks.frames.trimmed(),
       chunkStart: this.chunks.start.trimmed(),
       chunkLength: this.chunks.length.trimmed(),
       records: {
         length: n,
-        kind: pick(kind),
-        cpu: pick(cpu),
-        time: pick(time),
-        tid: pick(this.recTid.trimmed()),
-        pid: pick(this.recPid.trimmed()),
-        kernel: pick(this.recKernel.trimmed()),
-        user: pick(this.recUser.trimmed()),
+        kind: gather(kind, order, new Uint8Array(n)),
+        cpu: gather(cpu, order, new Uint16Array(n)),
+        time: gather(time, order, new Float64Array(n)),
+        tid: gather(this.recTid.trimmed(), order, new Uint32Array(n)),
+        pid: gather(this.recPid.trimmed(), order, new Uint32Array(n)),
+        kernel: gather(this.recKernel.trimmed(), order, new Int32Array(n)),
+        user: gather(this.recUser.trimmed(), order, new Int32Array(n)),
       },
       keyRefs: { length: this.refKey.length, key: this.refKey.trimmed(), time: this.refTime.trimmed() },
       keyDefs: {
@@ -434,6 +420,35 @@ export class StackCollector {
       stats: { ...this.stats },
     };
   }
+}
+
+/** out[i] = source[order[i]]; one instance per element type (a generic one is megamorphic). */
+function gather<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
+  source: T,
+  order: Int32Array,
+  out: T,
+): T {
+  if (out instanceof Float64Array) gatherF64(source as Float64Array, order, out);
+  else if (out instanceof Int32Array) gatherI32(source as Int32Array, order, out);
+  else if (out instanceof Uint32Array) gatherU32(source as Uint32Array, order, out);
+  else if (out instanceof Uint16Array) gatherU16(source as Uint16Array, order, out);
+  else gatherU8(source as Uint8Array, order, out as Uint8Array);
+  return out;
+}
+function gatherF64(s: Float64Array, order: Int32Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = s[order[i]!]!;
+}
+function gatherI32(s: Int32Array, order: Int32Array, out: Int32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = s[order[i]!]!;
+}
+function gatherU32(s: Uint32Array, order: Int32Array, out: Uint32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = s[order[i]!]!;
+}
+function gatherU16(s: Uint16Array, order: Int32Array, out: Uint16Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = s[order[i]!]!;
+}
+function gatherU8(s: Uint8Array, order: Int32Array, out: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = s[order[i]!]!;
 }
 
 /**

@@ -8,6 +8,8 @@
 
 /** Sparse below this share of rows with a stack: 8 B per stacked row then beats 4 B per row. */
 const SPARSE_BELOW_SHARE = 0.5;
+/** Stack node ids are below 2^26 (stacks/assemble.ts ID_SPAN). */
+const NODE_SPAN = 1 << 26;
 
 export class StackColumn {
   private constructor(
@@ -33,6 +35,33 @@ export class StackColumn {
         nodes[k++] = dense[i]!;
       }
     return new StackColumn(dense.length, undefined, rows, nodes);
+  }
+
+  /** From the rows that have a stack (any order) and their nodes: sparse unless most rows do. */
+  static fromRows(length: number, rows: readonly number[], nodes: readonly number[]): StackColumn {
+    if (rows.length >= SPARSE_BELOW_SHARE * length) {
+      const dense = new Int32Array(length).fill(-1);
+      for (let k = 0; k < rows.length; k++) dense[rows[k]!] = nodes[k]!;
+      return new StackColumn(length, dense, new Int32Array(0), new Int32Array(0));
+    }
+    const sortedRows = new Int32Array(rows.length);
+    const sortedNodes = new Int32Array(rows.length);
+    let sorted = true;
+    for (let k = 1; k < rows.length && sorted; k++) if (rows[k]! < rows[k - 1]!) sorted = false;
+    if (sorted) {
+      sortedRows.set(rows);
+      sortedNodes.set(nodes);
+    } else {
+      // Rows are unique and < 2^27, nodes < 2^26: row · 2^26 + node is exact, and a plain numeric
+      // typed-array sort (no comparator) orders by row.
+      const keys = Float64Array.from(rows, (row, k) => row * NODE_SPAN + nodes[k]!).sort();
+      for (let k = 0; k < keys.length; k++) {
+        const row = Math.floor(keys[k]! / NODE_SPAN);
+        sortedRows[k] = row;
+        sortedNodes[k] = keys[k]! - row * NODE_SPAN;
+      }
+    }
+    return new StackColumn(length, undefined, sortedRows, sortedNodes);
   }
 
   /** Rows with a stack. */
