@@ -304,8 +304,9 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
 
 let symbolCounter = 0;
 /**
- * After a cancelled load, how long until views ask again: the load's promise rejects at once, but
- * the engine aborts its downloads and applies the PDBs it had finished a moment later.
+ * After a load that rejected as cancelled (aborted before the engine answered; a cancel the engine
+ * sees answers with what it loaded, cancelled: true), how long until views ask again: the engine
+ * may still apply the PDBs it had finished a moment later.
  */
 const CANCELLED_LOAD_SETTLE_MS = 1500;
 
