@@ -29,6 +29,7 @@ import { loadSymbolsIntoEngine } from '../engine/symbol-load.js';
 import { readPdbTable } from '../symbols/read-pdb.js';
 import {
   LOAD_CANCEL_SLOT,
+  slotTag,
   type EngineToParser,
   type EngineToPool,
   type ParserToEngine,
@@ -107,9 +108,10 @@ function collectGarbage(): void {
 export function runEngineHost(port: Port, cancel: Int32Array): void {
   let engine: Engine | undefined;
   const post = (message: EngineToPool) => port.postMessage(message);
-  const tokenFor = (slot: number): CancelToken => ({
+  /** Cancelled once the pool took its tag out of the slot (aborted, or the slot reused since). */
+  const tokenFor = (slot: number, id: number): CancelToken => ({
     get cancelled() {
-      return Atomics.load(cancel, slot) !== 0;
+      return Atomics.load(cancel, slot) !== slotTag(id);
     },
   });
 
@@ -144,8 +146,9 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       // Async (file I/O, downloads): queries keep being answered while it runs. The pool cancels
       // through the shared slot, polled here.
       const controller = new AbortController();
+      const token = tokenFor(message.slot, message.id);
       const poll = setInterval(() => {
-        if (Atomics.load(cancel, message.slot) !== 0) controller.abort();
+        if (token.cancelled) controller.abort();
       }, SYMBOL_CANCEL_POLL_MS);
       const loaded = engine;
       loadSymbolsIntoEngine(loaded, message.request, {
@@ -162,11 +165,22 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         .finally(() => clearInterval(poll));
       return;
     }
+    const token = tokenFor(message.slot, message.id);
+    if (token.cancelled) {
+      // Superseded while it waited in the queue: answer at once instead of starting the work
+      // (the pool has forgotten it already; a burst of stale queries costs next to nothing).
+      post({
+        type: 'failed',
+        id: message.id,
+        error: { name: 'CancelledError', message: 'cancelled', code: 'cancelled' },
+      });
+      return;
+    }
     try {
       if (message.type === 'query') {
-        post({ type: 'result', id: message.id, result: engine.query(message.query, tokenFor(message.slot)) });
+        post({ type: 'result', id: message.id, result: engine.query(message.query, token) });
       } else {
-        const { rows } = engine.exportCsv(message.request, message.path, tokenFor(message.slot));
+        const { rows } = engine.exportCsv(message.request, message.path, token);
         post({ type: 'exported', id: message.id, rows });
       }
     } catch (error) {

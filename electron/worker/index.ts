@@ -5,10 +5,15 @@
 //   caller ──openTraceSession──> engine worker ──(big file, 2+ cores)──> parser workers
 //          <──progress / summary──              <──partials (transferred)──
 //   session.query(q, signal) ──{query, slot}──> engine worker ──result──> caller
-//   signal.abort() ──Atomics.store(cancel[slot], 1)──> the running loop throws 'cancelled'
+//   signal.abort() ──Atomics.store(cancel[slot], 0)──> the running loop sees its tag gone, throws
+//                                                     'cancelled'; the slot is free again at once
+//   worker crash (exit, uncaught throw, heap OOM) ──> every pending call and every later one
+//                                                     rejects with 'The engine for … stopped'
 
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type {
   ExportRequest,
@@ -22,13 +27,33 @@ import type {
 } from '../../shared/contract.js';
 import type { OpenSessionOptions, SymbolLoadSessionOptions, TraceSession } from '../engine/session-types.js';
 import { SPLIT_MIN_BYTES } from './hosts.js';
-import { CANCEL_SLOTS, LOAD_CANCEL_SLOT, type EngineToPool, type PoolToEngine } from './messages.js';
+import { CANCEL_SLOTS, LOAD_CANCEL_SLOT, slotTag, type EngineToPool, type PoolToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
 
 export { openTraceInProcess } from '../engine/session.js';
 
 /** Parser workers used at most: beyond 4 the merge and the disk dominate. */
 const MAX_AUTO_WORKERS = 4;
+
+/** Engine workers alive in this process (one per open or opening trace): the server's chaos test
+ *  checks the count is back where it was after crashes and disconnects, and tests reach a worker
+ *  to kill it mid-load or mid-query. */
+const liveEngineWorkers = new Set<Worker>();
+export function engineWorkers(): ReadonlySet<Worker> {
+  return liveEngineWorkers;
+}
+
+/**
+ * The engine worker's V8 heap limit: the same as this process's default, but given explicitly so
+ * that running out of it ends only that worker (ERR_WORKER_OUT_OF_MEMORY, reported on its trace)
+ * instead of aborting the whole process (a server serving other traces). Typed-array columns live
+ * outside the V8 heap and are not counted; ETLSCOPE_ENGINE_HEAP_MB lowers it (tests).
+ */
+export function engineHeapLimitMb(env: NodeJS.ProcessEnv = process.env): number {
+  const given = Number(env.ETLSCOPE_ENGINE_HEAP_MB);
+  if (Number.isInteger(given) && given >= 16) return given;
+  return Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
+}
 
 export class SessionError extends Error {
   constructor(readonly wire: WireError) {
@@ -52,6 +77,9 @@ export function defaultWorkerCount(fileBytes: number): number {
 
 interface Pending {
   readonly slot: number;
+  /** The slot was given back when the caller aborted (queries, exports): the late answer must
+   *  not free it a second time. */
+  slotReleased: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   settled: boolean;
@@ -64,6 +92,8 @@ class WorkerSession implements TraceSession {
   /** Progress listeners of running symbol loads, by request id. */
   private readonly progress = new Map<number, NonNullable<SymbolLoadSessionOptions['onProgress']>>();
   private closed = false;
+  /** Set when the engine worker died on its own: what every pending and later call rejects with. */
+  private crashed: WireError | undefined;
 
   constructor(
     private readonly worker: Worker,
@@ -72,20 +102,17 @@ class WorkerSession implements TraceSession {
   ) {
     for (let s = CANCEL_SLOTS - 1; s > LOAD_CANCEL_SLOT; s--) this.freeSlots.push(s);
     worker.on('message', (raw: unknown) => this.onMessage(raw as EngineToPool));
-    worker.on('error', (error) =>
-      this.failAll({
-        name: 'WorkerError',
-        message: `The engine worker failed: ${error.message}`,
-        code: 'internal',
-      }),
-    );
-    worker.on('exit', () =>
-      this.failAll({
-        name: 'WorkerError',
-        message: 'The engine worker stopped.',
-        code: this.closed ? 'not-found' : 'internal',
-      }),
-    );
+    worker.on('error', (error) => {
+      this.crashed ??= crashError(summary.fileName, error);
+      this.failAll(this.crashed);
+    });
+    worker.on('exit', (code) => {
+      liveEngineWorkers.delete(worker);
+      if (!this.closed) this.crashed ??= crashError(summary.fileName, undefined, code);
+      this.failAll(
+        this.crashed ?? { name: 'EngineError', message: 'The trace was closed.', code: 'not-found' },
+      );
+    });
     worker.unref();
   }
 
@@ -105,8 +132,7 @@ class WorkerSession implements TraceSession {
     const entry = this.pending.get(message.id);
     if (entry === undefined) return;
     this.pending.delete(message.id);
-    Atomics.store(this.cancel, entry.slot, 0);
-    this.freeSlots.push(entry.slot);
+    if (!entry.slotReleased) this.releaseSlot(entry);
     if (this.pending.size === 0) this.worker.unref();
     if (entry.settled) return;
     entry.settled = true;
@@ -114,6 +140,12 @@ class WorkerSession implements TraceSession {
     else if (message.type === 'exported') entry.resolve({ rows: message.rows });
     else if (message.type === 'symbols-loaded') entry.resolve(message.result);
     else entry.reject(new SessionError(message.error));
+  }
+
+  private releaseSlot(entry: Pending): void {
+    entry.slotReleased = true;
+    Atomics.store(this.cancel, entry.slot, 0);
+    this.freeSlots.push(entry.slot);
   }
 
   private failAll(error: WireError): void {
@@ -135,6 +167,7 @@ class WorkerSession implements TraceSession {
      *  returns what it loaded before the cancel). */
     onAbort: 'reject' | 'wait' = 'reject',
   ): Promise<T> {
+    if (this.crashed !== undefined) return Promise.reject(new SessionError(this.crashed));
     if (this.closed)
       return Promise.reject(
         new SessionError({ name: 'EngineError', message: 'The trace was closed.', code: 'not-found' }),
@@ -146,18 +179,33 @@ class WorkerSession implements TraceSession {
         new SessionError({ name: 'EngineError', message: 'Too many queries at once.', code: 'bad-request' }),
       );
     const id = this.nextId++;
-    Atomics.store(this.cancel, slot, 0);
+    Atomics.store(this.cancel, slot, slotTag(id));
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { slot, resolve: resolve as (v: unknown) => void, reject, settled: false };
+      const entry: Pending = {
+        slot,
+        slotReleased: false,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        settled: false,
+      };
       this.pending.set(id, entry);
       this.worker.ref();
       signal?.addEventListener(
         'abort',
         () => {
-          // The worker sees the flag within a few thousand rows; we answer the caller at once.
-          Atomics.store(this.cancel, slot, 1);
+          if (entry.settled && entry.slotReleased) return;
+          // The worker sees its tag gone within a few thousand rows (or before it starts, if the
+          // call is still queued); we answer the caller at once.
+          Atomics.store(this.cancel, slot, 0);
           if (onAbort === 'reject' && !entry.settled) {
             entry.settled = true;
+            // Free the slot now, not when the worker gets round to the cancelled call: a burst of
+            // superseded queries must not use up the slots the newest one needs. A later call that
+            // takes the slot writes its own tag, which the old call never mistakes for its own.
+            this.pending.delete(id);
+            this.progress.delete(id);
+            this.releaseSlot(entry);
+            if (this.pending.size === 0) this.worker.unref();
             reject(cancelled(what));
           }
         },
@@ -202,12 +250,35 @@ class WorkerSession implements TraceSession {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      // Crashed: the worker is gone already (or going); wait for it so nothing outlives close().
+      if (liveEngineWorkers.has(this.worker)) await this.worker.terminate();
+      return;
+    }
     this.closed = true;
-    for (const entry of this.pending.values()) Atomics.store(this.cancel, entry.slot, 1);
+    for (const entry of this.pending.values()) Atomics.store(this.cancel, entry.slot, 0);
     this.failAll({ name: 'EngineError', message: 'The trace was closed.', code: 'cancelled' });
     await this.worker.terminate();
   }
+}
+
+/** The same words for a worker that died before the trace was ready. */
+const loading = (error: WireError): string =>
+  error.message.replace('; open the trace again.', ' while loading.');
+
+/** What a dead engine worker means to the user: the trace by name, what happened, what to do. */
+function crashError(fileName: string, error?: Error, exitCode?: number): WireError {
+  const outOfMemory = (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+  const why = outOfMemory
+    ? 'ran out of memory'
+    : error !== undefined
+      ? `failed: ${error.message}`
+      : `stopped unexpectedly (exit code ${exitCode ?? '?'})`;
+  return {
+    name: 'WorkerError',
+    message: `The engine for ${fileName} ${why}; open the trace again.`,
+    code: 'internal',
+  };
 }
 
 /** Loads `path` in a worker thread; implements OpenTraceSession. */
@@ -234,7 +305,10 @@ export async function openTraceSession(
     eval: launch.eval,
     ...(launch.execArgv !== undefined ? { execArgv: launch.execArgv } : {}),
     workerData: { role: 'engine', cancel: cancelBuffer },
+    resourceLimits: { maxOldGenerationSizeMb: engineHeapLimitMb() },
   });
+  liveEngineWorkers.add(worker);
+  worker.once('exit', () => liveEngineWorkers.delete(worker));
 
   return new Promise<TraceSession>((resolve, reject) => {
     let done = false;
@@ -261,21 +335,17 @@ export async function openTraceSession(
       finish(cancelled('Loading'));
     };
     worker.on('message', onMessage);
+    const fileName = basename(path);
     worker.once('error', (error) =>
       finish(
-        new SessionError({
-          name: 'WorkerError',
-          message: `The engine worker failed: ${error.message}`,
-          code: 'internal',
-        }),
+        new SessionError({ ...crashError(fileName, error), message: loading(crashError(fileName, error)) }),
       ),
     );
     worker.once('exit', (code) =>
       finish(
         new SessionError({
-          name: 'WorkerError',
-          message: `The engine worker stopped while loading (exit code ${code}).`,
-          code: 'internal',
+          ...crashError(fileName, undefined, code),
+          message: loading(crashError(fileName, undefined, code)),
         }),
       ),
     );

@@ -10,7 +10,10 @@
 //
 // Cancellation does not wait for the message queue (a query loop is synchronous): the pool and
 // the workers share one Int32Array over a SharedArrayBuffer; slot LOAD_CANCEL_SLOT cancels the
-// load, and each query/export gets its own slot that the pool sets to 1 to cancel it.
+// load (1 = cancel); each query/export/symbol load takes a free slot holding its tag
+// (`slotTag(id)`), and the call is cancelled as soon as the slot holds anything else: the pool
+// writes 0 on abort and gives the slot back at once, so a newer call may take it while the old
+// one is still queued or running — the old one then sees another tag and stops.
 
 import type {
   ExportRequest,
@@ -26,6 +29,8 @@ import type {
 import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
 
 export const LOAD_CANCEL_SLOT = 0;
+/** The value a running call's slot holds: its id folded into a positive Int32 (never 0 = free). */
+export const slotTag = (id: number): number => id % 0x7fffffff || 1;
 /** Slots in the shared cancel array: 1 for the load + concurrent queries/exports (slots are reused). */
 export const CANCEL_SLOTS = 256;
 

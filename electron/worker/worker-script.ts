@@ -2,7 +2,9 @@
 //   bundled ESM  (dist/node/cli.mjs, dist/node/worker.mjs)      → dist/node/worker.mjs
 //   bundled CJS  (dist/electron/main.cjs, dist/electron/worker.cjs) → dist/electron/worker.cjs
 //   from source  (tsx, vitest: this file is worker-script.ts)      → worker-entry.ts via `--import tsx`
-// The file of the running code decides; env ETLSCOPE_WORKER_SCRIPT overrides (for odd layouts).
+// The file of the running code decides; env ETLSCOPE_WORKER_SCRIPT overrides (odd layouts, tests)
+// except in a packaged Electron app: there an environment variable must not be able to run any
+// script as a full-Node worker (that would undo the runAsNode / NODE_OPTIONS fuses).
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -27,11 +29,35 @@ export interface WorkerLaunch {
   readonly execArgv?: string[];
 }
 
+/**
+ * Electron's own `app.isPackaged` rule, usable where `electron` cannot be imported (worker
+ * threads, this module): running under Electron from an executable that is not Electron's
+ * development binary (`electron`, `electron.exe`), i.e. the app's own renamed binary.
+ */
+export function isPackagedElectron(
+  versions: NodeJS.ProcessVersions = process.versions,
+  execPath: string = process.execPath,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
+  if (versions.electron === undefined) return false;
+  const exe = (platform === 'win32' ? path.win32 : path.posix).basename(execPath).toLowerCase();
+  return platform === 'win32' ? exe !== 'electron.exe' : exe !== 'electron';
+}
+
+/** ETLSCOPE_WORKER_SCRIPT, when it may be honoured: development builds, plain Node, tests. */
+export function workerScriptOverride(
+  env: NodeJS.ProcessEnv = process.env,
+  packaged: boolean = isPackagedElectron(),
+): string | undefined {
+  const override = env.ETLSCOPE_WORKER_SCRIPT;
+  return packaged || override === undefined || override === '' ? undefined : override;
+}
+
 export function workerLaunch(): WorkerLaunch {
-  const override = process.env.ETLSCOPE_WORKER_SCRIPT;
+  const override = workerScriptOverride();
   const here = runningFile();
   const dir = path.dirname(here);
-  if (override !== undefined && override !== '') {
+  if (override !== undefined) {
     return override.endsWith('.ts')
       ? tsxBootstrap(here, override)
       : { file: override, eval: false, execArgv: [] };
