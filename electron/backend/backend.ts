@@ -16,7 +16,11 @@
 // - export: the destination comes from the host (Electron's save dialog, or the server's temp dir
 //   plus a download URL), never from the request.
 // - errors: handlers reject with BackendError or whatever the engine threw; transports send
-//   `toBackendWireError(e)`.
+//   `toBackendWireError(e)`. For uploads and the sample, a message never names the file the
+//   session reads (the server's temp path): it names the file as the user knows it.
+// - limits: `maxOpenTraces` per backend (one browser connection) and an `openGate` shared by all
+//   backends of a host (the server) bound the traces open or opening; over either, the open is
+//   refused in words that say which limit and what to do.
 
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -92,6 +96,50 @@ export interface BackendOptions {
   /** The host's symbol path (`etlscope serve --symbols`, the app's command line), searched after
    *  the request's; the session adds `<trace>.symbols/` and `_NT_SYMBOL_PATH` itself. */
   readonly symbolPath?: string;
+  /** Traces this backend may have open or opening at once (default: no limit). */
+  readonly maxOpenTraces?: number;
+  /** A limit shared with other backends (the server's, across connections). */
+  readonly openGate?: OpenGate;
+}
+
+/** A counter of traces open or opening across backends: `acquire` throws a BackendError with
+ *  the user-facing reason when the limit is reached, else returns the release function. */
+export interface OpenGate {
+  acquire(): () => void;
+}
+
+/** An OpenGate for at most `limit` traces; `describe` words the refusal. */
+export function createOpenGate(
+  limit: number,
+  refusal: (limit: number) => string,
+): OpenGate & { readonly held: number } {
+  let held = 0;
+  return {
+    get held() {
+      return held;
+    },
+    acquire() {
+      if (held >= limit) throw new BackendError('bad-request', refusal(limit));
+      held++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        held--;
+      };
+    },
+  };
+}
+
+/** An error whose message names `filePath` (or its base name) rewritten to name `name` instead. */
+export function namingUserFile(error: unknown, filePath: string, name: string): unknown {
+  const wire = toBackendWireError(error);
+  let message = wire.message.split(filePath).join(name);
+  const base = path.basename(filePath);
+  if (base !== name && base.length > 0) message = message.split(base).join(name);
+  const dir = path.dirname(filePath);
+  if (dir.length > 1) message = message.split(dir).join('the server');
+  return message === wire.message ? error : new BackendError(wire.code ?? 'internal', message);
 }
 
 export interface Backend {
@@ -111,6 +159,8 @@ export interface Backend {
 interface LiveTrace {
   readonly opened: OpenedTrace;
   readonly session: TraceSession;
+  /** Gives back this trace's place under the open limits. */
+  readonly release: () => void;
 }
 
 interface InFlight {
@@ -150,6 +200,8 @@ export function createBackend(options: BackendOptions): Backend {
   const traces = new Map<TraceId, LiveTrace>();
   const inFlight = new Map<string, InFlight>();
   const slots = new Map<string, AbortController>();
+  /** Opens in progress (they count against `maxOpenTraces` with the open traces). */
+  let opening = 0;
   let disposed = false;
 
   function emit(event: BackendEvent): void {
@@ -211,9 +263,40 @@ export function createBackend(options: BackendOptions): Backend {
     return info.size;
   }
 
+  /** Takes a place under both open limits, or throws saying which one is reached. */
+  function admitOpen(): () => void {
+    const limit = options.maxOpenTraces;
+    if (limit !== undefined && traces.size + opening >= limit) {
+      throw badRequest(
+        `this page already has ${limit} trace${limit === 1 ? '' : 's'} open or opening (the limit per page); close one and try again`,
+      );
+    }
+    const releaseGate = options.openGate?.acquire() ?? (() => undefined);
+    opening++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      releaseGate();
+    };
+  }
+
+  /** Upload and sample paths are the host's business: messages name the user's file instead. */
+  const userWords = (error: unknown, source: TraceSource, filePath: string, name: string): unknown =>
+    source.kind === 'path' ? error : namingUserFile(error, filePath, name);
+
   async function open(req: ChannelMap['etlscope:open']['req']): Promise<OpenResult> {
     const target = resolveSource(req.source);
-    const controller = begin(req.requestId);
+    const release = admitOpen();
+    let controller: AbortController;
+    try {
+      controller = begin(req.requestId);
+    } catch (error) {
+      opening--;
+      release();
+      throw error;
+    }
+    let kept = false;
     const traceId = randomUUID();
     const started = Date.now();
     let last: Omit<LoadProgress, 'traceId'> | undefined;
@@ -248,7 +331,8 @@ export function createBackend(options: BackendOptions): Backend {
         name: target.name,
         summary,
       };
-      traces.set(traceId, { opened, session });
+      traces.set(traceId, { opened, session, release });
+      kept = true;
       if (lastSentPhase !== 'ready') {
         send({
           phase: 'ready',
@@ -262,7 +346,9 @@ export function createBackend(options: BackendOptions): Backend {
       options.onOpened?.(opened);
       return { traceId, summary };
     } catch (error) {
-      const failure = controller.signal.aborted ? cancelled(`opening ${target.name} was cancelled`) : error;
+      const failure = controller.signal.aborted
+        ? cancelled(`opening ${target.name} was cancelled`)
+        : userWords(error, req.source, target.path, target.name);
       const wire = toBackendWireError(failure);
       const phase: LoadPhase = wire.code === 'cancelled' ? 'cancelled' : 'failed';
       if (lastSentPhase !== phase) {
@@ -278,9 +364,15 @@ export function createBackend(options: BackendOptions): Backend {
       }
       throw failure;
     } finally {
+      opening--;
+      if (!kept) release();
       end(req.requestId, controller);
     }
   }
+
+  /** A session call's error in the user's words (a crashed engine names the trace's file). */
+  const traceWords = (error: unknown, trace: LiveTrace): unknown =>
+    userWords(error, trace.opened.source, trace.opened.path, trace.opened.name);
 
   async function query(req: ChannelMap['etlscope:query']['req']): Promise<QueryResult> {
     const trace = liveTrace(req.traceId);
@@ -293,7 +385,7 @@ export function createBackend(options: BackendOptions): Backend {
       if (controller.signal.aborted) throw cancelled('superseded or cancelled');
       return result;
     } catch (error) {
-      throw controller.signal.aborted ? cancelled('superseded or cancelled') : error;
+      throw controller.signal.aborted ? cancelled('superseded or cancelled') : traceWords(error, trace);
     } finally {
       end(req.requestId, controller);
       if (slots.get(slot) === controller) slots.delete(slot);
@@ -315,7 +407,7 @@ export function createBackend(options: BackendOptions): Backend {
         : { rows, path: destination.path };
     } catch (error) {
       destination.done?.(false);
-      throw controller.signal.aborted ? cancelled('export cancelled') : error;
+      throw controller.signal.aborted ? cancelled('export cancelled') : traceWords(error, trace);
     } finally {
       end(exportId, controller);
     }
@@ -339,6 +431,8 @@ export function createBackend(options: BackendOptions): Backend {
           });
         },
       });
+    } catch (error) {
+      throw traceWords(error, trace);
     } finally {
       end(req.requestId, controller);
     }
@@ -349,7 +443,11 @@ export function createBackend(options: BackendOptions): Backend {
     if (trace === undefined) return;
     traces.delete(traceId);
     for (const flight of inFlight.values()) if (flight.traceId === traceId) flight.controller.abort();
-    await trace.session.close();
+    try {
+      await trace.session.close();
+    } finally {
+      trace.release();
+    }
     options.onClosed?.(traceId);
   }
 

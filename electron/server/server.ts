@@ -14,11 +14,20 @@
 // reach the port but cannot read the trace); the Host header must name this server (DNS
 // rebinding) and a browser WebSocket's Origin must be this server. A page can open only files it
 // uploaded or the FILE given on the command line: never an arbitrary server path.
+//
+// Hostile clients (issue 9): the request target is parsed before anything else (400, never a
+// throw); every socket, request, response and WebSocket has an `error` listener, so a malformed
+// frame or a reset closes that connection only; state-changing requests must come from this
+// server's page (Origin / Sec-Fetch-Site, even with a valid cookie); uploads are size-limited
+// (upload-limit.ts); sockets, WebSockets and traces open at once are limited, each refusal said
+// in words; messages never show server paths; the temp folder goes on every exit path
+// (temp-folders.ts).
 
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, rm, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -34,11 +43,19 @@ import {
   type WireError,
 } from '../../shared/contract.js';
 import type { OpenTraceSession } from '../engine/session-types.js';
-import { createBackend, type ExportDestination, type OpenedTrace } from '../backend/backend.js';
+import {
+  createBackend,
+  createOpenGate,
+  type ExportDestination,
+  type OpenedTrace,
+} from '../backend/backend.js';
 import { badRequest, toBackendWireError } from '../backend/errors.js';
 import { serveFrames } from '../backend/frame-server.js';
 import { cleanFileName, contentDisposition, exportFileName } from '../backend/file-names.js';
 import { contentTypeFor, rendererCsp, resolveStaticPath, securityHeaders } from '../backend/static-files.js';
+import { crossSiteProblem, isStateChanging, parseRequestTarget } from './request-checks.js';
+import { createTempFolder, removeOnProcessExit, removeStaleTempFolders } from './temp-folders.js';
+import { defaultUploadLimit, formatBytes, freeBytesAt } from './upload-limit.js';
 
 /** 16 random bytes = 128 bits: not guessable by another local user probing the port. */
 const TOKEN_BYTES = 16;
@@ -52,6 +69,21 @@ const MAX_SYMBOL_NAME_LENGTH = 255;
 const DEFAULT_MAX_SYMBOL_FILE_BYTES = 2 * 1024 ** 3;
 /** Symbol files per trace upload: a trace names at most a few hundred images with PDBs. */
 const MAX_SYMBOL_FILES_PER_TRACE = 1000;
+/** WebSockets at once: one per open page; a few dozen tabs is generous, and each holds a backend. */
+const DEFAULT_MAX_WEBSOCKETS = 64;
+/** TCP connections at once: browsers open at most 6 HTTP/1.1 connections per origin plus the
+ *  WebSockets; this bounds file descriptors and parser memory against a flood. */
+const DEFAULT_MAX_SOCKETS = 256;
+/** Traces open or opening across all pages: each loaded trace holds ~0.6–0.8 × its file in
+ *  memory plus an engine worker (~40 MB even for a tiny one); 40 opens reached 1.5 GB. */
+const DEFAULT_MAX_OPEN_TRACES = 8;
+/** Per page: the app shows one trace and opens the next before closing the last. */
+const DEFAULT_MAX_OPENS_PER_CONNECTION = 3;
+/** WebSocket close code 1013 "Try Again Later" (RFC 6455 registry): the server is at a limit. */
+const WS_TRY_AGAIN_LATER = 1013;
+/** What a client-facing message says instead of the server's temp folder (a safety net: the
+ *  backend names files by their user names already). */
+const TEMP_FOLDER_WORDS = "the server's temp folder";
 
 export interface ServerOptions {
   /** A trace to open as soon as a page connects (`etlscope serve FILE`). */
@@ -73,6 +105,17 @@ export interface ServerOptions {
   readonly symbolPath?: string;
   /** Largest symbol file an upload may add to a trace (default 2 GiB; tests lower it). */
   readonly maxSymbolFileBytes?: number;
+  /** Largest trace upload (`serve --max-upload`); default: half the free space at the temp
+   *  folder when the upload starts, at most 64 GiB (upload-limit.ts). */
+  readonly maxUploadBytes?: number;
+  /** WebSockets at once (default 64); more are accepted, told why, and closed (1013). */
+  readonly maxConnections?: number;
+  /** TCP connections at once (default 256); more get a 503 in words and are closed. */
+  readonly maxSockets?: number;
+  /** Traces open or opening across all pages (default 8). */
+  readonly maxOpenTraces?: number;
+  /** Traces open or opening per page (default 3). */
+  readonly maxOpensPerConnection?: number;
   /** Server-side problems worth a line on the console (the default prints to stderr). */
   readonly log?: (line: string) => void;
 }
@@ -170,17 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = '127.0.0.1';
   const token = randomBytes(TOKEN_BYTES).toString('hex');
   const log = options.log ?? ((line: string) => process.stderr.write(`etlscope serve: ${line}\n`));
-  const tempDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'etlscope-serve-'));
-  const samplePath = options.samplePath ?? defaultSamplePath();
-  const staticDir = options.staticDir ?? defaultStaticDir();
-  const uploads = new Map<string, StoredFile>();
-  /** Symbol files added per trace upload (bounded by MAX_SYMBOL_FILES_PER_TRACE). */
-  const symbolFileCounts = new Map<string, number>();
-  const maxSymbolFileBytes = options.maxSymbolFileBytes ?? DEFAULT_MAX_SYMBOL_FILE_BYTES;
-  const downloads = new Map<string, StoredFile>();
-  const sockets = new Set<WebSocket>();
-  const closers = new Set<() => Promise<void>>();
-
+  let givenFile: { uploadId: string; file: StoredFile } | undefined;
   let startupSource: { kind: 'upload'; uploadId: string; name: string } | undefined;
   if (options.file !== undefined) {
     const filePath = path.resolve(options.file);
@@ -189,14 +222,46 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     if (!info.isFile()) throw new Error(`cannot serve ${options.file}: it is not a file`);
     const uploadId = randomUUID();
-    uploads.set(uploadId, { path: filePath, name: path.basename(filePath), owned: false });
+    givenFile = { uploadId, file: { path: filePath, name: path.basename(filePath), owned: false } };
     startupSource = { kind: 'upload', uploadId, name: path.basename(filePath) };
   }
+
+  const tempRoot = options.tempRoot ?? tmpdir();
+  for (const stale of removeStaleTempFolders(tempRoot))
+    log(`removed ${stale}, left behind by an etlscope serve that did not exit cleanly`);
+  const tempDir = await createTempFolder(tempRoot);
+  const unhookExit = removeOnProcessExit(tempDir);
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_WEBSOCKETS;
+  const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const maxOpensPerConnection = options.maxOpensPerConnection ?? DEFAULT_MAX_OPENS_PER_CONNECTION;
+  const openGate = createOpenGate(
+    options.maxOpenTraces ?? DEFAULT_MAX_OPEN_TRACES,
+    (limit) =>
+      `this etlscope server already has ${limit} traces open or opening (its limit); close a trace in another tab and try again`,
+  );
+  /** Client-facing text with any mention of the temp folder replaced (also JSON-escaped, as on Windows). */
+  const tempDirInJson = JSON.stringify(tempDir).slice(1, -1);
+  const withoutServerPaths = (text: string): string =>
+    text.split(tempDirInJson).join(TEMP_FOLDER_WORDS).split(tempDir).join(TEMP_FOLDER_WORDS);
+  const samplePath = options.samplePath ?? defaultSamplePath();
+  const staticDir = options.staticDir ?? defaultStaticDir();
+  const uploads = new Map<string, StoredFile>();
+  if (givenFile !== undefined) uploads.set(givenFile.uploadId, givenFile.file);
+  /** Symbol files added per trace upload (bounded by MAX_SYMBOL_FILES_PER_TRACE). */
+  const symbolFileCounts = new Map<string, number>();
+  const maxSymbolFileBytes = options.maxSymbolFileBytes ?? DEFAULT_MAX_SYMBOL_FILE_BYTES;
+  const downloads = new Map<string, StoredFile>();
+  const sockets = new Set<WebSocket>();
+  const closers = new Set<() => Promise<void>>();
 
   let port = 0;
   const cookieName = () => `etlscope_token_${port}`;
   const allowedHosts = () => new Set([`${host}:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://localhost:${port}`]);
+
+  /** An error answer in words without server paths. */
+  const refuseWith = (res: http.ServerResponse, status: number, error: WireError): void =>
+    sendError(res, status, { ...error, message: withoutServerPaths(error.message) });
 
   function authorised(req: http.IncomingMessage, url: URL): boolean {
     return (
@@ -275,18 +340,46 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendJson(res, 200, { uploadId: forUpload, name });
   }
 
+  async function uploadLimit(): Promise<number> {
+    if (options.maxUploadBytes !== undefined) return options.maxUploadBytes;
+    const free = await freeBytesAt(tempDir);
+    // Where free space cannot be read (statfs unsupported), the symbol files' 2 GiB bound stands in.
+    return free === undefined ? DEFAULT_MAX_SYMBOL_FILE_BYTES : defaultUploadLimit(free);
+  }
+
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const forUpload = url.searchParams.get('for');
     if (forUpload !== null) return handleSymbolUpload(req, res, url, forUpload);
     const name = cleanFileName(url.searchParams.get('name'), 'upload.etl');
+    const limit = await uploadLimit();
+    const tooLarge = () =>
+      options.maxUploadBytes !== undefined
+        ? `${name} is larger than the ${formatBytes(limit)} this server takes (etlscope serve --max-upload)`
+        : `${name} is larger than the ${formatBytes(limit)} this server takes (half the free disk space at its temp folder; etlscope serve --max-upload SIZE changes it)`;
+    const refuseTooLarge = () => {
+      // The rest of the body is not read: close the connection after the answer.
+      res.setHeader('Connection', 'close');
+      refuseWith(res, 413, { name: 'Error', message: tooLarge(), code: 'bad-request' });
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return refuseTooLarge();
     const uploadId = randomUUID();
     const file: StoredFile = { path: path.join(tempDir, `upload-${uploadId}.etl`), name, owned: true };
+    let exceeded = false;
     try {
       // Streamed to disk chunk by chunk: traces are often gigabytes.
-      await pipeline(req, createWriteStream(file.path, { flags: 'wx' }));
+      await pipeline(
+        req,
+        byteLimit(limit, () => {
+          exceeded = true;
+          return new Error(tooLarge());
+        }),
+        createWriteStream(file.path, { flags: 'wx' }),
+      );
     } catch (error) {
       await unlink(file.path).catch(() => undefined);
-      sendError(res, 400, {
+      if (exceeded) return refuseTooLarge();
+      refuseWith(res, 400, {
         name: 'Error',
         message: `upload of ${name} failed: ${toBackendWireError(error).message}`,
         code: 'bad-request',
@@ -353,8 +446,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await pipeline(createReadStream(file), res);
   }
 
+  /** Connections over the limit: answered with a 503 already; what they send is not handled. */
+  const refusedSockets = new WeakSet<Socket>();
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${host}:${port}`);
+    // A reset or a write to a closed connection ends that request only.
+    req.on('error', () => res.destroy());
+    res.on('error', () => req.destroy());
+    if (refusedSockets.has(req.socket)) return void req.socket.destroy();
+    const url = parseRequestTarget(req.url, `http://${host}:${port}`);
+    if (url === undefined) {
+      res.setHeader('Connection', 'close');
+      sendError(res, 400, { name: 'Error', message: 'malformed request target', code: 'bad-request' });
+      return;
+    }
     if (!allowedHosts().has(req.headers.host ?? '')) {
       sendError(res, 403, { name: 'Error', message: 'wrong Host header', code: 'bad-request' });
       return;
@@ -365,6 +469,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         message: 'this etlscope server needs its token: open the URL it printed (with ?token=…)',
         code: 'bad-request',
       });
+      return;
+    }
+    const foreign = isStateChanging(req.method) ? crossSiteProblem(req.headers, allowedOrigins()) : undefined;
+    if (foreign !== undefined) {
+      res.setHeader('Connection', 'close');
+      sendError(res, 403, { name: 'Error', message: foreign, code: 'bad-request' });
       return;
     }
     let handling: Promise<void>;
@@ -384,39 +494,101 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     handling.catch((error: unknown) => {
       log(`${req.method ?? ''} ${url.pathname}: ${toBackendWireError(error).message}`);
-      sendError(res, 500, toBackendWireError(error));
+      refuseWith(res, 500, toBackendWireError(error));
     });
+  });
+
+  // Malformed HTTP (bad request line, headers over Node's limit, a reset mid-request): answer in
+  // words when the socket can still take it, then close that socket only.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (
+      socket.writable &&
+      !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const body = 'malformed HTTP request';
+      socket.end(
+        `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  });
+
+  // Every TCP connection: an error listener (a reset must not become an uncaught exception) and
+  // the connection limit, refused with a 503 in words rather than a silent drop.
+  const openSockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    if (openSockets.size >= maxSockets) {
+      refusedSockets.add(socket);
+      const body = `this etlscope server has ${maxSockets} connections open (its limit); try again shortly`;
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${host}:${port}`);
-    const origin = req.headers.origin;
+  wss.on('error', (error) => log(`WebSocket server: ${error.message}`));
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (refusedSockets.has(socket)) return void socket.destroy();
     const reject = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    const url = parseRequestTarget(req.url, `http://${host}:${port}`);
+    if (url === undefined) return reject('400 Bad Request');
+    const origin = req.headers.origin;
     if (url.pathname !== WEBSOCKET_HTTP_PATH) return reject('404 Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return reject('403 Forbidden');
     // Browsers always send Origin; a page on another site must not drive our backend.
     if (origin !== undefined && !allowedOrigins().has(origin)) return reject('403 Forbidden');
     if (!authorised(req, url)) return reject('401 Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (sockets.size >= maxConnections) return refuseConnection(ws);
+      connect(ws);
+    });
   });
+
+  /** Over the WebSocket limit: the page is told why (an error frame, then close 1013 with the
+   *  reason) instead of seeing its connection vanish. */
+  function refuseConnection(ws: WebSocket): void {
+    const message = `this etlscope server already serves ${maxConnections} pages (its limit); close another etlscope tab and reload`;
+    ws.on('error', () => ws.terminate());
+    const frame: ServerFrame = { id: -1, ok: false, error: { name: 'Error', message, code: 'bad-request' } };
+    ws.send(JSON.stringify(frame));
+    // A close reason is at most 123 bytes.
+    ws.close(WS_TRY_AGAIN_LATER, `etlscope serve: at its limit of ${maxConnections} pages`);
+  }
 
   function connect(ws: WebSocket): void {
     sockets.add(ws);
+    // Malformed frames (over the payload limit, RSV1 without an extension, unmasked, invalid
+    // UTF-8, a reserved opcode): `ws` reports them here and closes with the matching code; without
+    // a listener the 'error' event would end the whole server.
+    ws.on('error', (error) => {
+      log(`a WebSocket was closed: ${error.message}`);
+      ws.terminate();
+    });
     const backend = createBackend({
       openSession: options.openSession,
       samplePath,
       allowPathSources: false,
       resolveUpload: (uploadId) => uploads.get(uploadId),
+      maxOpenTraces: maxOpensPerConnection,
+      openGate,
       exportDestination,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.symbolPath !== undefined ? { symbolPath: options.symbolPath } : {}),
     });
     const frames = serveFrames(backend, (frame: ServerFrame) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState === ws.OPEN) ws.send(withoutServerPaths(JSON.stringify(frame)));
     });
     const shutdown = async () => {
       frames.dispose();
@@ -440,13 +612,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (startupSource !== undefined) backend.emit({ type: 'open-requested', source: startupSource });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    unhookExit();
+    await rm(tempDir, { recursive: true, force: true });
+    throw error;
+  }
+  server.on('error', (error) => log(`server: ${error.message}`));
   const address = server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
 
@@ -459,8 +638,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await Promise.allSettled([...closers].map((close) => close()));
       wss.close();
       server.closeAllConnections();
+      for (const socket of openSockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(tempDir, { recursive: true, force: true });
+      unhookExit();
     },
   };
 }
