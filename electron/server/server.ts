@@ -79,6 +79,8 @@ const DEFAULT_MAX_SOCKETS = 256;
 const DEFAULT_MAX_OPEN_TRACES = 8;
 /** Per page: the app shows one trace and opens the next before closing the last. */
 const DEFAULT_MAX_OPENS_PER_CONNECTION = 3;
+/** How long a refused WebSocket may take to answer our close frame before it is cut. */
+const REFUSED_CLOSE_GRACE_MS = 1000;
 /** WebSocket close code 1013 "Try Again Later" (RFC 6455 registry): the server is at a limit. */
 const WS_TRY_AGAIN_LATER = 1013;
 /** What a client-facing message says instead of the server's temp folder (a safety net: the
@@ -565,6 +567,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.send(JSON.stringify(frame));
     // A close reason is at most 123 bytes.
     ws.close(WS_TRY_AGAIN_LATER, `etlscope serve: at its limit of ${maxConnections} pages`);
+    // A client that never answers the close handshake is not kept for ws's 30 s wait.
+    setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
   }
 
   function connect(ws: WebSocket): void {
