@@ -39,6 +39,12 @@ describe('etlscope arguments', () => {
     expect(parseArgs(['cpu', 'a.etl', '--range', '0', '250us']).range).toEqual({ start: 0, end: 250e3 });
     expect(parseArgs(['serve', '--port', '0'])).toMatchObject({ command: 'serve', port: 0 });
   });
+  it('takes serve --max-upload as a size, only for serve', () => {
+    expect(parseArgs(['serve', '--max-upload', '20G']).maxUpload).toBe(20 * 1024 ** 3);
+    expect(parseArgs(['serve']).maxUpload).toBeUndefined();
+    expect(() => parseArgs(['serve', '--max-upload', 'lots'])).toThrow(/--max-upload takes a size/);
+    expect(() => parseArgs(['info', 'a.etl', '--max-upload', '1G'])).toThrow(/option of etlscope serve/);
+  });
   it.each([
     [['frobnicate']],
     [['dpc']],

@@ -8,7 +8,7 @@
 //   etlscope list FILE processes|threads|images|events [--range START END] [--json]
 //   etlscope stacks FILE [--dpc-isr | --cpu] [--view top-down|bottom-up|callers|callees] [--focus F]
 //                        [--range START END] [--cpus …] [--process NAME] [--depth N] [--max-nodes N] [--json]
-//   etlscope serve [FILE] [--port N]
+//   etlscope serve [FILE] [--port N] [--max-upload SIZE]
 //   every command that reads a trace: [--symbols PATH] (symbol path, `_NT_SYMBOL_PATH` syntax)
 import {
   LIST_TABLES,
@@ -18,6 +18,7 @@ import {
   type StackView,
 } from '../../shared/contract.js';
 import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.js';
+import { parseByteSize } from '../server/upload-limit.js';
 
 export type CommandName =
   'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'list' | 'stacks' | 'serve' | 'help' | 'version';
@@ -33,6 +34,8 @@ export interface CliOptions {
   readonly csv?: string;
   readonly rows: boolean;
   readonly port?: number;
+  /** `serve --max-upload SIZE`: the largest trace a page may upload, in bytes. */
+  readonly maxUpload?: number;
   readonly workers?: number;
   /** `list`: which table. */
   readonly table?: ListTableId;
@@ -88,6 +91,8 @@ Usage:
       --depth N                               stack levels shown (default all)
       --max-nodes N                           tree nodes shown, heaviest first (default 100000)
   etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
+      --max-upload SIZE                       largest trace a page may upload (e.g. 20G; default half
+                                              the free space at the temp folder, at most 64G)
 
 Common options:
   --range START END   time range from the trace start; suffixes s, ms, us (default seconds)
@@ -142,6 +147,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let by: GroupColumn[] = ['module', 'function'];
   let csv: string | undefined;
   let port: number | undefined;
+  let maxUpload: number | undefined;
   let workers: number | undefined;
   let table: ListTableId | undefined;
   let symbols: string | undefined;
@@ -204,6 +210,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const p = Number(value());
         if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError('--port takes 0..65535');
         port = p;
+        break;
+      }
+      case '--max-upload': {
+        const text = value();
+        maxUpload = parseByteSize(text);
+        if (maxUpload === undefined)
+          throw new UsageError(`--max-upload takes a size such as 500M or 20G, not "${text}"`);
         break;
       }
       case '--symbols':
@@ -271,6 +284,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--depth': depth,
     '--max-nodes': maxNodes,
   };
+  if (maxUpload !== undefined && command !== 'serve')
+    throw new UsageError('--max-upload is an option of etlscope serve');
   if (command !== 'stacks')
     for (const [flag, given] of Object.entries(stackOnly))
       if (given !== undefined && given !== false)
@@ -291,6 +306,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     stackSet,
     view,
     ...(symbols !== undefined ? { symbols } : {}),
+    ...(maxUpload !== undefined ? { maxUpload } : {}),
     ...(focus !== undefined ? { focus } : {}),
     ...(process !== undefined ? { process } : {}),
     ...(depth !== undefined ? { depth } : {}),

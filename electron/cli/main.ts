@@ -86,6 +86,9 @@ async function exportRows(session: TraceSession, options: CliOptions, out: strin
   return rows;
 }
 
+/** How long Ctrl+C / SIGTERM waits for the server to close its sessions before exiting anyway. */
+const SERVE_STOP_TIMEOUT_MS = 5000;
+
 async function serve(options: CliOptions): Promise<void> {
   const { startServer, defaultStaticDir } = await import('../server/index.js');
   const { openTraceSession } = await import('../worker/index.js');
@@ -107,10 +110,14 @@ async function serve(options: CliOptions): Promise<void> {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.symbols !== undefined ? { symbolPath: options.symbols } : {}),
+    ...(options.maxUpload !== undefined ? { maxUploadBytes: options.maxUpload } : {}),
   });
   print(`etlscope is serving on ${server.url}`);
   print('Open that address in a browser (the token in it keeps other local users out). Ctrl+C stops.');
   const stop = () => {
+    // close() removes the temp folder; if it hangs (a wedged worker), the process 'exit' hook
+    // still removes it when the timer ends the process.
+    setTimeout(() => process.exit(0), SERVE_STOP_TIMEOUT_MS).unref();
     void server.close().finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
