@@ -125,8 +125,16 @@ export interface ElectronMain {
     ): Promise<{ canceled: boolean; filePath?: string }>;
     showMessageBox(
       window: BrowserWindowLike,
-      options: { type: 'info'; title: string; message: string; detail: string; buttons: readonly string[] },
-    ): Promise<unknown>;
+      options: {
+        type: 'info' | 'question';
+        title: string;
+        message: string;
+        detail: string;
+        buttons: readonly string[];
+        defaultId?: number;
+        cancelId?: number;
+      },
+    ): Promise<{ response: number }>;
     showErrorBox(title: string, content: string): void;
   };
   readonly shell: { openExternal(url: string): Promise<void> };

@@ -48,7 +48,7 @@ beforeAll(async () => {
 type Listener = (...args: unknown[]) => unknown;
 
 /** A recording stand-in for the parts of Electron main.ts uses. */
-function fakeElectron(appPath: string, userData: string, lock = true) {
+function fakeElectron(appPath: string, userData: string, lock = true, packaged = false) {
   const appListeners = new Map<string, Listener[]>();
   const contentsListeners = new Map<string, Listener[]>();
   const rec = {
@@ -61,6 +61,9 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
     protocolHandlers: new Map<string, (request: { url: string }) => Promise<Response>>(),
     menus: [] as MenuItemOptions[][],
     external: [] as string[],
+    asked: [] as string[],
+    /** The button the fake dialog answers a link question with (0 = Open in Browser). */
+    linkAnswer: 1,
     quit: 0,
     windowOpenHandler: undefined as undefined | ((d: { url: string }) => { action: string }),
     permissionHandler: undefined as undefined | Listener,
@@ -76,7 +79,7 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
   };
   const electron = {
     app: {
-      isPackaged: false,
+      isPackaged: packaged,
       getVersion: () => '0.1.0',
       getName: () => 'etlscope',
       getAppPath: () => appPath,
@@ -126,7 +129,11 @@ function fakeElectron(appPath: string, userData: string, lock = true) {
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
       showSaveDialog: async () => ({ canceled: false, filePath: path.join(userData, 'out.csv') }),
-      showMessageBox: async () => ({}),
+      showMessageBox: async (_window: unknown, options: { type: string; detail: string }) => {
+        if (options.type !== 'question') return { response: 0 };
+        rec.asked.push(options.detail);
+        return { response: rec.linkAnswer };
+      },
       showErrorBox: (title: string, content: string) => {
         throw new Error(`${title}: ${content}`);
       },
@@ -188,8 +195,8 @@ describe('Electron main (bundled, against a fake electron module)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function run(lock = true) {
-    const fake = fakeElectron(path.join(dir, 'app'), path.join(dir, 'userData'), lock);
+  function run(lock = true, packaged = false) {
+    const fake = fakeElectron(path.join(dir, 'app'), path.join(dir, 'userData'), lock, packaged);
     const realRequire = createRequire(import.meta.url);
     const requireShim = (id: string) => (id === 'electron' ? fake.electron : realRequire(id));
     const module = { exports: {} };
@@ -255,18 +262,53 @@ describe('Electron main (bundled, against a fake electron module)', () => {
     expect((await handler({ url: 'app://etlscope/../../first.etl' })).status).toBe(404);
   });
 
-  it('blocks navigation and new windows, sending http(s) links to the system browser', async () => {
+  it('blocks navigation and new windows; opens the project’s pages outside, asks before other links', async () => {
+    await writeFile(
+      path.join(dir, 'app', 'package.json'),
+      JSON.stringify({ name: 'etlscope', homepage: 'https://etlscope.example/docs' }),
+    );
     process.argv = ['/opt/electron', path.join(dir, 'app')];
     const { rec, emitContents } = run();
     await until(() => rec.windows.length === 1);
     const prevented: string[] = [];
-    for (const url of ['https://example.com/docs', 'file:///etc/passwd', 'app://etlscope/index.html']) {
+    for (const url of [
+      'https://etlscope.example/docs/serve',
+      'https://example.com/docs',
+      'file:///etc/passwd',
+      'app://etlscope/index.html',
+    ]) {
       emitContents('will-navigate', { preventDefault: () => prevented.push(url) }, url);
     }
-    expect(prevented).toEqual(['https://example.com/docs', 'file:///etc/passwd']);
+    expect(prevented).toEqual([
+      'https://etlscope.example/docs/serve',
+      'https://example.com/docs',
+      'file:///etc/passwd',
+    ]);
+    await until(() => rec.asked.length === 1);
+    // The user said Cancel: the foreign link stays closed; the project page opened at once.
+    expect(rec.asked).toEqual(['https://example.com/docs']);
+    expect(rec.external).toEqual(['https://etlscope.example/docs/serve']);
+    rec.linkAnswer = 0;
     expect(rec.windowOpenHandler?.({ url: 'https://learn.microsoft.com/' })).toEqual({ action: 'deny' });
     expect(rec.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
-    expect(rec.external).toEqual(['https://example.com/docs', 'https://learn.microsoft.com/']);
+    await until(() => rec.external.length === 2);
+    expect(rec.asked).toEqual(['https://example.com/docs', 'https://learn.microsoft.com/']);
+    expect(rec.external).toEqual(['https://etlscope.example/docs/serve', 'https://learn.microsoft.com/']);
+  });
+
+  it('a packaged app drops ETLSCOPE_WORKER_SCRIPT before any worker starts; a development one keeps it', async () => {
+    process.argv = ['/opt/etlscope/etlscope'];
+    process.env.ETLSCOPE_WORKER_SCRIPT = '/tmp/evil.js';
+    try {
+      const dev = run(true, false);
+      await until(() => dev.rec.windows.length === 1);
+      expect(process.env.ETLSCOPE_WORKER_SCRIPT).toBe('/tmp/evil.js');
+      const packaged = run(true, true);
+      await until(() => packaged.rec.windows.length === 1);
+      expect(process.env.ETLSCOPE_WORKER_SCRIPT).toBeUndefined();
+    } finally {
+      delete process.env.ETLSCOPE_WORKER_SCRIPT;
+    }
   });
 
   it('opens the argv file once the page has loaded, and a second launch’s file in the running window', async () => {

@@ -8,9 +8,11 @@
 // Security (see electron/main/README.md for the checklist item by item): one window with
 // contextIsolation + sandbox, no Node in the page, webSecurity on; the page is served from
 // app://etlscope/ with a strict CSP header; navigation, new windows and <webview> are blocked
-// (http(s) links open in the system browser); permissions are denied but clipboard writes; IPC only on the
-// contract's channels from our top-level frame.
+// (http(s) links open in the system browser: the project's own pages at once, any other after
+// the user says yes in a dialog); permissions are denied but clipboard writes; IPC only on the
+// contract's channels from our top-level frame. A packaged app ignores ETLSCOPE_WORKER_SCRIPT.
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EVENT_CHANNEL, type BackendEvent, type MenuCommand } from '../../shared/contract.js';
 import { createBackend, type Backend } from '../backend/backend.js';
@@ -25,9 +27,12 @@ import { addRecent, loadRecent, pathComparer, saveRecent } from './recent.js';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
+  externalLinkDecision,
+  externalLinkQuestion,
   isPermissionAllowed,
   isTrustedSenderFrame,
   navigationDecision,
+  projectPages,
 } from './security.js';
 
 const electron = require('electron') as ElectronMain;
@@ -48,7 +53,20 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+// In a packaged app an environment variable must not pick the script our worker threads run
+// with full Node (that would undo the runAsNode and NODE_OPTIONS fuses); the worker pool checks
+// this itself too (worker-script.ts), this clears it before any worker inherits it.
+if (app.isPackaged) delete process.env.ETLSCOPE_WORKER_SCRIPT;
+
 const appRoot = app.getAppPath();
+/** Links that open without asking: the project's own pages named in the app's package.json. */
+const allowedLinks: readonly string[] = (() => {
+  try {
+    return projectPages(JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as object);
+  } catch {
+    return [];
+  }
+})();
 const rendererDir = path.join(appRoot, 'dist', 'renderer');
 const recentFile = () => path.join(app.getPath('userData'), 'recent.json');
 const samePath = pathComparer(process.platform);
@@ -117,19 +135,30 @@ async function chooseFile(): Promise<string | undefined> {
   return result.canceled ? undefined : result.filePaths[0];
 }
 
+/** A link the page wants opened outside: the project's pages at once, others if the user agrees. */
+function openExternalLink(url: string): void {
+  const decision = externalLinkDecision(url, allowedLinks);
+  if (decision === 'open') void shell.openExternal(url);
+  else if (decision === 'ask' && window !== undefined) {
+    void dialog
+      .showMessageBox(window, externalLinkQuestion(url))
+      .then(({ response }) => (response === 0 ? shell.openExternal(url) : undefined));
+  }
+}
+
 function hardenWebContents(): void {
   app.on('web-contents-created', (_event, contents) => {
     const guard = (event: { preventDefault(): void }, url: string) => {
       const decision = navigationDecision(url);
       if (decision === 'allow') return;
       event.preventDefault();
-      if (decision === 'external') void shell.openExternal(url);
+      if (decision === 'external') openExternalLink(url);
     };
     contents.on('will-navigate', guard);
     contents.on('will-redirect', guard);
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (navigationDecision(url) === 'external') void shell.openExternal(url);
+      if (navigationDecision(url) === 'external') openExternalLink(url);
       return { action: 'deny' };
     });
   });

@@ -44,6 +44,74 @@ export function navigationDecision(url: string): 'allow' | 'external' | 'block' 
 }
 
 /**
+ * The project's own pages, which links may open without asking: the `homepage`, `repository` and
+ * `bugs` URLs of the app's package.json, https only (each one a prefix: its origin and path).
+ * Today's package.json names none, so every link asks first.
+ */
+export function projectPages(pkg: {
+  readonly homepage?: unknown;
+  readonly repository?: unknown;
+  readonly bugs?: unknown;
+}): string[] {
+  const urlOf = (value: unknown): unknown =>
+    typeof value === 'object' && value !== null ? (value as { url?: unknown }).url : value;
+  const pages: string[] = [];
+  for (const value of [pkg.homepage, urlOf(pkg.repository), urlOf(pkg.bugs)]) {
+    if (typeof value !== 'string') continue;
+    const parsed = parse(value.replace(/^git\+/, '').replace(/\.git$/, ''));
+    if (
+      parsed !== undefined &&
+      parsed.protocol === 'https:' &&
+      parsed.username === '' &&
+      parsed.password === ''
+    )
+      pages.push(`${parsed.origin}${parsed.pathname}`);
+  }
+  return pages;
+}
+
+/**
+ * A link the page asks to open in the system browser: 'open' at once when it is one of the
+ * project's pages (https, same origin, under that path), 'ask' the user first for any other
+ * http(s) URL, 'block' everything else (file:, smb:, javascript:, custom schemes).
+ */
+export function externalLinkDecision(url: string, allowed: readonly string[]): 'open' | 'ask' | 'block' {
+  if (!isExternalHttpUrl(url)) return 'block';
+  const parsed = parse(url)!;
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') return 'ask';
+  for (const page of allowed) {
+    const prefix = parse(page);
+    if (prefix === undefined || prefix.origin !== parsed.origin) continue;
+    const base = prefix.pathname.endsWith('/') ? prefix.pathname : `${prefix.pathname}/`;
+    if (parsed.pathname === prefix.pathname || parsed.pathname.startsWith(base)) return 'open';
+  }
+  return 'ask';
+}
+
+/** The question before a link outside the allow-list opens: the whole URL, its host as the
+ *  browser will contact it (punycode, so a look-alike domain shows as what it is). */
+export function externalLinkQuestion(url: string): {
+  readonly type: 'question';
+  readonly title: string;
+  readonly message: string;
+  readonly detail: string;
+  readonly buttons: readonly string[];
+  readonly defaultId: number;
+  readonly cancelId: number;
+} {
+  const parsed = parse(url);
+  return {
+    type: 'question',
+    title: 'Open link',
+    message: `Open a page on ${parsed?.host ?? 'another site'} in your browser?`,
+    detail: parsed?.href ?? url,
+    buttons: ['Open in Browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+  };
+}
+
+/**
  * Permissions the page may use (Electron checklist item 5): only writing text to the clipboard,
  * which the pivot table's "Copy" needs (navigator.clipboard.writeText). Everything else (camera,
  * notifications, geolocation, reading the clipboard, …) is denied.
