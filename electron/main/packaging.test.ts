@@ -1,6 +1,7 @@
 // electron-builder.yml checked without packaging: it must pass electron-builder's own schema
 // validation (the same call `electron-builder` makes first), ship what the app loads at run time,
-// and associate .etl files.
+// associate .etl files, and keep every line of code we run (the parser workers included) inside
+// the integrity-checked asar with the fuses that make the check mean something.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,9 @@ const require = createRequire(import.meta.url);
 
 interface BuilderConfig {
   productName: string;
+  asar?: boolean;
+  asarUnpack?: string[];
+  electronFuses?: Record<string, boolean>;
   files: string[];
   extraMetadata: { main: string };
   fileAssociations: { ext: string; name: string }[];
@@ -54,5 +58,19 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.win.target).toEqual(['nsis']);
     expect(config.mac.target).toEqual(['dmg']);
+  });
+
+  it('keeps the code inside the integrity-checked asar, with the fuses that enforce it', () => {
+    const config = loadConfig();
+    expect(config.asar).toBe(true);
+    // Nothing under dist/ (main, preload, the engine/parser worker, the renderer) is unpacked.
+    expect((config.asarUnpack ?? []).filter((p) => p.startsWith('dist') || p.includes('*'))).toEqual([]);
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
   });
 });
