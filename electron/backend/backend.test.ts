@@ -8,7 +8,15 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendEvent, Query, SeriesQuery } from '../../shared/contract.js';
 import { traceNs } from '../../shared/units.js';
-import { createBackend, querySlot, type Backend, type BackendOptions } from './backend.js';
+import {
+  createBackend,
+  createOpenGate,
+  namingUserFile,
+  querySlot,
+  type Backend,
+  type BackendOptions,
+} from './backend.js';
+import { BackendError } from './errors.js';
 import { FakeEngine, createProtocolPair } from './test-helpers.js';
 
 /** Marks a promise as handled now (it may reject before the test awaits it). */
@@ -134,6 +142,70 @@ describe('backend over frames', () => {
     const opened = await api.openTrace({ kind: 'upload', uploadId: 'u1', name: 'ignored.etl' }, 'r');
     expect(opened.summary.fileName).toBe('backup.etl');
     expect(backend.trace(opened.traceId)?.path).toBe(tracePath);
+  });
+
+  it('limits traces open or opening per backend and through a shared gate, giving places back', async () => {
+    const gate = createOpenGate(2, (limit) => `server limit ${limit}`);
+    const { api } = setup({ maxOpenTraces: 1, openGate: gate });
+    let release!: () => void;
+    engine.gate = new Promise<void>((r) => (release = r));
+    const first = api.openTrace({ kind: 'sample' }, 'a');
+    await expect(api.openTrace({ kind: 'sample' }, 'b')).rejects.toMatchObject({
+      code: 'bad-request',
+      message: expect.stringMatching(/this page already has 1 trace open or opening/),
+    });
+    expect(gate.held).toBe(1);
+    release();
+    const opened = await first;
+    expect(gate.held).toBe(1);
+    await api.closeTrace(opened.traceId);
+    expect(gate.held).toBe(0);
+    // A failed open gives its place back too.
+    engine.gate = undefined;
+    engine.failWith = new Error('boom');
+    await expect(api.openTrace({ kind: 'sample' }, 'c')).rejects.toThrow();
+    expect(gate.held).toBe(0);
+    const other = createBackend({
+      openSession: engine.openSession,
+      samplePath: tracePath,
+      allowPathSources: true,
+      exportDestination: async () => undefined,
+      openGate: gate,
+    });
+    const taken = [gate.acquire(), gate.acquire()];
+    await expect(
+      other.call('etlscope:open', { source: { kind: 'sample' }, requestId: 'd' }),
+    ).rejects.toMatchObject({
+      message: 'server limit 2',
+    });
+    for (const giveBack of taken) giveBack();
+    await other.dispose();
+  });
+
+  it('names an upload by its user name in errors, never by the session’s path', async () => {
+    const temp = path.join(dir, 'serve-tmp', 'upload-1234.etl');
+    const { api } = setup({ resolveUpload: () => ({ path: temp, name: 'backup.etl' }) });
+    engine.failWith = Object.assign(new Error(`upload-1234.etl: bad header (${temp})`), { code: 'bad-file' });
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.dirname(temp));
+    await writeFile(temp, Buffer.alloc(10));
+    await expect(
+      api.openTrace({ kind: 'upload', uploadId: 'u', name: 'backup.etl' }, 'r'),
+    ).rejects.toMatchObject({
+      code: 'bad-file',
+      message: 'backup.etl: bad header (backup.etl)',
+    });
+    const failed = events.find((e) => e.type === 'progress' && e.progress.phase === 'failed');
+    expect(failed?.type === 'progress' && failed.progress.error?.message).toBe(
+      'backup.etl: bad header (backup.etl)',
+    );
+    expect(
+      namingUserFile(new BackendError('internal', `in ${path.dirname(temp)}/other`), temp, 'b.etl'),
+    ).toMatchObject({
+      message: 'in the server/other',
+    });
+    const untouched = new Error('nothing to hide');
+    expect(namingUserFile(untouched, temp, 'b.etl')).toBe(untouched);
   });
 
   it('maps engine failures to bad-file and pushes a failed event', async () => {
