@@ -342,22 +342,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendJson(res, 200, { uploadId: forUpload, name });
   }
 
-  async function uploadLimit(): Promise<number> {
-    if (options.maxUploadBytes !== undefined) return options.maxUploadBytes;
+  /** The limit for an upload starting now, and the rule it came from (said in a refusal). */
+  async function uploadLimit(): Promise<{ bytes: number; rule: string }> {
+    if (options.maxUploadBytes !== undefined)
+      return { bytes: options.maxUploadBytes, rule: 'etlscope serve --max-upload' };
     const free = await freeBytesAt(tempDir);
     // Where free space cannot be read (statfs unsupported), the symbol files' 2 GiB bound stands in.
-    return free === undefined ? DEFAULT_MAX_SYMBOL_FILE_BYTES : defaultUploadLimit(free);
+    if (free === undefined)
+      return { bytes: DEFAULT_MAX_SYMBOL_FILE_BYTES, rule: 'etlscope serve --max-upload SIZE changes it' };
+    return {
+      bytes: defaultUploadLimit(free),
+      rule: 'half the free disk space at its temp folder; etlscope serve --max-upload SIZE changes it',
+    };
   }
 
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const forUpload = url.searchParams.get('for');
     if (forUpload !== null) return handleSymbolUpload(req, res, url, forUpload);
     const name = cleanFileName(url.searchParams.get('name'), 'upload.etl');
-    const limit = await uploadLimit();
-    const tooLarge = () =>
-      options.maxUploadBytes !== undefined
-        ? `${name} is larger than the ${formatBytes(limit)} this server takes (etlscope serve --max-upload)`
-        : `${name} is larger than the ${formatBytes(limit)} this server takes (half the free disk space at its temp folder; etlscope serve --max-upload SIZE changes it)`;
+    const { bytes: limit, rule } = await uploadLimit();
+    const tooLarge = () => `${name} is larger than the ${formatBytes(limit)} this server takes (${rule})`;
     const refuseTooLarge = () => {
       // The rest of the body is not read: close the connection after the answer.
       res.setHeader('Connection', 'close');
