@@ -198,7 +198,7 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
     rows.forEach((r, k) => {
       if (r.end < range.start || r.start > range.end) return;
       totalRows++;
-      if (allRows.length >= limit) return;
+      if (limit === 0) return;
       allRows.push({
         cpu,
         type,
@@ -219,7 +219,10 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
       name,
     );
   for (const cpu of targetCpus) pushRows('Target', cpu, power.target[cpu]!, idleStateName);
-  allRows.sort((a, b) => a.entryNs - b.entryNs || a.cpu - b.cpu);
+  // Every row in range is collected and the first `rowLimit` in time order kept (memory follows the
+  // rows in range; a per-CPU merge would bound it).
+  allRows.sort((a, b) => a.entryNs - b.entryNs || a.cpu - b.cpu || a.type.localeCompare(b.type));
+  allRows.length = Math.min(allRows.length, limit);
   const hint = deepIdleHint(power, model, range.cpus);
   return {
     kind: 'idleStats',
