@@ -21,6 +21,8 @@ export interface PowerData {
   /** Any IdleStateChange / PerfStateChange events seen. */
   targetEvents: number;
   perfEvents: number;
+  /** The logfile header's CPU speed (MHz; 0 when not recorded). */
+  nominalMHz: number;
 }
 
 /** A processor mask names at most 64 processors (one group). */
@@ -31,7 +33,15 @@ export class PowerBuilder {
 
   constructor(cpuCount: number) {
     const lists = () => Array.from({ length: cpuCount }, (): StateInterval[] => []);
-    this.data = { cpuCount, actual: lists(), target: lists(), perf: lists(), targetEvents: 0, perfEvents: 0 };
+    this.data = {
+      cpuCount,
+      actual: lists(),
+      target: lists(),
+      perf: lists(),
+      targetEvents: 0,
+      perfEvents: 0,
+      nominalMHz: 0,
+    };
   }
 
   private static open(list: StateInterval[] | undefined, state: number, t: number): void {

@@ -284,12 +284,10 @@ export function runFrequency(power: PowerData, model: EngineModel, q: FrequencyQ
     }
     return { cpu, intervals, changes: list.length };
   });
-  const nominal = model.summary as { cpuSpeedMHz?: number };
   return {
     kind: 'frequency',
     source: power.perfEvents > 0 ? 'Power/PerfStateChange' : 'none',
-    nominalMHz:
-      typeof nominal.cpuSpeedMHz === 'number' && nominal.cpuSpeedMHz > 0 ? nominal.cpuSpeedMHz : null,
+    nominalMHz: power.nominalMHz > 0 ? power.nominalMHz : null,
     timeAtState: [...at]
       .sort((a, b) => a[0] - b[0])
       .map(([state, ns]) => ({

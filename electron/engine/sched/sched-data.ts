@@ -101,6 +101,7 @@ export function schedData(model: EngineModel, tracePath: string | undefined): Sc
     const nsPerTick = trace.clock.nsPerTick;
     trace.forEachEvent((ev) => builder.visit(ev, (ev.timestamp - origin) * nsPerTick), { order: 'merged' });
     data = builder.finish(model.durationNs);
+    data.power.nominalMHz = trace.header.cpuSpeedMHz;
   } finally {
     trace.close();
   }
