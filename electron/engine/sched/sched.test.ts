@@ -23,7 +23,10 @@ import {
   type DeepIdleTruth,
   type DelayTruth,
 } from '../../../scripts/writer/sched-scenarios.js';
+import { SCENARIOS } from '../../../scripts/writer/scenarios.js';
+import { simulate } from '../../../scripts/writer/simulate.js';
 import type { Engine } from '../engine.js';
+import { runRowEnd } from '../model.js';
 import { loadEngine } from '../session.js';
 
 const token = { cancelled: false };
@@ -203,5 +206,32 @@ describe('deep idle, 24 CPUs', () => {
   it('the circular variant keeps the data at the axis origin 8 h after the session start', () => {
     expect(circular.engine.model.summary.loggerName).toBe('Circular Kernel Context Logger');
     expect(circular.engine.model.summary.startTimeUtc).toBe('2024-03-12T17:30:00.000Z');
+  });
+});
+
+describe('two independent paths agree', () => {
+  it('per-thread switch-ins and running time equal the load pass run table (backupServer, 24 CPUs)', () => {
+    const file = path.join(dir, 'backup.etl');
+    simulate(SCENARIOS.backupServer!, { path: file, seconds: 0.5, seed: 3 });
+    const engine = loadEngine(file);
+    const run = engine.model.run;
+    const tids = engine.model.dict.threadTids;
+    const count = new Map<number, number>();
+    const ns = new Map<number, number>();
+    // Row 0 of each CPU is the interval before its first switch (no switch-in): left out.
+    for (let c = 0; c < run.cpuOffsets.length - 1; c++)
+      for (let i = run.cpuOffsets[c]! + 1; i < run.cpuOffsets[c + 1]!; i++) {
+        const tid = tids[run.thread[i]!]!;
+        if (tid === 0) continue;
+        count.set(tid, (count.get(tid) ?? 0) + 1);
+        ns.set(tid, (ns.get(tid) ?? 0) + runRowEnd(run, c, i) - run.start[i]!);
+      }
+    const r = engine.query({ kind: 'threadSummary', filter: {} }, token) as ThreadSummaryResult;
+    expect(r.rows.length).toBe(count.size);
+    expect(r.rows.length).toBeGreaterThan(20);
+    for (const row of r.rows) {
+      expect(row.switches).toBe(count.get(row.threadId));
+      expect(row.runningMs).toBeCloseTo(ns.get(row.threadId)! / 1e6, 6);
+    }
   });
 });
