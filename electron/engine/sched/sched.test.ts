@@ -206,6 +206,9 @@ describe('deep idle, 24 CPUs', () => {
   it('the circular variant keeps the data at the axis origin 8 h after the session start', () => {
     expect(circular.engine.model.summary.loggerName).toBe('Circular Kernel Context Logger');
     expect(circular.engine.model.summary.startTimeUtc).toBe('2024-03-12T17:30:00.000Z');
+    const note = circular.engine.model.summary.diagnostics.find((d) => d.code === 'circular-logger');
+    expect(note?.message).toContain('the trace starts with the oldest surviving buffer, 28800.0 s after');
+    expect(idle.engine.model.summary.diagnostics.some((d) => d.code === 'circular-logger')).toBe(false);
   });
 });
 
