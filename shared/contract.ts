@@ -904,7 +904,7 @@ export interface ThreadSummaryResult {
   readonly rows: readonly ThreadSummaryRow[];
   readonly rangeNs: number;
   readonly convoy?: ConvoyHint;
-  /** Why there are no rows (no CSwitch events, compact CSwitch only). */
+  /** Why there are no rows (no CSwitch events). */
   readonly note?: string;
 }
 

@@ -381,12 +381,7 @@ export function runThreadSummary(
   });
   out.sort((a, b) => b.runningMs - a.runningMs || a.threadId - b.threadId);
   const convoy = convoyHint(out);
-  const note =
-    data.length === 0
-      ? data.compactBatches > 0
-        ? 'The trace logged compact context switches only (0x0525): they carry no per-switch fields, so there are no thread rows.'
-        : 'The trace has no context switch (CSwitch) events.'
-      : undefined;
+  const note = data.length === 0 ? 'The trace has no context switch (CSwitch) events.' : undefined;
   return {
     kind: 'threadSummary',
     rows: out,

@@ -3,19 +3,22 @@
 // load pass keeps only start/thread/ready per running interval; this pass keeps every CSwitch field,
 // the readying thread and CPU of each ReadyThread, and the power events). Cached per model.
 //
-//   trace file ──forEachEvent(merged: global time order)──>
-//     ReadyThread(cpu) ── pending ready of the TID: time, readier = current thread on that CPU, DPC flag
-//     CSwitch(cpu)     ── closes the CPU's open row (Next Switch-Out), records the old thread's
-//                         switch-out (time, state, wait reason, mode), opens the new thread's row:
-//                         ready time = its pending ReadyThread since its last switch-out, else its
-//                         switch-out when it was preempted (state Ready/Standby)
-//     Power events     ── power/power-data.ts
+//   trace file ──forEachEvent(merged)──> raw switches (CSwitch, compact records), ReadyThreads
+//                                        (time, CPU, TID, DPC flag), power events (power/power-data.ts)
+//   finish: switches in time order ──> per CPU the open row gets its Next Switch-Out; per TID the
+//           last switch-out (time, state, wait reason, mode); the new thread's ready time = its
+//           latest ReadyThread at or before the switch-in and not before its last switch-out, else
+//           its switch-out when it was preempted (state Ready/Standby); readier = the thread
+//           current on the ReadyThread's CPU just before it
 //   ──> SchedData (columns, rows in switch-in order) + per-CPU row lists + PowerData
 //
-// Compact CSwitch batches (0x0525) carry no new-thread fields: traces with only those get no rows
-// (`compactOnly`). Threads resolve to the load pass's thread instances (TID + time).
+// Compact CSwitch batches (0x0525): each record is a switch away from its old thread, whose new
+// thread is the next record's old thread on that CPU (the last one, never named, is dropped); they
+// carry no priorities, wait mode, ideal CPU or PrevCState (0 in those columns). Threads resolve to
+// the load pass's thread instances (TID + time).
 
 import {
+  decodeCompactCSwitchBatch,
   decodeIdleStateChange,
   decodePerfState,
   KernelHook,
@@ -99,7 +102,8 @@ export function schedData(model: EngineModel, tracePath: string | undefined): Sc
     const builder = new SchedBuilder(model, Math.max(model.cpuSlots, trace.header.numberOfProcessors));
     const origin = trace.clock.originTicks;
     const nsPerTick = trace.clock.nsPerTick;
-    trace.forEachEvent((ev) => builder.visit(ev, (ev.timestamp - origin) * nsPerTick), { order: 'merged' });
+    const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
+    trace.forEachEvent((ev) => builder.visit(ev, toNs(ev.timestamp), toNs), { order: 'merged' });
     data = builder.finish(model.durationNs);
     data.power.nominalMHz = trace.header.cpuSpeedMHz;
   } finally {
@@ -109,69 +113,72 @@ export function schedData(model: EngineModel, tracePath: string | undefined): Sc
   return data;
 }
 
-interface PendingReady {
-  t: number;
-  readier: number;
-  readierTid: number;
-  cpu: number;
-  dpc: boolean;
-}
-
-interface SwitchOut {
-  t: number;
-  state: number;
-  reason: number;
-  mode: number;
-}
-
+/** Switches, readies and power events as read (phase 1); rows are derived in time order at the
+ *  end (phase 2), so compact batches — logged after their switches — and per-CPU buffers read in
+ *  merged order give the same rows. */
 class SchedBuilder {
   private readonly resolve: (tid: number, t: number) => number;
-  private readonly currentTid: Int32Array;
-  private readonly currentThread: Int32Array;
-  private readonly openRow: Int32Array;
-  private readonly pending = new Map<number, PendingReady>();
-  private readonly lastOut = new Map<number, SwitchOut>();
   private readonly power: PowerBuilder;
   private cswitches = 0;
   private compact = 0;
-  readonly cols = {
+  /** Raw switches: time, CPU, new/old TID, priorities, old state/reason/mode, ideal CPU, C-state. */
+  private readonly sw = {
+    t: [] as number[],
     cpu: [] as number[],
-    switchIn: [] as number[],
-    nextOut: [] as number[],
-    newThread: [] as number[],
     newTid: [] as number[],
-    oldThread: [] as number[],
     oldTid: [] as number[],
     newPri: [] as number[],
     oldPri: [] as number[],
     oldState: [] as number[],
-    oldWaitReason: [] as number[],
-    oldWaitMode: [] as number[],
-    idealCpu: [] as number[],
-    prevCState: [] as number[],
-    newPrevState: [] as number[],
-    newPrevWaitReason: [] as number[],
-    newPrevWaitMode: [] as number[],
-    lastOut: [] as number[],
-    readyAt: [] as number[],
-    readier: [] as number[],
-    readierTid: [] as number[],
-    readyCpu: [] as number[],
-    readyFromDpc: [] as number[],
+    reason: [] as number[],
+    mode: [] as number[],
+    ideal: [] as number[],
+    cstate: [] as number[],
   };
+  /** ReadyThread events: time, CPU that logged it, readied TID, DPC flag. */
+  private readonly rd = { t: [] as number[], cpu: [] as number[], tid: [] as number[], dpc: [] as number[] };
+  /** Compact mode: per CPU the switch whose new thread the next record names. */
+  private readonly compactPending = new Map<
+    number,
+    { t: number; oldTid: number; state: number; reason: number }
+  >();
 
   constructor(
     model: EngineModel,
     private readonly cpuCount: number,
   ) {
     this.resolve = threadResolver(model);
-    this.currentTid = new Int32Array(cpuCount).fill(-1);
-    this.currentThread = new Int32Array(cpuCount).fill(-1);
-    this.openRow = new Int32Array(cpuCount).fill(-1);
     this.power = new PowerBuilder(cpuCount);
   }
 
-  visit(ev: RawEvent, t: number): void {
+  private pushSwitch(
+    t: number,
+    cpu: number,
+    newTid: number,
+    oldTid: number,
+    newPri: number,
+    oldPri: number,
+    oldState: number,
+    reason: number,
+    mode: number,
+    ideal: number,
+    cstate: number,
+  ): void {
+    const s = this.sw;
+    s.t.push(t);
+    s.cpu.push(cpu);
+    s.newTid.push(newTid);
+    s.oldTid.push(oldTid);
+    s.newPri.push(newPri);
+    s.oldPri.push(oldPri);
+    s.oldState.push(oldState);
+    s.reason.push(reason);
+    s.mode.push(mode);
+    s.ideal.push(ideal);
+    s.cstate.push(cstate);
+  }
+
+  visit(ev: RawEvent, t: number, toNs: (ticks: number) => number): void {
     const family = ev.family;
     if (family !== 'system' && family !== 'compact' && family !== 'perfinfo') return;
     const cpu = ev.cpu;
@@ -180,22 +187,60 @@ class SchedBuilder {
     const at = ev.payloadOffset;
     switch (ev.hookId) {
       case KernelHook.CSwitch:
-        if (ev.payloadSize >= 16) this.cswitch(ev, cpu, t);
+        if (ev.payloadSize < 16) return;
+        this.cswitches++;
+        this.pushSwitch(
+          t,
+          cpu,
+          view.getUint32(at, true),
+          view.getUint32(at + 4, true),
+          view.getInt8(at + 8),
+          view.getInt8(at + 9),
+          view.getUint8(at + 14),
+          view.getUint8(at + 12),
+          view.getUint8(at + 13) & 1,
+          view.getUint8(at + 15),
+          ev.version < 2 ? 0 : view.getUint8(at + 10),
+        );
         return;
-      case KernelHook.CompactCSwitch:
+      case KernelHook.CompactCSwitch: {
         this.compact++;
+        const batch = decodeCompactCSwitchBatch(ev);
+        if (batch === undefined) return;
+        for (const r of batch) {
+          const time = toNs(r.ticks);
+          const previous = this.compactPending.get(cpu);
+          // The previous record switched away from its old thread to this record's old thread.
+          if (previous !== undefined)
+            this.pushSwitch(
+              previous.t,
+              cpu,
+              r.oldThreadId,
+              previous.oldTid,
+              0,
+              0,
+              previous.state,
+              previous.reason,
+              0,
+              0,
+              0,
+            );
+          this.compactPending.set(cpu, {
+            t: time,
+            oldTid: r.oldThreadId,
+            state: r.oldThreadState,
+            reason: r.oldThreadWaitReason,
+          });
+        }
         return;
+      }
       case KernelHook.ReadyThread: {
         if (ev.payloadSize < 4) return;
-        const tid = view.getUint32(at, true);
         const flags = ev.payloadSize >= 7 ? view.getUint8(at + 6) : 0;
-        this.pending.set(tid, {
-          t,
-          readier: this.currentThread[cpu]!,
-          readierTid: this.currentTid[cpu]!,
-          cpu,
-          dpc: (flags & READY_FLAG_EXECUTING_DPC) !== 0,
-        });
+        this.rd.t.push(t);
+        this.rd.cpu.push(cpu);
+        this.rd.tid.push(view.getUint32(at, true));
+        this.rd.dpc.push((flags & READY_FLAG_EXECUTING_DPC) !== 0 ? 1 : 0);
         return;
       }
       case KernelHook.IdleStateEnter:
@@ -219,105 +264,142 @@ class SchedBuilder {
     }
   }
 
-  private cswitch(ev: RawEvent, cpu: number, t: number): void {
-    this.cswitches++;
-    const view = ev.view;
-    const at = ev.payloadOffset;
-    const newTid = view.getUint32(at, true);
-    const oldTid = view.getUint32(at + 4, true);
-    const oldState = view.getUint8(at + 14);
-    const reason = view.getUint8(at + 12);
-    const mode = view.getUint8(at + 13) & 1;
-    const c = this.cols;
-    const open = this.openRow[cpu]!;
-    if (open >= 0) c.nextOut[open] = t;
-    if (oldTid !== 0) this.lastOut.set(oldTid, { t, state: oldState, reason, mode });
-    const row = c.cpu.length;
-    const newThread = this.resolve(newTid, t);
-    c.cpu.push(cpu);
-    c.switchIn.push(t);
-    c.nextOut.push(NaN);
-    c.newThread.push(newThread);
-    c.newTid.push(newTid);
-    c.oldThread.push(this.resolve(oldTid, t));
-    c.oldTid.push(oldTid);
-    c.newPri.push(view.getInt8(at + 8));
-    c.oldPri.push(view.getInt8(at + 9));
-    c.oldState.push(oldState);
-    c.oldWaitReason.push(reason);
-    c.oldWaitMode.push(mode);
-    c.idealCpu.push(view.getUint8(at + 15));
-    c.prevCState.push(ev.version < 2 ? 0 : view.getUint8(at + 10));
-    const previous = newTid !== 0 ? this.lastOut.get(newTid) : undefined;
-    const last = previous !== undefined && previous.t <= t ? previous : undefined;
-    c.newPrevState.push(last?.state ?? UNKNOWN_U8);
-    c.newPrevWaitReason.push(last?.reason ?? UNKNOWN_U8);
-    c.newPrevWaitMode.push(last?.mode ?? UNKNOWN_U8);
-    c.lastOut.push(last?.t ?? NaN);
-    let readyAt = NaN;
-    let readier = -1;
-    let readierTid = -1;
-    let readyCpu = -1;
-    let dpc = 0;
-    if (newTid !== 0) {
-      const p = this.pending.get(newTid);
-      if (p !== undefined && p.t <= t && (last === undefined || p.t >= last.t)) {
-        readyAt = p.t;
-        readier = p.readier;
-        readierTid = p.readierTid;
-        readyCpu = p.cpu;
-        dpc = p.dpc ? 1 : 0;
+  finish(endNs: number): SchedData {
+    const s = this.sw;
+    const n = s.t.length;
+    // Rows in time order (ties keep reading order, so a CPU's switches stay in its order).
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => s.t[a]! - s.t[b]! || a - b);
+    // Readies per TID in time order.
+    const readyOrder = Int32Array.from({ length: this.rd.t.length }, (_, i) => i).sort(
+      (a, b) => this.rd.t[a]! - this.rd.t[b]! || a - b,
+    );
+    const readiesOf = new Map<number, number[]>();
+    for (const k of readyOrder) {
+      const tid = this.rd.tid[k]!;
+      const list = readiesOf.get(tid);
+      if (list === undefined) readiesOf.set(tid, [k]);
+      else list.push(k);
+    }
+    const readyCursor = new Map<number, number>();
+    const col = {
+      cpu: new Uint16Array(n),
+      switchIn: new Float64Array(n),
+      nextOut: new Float64Array(n).fill(NaN),
+      newThread: new Int32Array(n),
+      newTid: new Uint32Array(n),
+      oldThread: new Int32Array(n),
+      oldTid: new Uint32Array(n),
+      newPri: new Int8Array(n),
+      oldPri: new Int8Array(n),
+      oldState: new Uint8Array(n),
+      oldWaitReason: new Uint8Array(n),
+      oldWaitMode: new Uint8Array(n),
+      idealCpu: new Uint8Array(n),
+      prevCState: new Uint8Array(n),
+      newPrevState: new Uint8Array(n).fill(UNKNOWN_U8),
+      newPrevWaitReason: new Uint8Array(n).fill(UNKNOWN_U8),
+      newPrevWaitMode: new Uint8Array(n).fill(UNKNOWN_U8),
+      lastOut: new Float64Array(n).fill(NaN),
+      readyAt: new Float64Array(n).fill(NaN),
+      readier: new Int32Array(n).fill(-1),
+      readierTid: new Int32Array(n).fill(-1),
+      readyCpu: new Int16Array(n).fill(-1),
+      readyFromDpc: new Uint8Array(n),
+    };
+    const openRow = new Int32Array(this.cpuCount).fill(-1);
+    const lastOut = new Map<number, { t: number; state: number; reason: number; mode: number }>();
+    const perCpu: number[][] = Array.from({ length: this.cpuCount }, () => []);
+    for (let row = 0; row < n; row++) {
+      const i = order[row]!;
+      const t = s.t[i]!;
+      const cpu = s.cpu[i]!;
+      const newTid = s.newTid[i]!;
+      const oldTid = s.oldTid[i]!;
+      const open = openRow[cpu]!;
+      if (open >= 0) col.nextOut[open] = t;
+      if (oldTid !== 0)
+        lastOut.set(oldTid, { t, state: s.oldState[i]!, reason: s.reason[i]!, mode: s.mode[i]! });
+      col.cpu[row] = cpu;
+      col.switchIn[row] = t;
+      col.newTid[row] = newTid;
+      col.newThread[row] = this.resolve(newTid, t);
+      col.oldTid[row] = oldTid;
+      col.oldThread[row] = this.resolve(oldTid, t);
+      col.newPri[row] = s.newPri[i]!;
+      col.oldPri[row] = s.oldPri[i]!;
+      col.oldState[row] = s.oldState[i]!;
+      col.oldWaitReason[row] = s.reason[i]!;
+      col.oldWaitMode[row] = s.mode[i]!;
+      col.idealCpu[row] = s.ideal[i]!;
+      col.prevCState[row] = s.cstate[i]!;
+      perCpu[cpu]!.push(row);
+      openRow[cpu] = row;
+      if (newTid === 0) continue;
+      const previous = lastOut.get(newTid);
+      const last = previous !== undefined && previous.t <= t ? previous : undefined;
+      if (last !== undefined) {
+        col.newPrevState[row] = last.state;
+        col.newPrevWaitReason[row] = last.reason;
+        col.newPrevWaitMode[row] = last.mode;
+        col.lastOut[row] = last.t;
+      }
+      // The TID's latest ReadyThread at or before the switch-in, if not before its last switch-out.
+      const readies = readiesOf.get(newTid);
+      let ready = -1;
+      if (readies !== undefined) {
+        let k = readyCursor.get(newTid) ?? 0;
+        while (k < readies.length && this.rd.t[readies[k]!]! <= t) k++;
+        readyCursor.set(newTid, k);
+        const candidate = k > 0 ? readies[k - 1]! : -1;
+        if (candidate >= 0 && (last === undefined || this.rd.t[candidate]! >= last.t)) ready = candidate;
+      }
+      if (ready >= 0) {
+        col.readyAt[row] = this.rd.t[ready]!;
+        col.readyCpu[row] = this.rd.cpu[ready]!;
+        col.readyFromDpc[row] = this.rd.dpc[ready]!;
       } else if (
         last !== undefined &&
         (last.state === THREAD_STATE_READY || last.state === THREAD_STATE_STANDBY)
       ) {
-        readyAt = last.t;
+        col.readyAt[row] = last.t;
       }
-      this.pending.delete(newTid);
     }
-    c.readyAt.push(readyAt);
-    c.readier.push(readier);
-    c.readierTid.push(readierTid);
-    c.readyCpu.push(readyCpu);
-    c.readyFromDpc.push(dpc);
-    this.openRow[cpu] = row;
-    this.currentTid[cpu] = newTid;
-    this.currentThread[cpu] = newThread;
-  }
-
-  finish(endNs: number): SchedData {
-    const c = this.cols;
-    const n = c.cpu.length;
-    for (let i = 0; i < n; i++)
-      if (c.nextOut[i] !== c.nextOut[i]) c.nextOut[i] = Math.max(endNs, c.switchIn[i]!);
-    const perCpu: number[][] = Array.from({ length: this.cpuCount }, () => []);
-    for (let i = 0; i < n; i++) perCpu[c.cpu[i]!]!.push(i);
+    // Compact mode: the last record of a CPU (new thread never named) still ends its old thread's run.
+    for (const [cpu, pending] of this.compactPending) {
+      const open = openRow[cpu]!;
+      if (open >= 0 && col.nextOut[open] !== col.nextOut[open])
+        col.nextOut[open] = Math.max(pending.t, col.switchIn[open]!);
+    }
+    for (let row = 0; row < n; row++)
+      if (col.nextOut[row] !== col.nextOut[row]) col.nextOut[row] = Math.max(endNs, col.switchIn[row]!);
+    const cpuRows = perCpu.map((rows) => Int32Array.from(rows));
+    // Readier: the thread current on the readying CPU just before the ReadyThread (a switch at the
+    // same instant counts as after it); before the CPU's first switch, that switch's old thread.
+    for (let row = 0; row < n; row++) {
+      const rc = col.readyCpu[row]!;
+      if (rc < 0) continue;
+      const rows = cpuRows[rc];
+      if (rows === undefined || rows.length === 0) continue;
+      const t = col.readyAt[row]!;
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (col.switchIn[rows[mid]!]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) {
+        col.readierTid[row] = col.oldTid[rows[0]!]!;
+        col.readier[row] = col.oldThread[rows[0]!]!;
+      } else {
+        col.readierTid[row] = col.newTid[rows[lo - 1]!]!;
+        col.readier[row] = col.newThread[rows[lo - 1]!]!;
+      }
+    }
     return {
       length: n,
-      cpu: Uint16Array.from(c.cpu),
-      switchIn: Float64Array.from(c.switchIn),
-      nextOut: Float64Array.from(c.nextOut),
-      newThread: Int32Array.from(c.newThread),
-      newTid: Uint32Array.from(c.newTid),
-      oldThread: Int32Array.from(c.oldThread),
-      oldTid: Uint32Array.from(c.oldTid),
-      newPri: Int8Array.from(c.newPri),
-      oldPri: Int8Array.from(c.oldPri),
-      oldState: Uint8Array.from(c.oldState),
-      oldWaitReason: Uint8Array.from(c.oldWaitReason),
-      oldWaitMode: Uint8Array.from(c.oldWaitMode),
-      idealCpu: Uint8Array.from(c.idealCpu),
-      prevCState: Uint8Array.from(c.prevCState),
-      newPrevState: Uint8Array.from(c.newPrevState),
-      newPrevWaitReason: Uint8Array.from(c.newPrevWaitReason),
-      newPrevWaitMode: Uint8Array.from(c.newPrevWaitMode),
-      lastOut: Float64Array.from(c.lastOut),
-      readyAt: Float64Array.from(c.readyAt),
-      readier: Int32Array.from(c.readier),
-      readierTid: Int32Array.from(c.readierTid),
-      readyCpu: Int16Array.from(c.readyCpu),
-      readyFromDpc: Uint8Array.from(c.readyFromDpc),
-      cpuRows: perCpu.map((rows) => Int32Array.from(rows)),
+      ...col,
+      cpuRows,
       cswitchEvents: this.cswitches,
       compactBatches: this.compact,
       power: this.power.finish(endNs),
