@@ -215,6 +215,54 @@ function columnKey(data: SchedData, labels: ThreadLabels, column: SwitchColumn, 
   }
 }
 
+/** A value that determines the column's text key (so rows group on numbers; the text is made once
+ *  per group): thread/process instances, raw ids and field values; names group as text. */
+function columnCode(data: SchedData, labels: ThreadLabels, column: SwitchColumn, i: number): number | string {
+  const processCode = (inst: number, tid: number) => (tid === 0 ? -2 : labels.processOf(inst));
+  switch (column) {
+    case 'newProcess':
+      return processCode(data.newThread[i]!, data.newTid[i]!);
+    case 'newThreadId':
+      return data.newTid[i]!;
+    case 'newThreadName':
+      return labels.threadName(data.newThread[i]!);
+    case 'newInPri':
+      return data.newPri[i]!;
+    case 'newPrevState':
+      return data.newPrevState[i]!;
+    case 'newPrevWaitReason':
+      return data.newPrevWaitReason[i]!;
+    case 'newPrevWaitMode':
+      return data.newPrevWaitMode[i]!;
+    case 'oldProcess':
+      return processCode(data.oldThread[i]!, data.oldTid[i]!);
+    case 'oldThreadId':
+      return data.oldTid[i]!;
+    case 'oldOutPri':
+      return data.oldPri[i]!;
+    case 'oldState':
+      return data.oldState[i]!;
+    case 'oldWaitReason':
+      return data.oldWaitReason[i]!;
+    case 'oldWaitMode':
+      return data.oldWaitMode[i]!;
+    case 'readyingProcess':
+      return data.readierTid[i]! >= 0 ? processCode(data.readier[i]!, data.readierTid[i]!) : -3;
+    case 'readyingThreadId':
+      return data.readierTid[i]!;
+    case 'readiedFromDpc':
+      return data.readyFromDpc[i]!;
+    case 'cpu':
+      return data.cpu[i]!;
+    case 'idealCpu':
+      return data.idealCpu[i]!;
+    case 'prevCState':
+      return data.prevCState[i]!;
+    default:
+      throw new EngineError(`CPU Usage (Precise) has no column "${String(column)}".`, 'bad-request');
+  }
+}
+
 interface Acc {
   count: number;
   cpuNs: number;
@@ -261,21 +309,22 @@ export function runSwitchPivot(
   const labels = new ThreadLabels(model);
   const { rows, end } = selectRows(data, labels, q.filter, model.durationNs, token);
   interface Group {
+    key: string;
     acc: Acc;
-    children: Map<string, Group>;
+    children: Map<number | string, Group>;
   }
-  const root: Group = { acc: newAcc(), children: new Map() };
+  const root: Group = { key: '', acc: newAcc(), children: new Map() };
   for (let k = 0; k < rows.length; k++) {
     if ((k & (CANCEL_CHECK_ROWS - 1)) === 0) throwIfCancelled(token);
     const i = rows[k]!;
     addRow(root.acc, data, i, end);
     let node = root;
     for (const column of q.groupBy) {
-      const key = columnKey(data, labels, column, i);
-      let child = node.children.get(key);
+      const code = columnCode(data, labels, column, i);
+      let child = node.children.get(code);
       if (child === undefined) {
-        child = { acc: newAcc(), children: new Map() };
-        node.children.set(key, child);
+        child = { key: columnKey(data, labels, column, i), acc: newAcc(), children: new Map() };
+        node.children.set(code, child);
       }
       addRow(child.acc, data, i, end);
       node = child;
@@ -285,8 +334,8 @@ export function runSwitchPivot(
   const sortBy = q.sortBy ?? 'cpuUsageMs';
   const descending = q.descending ?? sortBy !== 'key';
   const build = (group: Group): { nodes: SwitchPivotNode[]; omitted: number } => {
-    const nodes = [...group.children.entries()].map(([key, g]) => ({
-      key,
+    const nodes = [...group.children.values()].map((g) => ({
+      key: g.key,
       g,
       aggregates: aggregates(g.acc),
     }));

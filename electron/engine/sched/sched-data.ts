@@ -113,6 +113,14 @@ export function schedData(model: EngineModel, tracePath: string | undefined): Sc
   return data;
 }
 
+/** Indices of `times` in ascending time order, stable; the identity (no sort) when already sorted. */
+function timeOrder(times: readonly number[]): Int32Array {
+  const order = Int32Array.from({ length: times.length }, (_, i) => i);
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! < times[i - 1]!) return order.sort((a, b) => times[a]! - times[b]! || a - b);
+  return order;
+}
+
 /** Switches, readies and power events as read (phase 1); rows are derived in time order at the
  *  end (phase 2), so compact batches — logged after their switches — and per-CPU buffers read in
  *  merged order give the same rows. */
@@ -267,12 +275,11 @@ class SchedBuilder {
   finish(endNs: number): SchedData {
     const s = this.sw;
     const n = s.t.length;
-    // Rows in time order (ties keep reading order, so a CPU's switches stay in its order).
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => s.t[a]! - s.t[b]! || a - b);
+    // Rows in time order (ties keep reading order, so a CPU's switches stay in its order). Full
+    // CSwitch events read in merged order already are: then no sort.
+    const order = timeOrder(s.t);
     // Readies per TID in time order.
-    const readyOrder = Int32Array.from({ length: this.rd.t.length }, (_, i) => i).sort(
-      (a, b) => this.rd.t[a]! - this.rd.t[b]! || a - b,
-    );
+    const readyOrder = timeOrder(this.rd.t);
     const readiesOf = new Map<number, number[]>();
     for (const k of readyOrder) {
       const tid = this.rd.tid[k]!;
