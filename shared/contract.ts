@@ -434,9 +434,16 @@ export interface StackResult {
   readonly symbolsVersion: number;
 }
 
-export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery;
+export type Query =
+  PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery | SchedQuery;
 export type QueryResult =
-  PivotResult | HistogramResult | SeriesResult | FindResult | ListResult | StackResult;
+  | PivotResult
+  | HistogramResult
+  | SeriesResult
+  | FindResult
+  | ListResult
+  | StackResult
+  | SchedResultOf<SchedQuery>;
 /** Maps a query type to its result type. */
 export type ResultOf<Q extends Query> = Q extends PivotQuery
   ? PivotResult
@@ -448,7 +455,9 @@ export type ResultOf<Q extends Query> = Q extends PivotQuery
         ? ListResult
         : Q extends StackQuery
           ? StackResult
-          : FindResult;
+          : Q extends SchedQuery
+            ? SchedResultOf<Q>
+            : FindResult;
 
 /** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
 export interface DpcIsrRow {
@@ -692,3 +701,404 @@ export function toWireError(error: unknown): WireError {
   }
   return { name: 'Error', message: String(error) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Threads, scheduling and power (issue 11): CPU Usage (Precise) rows and pivot with WPA's columns,
+// thread summary, thread timeline, "who delayed my thread", CPU idle states (Actual / Target) and
+// processor performance states. Answered by electron/engine/sched and electron/engine/power.
+
+/** Filter of the scheduling and power queries. Switch rows are in a range when they switch in there. */
+export interface SchedFilter {
+  readonly range?: TimeRange;
+  readonly cpus?: readonly number[];
+  /** Process name (image file name) the thread belongs to, case-insensitive, substring match. */
+  readonly process?: string;
+  readonly threadIds?: readonly number[];
+}
+
+/** Groupable columns of CPU Usage (Precise), WPA's names in `SWITCH_COLUMN_TITLES`. */
+export const SWITCH_COLUMNS = [
+  'newProcess',
+  'newThreadId',
+  'newThreadName',
+  'newInPri',
+  'newPrevState',
+  'newPrevWaitReason',
+  'newPrevWaitMode',
+  'oldProcess',
+  'oldThreadId',
+  'oldOutPri',
+  'oldState',
+  'oldWaitReason',
+  'oldWaitMode',
+  'readyingProcess',
+  'readyingThreadId',
+  'readiedFromDpc',
+  'cpu',
+  'idealCpu',
+  'prevCState',
+] as const;
+export type SwitchColumn = (typeof SWITCH_COLUMNS)[number];
+
+export const SWITCH_COLUMN_TITLES: Readonly<Record<SwitchColumn, string>> = {
+  newProcess: 'New Process',
+  newThreadId: 'New Thread Id',
+  newThreadName: 'New Thread Name',
+  newInPri: 'New In Pri',
+  newPrevState: 'New Prev State',
+  newPrevWaitReason: 'New Prev Wait Reason',
+  newPrevWaitMode: 'New Prev Wait Mode',
+  oldProcess: 'Old Process',
+  oldThreadId: 'Old Thread Id',
+  oldOutPri: 'Old Out Pri',
+  oldState: 'Old State',
+  oldWaitReason: 'Old Wait Reason',
+  oldWaitMode: 'Old Wait Mode',
+  readyingProcess: 'Readying Process',
+  readyingThreadId: 'Readying Thread Id',
+  readiedFromDpc: 'Readied From DPC',
+  cpu: 'CPU',
+  idealCpu: 'Ideal CPU',
+  prevCState: 'PrevCState',
+};
+
+/** One context switch (a switch-in of the new thread), WPA's CPU Usage (Precise) row. Times in ns
+ *  from the trace origin; NaN-free: unknown values are null. */
+export interface SwitchRow {
+  readonly cpu: number;
+  readonly newProcess: string;
+  readonly newProcessId: number;
+  readonly newThreadId: number;
+  readonly newThreadName: string;
+  readonly newInPri: number;
+  /** State / wait reason / mode of the new thread at its last switch-out ("Waiting", "WrResource", "KernelMode"). */
+  readonly newPrevState: string;
+  readonly newPrevWaitReason: string;
+  readonly newPrevWaitMode: string;
+  readonly oldProcess: string;
+  readonly oldThreadId: number;
+  readonly oldOutPri: number;
+  readonly oldState: string;
+  readonly oldWaitReason: string;
+  readonly oldWaitMode: string;
+  readonly readyingProcess: string | null;
+  readonly readyingThreadId: number | null;
+  /** The ReadyThread was logged while its CPU executed a DPC (its Flags bit 0). */
+  readonly readiedFromDpc: boolean;
+  readonly readyingCpu: number | null;
+  readonly idealCpu: number;
+  readonly prevCState: number;
+  readonly switchInNs: number;
+  readonly lastSwitchOutNs: number | null;
+  readonly nextSwitchOutNs: number;
+  readonly readyTimeNs: number | null;
+  readonly cpuUsageMs: number;
+  /** Switch-In − Ready time (a preempted thread is ready from its switch-out). */
+  readonly readyUs: number | null;
+  /** Ready time − Last Switch-Out. */
+  readonly waitsUs: number | null;
+  /** Switch-In − Last Switch-Out. */
+  readonly timeSinceLastUs: number | null;
+}
+
+export interface SwitchAggregates {
+  readonly count: number;
+  readonly cpuUsageMs: number;
+  readonly readyUsSum: number;
+  readonly readyUsAvg: number;
+  readonly readyUsMax: number;
+  readonly waitsUsSum: number;
+}
+
+export interface SwitchPivotNode {
+  readonly key: string;
+  readonly aggregates: SwitchAggregates;
+  readonly children?: readonly SwitchPivotNode[];
+  readonly omittedChildren?: number;
+}
+
+export interface SwitchPivotQuery {
+  readonly kind: 'switchPivot';
+  readonly filter: SchedFilter;
+  readonly groupBy: readonly SwitchColumn[];
+  readonly sortBy?: keyof SwitchAggregates | 'key';
+  readonly descending?: boolean;
+  /** Default 500. */
+  readonly limitPerLevel?: number;
+}
+
+export interface SwitchPivotResult {
+  readonly kind: 'switchPivot';
+  readonly groupBy: readonly SwitchColumn[];
+  readonly total: SwitchAggregates;
+  readonly rows: readonly SwitchPivotNode[];
+  readonly omittedRows: number;
+}
+
+/** WPA's CPU Usage (Precise) presets. */
+export const SWITCH_PRESETS: readonly {
+  readonly name: string;
+  readonly groupBy: readonly SwitchColumn[];
+  readonly sortBy: keyof SwitchAggregates;
+}[] = [
+  { name: 'Utilization by Process, Thread', groupBy: ['newProcess', 'newThreadId'], sortBy: 'cpuUsageMs' },
+  {
+    name: 'Context Switch Count by Process, Thread',
+    groupBy: ['newProcess', 'newThreadId'],
+    sortBy: 'count',
+  },
+  { name: 'Context Switch Rate by CPU', groupBy: ['cpu'], sortBy: 'count' },
+  { name: 'Timeline by Process, Thread', groupBy: ['newProcess', 'newThreadId'], sortBy: 'cpuUsageMs' },
+];
+
+export interface SwitchRowsQuery {
+  readonly kind: 'switchRows';
+  readonly filter: SchedFilter;
+  readonly offset?: number;
+  /** Default 1,000, at most 100,000. */
+  readonly limit?: number;
+}
+
+export interface SwitchRowsResult {
+  readonly kind: 'switchRows';
+  /** Rows matching the filter (the result holds `rows.length` of them from `offset`). */
+  readonly total: number;
+  readonly rows: readonly SwitchRow[];
+}
+
+/** One thread over the filter (the `etlscope threads` row). */
+export interface ThreadSummaryRow {
+  readonly process: string;
+  readonly processId: number;
+  readonly threadId: number;
+  readonly threadName: string;
+  /** Most common priority at switch-in. */
+  readonly priority: number;
+  /** Switch-ins. */
+  readonly switches: number;
+  readonly runningMs: number;
+  readonly readyMs: number;
+  readonly waitingMs: number;
+  readonly avgRunUs: number;
+  readonly maxReadyUs: number;
+  readonly maxRunUs: number;
+  readonly switchesPerSecond: number;
+}
+
+export interface ConvoyHint {
+  /** The headline sentence, naming the threads. */
+  readonly text: string;
+  readonly priority: number;
+  readonly hogThreadId: number;
+  readonly convoyThreadIds: readonly number[];
+}
+
+export interface ThreadSummaryQuery {
+  readonly kind: 'threadSummary';
+  readonly filter: SchedFilter;
+}
+
+export interface ThreadSummaryResult {
+  readonly kind: 'threadSummary';
+  /** By running time, descending; the idle threads are left out. */
+  readonly rows: readonly ThreadSummaryRow[];
+  readonly rangeNs: number;
+  readonly convoy?: ConvoyHint;
+  /** Why there are no rows (no CSwitch events). */
+  readonly note?: string;
+}
+
+export type ThreadIntervalState = 'running' | 'ready' | 'waiting';
+
+export interface ThreadInterval {
+  readonly startNs: number;
+  readonly endNs: number;
+  readonly state: ThreadIntervalState;
+  /** Running: the CPU; ready: the CPU it switched in on. */
+  readonly cpu: number;
+  /** Ready intervals: who readied it (null: preempted, or unknown). */
+  readonly readiedByThreadId?: number | null;
+  readonly readiedFromDpc?: boolean;
+}
+
+export interface ThreadLane {
+  readonly process: string;
+  readonly processId: number;
+  readonly threadId: number;
+  readonly threadName: string;
+  readonly runningMs: number;
+  readonly switches: number;
+  readonly intervals: readonly ThreadInterval[];
+  /** Intervals merged away to stay within `maxIntervalsPerLane` (then each kept one is the
+   *  state that covered most of its span). */
+  readonly mergedIntervals: number;
+}
+
+export interface ThreadTimelineQuery {
+  readonly kind: 'threadTimeline';
+  readonly filter: SchedFilter;
+  readonly sortBy?: 'cpuUsage' | 'switches';
+  /** Default 200. */
+  readonly maxLanes?: number;
+  /** Default 2,000. */
+  readonly maxIntervalsPerLane?: number;
+}
+
+export interface ThreadTimelineResult {
+  readonly kind: 'threadTimeline';
+  /** Grouped by process (processes by their threads' running time), then by the sort key. */
+  readonly lanes: readonly ThreadLane[];
+  readonly omittedLanes: number;
+}
+
+export interface DelayInterval {
+  readonly readyNs: number;
+  readonly switchInNs: number;
+  readonly cpu: number;
+  readonly readiedByThreadId: number | null;
+  readonly readiedFromDpc: boolean;
+  /** DPC/ISR time inside the interval on that CPU, by module. */
+  readonly modules: readonly { readonly module: string; readonly ns: number }[];
+  /** Other threads' running time inside the interval on that CPU, DPC/ISR time taken out. */
+  readonly threads: readonly {
+    readonly process: string;
+    readonly threadId: number;
+    readonly threadName: string;
+    readonly ns: number;
+  }[];
+}
+
+export interface ThreadDelaysQuery {
+  readonly kind: 'threadDelays';
+  readonly threadId: number;
+  readonly filter: SchedFilter;
+  /** Default 1,000 (the longest ready intervals are kept). */
+  readonly maxIntervals?: number;
+}
+
+export interface ThreadDelaysResult {
+  readonly kind: 'threadDelays';
+  readonly threadId: number;
+  readonly threadName: string;
+  readonly process: string;
+  readonly readyIntervals: number;
+  readonly totalReadyNs: number;
+  readonly intervals: readonly DelayInterval[];
+  readonly omittedIntervals: number;
+  readonly byModule: readonly { readonly module: string; readonly intervals: number; readonly ns: number }[];
+  readonly byThread: readonly {
+    readonly process: string;
+    readonly threadId: number;
+    readonly threadName: string;
+    readonly intervals: number;
+    readonly ns: number;
+  }[];
+  /** Ready time with neither a DPC/ISR nor another thread on the CPU (dispatch, idle). */
+  readonly otherNs: number;
+}
+
+/** WPA's CPU Idle States row. */
+export interface IdleStateRow {
+  readonly cpu: number;
+  readonly type: 'Actual' | 'Target';
+  readonly state: string;
+  readonly prevState: string;
+  readonly nextState: string;
+  readonly entryNs: number;
+  readonly exitNs: number;
+  readonly durationNs: number;
+}
+
+export interface IdleStateStats {
+  readonly type: 'Actual' | 'Target';
+  /** null: all CPUs of the filter. */
+  readonly cpu: number | null;
+  readonly state: string;
+  readonly visits: number;
+  /** Entries into the state from another state. */
+  readonly transitions: number;
+  readonly residencyNs: number;
+  /** Of (range × CPUs). */
+  readonly residencyPercent: number;
+  readonly minNs: number;
+  readonly avgNs: number;
+  readonly maxNs: number;
+  /** Visit lengths in doubling buckets: visits with length < upToUs (and ≥ the previous bucket's). */
+  readonly histogram: readonly { readonly upToUs: number; readonly visits: number }[];
+}
+
+export interface IdleStatsQuery {
+  readonly kind: 'idleStats';
+  readonly filter: SchedFilter;
+  /** Buckets of the concurrency line; default 200. */
+  readonly buckets?: number;
+  readonly perCpu?: boolean;
+  /** Rows to return (time order); default 0. */
+  readonly rowLimit?: number;
+}
+
+export interface IdleStatsResult {
+  readonly kind: 'idleStats';
+  readonly actual: readonly IdleStateStats[];
+  /** Empty when the trace has no Power IdleStateChange events. */
+  readonly target: readonly IdleStateStats[];
+  /** CPUs in C0 (not idle) averaged over each bucket. */
+  readonly concurrency: {
+    readonly startNs: number;
+    readonly bucketNs: number;
+    readonly values: readonly number[];
+  };
+  readonly rows: readonly IdleStateRow[];
+  readonly totalRows: number;
+  /** "All processors but CPU 0 entered deep idle (C3) within 0.9 ms at 50.0 ms and stayed there." */
+  readonly deepIdleHint?: string;
+}
+
+export interface FrequencyQuery {
+  readonly kind: 'frequency';
+  readonly filter: SchedFilter;
+  /** Intervals per CPU at most; default 2,000. */
+  readonly maxIntervals?: number;
+}
+
+export interface FrequencyResult {
+  readonly kind: 'frequency';
+  /** 'Power/PerfStateChange' or 'none'. */
+  readonly source: string;
+  /** The header's nominal CPU speed (MHz) when recorded, else null. */
+  readonly nominalMHz: number | null;
+  /** Time at each performance state over every CPU of the filter. The events carry P-state
+   *  indices; the index → MHz table (Kernel-Processor-Power rundown) is not decoded. */
+  readonly timeAtState: readonly { readonly state: string; readonly ns: number; readonly percent: number }[];
+  readonly cpus: readonly {
+    readonly cpu: number;
+    readonly intervals: readonly {
+      readonly startNs: number;
+      readonly endNs: number;
+      readonly state: string;
+    }[];
+    readonly changes: number;
+  }[];
+}
+
+export type SchedQuery =
+  | SwitchPivotQuery
+  | SwitchRowsQuery
+  | ThreadSummaryQuery
+  | ThreadTimelineQuery
+  | ThreadDelaysQuery
+  | IdleStatsQuery
+  | FrequencyQuery;
+export type SchedResultOf<Q extends SchedQuery> = Q extends SwitchPivotQuery
+  ? SwitchPivotResult
+  : Q extends SwitchRowsQuery
+    ? SwitchRowsResult
+    : Q extends ThreadSummaryQuery
+      ? ThreadSummaryResult
+      : Q extends ThreadTimelineQuery
+        ? ThreadTimelineResult
+        : Q extends ThreadDelaysQuery
+          ? ThreadDelaysResult
+          : Q extends IdleStatsQuery
+            ? IdleStatsResult
+            : FrequencyResult;

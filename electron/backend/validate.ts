@@ -17,6 +17,9 @@ import {
   type ListQuery,
   type Query,
   type QueryFilter,
+  type SchedFilter,
+  type SchedQuery,
+  SWITCH_COLUMNS,
   type SeriesMetric,
   type SortKey,
   type TableId,
@@ -246,8 +249,108 @@ function validateListQuery(query: Dict): ListQuery {
   };
 }
 
+/** Scheduling and power queries (issue 11): filter and the few numeric options, checked here. */
+function validateSchedQuery(query: Dict, kind: SchedQuery['kind']): SchedQuery {
+  const f = expectObject(query.filter, 'filter');
+  const filter: { -readonly [K in keyof SchedFilter]: SchedFilter[K] } = {};
+  if (f.range !== undefined) filter.range = validateRange(f.range);
+  if (f.cpus !== undefined) {
+    if (!Array.isArray(f.cpus) || f.cpus.length > MAX_CPUS)
+      throw badRequest(`filter.cpus must be a list of at most ${MAX_CPUS} CPU numbers`);
+    filter.cpus = f.cpus.map((cpu) => expectInteger(cpu, 0, MAX_CPUS - 1, 'filter.cpus[]'));
+  }
+  if (f.process !== undefined) {
+    if (typeof f.process !== 'string' || f.process.length > MAX_FILTER_VALUE_LENGTH)
+      throw badRequest('filter.process must be a short string');
+    filter.process = f.process;
+  }
+  if (f.threadIds !== undefined) {
+    if (!Array.isArray(f.threadIds) || f.threadIds.length > MAX_FILTER_VALUES)
+      throw badRequest(`filter.threadIds must be a list of at most ${MAX_FILTER_VALUES} ids`);
+    filter.threadIds = f.threadIds.map((t) => expectInteger(t, 0, 0xffffffff, 'filter.threadIds[]'));
+  }
+  const int = (name: string, min: number, max: number) =>
+    query[name] !== undefined ? { [name]: expectInteger(query[name], min, max, `query.${name}`) } : {};
+  switch (kind) {
+    case 'switchPivot': {
+      if (!Array.isArray(query.groupBy)) throw badRequest('query.groupBy must be a list of columns');
+      const groupBy = query.groupBy.map((c) => expectOneOf(c, SWITCH_COLUMNS, 'query.groupBy[]'));
+      if (new Set(groupBy).size !== groupBy.length) throw badRequest('query.groupBy lists a column twice');
+      return {
+        kind,
+        filter,
+        groupBy,
+        ...(query.sortBy !== undefined
+          ? {
+              sortBy: expectOneOf(
+                query.sortBy,
+                [
+                  'key',
+                  'count',
+                  'cpuUsageMs',
+                  'readyUsSum',
+                  'readyUsAvg',
+                  'readyUsMax',
+                  'waitsUsSum',
+                ] as const,
+                'query.sortBy',
+              ),
+            }
+          : {}),
+        ...(query.descending !== undefined
+          ? { descending: expectBoolean(query.descending, 'query.descending') }
+          : {}),
+        ...int('limitPerLevel', 1, 100_000),
+      };
+    }
+    case 'switchRows':
+      return { kind, filter, ...int('offset', 0, 2 ** 31), ...int('limit', 1, 100_000) };
+    case 'threadSummary':
+      return { kind, filter };
+    case 'threadTimeline':
+      return {
+        kind,
+        filter,
+        ...(query.sortBy !== undefined
+          ? { sortBy: expectOneOf(query.sortBy, ['cpuUsage', 'switches'] as const, 'query.sortBy') }
+          : {}),
+        ...int('maxLanes', 1, 10_000),
+        ...int('maxIntervalsPerLane', 1, 100_000),
+      };
+    case 'threadDelays':
+      return {
+        kind,
+        filter,
+        threadId: expectInteger(query.threadId, 1, 0xffffffff, 'query.threadId'),
+        ...int('maxIntervals', 1, 100_000),
+      };
+    case 'idleStats':
+      return {
+        kind,
+        filter,
+        ...int('buckets', 1, 10_000),
+        ...int('rowLimit', 0, 100_000),
+        ...(query.perCpu !== undefined ? { perCpu: expectBoolean(query.perCpu, 'query.perCpu') } : {}),
+      };
+    default:
+      return { kind: 'frequency', filter, ...int('maxIntervals', 1, 100_000) };
+  }
+}
+
+const SCHED_QUERY_KINDS = [
+  'switchPivot',
+  'switchRows',
+  'threadSummary',
+  'threadTimeline',
+  'threadDelays',
+  'idleStats',
+  'frequency',
+] as const;
+
 export function validateQuery(value: unknown): Query {
   const query = expectObject(value, 'query');
+  if ((SCHED_QUERY_KINDS as readonly unknown[]).includes(query.kind))
+    return validateSchedQuery(query, query.kind as SchedQuery['kind']);
   const kind = expectOneOf(
     query.kind,
     ['pivot', 'histogram', 'series', 'find', 'list', 'stacks'] as const,

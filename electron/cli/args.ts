@@ -21,7 +21,19 @@ import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.
 import { parseByteSize } from '../server/upload-limit.js';
 
 export type CommandName =
-  'info' | 'dpc' | 'cpu' | 'idle' | 'report' | 'list' | 'stacks' | 'serve' | 'help' | 'version';
+  | 'info'
+  | 'dpc'
+  | 'cpu'
+  | 'idle'
+  | 'report'
+  | 'list'
+  | 'stacks'
+  | 'threads'
+  | 'delays'
+  | 'freq'
+  | 'serve'
+  | 'help'
+  | 'version';
 
 export interface CliOptions {
   readonly command: CommandName;
@@ -48,6 +60,8 @@ export interface CliOptions {
   readonly process?: string;
   readonly depth?: number;
   readonly maxNodes?: number;
+  /** `delays`: the thread (TID). */
+  readonly thread?: number;
 }
 
 export class UsageError extends Error {
@@ -62,6 +76,9 @@ const COMMANDS: readonly CommandName[] = [
   'report',
   'list',
   'stacks',
+  'threads',
+  'delays',
+  'freq',
   'serve',
   'help',
   'version',
@@ -90,6 +107,12 @@ Usage:
       --process NAME                          only samples of that process (e.g. sqlservr.exe)
       --depth N                               stack levels shown (default all)
       --max-nodes N                           tree nodes shown, heaviest first (default 100000)
+  etlscope threads FILE [--process NAME] [--csv OUT]
+                                              one row per thread: switches, running, ready, waiting (CPU
+                                              Usage (Precise)); names a lock convoy when it sees one
+  etlscope delays FILE --thread TID           who delayed my thread: DPCs/ISRs by module and threads that
+                                              ran on its CPU while it was ready
+  etlscope freq FILE                          processor performance states: time at each, per CPU
   etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
       --max-upload SIZE                       largest trace a page may upload (e.g. 20G; default half
                                               the free space at the temp folder, at most 64G)
@@ -157,6 +180,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let process: string | undefined;
   let depth: number | undefined;
   let maxNodes: number | undefined;
+  let thread: number | undefined;
   const positiveInt = (text: string, flag: string, max: number): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} takes 1..${max}`);
@@ -247,6 +271,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--max-nodes':
         maxNodes = positiveInt(value(), '--max-nodes', 100_000);
         break;
+      case '--thread':
+        thread = positiveInt(value(), '--thread', 0xffffffff);
+        break;
       case '--workers': {
         const w = Number(value());
         if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError('--workers takes 1..64');
@@ -277,10 +304,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (rows && csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
   if (command === 'stacks' && (view === 'callers' || view === 'callees') && focus === undefined)
     throw new UsageError(`--view ${view} needs --focus module!function`);
+  if (command === 'delays' && thread === undefined)
+    throw new UsageError('etlscope delays FILE needs --thread TID');
   const stackOnly = {
     '--view': view !== 'top-down',
     '--focus': focus,
-    '--process': process,
+    '--process': command === 'threads' ? undefined : process,
     '--depth': depth,
     '--max-nodes': maxNodes,
   };
@@ -311,6 +340,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     ...(process !== undefined ? { process } : {}),
     ...(depth !== undefined ? { depth } : {}),
     ...(maxNodes !== undefined ? { maxNodes } : {}),
+    ...(thread !== undefined ? { thread } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type DpcType,
   type GroupColumn,
   type HistogramResult,
+  type IdleStateStats,
   type ListResult,
   type PivotNode,
   type PivotResult,
@@ -456,6 +457,12 @@ export interface IdleRow {
 export interface IdleResult {
   readonly range: { readonly startSeconds: number; readonly endSeconds: number };
   readonly rows: readonly IdleRow[];
+  /** Actual states (idle enter/exit, C0 between) per state over all CPUs and per CPU: visits,
+   *  transitions, residency, min/avg/max visit, visit-length histogram (issue 11). */
+  readonly states?: readonly IdleStateStats[];
+  /** Target states (Power IdleStateChange), when recorded. */
+  readonly target?: readonly IdleStateStats[];
+  readonly deepIdleHint?: string;
 }
 
 export async function idle(session: TraceSession, options: CliOptions): Promise<IdleResult> {
@@ -478,7 +485,22 @@ export async function idle(session: TraceSession, options: CliOptions): Promise<
       percent: aggregates.percent,
     }))
     .sort((a, b) => a.cpu - b.cpu || a.state.localeCompare(b.state, 'en'));
-  return { range: { startSeconds: range.start / 1e9, endSeconds: range.end / 1e9 }, rows };
+  const stats = await session.query({
+    kind: 'idleStats',
+    filter: {
+      ...(options.range !== undefined ? { range: options.range } : {}),
+      ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+    },
+    perCpu: true,
+    buckets: 1,
+  });
+  return {
+    range: { startSeconds: range.start / 1e9, endSeconds: range.end / 1e9 },
+    rows,
+    ...(stats.actual.length > 0 ? { states: stats.actual } : {}),
+    ...(stats.target.length > 0 ? { target: stats.target } : {}),
+    ...(stats.deepIdleHint !== undefined ? { deepIdleHint: stats.deepIdleHint } : {}),
+  };
 }
 
 export function formatIdle(result: IdleResult, fileName: string): string {
@@ -515,6 +537,7 @@ export function formatIdle(result: IdleResult, fileName: string): string {
       ]),
     ),
   );
+  if (result.deepIdleHint !== undefined) lines.push('', result.deepIdleHint);
   return lines.join('\n');
 }
 

@@ -22,7 +22,10 @@ import {
   list,
   report,
 } from './commands.js';
+import { runDelaysCommand } from './delays.js';
+import { runFreqCommand } from './freq.js';
 import { formatStacks, stacks } from './stacks.js';
+import { runThreadsCommand } from './threads.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -193,6 +196,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         print(options.json ? JSON.stringify(result, null, 2) : formatList(result));
         break;
       }
+      case 'threads':
+        print(await runThreadsCommand(session, options, fileName));
+        break;
+      case 'delays':
+        print(await runDelaysCommand(session, options, fileName));
+        break;
+      case 'freq':
+        print(await runFreqCommand(session, options, fileName));
+        break;
       case 'report': {
         const text = await report(session, options, fileName);
         if (options.csv !== undefined) createWriteStream(options.csv).end(text);

@@ -29,6 +29,7 @@ import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
 import { runList } from './query-tables.js';
+import { isSchedQuery, runSchedQuery } from './sched/run.js';
 import { runStacks, StackScratch } from './stacks/query-stacks.js';
 import { sampleAtoms } from './stacks/sample-atoms.js';
 import { buildSymbolization } from './symbolize.js';
@@ -100,6 +101,7 @@ export class Engine {
       throw new EngineError('The query is not an object.', 'bad-request');
     const q = query as Query;
     if (q.kind === 'list') return runList(this.model, q, token) as ResultOf<Q>;
+    if (isSchedQuery(q)) return runSchedQuery(this.model, this.tracePath, q, token) as ResultOf<Q>;
     if (typeof q.filter !== 'object' || q.filter === null)
       throw new EngineError('The query has no filter.', 'bad-request');
     let result: QueryResult;

@@ -39,6 +39,8 @@ export function openTraceFile(filePath: string): EtlTrace {
 
 /** Windows' limit on logical processors (and what a buffer's 11-bit ProcessorIndex can name). */
 const MAX_LOGICAL_PROCESSORS = 2048;
+/** TRACE_LOGFILE_HEADER.LogFileMode EVENT_TRACE_FILE_MODE_CIRCULAR. */
+const LOG_FILE_MODE_CIRCULAR = 0x2;
 
 export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
   const h = trace.header;
@@ -67,6 +69,24 @@ export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
       fileOffset: 0,
     });
     cpuCount = seen;
+  }
+  // Circular / in-memory loggers (CKCL, crash-dump buffers) keep only the newest buffers: say where
+  // the axis starts and that the beginning of the session is gone (format doc §1.5).
+  const circular = (h.logFileMode & LOG_FILE_MODE_CIRCULAR) !== 0;
+  const originMoved = trace.clock.originTicks !== h.headerTimestamp;
+  if (circular || originMoved) {
+    const leadSeconds = (trace.clock.originTicks - h.headerTimestamp) / trace.clock.frequency;
+    diagnostics.push({
+      severity: 'info',
+      code: 'circular-logger',
+      message:
+        `${circular ? 'A circular (in-memory) logger wrote this trace' : 'The data starts long after the session did'}: ` +
+        `the trace starts with the oldest surviving buffer` +
+        (originMoved
+          ? `, ${leadSeconds.toFixed(1)} s after the session start in the header — time 0 is that buffer's first event`
+          : '') +
+        '; what happened before it, and rundown events logged then (process, thread and image names), are missing.',
+    });
   }
   return {
     fileName: path.basename(filePath),

@@ -57,6 +57,7 @@ export {
   type SampledProfileScratch,
 } from './kernel/profile.js';
 export { decodeStackWalk, decodeStackKeyReference, decodeStackKeyDefinition } from './kernel/stack.js';
+export * from './kernel/sched-names.js';
 export { decodeProcess } from './kernel/process.js';
 export { decodeThread, decodeThreadName } from './kernel/thread.js';
 export { decodeImage, decodeKernelBase } from './kernel/image.js';

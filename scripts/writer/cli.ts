@@ -11,12 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { buildScenarioBinaries } from '../drivers/scenario.js';
 import { SCENARIOS, SCENARIO_NAMES } from './scenarios.js';
+import { STORY_SCENARIOS } from './sched-scenarios.js';
 import { simulate, type SimulationOptions } from './simulate.js';
 
 const USAGE = `usage: npx tsx scripts/writer/cli.ts <scenario> <out.etl> [--seconds N] [--size 1GiB] [--compress]
        [--pointer-size 4|8] [--seed N] [--buffer-size 64KiB] [--frequency HZ] [--events-lost N] [--compact-cswitch] [--header-lead SECONDS] [--quiet]
        [--binaries] [--pdb-store DIR] [--stack-keys] [--stack-key-cache N] [--stack-every-sample] [--deep-stacks]
-scenarios: ${SCENARIO_NAMES.join(', ')}`;
+scenarios: ${SCENARIO_NAMES.join(', ')}
+story scenarios (exact truth; --compress only): ${Object.keys(STORY_SCENARIOS).join(', ')}`;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   '': 1,
@@ -122,6 +124,13 @@ function main(argv: string[]): number {
   }
   if (positional.length !== 2) throw new Error(USAGE);
   const [name, out] = positional;
+  const story = STORY_SCENARIOS[name];
+  if (story !== undefined) {
+    const { truth } = story({ path: out, ...(opts.compress === true ? { compress: true } : {}) });
+    writeFileSync(`${out}.truth.json`, `${JSON.stringify(truth, null, 1)}\n`);
+    if (!quiet) console.log(`${out}: ${name}; truth: ${out}.truth.json`);
+    return 0;
+  }
   const spec = SCENARIOS[name];
   if (spec === undefined) throw new Error(`unknown scenario ${name}; one of ${SCENARIO_NAMES.join(', ')}`);
   if (name === 'scale' && opts.targetBytes === undefined && opts.seconds === undefined)

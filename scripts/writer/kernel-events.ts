@@ -39,6 +39,8 @@ export const Hook = {
   StackKeyRundown: 0x1824,
   StackKeyKernelRef: 0x1825,
   StackKeyUserRef: 0x1826,
+  ThreadSetName: 0x0548,
+  IdleStateChange: 0x1235,
   PerfStateChange: 0x1233,
   IdleStateEnter: 0x1239,
   IdleStateExit: 0x123a,
@@ -676,6 +678,38 @@ export function writePerfStateChange(
   w.view.setBigUint64(o + 16, BigInt.asUintN(64, processors), true);
 }
 
+/** PPM_IDLE_STATE_CHANGE (0x1235, 16 bytes): NewState u32, OldState u32, Processors u64 (affinity
+ *  mask): the OS's target idle state for those processors from `ts` on (WPA's Type = Target). */
+export function writeIdleStateChange(
+  w: EtlWriter,
+  cpu: number,
+  ts: number,
+  newState: number,
+  oldState: number,
+  processors: bigint,
+): void {
+  const o = w.reservePerfInfo(cpu, ts, Hook.IdleStateChange, 2, 16);
+  w.view.setUint32(o, newState, true);
+  w.view.setUint32(o + 4, oldState, true);
+  w.view.setBigUint64(o + 8, BigInt.asUintN(64, processors), true);
+}
+
+/** Thread SetName (0x0548, SYSTEM header): ProcessId u32, ThreadId u32, ThreadName WSTR. */
+export function writeThreadSetName(
+  w: EtlWriter,
+  cpu: number,
+  ts: number,
+  processId: number,
+  threadId: number,
+  name: string,
+): void {
+  const text = utf16z(name);
+  const o = w.reserveSystem(cpu, ts, Hook.ThreadSetName, 2, threadId, processId, 8 + text.length);
+  w.view.setUint32(o, processId, true);
+  w.view.setUint32(o + 4, threadId, true);
+  w.bytes.set(text, o + 8);
+}
+
 /** Readable names for the hooks the writer emits (truth files use them next to the raw hook ids). */
 export const HOOK_NAMES: Readonly<Record<number, string>> = {
   0x0000: 'EventTrace/Header',
@@ -709,6 +743,8 @@ export const HOOK_NAMES: Readonly<Record<number, string>> = {
   0x1824: 'StackWalk/KeyRundown',
   0x1825: 'StackWalk/KeyKernelRef',
   0x1826: 'StackWalk/KeyUserRef',
+  0x0548: 'Thread/SetName',
+  0x1235: 'Power/IdleStateChange',
   0x1233: 'Power/PerfStateChange',
   0x1239: 'Power/IdleStateEnter',
   0x123a: 'Power/IdleStateExit',

@@ -1,0 +1,145 @@
+// `etlscope threads FILE [--range] [--cpus] [--process NAME] [--json] [--csv OUT]`: one row per
+// thread from CPU Usage (Precise) — switch-ins, running, ready and waiting time, average run,
+// longest ready, switches per second — and the lock-convoy headline when the engine names one.
+
+import { writeFileSync } from 'node:fs';
+import type { SchedFilter, ThreadSummaryResult } from '../../shared/contract.js';
+import type { TraceSession } from '../engine/session-types.js';
+import type { CliOptions } from './args.js';
+import { fixed, integer, renderTable } from './text-table.js';
+
+export function schedFilter(options: Pick<CliOptions, 'range' | 'cpus' | 'process'>): SchedFilter {
+  return {
+    ...(options.range !== undefined ? { range: options.range } : {}),
+    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+    ...(options.process !== undefined ? { process: options.process } : {}),
+  };
+}
+
+/** The JSON row of the issue: process, processId, threadId, threadName, switches, runningMs, … */
+export interface ThreadsRow {
+  readonly process: string;
+  readonly processId: number;
+  readonly threadId: number;
+  readonly threadName: string;
+  readonly switches: number;
+  readonly runningMs: number;
+  readonly readyMs: number;
+  readonly waitingMs: number;
+  readonly avgRunUs: number;
+  readonly maxReadyUs: number;
+  readonly switchesPerSecond: number;
+}
+
+export interface ThreadsOutput {
+  readonly rows: readonly ThreadsRow[];
+  readonly convoy?: string;
+  readonly note?: string;
+}
+
+export async function threads(session: TraceSession, options: CliOptions): Promise<ThreadsOutput> {
+  const result: ThreadSummaryResult = await session.query({
+    kind: 'threadSummary',
+    filter: schedFilter(options),
+  });
+  const rows = result.rows.map((r) => ({
+    process: r.process,
+    processId: r.processId,
+    threadId: r.threadId,
+    threadName: r.threadName,
+    switches: r.switches,
+    runningMs: r.runningMs,
+    readyMs: r.readyMs,
+    waitingMs: r.waitingMs,
+    avgRunUs: r.avgRunUs,
+    maxReadyUs: r.maxReadyUs,
+    switchesPerSecond: r.switchesPerSecond,
+  }));
+  return {
+    rows,
+    ...(result.convoy !== undefined ? { convoy: result.convoy.text } : {}),
+    ...(result.note !== undefined ? { note: result.note } : {}),
+  };
+}
+
+const CSV_COLUMNS: readonly (keyof ThreadsRow)[] = [
+  'process',
+  'processId',
+  'threadId',
+  'threadName',
+  'switches',
+  'runningMs',
+  'readyMs',
+  'waitingMs',
+  'avgRunUs',
+  'maxReadyUs',
+  'switchesPerSecond',
+];
+
+export function threadsCsv(output: ThreadsOutput): string {
+  const field = (v: string | number) => {
+    const text = String(v);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return (
+    '\uFEFF' +
+    [CSV_COLUMNS.join(','), ...output.rows.map((r) => CSV_COLUMNS.map((c) => field(r[c])).join(','))].join(
+      '\r\n',
+    ) +
+    '\r\n'
+  );
+}
+
+export function formatThreads(output: ThreadsOutput, fileName: string): string {
+  const lines = [`Threads (CPU Usage (Precise)) — ${fileName}`, ''];
+  if (output.convoy !== undefined) lines.push(output.convoy, '');
+  if (output.rows.length === 0) {
+    lines.push(output.note ?? 'No threads ran in the selection.');
+    return lines.join('\n');
+  }
+  lines.push(
+    renderTable(
+      [
+        { title: 'Process', align: 'left' },
+        { title: 'PID', align: 'right' },
+        { title: 'TID', align: 'right' },
+        { title: 'Thread', align: 'left' },
+        { title: 'Switches', align: 'right' },
+        { title: 'Running ms', align: 'right' },
+        { title: 'Ready ms', align: 'right' },
+        { title: 'Waiting ms', align: 'right' },
+        { title: 'Avg run µs', align: 'right' },
+        { title: 'Max ready µs', align: 'right' },
+        { title: 'Switches/s', align: 'right' },
+      ],
+      output.rows.map((r) => [
+        r.process,
+        String(r.processId),
+        String(r.threadId),
+        r.threadName,
+        integer(r.switches),
+        fixed(r.runningMs, 3),
+        fixed(r.readyMs, 3),
+        fixed(r.waitingMs, 3),
+        fixed(r.avgRunUs, 1),
+        fixed(r.maxReadyUs, 1),
+        fixed(r.switchesPerSecond, 1),
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** Runs the command and prints (main.ts registers it in one line). */
+export async function runThreadsCommand(
+  session: TraceSession,
+  options: CliOptions,
+  fileName: string,
+): Promise<string> {
+  const output = await threads(session, options);
+  if (options.csv !== undefined) {
+    writeFileSync(options.csv, threadsCsv(output));
+    process.stderr.write(`wrote ${output.rows.length} thread rows to ${options.csv}\n`);
+  }
+  return options.json ? JSON.stringify(output, null, 2) : formatThreads(output, fileName);
+}

@@ -1,0 +1,415 @@
+// The scheduling tables: one row per context switch with WPA's CPU Usage (Precise) fields, built by
+// a second, lazy pass over the trace file the first time a scheduling or power query arrives (the
+// load pass keeps only start/thread/ready per running interval; this pass keeps every CSwitch field,
+// the readying thread and CPU of each ReadyThread, and the power events). Cached per model.
+//
+//   trace file ──forEachEvent(merged)──> raw switches (CSwitch, compact records), ReadyThreads
+//                                        (time, CPU, TID, DPC flag), power events (power/power-data.ts)
+//   finish: switches in time order ──> per CPU the open row gets its Next Switch-Out; per TID the
+//           last switch-out (time, state, wait reason, mode); the new thread's ready time = its
+//           latest ReadyThread at or before the switch-in and not before its last switch-out, else
+//           its switch-out when it was preempted (state Ready/Standby); readier = the thread
+//           current on the ReadyThread's CPU just before it
+//   ──> SchedData (columns, rows in switch-in order) + per-CPU row lists + PowerData
+//
+// Compact CSwitch batches (0x0525): each record is a switch away from its old thread, whose new
+// thread is the next record's old thread on that CPU (the last one, never named, is dropped); they
+// carry no priorities, wait mode, ideal CPU or PrevCState (0 in those columns). Threads resolve to
+// the load pass's thread instances (TID + time).
+
+import {
+  decodeCompactCSwitchBatch,
+  decodeIdleStateChange,
+  decodePerfState,
+  KernelHook,
+  READY_FLAG_EXECUTING_DPC,
+  THREAD_STATE_READY,
+  THREAD_STATE_STANDBY,
+  type RawEvent,
+} from '../../reader/index.js';
+import { openTraceFile } from '../load.js';
+import type { EngineModel } from '../model.js';
+import { EngineError } from '../query-common.js';
+import { PowerBuilder, type PowerData } from '../power/power-data.js';
+
+/** Unknown value in the u8 columns (state, wait reason, mode of a switch-out not seen). */
+export const UNKNOWN_U8 = 255;
+
+export interface SchedData {
+  readonly length: number;
+  readonly cpu: Uint16Array;
+  readonly switchIn: Float64Array;
+  /** Next switch-out on the same CPU (the trace end for a CPU's last row). */
+  readonly nextOut: Float64Array;
+  /** Thread instances (model.threads index; −1 unknown) and raw TIDs. */
+  readonly newThread: Int32Array;
+  readonly newTid: Uint32Array;
+  readonly oldThread: Int32Array;
+  readonly oldTid: Uint32Array;
+  readonly newPri: Int8Array;
+  readonly oldPri: Int8Array;
+  readonly oldState: Uint8Array;
+  readonly oldWaitReason: Uint8Array;
+  readonly oldWaitMode: Uint8Array;
+  readonly idealCpu: Uint8Array;
+  readonly prevCState: Uint8Array;
+  /** The new thread's state at its last switch-out (UNKNOWN_U8 when not seen). */
+  readonly newPrevState: Uint8Array;
+  readonly newPrevWaitReason: Uint8Array;
+  readonly newPrevWaitMode: Uint8Array;
+  /** NaN when unknown. */
+  readonly lastOut: Float64Array;
+  readonly readyAt: Float64Array;
+  /** Readying thread instance / TID (−1: none — preempted, or no ReadyThread seen). */
+  readonly readier: Int32Array;
+  readonly readierTid: Int32Array;
+  readonly readyCpu: Int16Array;
+  readonly readyFromDpc: Uint8Array;
+  /** Row indices of each CPU in switch-in order. */
+  readonly cpuRows: readonly Int32Array[];
+  readonly cswitchEvents: number;
+  readonly compactBatches: number;
+  readonly power: PowerData;
+}
+
+const cache = new WeakMap<EngineModel, SchedData>();
+
+/** Resolves TID + time to the load pass's thread instance (the instance started last at or before t). */
+export function threadResolver(model: EngineModel): (tid: number, t: number) => number {
+  const byTid = new Map<number, number[]>();
+  model.threads.forEach((info, index) => {
+    const list = byTid.get(info.threadId);
+    if (list === undefined) byTid.set(info.threadId, [index]);
+    else list.push(index);
+  });
+  return (tid, t) => {
+    const list = byTid.get(tid);
+    if (list === undefined) return -1;
+    let found = list[0]!;
+    for (const index of list) if (model.threads[index]!.startNs <= t) found = index;
+    return found;
+  };
+}
+
+export function schedData(model: EngineModel, tracePath: string | undefined): SchedData {
+  const cached = cache.get(model);
+  if (cached !== undefined) return cached;
+  if (tracePath === undefined)
+    throw new EngineError('Scheduling queries need the trace file the model was loaded from.', 'bad-request');
+  const trace = openTraceFile(tracePath);
+  let data: SchedData;
+  try {
+    const builder = new SchedBuilder(model, Math.max(model.cpuSlots, trace.header.numberOfProcessors));
+    const origin = trace.clock.originTicks;
+    const nsPerTick = trace.clock.nsPerTick;
+    const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
+    trace.forEachEvent((ev) => builder.visit(ev, toNs(ev.timestamp), toNs), { order: 'merged' });
+    data = builder.finish(model.durationNs);
+    data.power.nominalMHz = trace.header.cpuSpeedMHz;
+  } finally {
+    trace.close();
+  }
+  cache.set(model, data);
+  return data;
+}
+
+/** Indices of `times` in ascending time order, stable; the identity (no sort) when already sorted. */
+function timeOrder(times: readonly number[]): Int32Array {
+  const order = Int32Array.from({ length: times.length }, (_, i) => i);
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! < times[i - 1]!) return order.sort((a, b) => times[a]! - times[b]! || a - b);
+  return order;
+}
+
+/** Switches, readies and power events as read (phase 1); rows are derived in time order at the
+ *  end (phase 2), so compact batches — logged after their switches — and per-CPU buffers read in
+ *  merged order give the same rows. */
+class SchedBuilder {
+  private readonly resolve: (tid: number, t: number) => number;
+  private readonly power: PowerBuilder;
+  private cswitches = 0;
+  private compact = 0;
+  /** Raw switches: time, CPU, new/old TID, priorities, old state/reason/mode, ideal CPU, C-state. */
+  private readonly sw = {
+    t: [] as number[],
+    cpu: [] as number[],
+    newTid: [] as number[],
+    oldTid: [] as number[],
+    newPri: [] as number[],
+    oldPri: [] as number[],
+    oldState: [] as number[],
+    reason: [] as number[],
+    mode: [] as number[],
+    ideal: [] as number[],
+    cstate: [] as number[],
+  };
+  /** ReadyThread events: time, CPU that logged it, readied TID, DPC flag. */
+  private readonly rd = { t: [] as number[], cpu: [] as number[], tid: [] as number[], dpc: [] as number[] };
+  /** Compact mode: per CPU the switch whose new thread the next record names. */
+  private readonly compactPending = new Map<
+    number,
+    { t: number; oldTid: number; state: number; reason: number }
+  >();
+
+  constructor(
+    model: EngineModel,
+    private readonly cpuCount: number,
+  ) {
+    this.resolve = threadResolver(model);
+    this.power = new PowerBuilder(cpuCount);
+  }
+
+  private pushSwitch(
+    t: number,
+    cpu: number,
+    newTid: number,
+    oldTid: number,
+    newPri: number,
+    oldPri: number,
+    oldState: number,
+    reason: number,
+    mode: number,
+    ideal: number,
+    cstate: number,
+  ): void {
+    const s = this.sw;
+    s.t.push(t);
+    s.cpu.push(cpu);
+    s.newTid.push(newTid);
+    s.oldTid.push(oldTid);
+    s.newPri.push(newPri);
+    s.oldPri.push(oldPri);
+    s.oldState.push(oldState);
+    s.reason.push(reason);
+    s.mode.push(mode);
+    s.ideal.push(ideal);
+    s.cstate.push(cstate);
+  }
+
+  visit(ev: RawEvent, t: number, toNs: (ticks: number) => number): void {
+    const family = ev.family;
+    if (family !== 'system' && family !== 'compact' && family !== 'perfinfo') return;
+    const cpu = ev.cpu;
+    if (cpu >= this.cpuCount) return;
+    const view = ev.view;
+    const at = ev.payloadOffset;
+    switch (ev.hookId) {
+      case KernelHook.CSwitch:
+        if (ev.payloadSize < 16) return;
+        this.cswitches++;
+        this.pushSwitch(
+          t,
+          cpu,
+          view.getUint32(at, true),
+          view.getUint32(at + 4, true),
+          view.getInt8(at + 8),
+          view.getInt8(at + 9),
+          view.getUint8(at + 14),
+          view.getUint8(at + 12),
+          view.getUint8(at + 13) & 1,
+          view.getUint8(at + 15),
+          ev.version < 2 ? 0 : view.getUint8(at + 10),
+        );
+        return;
+      case KernelHook.CompactCSwitch: {
+        this.compact++;
+        const batch = decodeCompactCSwitchBatch(ev);
+        if (batch === undefined) return;
+        for (const r of batch) {
+          const time = toNs(r.ticks);
+          const previous = this.compactPending.get(cpu);
+          // The previous record switched away from its old thread to this record's old thread.
+          if (previous !== undefined)
+            this.pushSwitch(
+              previous.t,
+              cpu,
+              r.oldThreadId,
+              previous.oldTid,
+              0,
+              0,
+              previous.state,
+              previous.reason,
+              0,
+              0,
+              0,
+            );
+          this.compactPending.set(cpu, {
+            t: time,
+            oldTid: r.oldThreadId,
+            state: r.oldThreadState,
+            reason: r.oldThreadWaitReason,
+          });
+        }
+        return;
+      }
+      case KernelHook.ReadyThread: {
+        if (ev.payloadSize < 4) return;
+        const flags = ev.payloadSize >= 7 ? view.getUint8(at + 6) : 0;
+        this.rd.t.push(t);
+        this.rd.cpu.push(cpu);
+        this.rd.tid.push(view.getUint32(at, true));
+        this.rd.dpc.push((flags & READY_FLAG_EXECUTING_DPC) !== 0 ? 1 : 0);
+        return;
+      }
+      case KernelHook.IdleStateEnter:
+        if (ev.payloadSize >= 4) this.power.idleEnter(cpu, t, view.getUint32(at, true));
+        return;
+      case KernelHook.IdleStateExit:
+        this.power.idleExit(cpu, t);
+        return;
+      case KernelHook.IdleStateChange: {
+        const r = decodeIdleStateChange(ev);
+        if (r !== undefined) this.power.targetChange(t, r.newState, r.processors);
+        return;
+      }
+      case KernelHook.PerfStateChange: {
+        const r = decodePerfState(ev);
+        if (r !== undefined) this.power.perfChange(t, r.newState, r.processors);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  finish(endNs: number): SchedData {
+    const s = this.sw;
+    const n = s.t.length;
+    // Rows in time order (ties keep reading order, so a CPU's switches stay in its order). Full
+    // CSwitch events read in merged order already are: then no sort.
+    const order = timeOrder(s.t);
+    // Readies per TID in time order.
+    const readyOrder = timeOrder(this.rd.t);
+    const readiesOf = new Map<number, number[]>();
+    for (const k of readyOrder) {
+      const tid = this.rd.tid[k]!;
+      const list = readiesOf.get(tid);
+      if (list === undefined) readiesOf.set(tid, [k]);
+      else list.push(k);
+    }
+    const readyCursor = new Map<number, number>();
+    const col = {
+      cpu: new Uint16Array(n),
+      switchIn: new Float64Array(n),
+      nextOut: new Float64Array(n).fill(NaN),
+      newThread: new Int32Array(n),
+      newTid: new Uint32Array(n),
+      oldThread: new Int32Array(n),
+      oldTid: new Uint32Array(n),
+      newPri: new Int8Array(n),
+      oldPri: new Int8Array(n),
+      oldState: new Uint8Array(n),
+      oldWaitReason: new Uint8Array(n),
+      oldWaitMode: new Uint8Array(n),
+      idealCpu: new Uint8Array(n),
+      prevCState: new Uint8Array(n),
+      newPrevState: new Uint8Array(n).fill(UNKNOWN_U8),
+      newPrevWaitReason: new Uint8Array(n).fill(UNKNOWN_U8),
+      newPrevWaitMode: new Uint8Array(n).fill(UNKNOWN_U8),
+      lastOut: new Float64Array(n).fill(NaN),
+      readyAt: new Float64Array(n).fill(NaN),
+      readier: new Int32Array(n).fill(-1),
+      readierTid: new Int32Array(n).fill(-1),
+      readyCpu: new Int16Array(n).fill(-1),
+      readyFromDpc: new Uint8Array(n),
+    };
+    const openRow = new Int32Array(this.cpuCount).fill(-1);
+    const lastOut = new Map<number, { t: number; state: number; reason: number; mode: number }>();
+    const perCpu: number[][] = Array.from({ length: this.cpuCount }, () => []);
+    for (let row = 0; row < n; row++) {
+      const i = order[row]!;
+      const t = s.t[i]!;
+      const cpu = s.cpu[i]!;
+      const newTid = s.newTid[i]!;
+      const oldTid = s.oldTid[i]!;
+      const open = openRow[cpu]!;
+      if (open >= 0) col.nextOut[open] = t;
+      if (oldTid !== 0)
+        lastOut.set(oldTid, { t, state: s.oldState[i]!, reason: s.reason[i]!, mode: s.mode[i]! });
+      col.cpu[row] = cpu;
+      col.switchIn[row] = t;
+      col.newTid[row] = newTid;
+      col.newThread[row] = this.resolve(newTid, t);
+      col.oldTid[row] = oldTid;
+      col.oldThread[row] = this.resolve(oldTid, t);
+      col.newPri[row] = s.newPri[i]!;
+      col.oldPri[row] = s.oldPri[i]!;
+      col.oldState[row] = s.oldState[i]!;
+      col.oldWaitReason[row] = s.reason[i]!;
+      col.oldWaitMode[row] = s.mode[i]!;
+      col.idealCpu[row] = s.ideal[i]!;
+      col.prevCState[row] = s.cstate[i]!;
+      perCpu[cpu]!.push(row);
+      openRow[cpu] = row;
+      if (newTid === 0) continue;
+      const previous = lastOut.get(newTid);
+      const last = previous !== undefined && previous.t <= t ? previous : undefined;
+      if (last !== undefined) {
+        col.newPrevState[row] = last.state;
+        col.newPrevWaitReason[row] = last.reason;
+        col.newPrevWaitMode[row] = last.mode;
+        col.lastOut[row] = last.t;
+      }
+      // The TID's latest ReadyThread at or before the switch-in, if not before its last switch-out.
+      const readies = readiesOf.get(newTid);
+      let ready = -1;
+      if (readies !== undefined) {
+        let k = readyCursor.get(newTid) ?? 0;
+        while (k < readies.length && this.rd.t[readies[k]!]! <= t) k++;
+        readyCursor.set(newTid, k);
+        const candidate = k > 0 ? readies[k - 1]! : -1;
+        if (candidate >= 0 && (last === undefined || this.rd.t[candidate]! >= last.t)) ready = candidate;
+      }
+      if (ready >= 0) {
+        col.readyAt[row] = this.rd.t[ready]!;
+        col.readyCpu[row] = this.rd.cpu[ready]!;
+        col.readyFromDpc[row] = this.rd.dpc[ready]!;
+      } else if (
+        last !== undefined &&
+        (last.state === THREAD_STATE_READY || last.state === THREAD_STATE_STANDBY)
+      ) {
+        col.readyAt[row] = last.t;
+      }
+    }
+    // Compact mode: the last record of a CPU (new thread never named) still ends its old thread's run.
+    for (const [cpu, pending] of this.compactPending) {
+      const open = openRow[cpu]!;
+      if (open >= 0 && col.nextOut[open] !== col.nextOut[open])
+        col.nextOut[open] = Math.max(pending.t, col.switchIn[open]!);
+    }
+    for (let row = 0; row < n; row++)
+      if (col.nextOut[row] !== col.nextOut[row]) col.nextOut[row] = Math.max(endNs, col.switchIn[row]!);
+    const cpuRows = perCpu.map((rows) => Int32Array.from(rows));
+    // Readier: the thread current on the readying CPU just before the ReadyThread (a switch at the
+    // same instant counts as after it); before the CPU's first switch, that switch's old thread.
+    for (let row = 0; row < n; row++) {
+      const rc = col.readyCpu[row]!;
+      if (rc < 0) continue;
+      const rows = cpuRows[rc];
+      if (rows === undefined || rows.length === 0) continue;
+      const t = col.readyAt[row]!;
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (col.switchIn[rows[mid]!]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) {
+        col.readierTid[row] = col.oldTid[rows[0]!]!;
+        col.readier[row] = col.oldThread[rows[0]!]!;
+      } else {
+        col.readierTid[row] = col.newTid[rows[lo - 1]!]!;
+        col.readier[row] = col.newThread[rows[lo - 1]!]!;
+      }
+    }
+    return {
+      length: n,
+      ...col,
+      cpuRows,
+      cswitchEvents: this.cswitches,
+      compactBatches: this.compact,
+      power: this.power.finish(endNs),
+    };
+  }
+}
