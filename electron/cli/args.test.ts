@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs as parseWith, UsageError } from './args.js';
+import { COMMANDS } from './registry.js';
+
+const parseArgs = (argv: readonly string[]) => parseWith(argv, COMMANDS);
 
 describe('etlscope arguments', () => {
   it('parses a dpc command with every option', () => {
