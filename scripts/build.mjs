@@ -38,7 +38,8 @@ async function bundle(entries, format) {
       target: 'node20',
       format,
       sourcemap: true,
-      external: ['electron', 'ws', 'bufferutil', 'utf-8-validate'],
+      // Native or runtime packages load from node_modules at run time (DuckDB: a native addon).
+      external: ['electron', 'ws', 'bufferutil', 'utf-8-validate', '@duckdb/node-api'],
       // ESM bundles that pull in CommonJS deps (ws) need a require() in scope.
       // ESM bundles that pull in CommonJS deps (ws) need a require() in scope; CommonJS bundles
       // (Electron) need import.meta.url, which the worker pool uses to find its sibling worker file.

@@ -3,6 +3,7 @@
 import type { CliCommand } from './command.js';
 import { cpuCommand } from './commands/cpu.js';
 import { dpcCommand } from './commands/dpc.js';
+import { exportCommand } from './commands/export.js';
 import { idleCommand } from './commands/idle.js';
 import { infoCommand } from './commands/info.js';
 import { listCommand } from './commands/list.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   reportCommand,
   listCommand,
   stacksCommand,
+  exportCommand,
   serveCommand,
 ];
 

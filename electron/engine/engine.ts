@@ -11,6 +11,7 @@ import {
   type ModuleSymbols,
   type PivotNode,
   type Query,
+  type QueryFilter,
   type QueryResult,
   type ResultOf,
   type TableId,
@@ -136,6 +137,34 @@ export class Engine {
     return result as ResultOf<Q>;
   }
 
+  /** Every profile sample in the filter's range and CPUs, one CSV line each (for `etlscope export`). */
+  private exportSampleRows(filter: QueryFilter, token: CancelToken, write: (text: string) => void): number {
+    const s = this.model.samples;
+    const d = this.model.dict;
+    const sym = this.model.symbols;
+    const start = filter.range !== undefined ? Number(filter.range.start) : -Infinity;
+    const end = filter.range !== undefined ? Number(filter.range.end) : Infinity;
+    const cpus = filter.cpus !== undefined ? new Set(filter.cpus) : undefined;
+    write('\uFEFF' + SAMPLE_CSV_COLUMNS.map(csvField).join(',') + '\r\n');
+    let rows = 0;
+    for (let cpu = 0; cpu + 1 < s.cpuOffsets.length; cpu++) {
+      if (cpus !== undefined && !cpus.has(cpu)) continue;
+      for (let i = s.cpuOffsets[cpu]!; i < s.cpuOffsets[cpu + 1]!; i++) {
+        if ((i & 0xffff) === 0) throwIfCancelled(token);
+        const time = s.time[i]!;
+        if (time < start || time > end) continue;
+        const thread = s.thread[i]!;
+        const func = sym.locationFunc[s.location[i]!]!;
+        const flags = s.flags[i]!;
+        write(
+          `${cpu},${(time / 1e9).toFixed(9)},${csvField(d.processLabels[d.threadProcess[thread]!] ?? '')},${thread >= 0 ? d.threadTids[thread]! : ''},${csvField(d.modules[sym.funcModule[func]!] ?? 'Unknown')},${csvField(sym.functionName(func))},${flags & 1 ? 'DPC' : flags & 2 ? 'ISR' : '-'},${(s.weight[i]! / 1e6).toFixed(6)}\r\n`,
+        );
+        rows++;
+      }
+    }
+    return rows;
+  }
+
   /** Writes the CSV to `path` in chunks; resolves with the number of data rows written. */
   exportCsv(request: ExportRequest, path: string, token: CancelToken): { rows: number } {
     throwIfCancelled(token);
@@ -147,9 +176,14 @@ export class Engine {
         chunk = '';
       };
       let rows = 0;
-      if (request.what === 'rows') {
+      if (request.what === 'rows' && request.table === 'cpuSampled') {
+        rows = this.exportSampleRows(request.filter, token, (text) => {
+          chunk += text;
+          if (chunk.length >= CSV_CHUNK_CHARS) flush();
+        });
+      } else if (request.what === 'rows') {
         if (request.table !== 'dpcIsr')
-          throw new EngineError('Row export is available for the DPC/ISR table.', 'bad-request');
+          throw new EngineError('Row export is available for the DPC/ISR and sampled CPU tables.', 'bad-request');
         chunk += '\uFEFF' + DPC_CSV_COLUMNS.map(csvField).join(',') + '\r\n';
         for (const [cpu, i] of filteredDpcRows(this.model, this.specs.dpcIsr, request.filter, token)) {
           const r = dpcRowAt(this.model, cpu, i);
@@ -213,6 +247,18 @@ export class Engine {
     }
   }
 }
+
+/** Header of the sampled-profile row export (WPA's CPU Usage (Sampled) names). */
+export const SAMPLE_CSV_COLUMNS = [
+  'CPU',
+  'Time (s)',
+  'Process',
+  'TID',
+  'Module',
+  'Function',
+  'DPC/ISR',
+  'Weight (ms)',
+] as const;
 
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
