@@ -97,6 +97,8 @@ describe('etlscope export', () => {
         }
         const truthCount = t.truth.dpcIsr.reduce((n, d) => n + d.count, 0);
         expect(exported.reduce((n, r) => n + Number(r.n), 0)).toBe(truthCount);
+        // The other tables against the CLI on the first trace only (each check is a CLI run).
+        if (t !== traces[0]) continue;
         const [samples] = await db.rows(
           `SELECT count(*) AS n, sum(weight_ms) AS ms FROM '${out}/${t.name}.samples.parquet'`,
         );
