@@ -5,7 +5,7 @@
 //   dist/renderer/       Vite build of the React renderer (same files for Electron and browser mode)
 // Runs from `npm install` (prepare) so a fresh clone's `npx etlscope` works at once.
 import { build as esbuild } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -38,7 +38,8 @@ async function bundle(entries, format) {
       target: 'node20',
       format,
       sourcemap: true,
-      external: ['electron', 'ws', 'bufferutil', 'utf-8-validate'],
+      // Native or runtime packages load from node_modules at run time (DuckDB: a native addon).
+      external: ['electron', 'ws', 'bufferutil', 'utf-8-validate', '@duckdb/node-api'],
       // ESM bundles that pull in CommonJS deps (ws) need a require() in scope.
       // ESM bundles that pull in CommonJS deps (ws) need a require() in scope; CommonJS bundles
       // (Electron) need import.meta.url, which the worker pool uses to find its sibling worker file.
@@ -54,7 +55,34 @@ async function bundle(entries, format) {
   }
 }
 
-await bundle(nodeEntries, 'esm');
+// Node bundles: one esbuild run with code splitting, so what a command imports lazily (the serve
+// server and its `ws`, the worker pool, DuckDB) is a chunk loaded when used, not on every start —
+// `etlscope --version` went from loading ws (CommonJS, ~40 ms) and all 600 KB to the CLI's own code.
+// Chunks sit beside cli.mjs/worker.mjs (worker-script.ts finds worker.mjs next to the running file).
+async function bundleNodeSplit(entries) {
+  const present = entries.filter(([entry]) => existsSync(at(entry)));
+  await esbuild({
+    entryPoints: Object.fromEntries(present.map(([entry, out]) => [path.basename(out, '.mjs'), at(entry)])),
+    outdir: at('dist/node'),
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: true,
+    external: ['electron', 'ws', 'bufferutil', 'utf-8-validate', '@duckdb/node-api'],
+    banner: {
+      js: "import { createRequire as __etlscopeCreateRequire } from 'node:module'; const require = __etlscopeCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}
+
+rmSync(at('dist/node'), { recursive: true, force: true });
+await bundleNodeSplit(nodeEntries);
 await bundle(electronEntries, 'cjs');
 
 if (existsSync(at('renderer/index.html')) && !process.argv.includes('--no-renderer')) {

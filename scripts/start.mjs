@@ -2,11 +2,11 @@
 //   1. builds dist/ first when it is missing or older than the sources (node scripts/build.mjs);
 //   2. launches Electron (the binary path comes from require('electron')) on this folder, whose
 //      package.json "main" is dist/electron/main.cjs, with the file as argument;
-//   3. where the Electron binary is not installed (its download needs a network this machine may
-//      not have), says so in one sentence and starts the browser mode instead: `etlscope serve FILE`
-//      (the built CLI, else bin/etlscope.mjs), printing the URL with its token.
+//   3. where Electron cannot start (electronProblem: the optional package was not installed, or
+//      its binary download did not finish), says which in one sentence and starts the browser
+//      mode instead: `etlscope serve FILE` (the built CLI, else bin/etlscope.mjs), with the URL.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,6 +49,28 @@ export function distIsStale() {
   return newestSource > oldestOutput;
 }
 
+/** The Electron version this checkout pins (package.json optionalDependencies). */
+function pinnedElectron() {
+  const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8'));
+  return pkg.optionalDependencies?.electron ?? '(none)';
+}
+
+/**
+ * Why the desktop app cannot start here, as the end of one sentence, or undefined when it can.
+ * npm drops an optional dependency whose install fails without a word, so the reasons are told
+ * apart by what is on disk: no package at all, or a package whose downloaded binary is missing.
+ */
+export function electronProblem() {
+  const packageJson = at('node_modules/electron/package.json');
+  if (!existsSync(packageJson)) {
+    return `npm did not install the optional Electron package (electron@${pinnedElectron()}): its installer downloads the Electron binary from github.com, which failed on this machine (offline or blocked) — run \`npm install electron@${pinnedElectron()}\` where github.com is reachable`;
+  }
+  if (electronBinary() === undefined) {
+    return 'the Electron package is installed but its binary download did not finish (node_modules/electron/dist is missing) — run `node node_modules/electron/install.js` where github.com is reachable';
+  }
+  return undefined;
+}
+
 /** The Electron binary, or undefined when the package or its downloaded binary is missing. */
 export function electronBinary() {
   try {
@@ -70,7 +92,7 @@ function startElectron(binary, file) {
   exitWith(spawn(binary, [root, file], { stdio: 'inherit' }));
 }
 
-function startBrowserMode(file) {
+function startBrowserMode(file, reason) {
   const cli = existsSync(at('dist/node/cli.mjs')) ? at('dist/node/cli.mjs') : at('bin/etlscope.mjs');
   const child = spawn(process.execPath, [cli, 'serve', file], { stdio: ['inherit', 'pipe', 'inherit'] });
   exitWith(child);
@@ -80,7 +102,7 @@ function startBrowserMode(file) {
     if (url !== undefined) {
       announced = true;
       console.log(
-        `Electron is not installed on this machine (its binary could not be downloaded), so etlscope is starting in browser mode instead: open ${url} in your browser.`,
+        `The desktop app cannot start because ${reason}; etlscope is starting in browser mode instead: open ${url} in your browser.`,
       );
     } else {
       console.log(line);
@@ -106,9 +128,9 @@ function main() {
       process.exit(built.status ?? 1);
     }
   }
-  const binary = electronBinary();
-  if (binary !== undefined) startElectron(binary, file);
-  else startBrowserMode(file);
+  const problem = electronProblem();
+  if (problem === undefined) startElectron(electronBinary(), file);
+  else startBrowserMode(file, problem);
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

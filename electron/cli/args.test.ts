@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs as parseWith, UsageError } from './args.js';
+import { COMMANDS } from './registry.js';
+
+const parseArgs = (argv: readonly string[]) => parseWith(argv, COMMANDS);
 
 describe('etlscope arguments', () => {
   it('parses a dpc command with every option', () => {
@@ -43,7 +46,9 @@ describe('etlscope arguments', () => {
     expect(parseArgs(['serve', '--max-upload', '20G']).maxUpload).toBe(20 * 1024 ** 3);
     expect(parseArgs(['serve']).maxUpload).toBeUndefined();
     expect(() => parseArgs(['serve', '--max-upload', 'lots'])).toThrow(/--max-upload takes a size/);
-    expect(() => parseArgs(['info', 'a.etl', '--max-upload', '1G'])).toThrow(/option of etlscope serve/);
+    expect(() => parseArgs(['info', 'a.etl', '--max-upload', '1G'])).toThrow(
+      /--max-upload is not an option of etlscope info/,
+    );
   });
   it.each([
     [['frobnicate']],

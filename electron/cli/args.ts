@@ -1,15 +1,7 @@
 // Command-line argument parsing for `etlscope` (pure: no I/O), so every flag's rules are unit-tested.
-//   etlscope info FILE [--json]
-//   etlscope dpc FILE [--range START END] [--cpus 0,2,4] [--type dpc|isr|all] [--by module|module,function|cpu]
-//                     [--json] [--csv OUT] [--rows]
-//   etlscope cpu FILE [--range START END] [--cpus …] [--json]
-//   etlscope idle FILE [--range START END] [--cpus …] [--json]
-//   etlscope report FILE [--range START END] [--cpus …]
-//   etlscope list FILE processes|threads|images|events [--range START END] [--json]
-//   etlscope stacks FILE [--dpc-isr | --cpu] [--view top-down|bottom-up|callers|callees] [--focus F]
-//                        [--range START END] [--cpus …] [--process NAME] [--depth N] [--max-nodes N] [--json]
-//   etlscope serve [FILE] [--port N] [--max-upload SIZE]
-//   every command that reads a trace: [--symbols PATH] (symbol path, `_NT_SYMBOL_PATH` syntax)
+// Each command declares the flags it accepts (its CommandSpec, in its own file under commands/);
+// a flag a command does not use is refused with a message naming the command's own flags, so no
+// flag is ever accepted and ignored. `--flag value` and `--flag=value` are the same.
 import {
   LIST_TABLES,
   STACK_VIEWS,
@@ -20,29 +12,94 @@ import {
 import { parseTimeToNs, type TimeRange, type TraceNs } from '../../shared/units.js';
 import { parseByteSize } from '../server/upload-limit.js';
 
-export type CommandName =
-  | 'info'
-  | 'dpc'
-  | 'cpu'
-  | 'idle'
-  | 'report'
-  | 'list'
-  | 'stacks'
-  | 'threads'
-  | 'delays'
-  | 'freq'
-  | 'serve'
-  | 'help'
-  | 'version';
+/** Every flag etlscope knows; a command accepts a subset (CommandSpec.flags). */
+export type Flag =
+  | '--json'
+  | '--rows'
+  | '--range'
+  | '--cpus'
+  | '--type'
+  | '--by'
+  | '--csv'
+  | '--port'
+  | '--workers'
+  | '--symbols'
+  | '--dpc-isr'
+  | '--cpu'
+  | '--view'
+  | '--focus'
+  | '--process'
+  | '--depth'
+  | '--max-nodes'
+  | '--out'
+  | '--format'
+  | '--tables'
+  | '--thread'
+  | '--max-upload';
+
+/** Values a flag takes (0: a switch; --range takes START END). */
+const FLAG_ARITY: Readonly<Record<Flag, 0 | 1 | 2>> = {
+  '--json': 0,
+  '--rows': 0,
+  '--range': 2,
+  '--cpus': 1,
+  '--type': 1,
+  '--by': 1,
+  '--csv': 1,
+  '--port': 1,
+  '--workers': 1,
+  '--symbols': 1,
+  '--dpc-isr': 0,
+  '--cpu': 0,
+  '--view': 1,
+  '--focus': 1,
+  '--process': 1,
+  '--depth': 1,
+  '--max-nodes': 1,
+  '--out': 1,
+  '--format': 1,
+  '--tables': 1,
+  '--thread': 1,
+  '--max-upload': 1,
+};
+
+/** What a command takes besides flags. */
+export interface CommandSpec {
+  readonly name: string;
+  /** 'one': exactly one FILE; 'optional': zero or one; 'many': one or more; 'none'. */
+  readonly files: 'one' | 'optional' | 'many' | 'none';
+  readonly flags: readonly Flag[];
+  /** Flags the command cannot run without (delays: --thread). */
+  readonly required?: readonly Flag[];
+  /** A second positional word after FILE (list: the table). */
+  readonly positional?: { readonly name: string; readonly choices: readonly string[] };
+}
+
+export type ExportTable = 'dpc' | 'cpu' | 'idle' | 'threads' | 'samples' | 'images' | 'processes';
+export const EXPORT_TABLES: readonly ExportTable[] = [
+  'dpc',
+  'cpu',
+  'idle',
+  'threads',
+  'samples',
+  'images',
+  'processes',
+];
 
 export interface CliOptions {
-  readonly command: CommandName;
+  readonly command: string;
+  /** The first FILE (every command but export reads one). */
   readonly file?: string;
+  /** Every FILE given (export takes many). */
+  readonly files: readonly string[];
+  /** Flags given on the command line, for checks that depend on the trace (range, CPUs). */
+  readonly given: ReadonlySet<Flag>;
   readonly json: boolean;
   readonly range?: TimeRange;
   readonly cpus?: readonly number[];
   readonly type: 'dpc' | 'isr' | 'all';
   readonly by: readonly GroupColumn[];
+  /** CSV destination; '-' is standard output. */
   readonly csv?: string;
   readonly rows: boolean;
   readonly port?: number;
@@ -60,6 +117,10 @@ export interface CliOptions {
   readonly process?: string;
   readonly depth?: number;
   readonly maxNodes?: number;
+  /** `export`: destination folder, file format and tables. */
+  readonly out?: string;
+  readonly format: 'parquet' | 'csv';
+  readonly tables: readonly ExportTable[];
   /** `delays`: the thread (TID). */
   readonly thread?: number;
 }
@@ -68,63 +129,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const COMMANDS: readonly CommandName[] = [
-  'info',
-  'dpc',
-  'cpu',
-  'idle',
-  'report',
-  'list',
-  'stacks',
-  'threads',
-  'delays',
-  'freq',
-  'serve',
-  'help',
-  'version',
-];
 const BY_COLUMNS: readonly GroupColumn[] = ['module', 'function', 'cpu', 'type'];
-
-export const USAGE = `etlscope — Windows ETW trace analysis (DPC/ISR, CPU utilization, C-states)
-
-Usage:
-  etlscope info FILE [--json]                 header facts and event counts
-  etlscope dpc FILE [options]                 DPC/ISR durations grouped (xperf -a dpcisr style)
-      --type dpc|isr|all                      which routines (default all)
-      --by module|module,function|cpu         grouping (default module,function)
-      --rows --csv OUT                        export every DPC/ISR row to CSV
-      --csv OUT                               export the grouped table to CSV
-  etlscope cpu FILE [options]                 utilization per CPU and the DPC/ISR share
-  etlscope idle FILE [options]                C-state residency per CPU
-  etlscope report FILE [options]              one text report (DPC/ISR, CPU, idle, guideline verdict)
-  etlscope list FILE processes|threads|images|events [--range …]
-                                              the trace's processes, threads, images or event kinds
-  etlscope stacks FILE [options]              stack tree (WPA: DPC/ISR Usage by Module, Stack; Utilization
-                                              by Process, Stack)
-      --dpc-isr | --cpu                       samples taken in DPCs/ISRs by module of the sampled address,
-                                              or every sample by process (default --cpu)
-      --view top-down|bottom-up|callers|callees   (callers/callees need --focus module!function)
-      --process NAME                          only samples of that process (e.g. sqlservr.exe)
-      --depth N                               stack levels shown (default all)
-      --max-nodes N                           tree nodes shown, heaviest first (default 100000)
-  etlscope threads FILE [--process NAME] [--csv OUT]
-                                              one row per thread: switches, running, ready, waiting (CPU
-                                              Usage (Precise)); names a lock convoy when it sees one
-  etlscope delays FILE --thread TID           who delayed my thread: DPCs/ISRs by module and threads that
-                                              ran on its CPU while it was ready
-  etlscope freq FILE                          processor performance states: time at each, per CPU
-  etlscope serve [FILE] [--port N]            browser mode on http://127.0.0.1 (token in the URL)
-      --max-upload SIZE                       largest trace a page may upload (e.g. 20G; default half
-                                              the free space at the temp folder, at most 64G)
-
-Common options:
-  --range START END   time range from the trace start; suffixes s, ms, us (default seconds)
-  --cpus 0,2,4-6      CPUs to include
-  --json              machine-readable output
-  --workers N         parser workers (default: chosen from the file size and cores)
-  --symbols PATH      where to find symbols, _NT_SYMBOL_PATH syntax (srv*CACHE*URL;DIR;…); also read
-                      from _NT_SYMBOL_PATH and <trace>.symbols/ beside the trace
-`;
 
 function parseCpuList(text: string): number[] {
   const cpus = new Set<number>();
@@ -153,205 +158,197 @@ function parseTime(text: string | undefined, what: string): TraceNs {
   return value;
 }
 
-export function parseArgs(argv: readonly string[]): CliOptions {
-  const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h') return defaults('help');
-  if (first === '--version' || first === '-v') return defaults('version');
-  if (!(COMMANDS as readonly string[]).includes(first)) {
-    throw new UsageError(`unknown command "${first}"; try: etlscope help`);
-  }
-  const command = first as CommandName;
-  let file: string | undefined;
-  let json = false;
-  let rows = false;
-  let range: TimeRange | undefined;
-  let cpus: number[] | undefined;
-  let type: CliOptions['type'] = 'all';
-  let by: GroupColumn[] = ['module', 'function'];
-  let csv: string | undefined;
-  let port: number | undefined;
-  let maxUpload: number | undefined;
-  let workers: number | undefined;
-  let table: ListTableId | undefined;
-  let symbols: string | undefined;
-  let stackSet: CliOptions['stackSet'] = 'cpu';
-  let view: StackView = 'top-down';
-  let focus: string | undefined;
-  let process: string | undefined;
-  let depth: number | undefined;
-  let maxNodes: number | undefined;
-  let thread: number | undefined;
-  const positiveInt = (text: string, flag: string, max: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} takes 1..${max}`);
-    return n;
-  };
+function positiveInt(text: string, flag: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} takes 1..${max}`);
+  return n;
+}
+
+/** `--flag=value` → ['--flag', 'value']; everything else unchanged. */
+function splitEquals(argv: readonly string[]): string[] {
+  return argv.flatMap((arg) => {
+    const m = /^(--[a-z][a-z-]*)=(.*)$/s.exec(arg);
+    return m === null ? [arg] : [m[1]!, m[2]!];
+  });
+}
+
+export function parseArgs(argv: readonly string[], commands: readonly CommandSpec[]): CliOptions {
+  const [first, ...restRaw] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help')
+    return defaults('help');
+  if (first === '--version' || first === '-v' || first === 'version') return defaults('version');
+  const spec = commands.find((c) => c.name === first);
+  if (spec === undefined) throw new UsageError(`unknown command "${first}"; try: etlscope help`);
+  const rest = splitEquals(restRaw);
+  const files: string[] = [];
+  const given = new Set<Flag>();
+  let positional: string | undefined;
+  const o: {
+    -readonly [K in keyof CliOptions]: CliOptions[K];
+  } = { ...defaults(spec.name), given };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    const value = (): string => {
+    if (arg === '-' || !arg.startsWith('-')) {
+      if (spec.files === 'none') throw new UsageError(`unexpected argument "${arg}"`);
+      if (files.length === 0 || spec.files === 'many') files.push(arg);
+      else if (spec.positional !== undefined && positional === undefined) {
+        if (!spec.positional.choices.includes(arg))
+          throw new UsageError(
+            `etlscope ${spec.name}: "${arg}" is not a ${spec.positional.name}; one of ${spec.positional.choices.join(', ')}`,
+          );
+        positional = arg;
+      } else throw new UsageError(`unexpected argument "${arg}"`);
+      continue;
+    }
+    if (!(arg in FLAG_ARITY)) throw new UsageError(`unknown option ${arg}; try: etlscope help`);
+    const flag = arg as Flag;
+    if (!spec.flags.includes(flag)) {
+      throw new UsageError(
+        `${flag} is not an option of etlscope ${spec.name}` +
+          (spec.flags.length > 0 ? ` (its options: ${spec.flags.join(' ')})` : ' (it takes no options)'),
+      );
+    }
+    given.add(flag);
+    const values: string[] = [];
+    for (let k = 0; k < FLAG_ARITY[flag]; k++) {
       const next = rest[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
+      if (next === undefined)
+        throw new UsageError(`${flag} needs ${FLAG_ARITY[flag] === 2 ? 'two values' : 'a value'}`);
+      values.push(next);
+    }
+    const value = values[0]!;
+    switch (flag) {
       case '--json':
-        json = true;
+        o.json = true;
         break;
       case '--rows':
-        rows = true;
+        o.rows = true;
         break;
       case '--range': {
-        const start = parseTime(rest[++i], 'start');
-        const end = parseTime(rest[++i], 'end');
+        const start = parseTime(values[0], 'start');
+        const end = parseTime(values[1], 'end');
         if (end <= start) throw new UsageError('--range END must be after START');
-        range = { start, end };
+        o.range = { start, end };
         break;
       }
       case '--cpus':
-        cpus = parseCpuList(value());
+        o.cpus = parseCpuList(value);
         break;
-      case '--type': {
-        const t = value();
-        if (t !== 'dpc' && t !== 'isr' && t !== 'all') throw new UsageError('--type is dpc, isr or all');
-        type = t;
+      case '--type':
+        if (value !== 'dpc' && value !== 'isr' && value !== 'all')
+          throw new UsageError('--type is dpc, isr or all');
+        o.type = value;
         break;
-      }
       case '--by': {
-        const columns = value()
-          .split(',')
-          .map((c) => c.trim());
+        const columns = value.split(',').map((c) => c.trim());
         for (const c of columns) {
           if (!(BY_COLUMNS as readonly string[]).includes(c))
             throw new UsageError(`--by takes module, function, cpu or type, not "${c}"`);
         }
-        by = columns as GroupColumn[];
+        if (new Set(columns).size !== columns.length) throw new UsageError(`--by names a column twice`);
+        o.by = columns as GroupColumn[];
         break;
       }
       case '--csv':
-        csv = value();
+        o.csv = value;
         break;
       case '--port': {
-        const p = Number(value());
+        const p = Number(value);
         if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError('--port takes 0..65535');
-        port = p;
-        break;
-      }
-      case '--max-upload': {
-        const text = value();
-        maxUpload = parseByteSize(text);
-        if (maxUpload === undefined)
-          throw new UsageError(`--max-upload takes a size such as 500M or 20G, not "${text}"`);
+        o.port = p;
         break;
       }
       case '--symbols':
-        symbols = value();
+        o.symbols = value;
         break;
       case '--dpc-isr':
-        stackSet = 'dpc-isr';
+        o.stackSet = 'dpc-isr';
         break;
       case '--cpu':
-        stackSet = 'cpu';
+        o.stackSet = 'cpu';
         break;
-      case '--view': {
-        const v = value();
-        if (!(STACK_VIEWS as readonly string[]).includes(v))
+      case '--view':
+        if (!(STACK_VIEWS as readonly string[]).includes(value))
           throw new UsageError(`--view takes ${STACK_VIEWS.join(', ')}`);
-        view = v as StackView;
+        o.view = value as StackView;
         break;
-      }
       case '--focus':
-        focus = value();
+        o.focus = value;
         break;
       case '--process':
-        process = value();
+        o.process = value;
         break;
       case '--depth':
-        depth = positiveInt(value(), '--depth', 4096);
+        o.depth = positiveInt(value, '--depth', 4096);
         break;
       case '--max-nodes':
-        maxNodes = positiveInt(value(), '--max-nodes', 100_000);
+        o.maxNodes = positiveInt(value, '--max-nodes', 100_000);
         break;
-      case '--thread':
-        thread = positiveInt(value(), '--thread', 0xffffffff);
+      case '--workers':
+        o.workers = positiveInt(value, '--workers', 64);
         break;
-      case '--workers': {
-        const w = Number(value());
-        if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError('--workers takes 1..64');
-        workers = w;
+      case '--out':
+        o.out = value;
+        break;
+      case '--format':
+        if (value !== 'parquet' && value !== 'csv') throw new UsageError('--format is parquet or csv');
+        o.format = value;
+        break;
+      case '--max-upload': {
+        const size = parseByteSize(value);
+        if (size === undefined)
+          throw new UsageError(`--max-upload takes a size such as 500M or 20G, not "${value}"`);
+        o.maxUpload = size;
         break;
       }
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        if (file === undefined) {
-          file = arg;
-        } else if (
-          command === 'list' &&
-          table === undefined &&
-          (LIST_TABLES as readonly string[]).includes(arg)
-        ) {
-          table = arg as ListTableId;
-        } else {
-          throw new UsageError(`unexpected argument "${arg}"`);
-        }
+      case '--thread':
+        o.thread = positiveInt(value, '--thread', 0xffffffff);
+        break;
+      case '--tables': {
+        const tables = value.split(',').map((t) => t.trim());
+        for (const t of tables)
+          if (!(EXPORT_TABLES as readonly string[]).includes(t))
+            throw new UsageError(`--tables takes ${EXPORT_TABLES.join(',')}, not "${t}"`);
+        o.tables = [...new Set(tables)] as ExportTable[];
+        break;
+      }
     }
   }
-  if (command !== 'serve' && command !== 'help' && command !== 'version' && file === undefined) {
-    throw new UsageError(`etlscope ${command} needs a FILE`);
+  if ((spec.files === 'one' || spec.files === 'many') && files.length === 0) {
+    throw new UsageError(`etlscope ${spec.name} needs a FILE`);
   }
-  if (command === 'list' && table === undefined) {
-    throw new UsageError(`etlscope list FILE needs a table: ${LIST_TABLES.join(', ')}`);
+  if (spec.positional !== undefined && positional === undefined) {
+    throw new UsageError(
+      `etlscope ${spec.name} FILE needs a ${spec.positional.name}: ${spec.positional.choices.join(', ')}`,
+    );
   }
-  if (rows && csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
-  if (command === 'stacks' && (view === 'callers' || view === 'callees') && focus === undefined)
-    throw new UsageError(`--view ${view} needs --focus module!function`);
-  if (command === 'delays' && thread === undefined)
-    throw new UsageError('etlscope delays FILE needs --thread TID');
-  const stackOnly = {
-    '--view': view !== 'top-down',
-    '--focus': focus,
-    '--process': command === 'threads' ? undefined : process,
-    '--depth': depth,
-    '--max-nodes': maxNodes,
-  };
-  if (maxUpload !== undefined && command !== 'serve')
-    throw new UsageError('--max-upload is an option of etlscope serve');
-  if (command !== 'stacks')
-    for (const [flag, given] of Object.entries(stackOnly))
-      if (given !== undefined && given !== false)
-        throw new UsageError(`${flag} is an option of etlscope stacks`);
-  return {
-    command,
-    file,
-    json,
-    range,
-    cpus,
-    type,
-    by,
-    csv,
-    rows,
-    port,
-    workers,
-    table,
-    stackSet,
-    view,
-    ...(symbols !== undefined ? { symbols } : {}),
-    ...(maxUpload !== undefined ? { maxUpload } : {}),
-    ...(focus !== undefined ? { focus } : {}),
-    ...(process !== undefined ? { process } : {}),
-    ...(depth !== undefined ? { depth } : {}),
-    ...(maxNodes !== undefined ? { maxNodes } : {}),
-    ...(thread !== undefined ? { thread } : {}),
-  };
+  if (o.rows && o.csv === undefined) throw new UsageError('--rows exports rows to CSV: add --csv OUT');
+  if ((o.view === 'callers' || o.view === 'callees') && o.focus === undefined)
+    throw new UsageError(`--view ${o.view} needs --focus module!function`);
+  for (const flag of spec.required ?? [])
+    if (!given.has(flag)) throw new UsageError(`etlscope ${spec.name} needs ${flag}`);
+  if (spec.flags.includes('--out') && o.out === undefined)
+    throw new UsageError(`etlscope ${spec.name} needs --out DIR`);
+  if (files[0] !== undefined) o.file = files[0];
+  o.files = files;
+  if (positional !== undefined) o.table = positional as ListTableId;
+  return o;
 }
 
-function defaults(command: CommandName): CliOptions {
+function defaults(command: string): CliOptions {
   return {
     command,
+    files: [],
+    given: new Set(),
     json: false,
     type: 'all',
     by: ['module', 'function'],
     rows: false,
     stackSet: 'cpu',
     view: 'top-down',
+    format: 'parquet',
+    tables: EXPORT_TABLES,
   };
 }
+
+export { LIST_TABLES };

@@ -1,6 +1,9 @@
 // Argument rules of `etlscope threads`, `delays` and `freq`.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs as parseWith, UsageError } from './args.js';
+import { COMMANDS } from './registry.js';
+
+const parseArgs = (argv: readonly string[]) => parseWith(argv, COMMANDS);
 
 describe('threads / delays / freq arguments', () => {
   it('parses the new commands and their options', () => {

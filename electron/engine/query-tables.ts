@@ -126,6 +126,19 @@ function threadRows(model: EngineModel, rangeStart: number, rangeEnd: number, to
     }
   }
   const hasPrecise = run.length > 0;
+  // Sampled traces (no context switches): the thread's sample weight in the range, as WPA's
+  // CPU Usage (Sampled) "Weight" — each sample stands for one profile interval of that thread.
+  const samples = model.samples;
+  const hasSampled = !hasPrecise && samples.length > 0;
+  if (hasSampled) {
+    for (let i = 0; i < samples.length; i++) {
+      if ((i & 0xffff) === 0) throwIfCancelled(token);
+      const time = samples.time[i]!;
+      if (time < rangeStart || time > rangeEnd) continue;
+      const thread = samples.thread[i]!;
+      if (thread >= 0 && thread < cpuNs.length) cpuNs[thread]! += samples.weight[i]!;
+    }
+  }
   return model.threads.map((t, index) => ({
     cells: [
       t.threadId,
@@ -133,7 +146,7 @@ function threadRows(model: EngineModel, rangeStart: number, rangeEnd: number, to
       t.name,
       seconds(t.startNs),
       seconds(t.endNs),
-      hasPrecise ? cpuNs[index]! / 1e6 : '',
+      hasPrecise || hasSampled ? cpuNs[index]! / 1e6 : '',
     ],
     from: t.startNs,
     to: t.endNs,

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import type { ChildResult, LoadFigure } from './child.js';
+import { benchExport, printExport } from './export.js';
 import { GOALS } from './goals.js';
 import { SCENARIOS } from '../writer/scenarios.js';
 import { simulate } from '../writer/simulate.js';
@@ -310,6 +311,10 @@ async function main(): Promise<void> {
   } else {
     console.log(`\n(real trace not found at ${realTrace}; skipped)`);
   }
+  // Issue 12: `etlscope export` to Parquet of each generated trace (MB/s, rows/s, peak memory).
+  console.log('\n== export (etlscope export FILE --out DIR, every table, Parquet)');
+  const exports = sizes.map((size) => benchExport(ensureTrace(parseSize(size))));
+  exports.forEach(printExport);
   const stacks = benchStacks(process.argv.includes('--quick') ? STACK_SAMPLES / 10 : STACK_SAMPLES, runs);
   const scaling: Record<string, number> = {};
   if (loadSeconds['100MiB'] !== undefined && loadSeconds['1GiB'] !== undefined) {
@@ -326,7 +331,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(resultsDir, { recursive: true });
   const json = JSON.stringify(
-    { date: new Date().toISOString(), machine, goals: GOALS, results, stacks, scaling },
+    { date: new Date().toISOString(), machine, goals: GOALS, results, stacks, scaling, exports },
     null,
     2,
   );

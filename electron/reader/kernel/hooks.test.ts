@@ -61,7 +61,7 @@ describe('eventKindName', () => {
     const clr = parsed(
       eventHeaderRecord({
         pointerSize: 8,
-        provider: 'e13c0d23-ccbc-4e12-931b-d9cc2eac27e4',
+        provider: 'e13c0d23-ccbc-4e12-931b-d9cc2eee27e4',
         id: 80,
         version: 0,
         timestamp: 1,
@@ -72,7 +72,7 @@ describe('eventKindName', () => {
     const other = parsed(
       eventHeaderRecord({
         pointerSize: 8,
-        provider: 'e13c0d23-ccbc-4e12-931b-d9cc2eac27e4',
+        provider: 'e13c0d23-ccbc-4e12-931b-d9cc2eee27e4',
         id: 81,
         version: 0,
         timestamp: 1,

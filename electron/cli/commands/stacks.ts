@@ -6,11 +6,12 @@
 //   JSON: {"tree": {"name": "all", "samples", "weightMs", "children": [...]}} — frames root → leaf,
 //   named module!function, each node {name, samples, weightMs, children}
 
-import type { QueryFilter, StackResult, StackTreeNode } from '../../shared/contract.js';
-import type { TraceSession } from '../engine/session-types.js';
-import type { CliOptions } from './args.js';
-import { filterFromOptions } from './commands.js';
-import { fixed, integer } from './text-table.js';
+import type { QueryFilter, StackResult, StackTreeNode } from '../../../shared/contract.js';
+import type { TraceSession } from '../../engine/session-types.js';
+import type { CliOptions } from '../args.js';
+import { traceCommand } from '../command.js';
+import { fixed, integer } from '../text-table.js';
+import { filterFromOptions } from './common.js';
 
 /** Nodes a CLI tree holds by default: everything a person or a script reads in one go. */
 const CLI_MAX_NODES = 100_000;
@@ -108,3 +109,37 @@ export function formatStacks(output: StacksOutput, fileName: string): string {
   if (result.tree.samples === 0) lines.push('', 'No samples match.');
   return lines.join('\n');
 }
+
+export const stacksCommand = traceCommand(
+  {
+    name: 'stacks',
+    files: 'one',
+    namesFunctions: true,
+    flags: [
+      '--dpc-isr',
+      '--cpu',
+      '--view',
+      '--focus',
+      '--range',
+      '--cpus',
+      '--process',
+      '--depth',
+      '--max-nodes',
+      '--json',
+      '--symbols',
+      '--workers',
+    ],
+    usage: `  etlscope stacks FILE [options]              stack tree (WPA: DPC/ISR Usage by Module, Stack; Utilization
+                                              by Process, Stack)
+      --dpc-isr | --cpu                       samples taken in DPCs/ISRs by module of the sampled address,
+                                              or every sample by process (default --cpu)
+      --view top-down|bottom-up|callers|callees   (callers/callees need --focus module!function)
+      --process NAME                          only samples of that process (e.g. sqlservr.exe)
+      --depth N                               stack levels shown (default all)
+      --max-nodes N                           tree nodes shown, heaviest first (default 100000)`,
+  },
+  async ({ session, options, fileName, io }) => {
+    const output = await stacks(session, options);
+    io.print(options.json ? JSON.stringify({ tree: output.tree }) : formatStacks(output, fileName));
+  },
+);

@@ -2,11 +2,12 @@
 // thread from CPU Usage (Precise) — switch-ins, running, ready and waiting time, average run,
 // longest ready, switches per second — and the lock-convoy headline when the engine names one.
 
-import { writeFileSync } from 'node:fs';
-import type { SchedFilter, ThreadSummaryResult } from '../../shared/contract.js';
-import type { TraceSession } from '../engine/session-types.js';
-import type { CliOptions } from './args.js';
-import { fixed, integer, renderTable } from './text-table.js';
+import type { SchedFilter, ThreadSummaryResult } from '../../../shared/contract.js';
+import type { TraceSession } from '../../engine/session-types.js';
+import type { CliOptions } from '../args.js';
+import { traceCommand } from '../command.js';
+import type { CsvTable } from '../csv.js';
+import { fixed, integer, renderTable } from '../text-table.js';
 
 export function schedFilter(options: Pick<CliOptions, 'range' | 'cpus' | 'process'>): SchedFilter {
   return {
@@ -76,18 +77,8 @@ const CSV_COLUMNS: readonly (keyof ThreadsRow)[] = [
   'switchesPerSecond',
 ];
 
-export function threadsCsv(output: ThreadsOutput): string {
-  const field = (v: string | number) => {
-    const text = String(v);
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return (
-    '\uFEFF' +
-    [CSV_COLUMNS.join(','), ...output.rows.map((r) => CSV_COLUMNS.map((c) => field(r[c])).join(','))].join(
-      '\r\n',
-    ) +
-    '\r\n'
-  );
+export function threadsCsv(output: ThreadsOutput): CsvTable {
+  return { columns: CSV_COLUMNS, rows: output.rows.map((r) => CSV_COLUMNS.map((c) => r[c])) };
 }
 
 export function formatThreads(output: ThreadsOutput, fileName: string): string {
@@ -130,16 +121,22 @@ export function formatThreads(output: ThreadsOutput, fileName: string): string {
   return lines.join('\n');
 }
 
-/** Runs the command and prints (main.ts registers it in one line). */
-export async function runThreadsCommand(
-  session: TraceSession,
-  options: CliOptions,
-  fileName: string,
-): Promise<string> {
-  const output = await threads(session, options);
-  if (options.csv !== undefined) {
-    writeFileSync(options.csv, threadsCsv(output));
-    process.stderr.write(`wrote ${output.rows.length} thread rows to ${options.csv}\n`);
-  }
-  return options.json ? JSON.stringify(output, null, 2) : formatThreads(output, fileName);
-}
+export const threadsCommand = traceCommand(
+  {
+    name: 'threads',
+    files: 'one',
+    flags: ['--range', '--cpus', '--process', '--json', '--csv', '--workers'],
+    usage: `  etlscope threads FILE [--process NAME] [options]
+                                              one row per thread: switches, running, ready, waiting (CPU
+                                              Usage (Precise)); names a lock convoy when it sees one`,
+  },
+  async ({ session, options, fileName, io }) => {
+    const output = await threads(session, options);
+    if (options.csv !== undefined) {
+      io.writeCsv(options.csv, threadsCsv(output));
+      if (options.csv === '-') return;
+      io.note(`wrote ${integer(output.rows.length)} thread rows to ${options.csv}`);
+    }
+    io.print(options.json ? JSON.stringify(output, null, 2) : formatThreads(output, fileName));
+  },
+);

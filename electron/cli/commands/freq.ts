@@ -2,10 +2,9 @@
 // PerfStateChange events — time at each state over the CPUs, and per CPU its changes. The events
 // carry P-state indices; MHz per index would need the processor's P-state table (not decoded).
 
-import type { FrequencyResult } from '../../shared/contract.js';
-import type { TraceSession } from '../engine/session-types.js';
-import type { CliOptions } from './args.js';
-import { fixed, integer, renderTable } from './text-table.js';
+import type { FrequencyResult } from '../../../shared/contract.js';
+import { traceCommand } from '../command.js';
+import { fixed, integer, renderTable } from '../text-table.js';
 import { schedFilter } from './threads.js';
 
 export function formatFreq(r: FrequencyResult, fileName: string): string {
@@ -41,11 +40,16 @@ export function formatFreq(r: FrequencyResult, fileName: string): string {
   return lines.join('\n');
 }
 
-export async function runFreqCommand(
-  session: TraceSession,
-  options: CliOptions,
-  fileName: string,
-): Promise<string> {
-  const result = await session.query({ kind: 'frequency', filter: schedFilter(options) });
-  return options.json ? JSON.stringify(result, null, 2) : formatFreq(result, fileName);
-}
+export const freqCommand = traceCommand(
+  {
+    name: 'freq',
+    files: 'one',
+    flags: ['--range', '--cpus', '--json', '--workers'],
+    usage:
+      '  etlscope freq FILE [options]                processor performance states: time at each, per CPU',
+  },
+  async ({ session, options, fileName, io }) => {
+    const result = await session.query({ kind: 'frequency', filter: schedFilter(options) });
+    io.print(options.json ? JSON.stringify(result, null, 2) : formatFreq(result, fileName));
+  },
+);

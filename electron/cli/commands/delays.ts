@@ -2,10 +2,9 @@
 // intervals and, summed over them, the DPCs/ISRs by module and the other threads that ran on the
 // CPU it was waiting for (engine: sched/queries.ts runThreadDelays).
 
-import type { ThreadDelaysResult } from '../../shared/contract.js';
-import type { TraceSession } from '../engine/session-types.js';
-import type { CliOptions } from './args.js';
-import { fixed, integer, renderTable } from './text-table.js';
+import type { ThreadDelaysResult } from '../../../shared/contract.js';
+import { traceCommand } from '../command.js';
+import { fixed, integer, renderTable } from '../text-table.js';
 import { schedFilter } from './threads.js';
 
 export function formatDelays(r: ThreadDelaysResult, fileName: string): string {
@@ -54,15 +53,21 @@ export function formatDelays(r: ThreadDelaysResult, fileName: string): string {
   return lines.join('\n');
 }
 
-export async function runDelaysCommand(
-  session: TraceSession,
-  options: CliOptions,
-  fileName: string,
-): Promise<string> {
-  const result = await session.query({
-    kind: 'threadDelays',
-    threadId: options.thread!,
-    filter: schedFilter(options),
-  });
-  return options.json ? JSON.stringify(result, null, 2) : formatDelays(result, fileName);
-}
+export const delaysCommand = traceCommand(
+  {
+    name: 'delays',
+    files: 'one',
+    flags: ['--thread', '--range', '--cpus', '--json', '--workers'],
+    required: ['--thread'],
+    usage: `  etlscope delays FILE --thread TID [options] who delayed my thread: DPCs/ISRs by module and threads
+                                              that ran on its CPU while it was ready`,
+  },
+  async ({ session, options, fileName, io }) => {
+    const result = await session.query({
+      kind: 'threadDelays',
+      threadId: options.thread!,
+      filter: schedFilter(options),
+    });
+    io.print(options.json ? JSON.stringify(result, null, 2) : formatDelays(result, fileName));
+  },
+);
