@@ -434,9 +434,65 @@ export interface StackResult {
   readonly symbolsVersion: number;
 }
 
-export type Query = PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery;
+// ---------------------------------------------------------------------------------------------
+// Individual DPC/ISR events: the timeline at deep zoom, the pivot's leaf rows, "zoom to the longest"
+// ---------------------------------------------------------------------------------------------
+
+/** Order of individual DPC/ISR rows: enter time, exit time, inclusive or exclusive duration, fragments. */
+export type DpcEventSort = 'enter' | 'exit' | 'duration' | 'exclusive' | 'fragments';
+export const DPC_EVENT_SORTS: readonly DpcEventSort[] = [
+  'enter',
+  'exit',
+  'duration',
+  'exclusive',
+  'fragments',
+];
+/** Most rows one dpcEvents answer carries (a window of a virtualized table, or a timeline's marks). */
+export const MAX_DPC_EVENTS = 50_000;
+
+/**
+ * Individual DPC/ISR rows under a filter, sorted, one window [offset, offset + limit) at a time.
+ * Rows are those whose enter time is in filter.range (as pivots count them); with `overlapping`
+ * also those that started before it and were still running (a timeline's view).
+ */
+export interface DpcEventsQuery {
+  readonly kind: 'dpcEvents';
+  readonly filter: QueryFilter;
+  readonly sortBy?: DpcEventSort;
+  readonly descending?: boolean;
+  readonly offset?: number;
+  /** At most MAX_DPC_EVENTS. */
+  readonly limit: number;
+  readonly overlapping?: boolean;
+}
+
+/** One window of individual rows, columnar (one entry per row in each array). */
+export interface DpcEventsResult {
+  readonly kind: 'dpcEvents';
+  /** Every row matching the filter (not only this window). */
+  readonly total: number;
+  readonly offset: number;
+  /** Engine row ids: stable for a trace, so a selection survives re-sorting and re-querying. */
+  readonly id: readonly number[];
+  readonly cpu: readonly number[];
+  /** Index into DPC_TYPES. */
+  readonly type: readonly number[];
+  /** Index into `routines`. */
+  readonly routine: readonly number[];
+  readonly routines: readonly { readonly module: string; readonly function: string }[];
+  readonly enterNs: readonly number[];
+  /** Inclusive duration, ns. */
+  readonly durationNs: readonly number[];
+  /** Inclusive − nested ISRs, ns. */
+  readonly exclusiveNs: readonly number[];
+  /** Nested ISRs + 1. */
+  readonly fragments: readonly number[];
+}
+
+export type Query =
+  PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery | DpcEventsQuery;
 export type QueryResult =
-  PivotResult | HistogramResult | SeriesResult | FindResult | ListResult | StackResult;
+  PivotResult | HistogramResult | SeriesResult | FindResult | ListResult | StackResult | DpcEventsResult;
 /** Maps a query type to its result type. */
 export type ResultOf<Q extends Query> = Q extends PivotQuery
   ? PivotResult
@@ -448,7 +504,9 @@ export type ResultOf<Q extends Query> = Q extends PivotQuery
         ? ListResult
         : Q extends StackQuery
           ? StackResult
-          : FindResult;
+          : Q extends DpcEventsQuery
+            ? DpcEventsResult
+            : FindResult;
 
 /** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
 export interface DpcIsrRow {
