@@ -18,7 +18,8 @@ import {
   type WireError,
 } from '../../shared/contract.js';
 import { secondsToTraceNs, traceNs } from '../../shared/units.js';
-import { findOverBudgetQuery, baseFilter } from '../state/queries.js';
+import { findOverBudgetQuery, baseFilter, dpcEventsQuery } from '../state/queries.js';
+import { eventAt } from '../timeline/dpc-events.js';
 import { getAppStore } from '../state/store.js';
 import type { SymbolSetting } from '../state/slices.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -302,6 +303,43 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
   store().setSelection({ start: enter, end: traceNs(Math.max(exit, enter + 1)) });
 }
 
+/**
+ * The headline's links: zooms to the longest DPC/ISR in the current view and filters (of one
+ * module and type when given) and selects it — the timeline shows it, the details pane names it.
+ */
+export async function zoomToLongest(include?: { module?: string; type?: string }): Promise<void> {
+  const state = store();
+  if (state.traceId === undefined) {
+    return;
+  }
+  const query = dpcEventsQuery(
+    { ...state, bucketFilter: undefined },
+    {
+      sortBy: 'duration',
+      descending: true,
+      limit: 1,
+      ...(include !== undefined
+        ? {
+            include: {
+              ...(include.module !== undefined ? { module: [include.module] } : {}),
+              ...(include.type !== undefined ? { type: [include.type] } : {}),
+            },
+          }
+        : {}),
+    },
+  );
+  const outcome = await queryClient().run('longest', state.traceId, query, state.symbolsVersion);
+  if (outcome.status === 'error') {
+    notify(`Search failed: ${describeError(outcome.error)}`, 'error');
+    return;
+  }
+  if (outcome.status !== 'ok' || outcome.result.total === 0) {
+    return;
+  }
+  store().setSelection(undefined);
+  store().selectEvent(eventAt(outcome.result, 0), { zoom: true });
+}
+
 let symbolCounter = 0;
 /**
  * After a load that rejected as cancelled (aborted before the engine answered; a cancel the engine
@@ -435,6 +473,11 @@ const isTyping = (target: EventTarget | null): boolean =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
 
+/** W/S zoom step (Perfetto's keys): 0.8 of the span per press, 5 presses ≈ 3× in. */
+const KEY_ZOOM_IN_FACTOR = 0.8;
+/** A/D and ←/→ pan step: a fifth of the view, so the last view's right edge stays in sight. */
+const KEY_PAN_FRACTION = 0.2;
+
 /** Keyboard shortcuts (listed in the "Keys" help in the top bar). */
 export function handleKeyDown(event: KeyboardEvent): void {
   if (isTyping(event.target) || store().traceStatus !== 'ready') {
@@ -463,9 +506,18 @@ export function handleKeyDown(event: KeyboardEvent): void {
     void findOverBudget(event.shiftKey ? 'previous' : 'next');
   } else if (event.key === 'p' || event.key === 'N') {
     void findOverBudget('previous');
+  } else if (event.key === 'w' || event.key === 'W') {
+    s.zoomBy(KEY_ZOOM_IN_FACTOR);
+  } else if (event.key === 's' || event.key === 'S') {
+    s.zoomBy(1 / KEY_ZOOM_IN_FACTOR);
+  } else if (event.key === 'a' || event.key === 'A' || event.key === 'ArrowLeft') {
+    s.panBy(-KEY_PAN_FRACTION);
+  } else if (event.key === 'd' || event.key === 'D' || event.key === 'ArrowRight') {
+    s.panBy(KEY_PAN_FRACTION);
   } else if (event.key === 'Escape') {
     s.setSelection(undefined);
     s.setFound(undefined);
+    s.selectEvent(undefined);
   } else {
     handled = false;
   }
@@ -477,10 +529,15 @@ export function handleKeyDown(event: KeyboardEvent): void {
 export const KEYBOARD_HELP: readonly (readonly [string, string])[] = [
   ['Drag on a graph', 'select a time range'],
   ['Z or Enter', 'zoom to the selection'],
-  ['+ / −', 'zoom in / out'],
+  ['+ / −, W / S', 'zoom in / out'],
+  ['A / D, ← / →', 'pan left / right'],
+  ['Ctrl+wheel', 'zoom around the pointer'],
+  ['Shift+wheel, middle-drag, Space+drag', 'pan'],
+  ['Click an event (deep zoom)', 'select it: details, table'],
   ['0 or Backspace', 'show the whole trace'],
   ['Alt+← / Alt+→', 'back / forward through zooms'],
   ['N / P (F3, Shift+F3)', 'next / previous DPC/ISR over budget'],
   ['Ctrl+Z', 'undo the last filter'],
-  ['Esc', 'clear the selection'],
+  ['Esc', 'clear the selection and the selected event'],
+  ['Ctrl+C / Ctrl+Shift+C (event rows)', 'copy the selected rows / their clicked column as TSV'],
 ];

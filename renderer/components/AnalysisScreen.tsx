@@ -17,7 +17,7 @@ import { Graphs } from './Graphs.js';
 import { Headline } from './Headline.js';
 import { DurationHistogram } from './DurationHistogram.js';
 import { PivotPanel } from '../tables/PivotPanel.js';
-import { TopBar } from './TopBar.js';
+import { EventDetails, TopBar } from './TopBar.js';
 import { FileProblemsWarning, LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
 
 export function AnalysisScreen() {
@@ -56,6 +56,7 @@ export function AnalysisScreen() {
         </div>
       )}
       {!enlarged && <Headline />}
+      <EventDetails />
       {!enlarged && (
         <div className="graph-area">
           <CpuLegend />

@@ -19,7 +19,8 @@ import {
   percentLinesOption,
 } from '../charts/series-options.js';
 import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
-import { DPC_GUIDELINE_US, seriesQuery } from '../state/queries.js';
+import { DPC_GUIDELINE_US, dpcEventsQuery, seriesQuery } from '../state/queries.js';
+import { DpcTimeline } from '../timeline/DpcTimeline.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -40,6 +41,13 @@ function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
  * profile interval, i.e. steps of ~6 % instead of 0/100 % spikes.
  */
 const SAMPLED_MIN_BUCKET_NS = 16e6;
+
+/**
+ * The DPC/ISR graph becomes the per-event timeline when the loaded window (3× the view) is
+ * expected to hold at most this many events: ~30,000 rectangles paint in a few ms on one canvas
+ * and the columnar answer stays under ~1.5 MB of JSON.
+ */
+const TIMELINE_MAX_EVENTS = 30_000;
 
 /** Up to this many CPUs utilization is drawn as lines; beyond, lines cross into noise: lanes instead. */
 const LINES_UP_TO_CPUS = 8;
@@ -119,6 +127,17 @@ export function Graphs() {
     seriesWindow && hasDpc && inputs.bucketFilter !== undefined
       ? seriesQuery(inputs, 'dpcDurations', seriesWindow, { bucketOnly: true })
       : undefined;
+  // Expected events in the loaded window from the trace's average rate (bursts are caught below:
+  // an answer whose total exceeds its limit falls back to the marks graph).
+  const expectedEvents =
+    seriesWindow !== undefined
+      ? (summary.tableRows.dpcIsr * (seriesWindow.range.end - seriesWindow.range.start)) /
+        Math.max(summary.durationNs, 1)
+      : Infinity;
+  const timelineQ =
+    seriesWindow && hasDpc && expectedEvents <= TIMELINE_MAX_EVENTS
+      ? dpcEventsQuery(inputs, { range: seriesWindow.range, limit: TIMELINE_MAX_EVENTS, overlapping: true })
+      : undefined;
   const cstateQ = seriesWindow && hasIdle ? seriesQuery(inputs, 'cstate', seriesWindow) : undefined;
 
   const utilization = useQueryResult('series-utilization', traceId, utilizationQ);
@@ -126,6 +145,10 @@ export function Graphs() {
   const durations = useQueryResult('series-dpcDurations', traceId, durationsQ);
   const bucket = useQueryResult('series-bucket', traceId, bucketQ);
   const cstate = useQueryResult('series-cstate', traceId, cstateQ);
+  const timeline = useQueryResult('timeline-events', traceId, timelineQ);
+  const selectedEvent = useApp((s) => s.selectedEvent);
+  const showTimeline =
+    timelineQ !== undefined && timeline.result !== undefined && timeline.result.total <= TIMELINE_MAX_EVENTS;
 
   const shownCpus =
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
@@ -189,15 +212,35 @@ export function Graphs() {
       )}
       <GraphTitle title="DPC/ISR time by CPU" note={hasDpc ? '% of each interval' : 'not recorded'} />
       {hasDpc && <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />}
-      <GraphTitle
-        title="DPC/ISR durations"
-        note={
-          hasDpc
-            ? `longest per CPU and interval, µs (log) · dashed line = ${DPC_GUIDELINE_US} µs guideline`
-            : 'not recorded'
-        }
-      />
-      {hasDpc && <EChart option={durationsOption} height={heights.durations} testId="graph-durations" />}
+      {showTimeline ? (
+        <GraphTitle
+          title="Timeline by Module, Function"
+          note={`${timeline.result!.total.toLocaleString('en-US')} DPC/ISR · each as its interval, ISRs inset · red = beyond the ${DPC_GUIDELINE_US} µs DPC / 25 µs ISR budget`}
+        />
+      ) : (
+        <GraphTitle
+          title="DPC/ISR durations"
+          note={
+            hasDpc
+              ? `longest per CPU and interval, µs (log) · dashed line = ${DPC_GUIDELINE_US} µs guideline · zoom in for every event`
+              : 'not recorded'
+          }
+        />
+      )}
+      {hasDpc && showTimeline && (
+        <DpcTimeline
+          result={timeline.result}
+          view={view}
+          cpus={shownCpus}
+          plotWidth={plotWidth}
+          height={Math.max(heights.durations, Math.min(shownCpus.length * 14, 260))}
+          theme={theme}
+          selected={selectedEvent}
+        />
+      )}
+      {hasDpc && !showTimeline && (
+        <EChart option={durationsOption} height={heights.durations} testId="graph-durations" />
+      )}
       <div className="graph-title">
         <span>CPU idle states</span>
         {summary.tableRows.idleStates > 0 ? (

@@ -35,6 +35,7 @@ import { stackPreset } from '../state/stack-presets.js';
 import type { StackPresetId } from '../state/slices.js';
 import { StackPanel } from '../stacks/StackPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
+import { EventRows, eventRowsHeight } from './EventRows.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
 const ROW_HEIGHT = 24;
@@ -274,13 +275,18 @@ function PivotTable({
   const groupBy = result?.groupBy ?? layout.groupBy;
   const expanded = useMemo(() => new Set(layout.expanded), [layout.expanded]);
   const rows = useMemo(
-    () => (result ? flattenPivot(result.rows, groupBy, expanded, result.omittedRows) : []),
-    [result, groupBy, expanded],
+    () =>
+      result ? flattenPivot(result.rows, groupBy, expanded, result.omittedRows, table === 'dpcIsr') : [],
+    [result, groupBy, expanded, table],
   );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: (index) => {
+      const events = rows[index]?.events;
+      return events !== undefined ? eventRowsHeight(events) : ROW_HEIGHT;
+    },
+    getItemKey: (index) => rows[index]?.path ?? index,
     overscan: OVERSCAN_ROWS,
   });
   const columns = layout.columns;
@@ -383,6 +389,21 @@ function PivotTable({
           {virtualizer.getVirtualItems().map((item) => {
             const row = rows[item.index];
             const a = row.aggregates;
+            if (row.events !== undefined) {
+              return (
+                <div
+                  key={row.path}
+                  className="pivot-events"
+                  style={{
+                    transform: `translateY(${item.start}px)`,
+                    height: item.size,
+                    paddingLeft: 6 + row.depth * 18,
+                  }}
+                >
+                  <EventRows groupBy={groupBy} keys={row.keys} count={row.events} />
+                </div>
+              );
+            }
             return (
               <div
                 key={row.path}
