@@ -15,6 +15,7 @@ import {
   type MenuCommand,
   type SymbolLoadRequest,
   type TraceSource,
+  type TraceSummary,
   type WireError,
 } from '../../shared/contract.js';
 import { secondsToTraceNs, traceNs } from '../../shared/units.js';
@@ -74,6 +75,48 @@ function folderOf(filePath: string): string | undefined {
   return cut > 0 ? filePath.slice(0, cut) : undefined;
 }
 
+/**
+ * The trace that was open when another was dropped or picked: it stays open until the new one is
+ * ready, so a bad file (or a cancelled load) returns to it instead of leaving nothing open.
+ */
+let keptTrace: { traceId: string; summary: TraceSummary; symbolDirs: readonly string[] } | undefined;
+
+function keepCurrent(): void {
+  const state = store();
+  if (state.traceStatus === 'ready' && state.traceId !== undefined && state.summary !== undefined) {
+    keptTrace = { traceId: state.traceId, summary: state.summary, symbolDirs: traceSymbolDirs };
+  }
+}
+
+/** Back to the kept trace after a failed or cancelled open; false when there was none. */
+function restoreKept(error?: WireError): boolean {
+  const kept = keptTrace;
+  keptTrace = undefined;
+  if (kept === undefined) {
+    return false;
+  }
+  traceSymbolDirs = kept.symbolDirs;
+  store().traceReady(kept.traceId, kept.summary);
+  if (error !== undefined) {
+    notify(
+      `Could not open that file: ${describeError(error)} — ${kept.summary.fileName} stays open.`,
+      'error',
+    );
+  }
+  return true;
+}
+
+/** The new trace is ready: the kept one is closed now. */
+function closeKept(): void {
+  const kept = keptTrace;
+  keptTrace = undefined;
+  if (kept !== undefined) {
+    void api()
+      .closeTrace(kept.traceId)
+      .catch(() => undefined);
+  }
+}
+
 async function closeCurrent(): Promise<void> {
   const traceId = store().traceId;
   queryClient().clear();
@@ -89,7 +132,11 @@ export async function openSource(
   displayName = sourceName(source),
   options: { symbolDirs?: readonly string[] } = {},
 ): Promise<void> {
-  await closeCurrent();
+  if (keptTrace === undefined) {
+    keepCurrent();
+  }
+  queryClient().clear();
+  const previousDirs = traceSymbolDirs;
   traceSymbolDirs = options.symbolDirs ?? [];
   const requestId = `open-${Date.now().toString(36)}-${++openCounter}`;
   openRequestId = requestId;
@@ -99,6 +146,7 @@ export async function openSource(
   try {
     const opened = await api().openTrace(source, requestId);
     if (openRequestId === requestId) {
+      closeKept();
       store().traceReady(opened.traceId, opened.summary);
       // Once per trace, with the saved setting (a server only if the path or the box says so).
       void loadSymbols({ background: true });
@@ -108,9 +156,12 @@ export async function openSource(
       return;
     }
     const wire = toWireError(error);
+    if (keptTrace !== undefined) {
+      traceSymbolDirs = previousDirs;
+    }
     if (wire.code === 'cancelled') {
-      store().resetTrace();
-    } else {
+      if (!restoreKept()) store().resetTrace();
+    } else if (!restoreKept(wire)) {
       store().traceFailed(wire);
     }
   } finally {
@@ -151,7 +202,8 @@ export async function openFiles(files: readonly File[]): Promise<void> {
     store().traceFailed({ name: 'Error', message: 'This window cannot receive files; use File > Open.' });
     return;
   }
-  await closeCurrent();
+  keepCurrent();
+  queryClient().clear();
   store().beginLoading(file.name);
   const uploadId = `upload-${++openCounter}`;
   openRequestId = uploadId;
@@ -181,7 +233,7 @@ export async function openFiles(files: readonly File[]): Promise<void> {
   } catch (error) {
     if (openRequestId === uploadId) {
       openRequestId = undefined;
-      store().traceFailed(toWireError(error));
+      if (!restoreKept(toWireError(error))) store().traceFailed(toWireError(error));
     }
   }
 }
@@ -202,7 +254,7 @@ export async function showOpenDialog(): Promise<boolean> {
 export async function cancelLoading(): Promise<void> {
   const requestId = openRequestId;
   openRequestId = undefined;
-  store().resetTrace();
+  if (!restoreKept()) store().resetTrace();
   if (requestId !== undefined) {
     await api()
       .cancel(requestId)

@@ -10,7 +10,8 @@
 // "Enlarge" on the bottom panel hides the headline and the graphs so deep stack trees and the
 // flame graph get the height (the top bar keeps the zoom controls).
 
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { Splitter, useSplitHeight } from './Splitter.js';
 import { useApp } from '../state/store.js';
 import { CpuLegend } from './CpuLegend.js';
 import { Graphs } from './Graphs.js';
@@ -24,6 +25,8 @@ export function AnalysisScreen() {
   const summary = useApp((s) => s.summary);
   const [showDetails, setShowDetails] = useState(false);
   const enlarged = useApp((s) => s.panelEnlarged);
+  const graphArea = useRef<HTMLDivElement>(null);
+  const [splitHeight, setSplitHeight] = useSplitHeight();
   if (summary === undefined) {
     return null;
   }
@@ -58,11 +61,16 @@ export function AnalysisScreen() {
       {!enlarged && <Headline />}
       <EventDetails />
       {!enlarged && (
-        <div className="graph-area">
+        <div
+          className={splitHeight !== undefined ? 'graph-area sized' : 'graph-area'}
+          ref={graphArea}
+          style={splitHeight !== undefined ? { height: splitHeight } : undefined}
+        >
           <CpuLegend />
           <Graphs />
         </div>
       )}
+      {!enlarged && <Splitter target={graphArea} height={splitHeight} setHeight={setSplitHeight} />}
       <div className={hasDpc ? 'bottom' : 'bottom single'}>
         <PivotPanel />
         {hasDpc && <DurationHistogram />}

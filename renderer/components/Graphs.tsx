@@ -4,37 +4,40 @@
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
 import { EChart } from '../charts/EChart.js';
-import {
-  busyColor,
-  cstateLanesOption,
-  percentLanesOption,
-  durationMarksOption,
-  GRID_LEFT,
-  GRID_RIGHT,
-  percentLinesOption,
-} from '../charts/series-options.js';
+import { busyColor, GRID_LEFT, GRID_RIGHT, percentLinesOption } from '../charts/series-options.js';
 import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
 import { DPC_GUIDELINE_US, dpcEventsQuery, seriesQuery } from '../state/queries.js';
 import { DpcTimeline } from '../timeline/DpcTimeline.js';
+import { LANE_AXIS_HEIGHT, LaneCanvas } from '../timeline/LaneCanvas.js';
+import { MarksCanvas } from '../timeline/MarksCanvas.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { RangeStrip } from './TopBar.js';
 import { TimeOverlay } from './TimeOverlay.js';
 
-/** Graph heights: compact on 800-px-high screens so the tables keep room, roomier on 1080p. */
+/**
+ * Graph heights: compact on 800-px-high screens, roomier on 1080p. Lane charts give every CPU at
+ * least LANE_PX (9-px labels need 11 px, so no lane label is skipped) up to 64 CPUs; the graph
+ * area scrolls (and the split above the tables resizes) when that is taller than the screen.
+ */
 function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
   const compact = viewportHeight < 950;
-  const lanes = Math.max(compact ? 56 : 72, Math.min(cpuCount * (compact ? 4 : 6), compact ? 84 : 132));
+  const lanePx = compact ? LANE_PX : LANE_PX + 3;
+  const lanes = Math.max(compact ? 56 : 72, Math.min(cpuCount, 64) * lanePx + LANE_AXIS_PX);
   // Utilization alone (no DPC/ISR or idle graphs) gets their room.
   const utilization = only ? (compact ? 200 : 300) : cpuCount > LINES_UP_TO_CPUS ? lanes : compact ? 70 : 104;
   return { utilization, dpcTime: compact ? 56 : 80, durations: compact ? 70 : 104, cstate: lanes };
 }
+/** Smallest lane: a 9-px CPU label and 2 px between labels. */
+const LANE_PX = 11;
+/** The lane charts' time axis and padding. */
+const LANE_AXIS_PX = 28;
 
 /**
  * Narrowest bucket for sampled utilization: 16 ms holds 16 samples per CPU at the default 1 ms
@@ -153,36 +156,22 @@ export function Graphs() {
   const shownCpus =
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
   const utilizationAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
+  const dpcTimeAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const utilizationOption = useMemo(
-    () =>
-      utilizationAsLanes
-        ? percentLanesOption(utilization.result, view, theme, selectedCpus, false, heights.utilization)
-        : percentLinesOption(utilization.result, view, theme, selectedCpus, false),
-    [utilization.result, view, theme, selectedCpus, utilizationAsLanes, heights.utilization],
+    () => percentLinesOption(utilization.result, view, theme, selectedCpus, false),
+    [utilization.result, view, theme, selectedCpus],
   );
   const dpcTimeOption = useMemo(
     () => percentLinesOption(dpcTime.result, view, theme, selectedCpus, false),
     [dpcTime.result, view, theme, selectedCpus],
   );
-  const durationsOption = useMemo(
-    () =>
-      durationMarksOption(
-        durations.result,
-        bucketQ ? bucket.result : undefined,
-        view,
-        theme,
-        DPC_GUIDELINE_US,
-        false,
-      ),
-    [durations.result, bucket.result, bucketQ !== undefined, view, theme],
+  const busyOf = useCallback((value: number) => busyColor(value, theme), [theme]);
+  // DPC/ISR time rarely passes 50 %: the scale saturates there so a 20 % CPU does not read as idle.
+  const dpcTimeOf = useCallback((value: number) => busyColor(Math.min(100, value * 2), theme), [theme]);
+  const cstateOf = useCallback(
+    (value: number) => (value >= 0 ? cstateColor(value, theme) : undefined),
+    [theme],
   );
-  const cstateOption = useMemo(
-    () => cstateLanesOption(cstate.result, view, theme, shownCpus, true, heights.cstate),
-    // shownCpus only matters before the first result arrives
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [cstate.result, view, theme, heights.cstate],
-  );
-
   const utilNote =
     summary.utilizationSource === 'precise'
       ? 'precise, from context switches · % busy'
@@ -207,11 +196,50 @@ export function Graphs() {
           </span>
         )}
       </div>
-      {summary.utilizationSource !== 'none' && (
-        <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
-      )}
-      <GraphTitle title="DPC/ISR time by CPU" note={hasDpc ? '% of each interval' : 'not recorded'} />
-      {hasDpc && <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />}
+      {summary.utilizationSource !== 'none' &&
+        (utilizationAsLanes ? (
+          <LaneCanvas
+            result={utilization.result}
+            cpus={shownCpus}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.utilization}
+            theme={theme}
+            colorOf={busyOf}
+            tolerance={2}
+            selectedCpus={selectedCpus}
+            testId="graph-utilization"
+          />
+        ) : (
+          <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
+        ))}
+      <GraphTitle
+        title="DPC/ISR time by CPU"
+        note={
+          hasDpc
+            ? dpcTimeAsLanes
+              ? '% of each interval · darkest = 50 % or more'
+              : '% of each interval'
+            : 'not recorded'
+        }
+      />
+      {hasDpc &&
+        (dpcTimeAsLanes ? (
+          <LaneCanvas
+            result={dpcTime.result}
+            cpus={shownCpus}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.utilization}
+            theme={theme}
+            colorOf={dpcTimeOf}
+            tolerance={1}
+            selectedCpus={selectedCpus}
+            testId="graph-dpc-time"
+          />
+        ) : (
+          <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />
+        ))}
       {showTimeline ? (
         <GraphTitle
           title="Timeline by Module, Function"
@@ -239,7 +267,15 @@ export function Graphs() {
         />
       )}
       {hasDpc && !showTimeline && (
-        <EChart option={durationsOption} height={heights.durations} testId="graph-durations" />
+        <MarksCanvas
+          result={durations.result}
+          highlighted={bucketQ ? bucket.result : undefined}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.durations}
+          theme={theme}
+          guidelineUs={DPC_GUIDELINE_US}
+        />
       )}
       <div className="graph-title">
         <span>CPU idle states</span>
@@ -258,7 +294,17 @@ export function Graphs() {
         )}
       </div>
       {summary.tableRows.idleStates > 0 && (
-        <EChart option={cstateOption} height={heights.cstate} testId="graph-cstates" />
+        <LaneCanvas
+          result={cstate.result}
+          cpus={shownCpus}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.cstate + LANE_AXIS_HEIGHT}
+          theme={theme}
+          colorOf={cstateOf}
+          showAxis
+          testId="graph-cstates"
+        />
       )}
       <TimeOverlay view={view} plotWidth={plotWidth} box={box} />
     </div>

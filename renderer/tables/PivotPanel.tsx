@@ -110,6 +110,27 @@ function GoldBar({ table }: { table: TableId }) {
   /** Where the column chooser opens: above its button, fixed, so no panel edge clips it. */
   const [chooserAt, setChooserAt] = useState<{ right: number; bottom: number } | undefined>(undefined);
   const chooserOpen = chooserAt !== undefined;
+  const chooserBox = useRef<HTMLDivElement>(null);
+  // The chooser closes on Escape and on a press anywhere outside it (its button toggles it).
+  useEffect(() => {
+    if (!chooserOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        setChooserAt(undefined);
+      }
+    };
+    const onDown = (event: MouseEvent) => {
+      if (chooserBox.current !== null && !chooserBox.current.contains(event.target as Node))
+        setChooserAt(undefined);
+    };
+    globalThis.addEventListener('keydown', onKey, true);
+    globalThis.addEventListener('mousedown', onDown, true);
+    return () => {
+      globalThis.removeEventListener('keydown', onKey, true);
+      globalThis.removeEventListener('mousedown', onDown, true);
+    };
+  }, [chooserOpen]);
   const available = TABLE_COLUMNS[table].filter((c) => !layout.groupBy.includes(c));
 
   const startDrag = (column: GroupColumn) => (event: DragEvent) => {
@@ -201,7 +222,7 @@ function GoldBar({ table }: { table: TableId }) {
           </button>
         ))}
       </div>
-      <div className="chooser">
+      <div className="chooser" ref={chooserBox}>
         <button
           type="button"
           className="button"
@@ -225,7 +246,7 @@ function GoldBar({ table }: { table: TableId }) {
           <div
             className="popover chooser-menu"
             style={{ position: 'fixed', top: 'auto', ...chooserAt }}
-            onMouseLeave={() => setChooserAt(undefined)}
+            data-testid="column-chooser-menu"
           >
             {ALL_AGGREGATE_COLUMNS.map((column) => (
               <label key={column}>
