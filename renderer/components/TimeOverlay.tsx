@@ -171,6 +171,8 @@ export function TimeOverlay({
     setHover({ x: localX(event), y: localY(event), event: hit });
   };
   const hoverX = hover?.x;
+  // The view moved under a still pointer: the event under it is another one (or none).
+  useEffect(() => setHover((h) => (h?.event !== undefined ? { x: h.x, y: h.y } : h)), [view.start, view.end]);
 
   const band = (range: TimeRange | undefined) => {
     if (range === undefined || range.end < view.start || range.start > view.end) {

@@ -262,6 +262,8 @@ async function run(): Promise<void> {
           wheeled.end - wheeled.start < panned.end - panned.start && scaleAfter === scaleBefore,
           `${(panned.end - panned.start) / 1e6} → ${(wheeled.end - wheeled.start) / 1e6} ms, page scale ${scaleBefore} → ${scaleAfter}`,
         );
+        // viewRange clicked the range box: back over the graphs
+        await page.mouse.move(overlay.x + overlay.width / 2, overlay.y + 40);
         await page.keyboard.down('Shift');
         await page.mouse.wheel(0, 100);
         await page.keyboard.up('Shift');
