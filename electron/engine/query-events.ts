@@ -24,9 +24,11 @@ import {
   type TableSpec,
 } from './query-common.js';
 
-/** The last sorted order per model: scrolling a virtualized leaf group asks window after window of
- *  the same rows; sorting 1 M row ids again for each would cost ~100 ms a window. */
-const orderCache = new WeakMap<EngineModel, { key: string; order: Int32Array; cpuOf: Int32Array }>();
+/** The last few sorted orders per model: scrolling a virtualized leaf group asks window after
+ *  window of the same rows (sorting 1 M row ids again for each would cost ~100 ms a window), while
+ *  the timeline and other opened groups ask in between — so more than one is kept. */
+const ORDER_CACHE_ENTRIES = 4;
+const orderCache = new WeakMap<EngineModel, { key: string; order: Int32Array; cpuOf: Int32Array }[]>();
 /** The longest DPC/ISR of a model (how far back an `overlapping` query must look). */
 const longestCache = new WeakMap<EngineModel, number>();
 
@@ -66,8 +68,13 @@ function sortedRows(
   const sortBy = query.sortBy ?? 'enter';
   const descending = query.descending === true;
   const key = JSON.stringify([query.filter, sortBy, descending, query.overlapping === true]);
-  const cached = orderCache.get(model);
-  if (cached !== undefined && cached.key === key) return cached;
+  const entries = orderCache.get(model) ?? [];
+  const hit = entries.findIndex((e) => e.key === key);
+  if (hit >= 0) {
+    const [entry] = entries.splice(hit, 1);
+    entries.unshift(entry!);
+    return entry!;
+  }
 
   const filter = resolveFilter(model, spec, query.filter);
   const lookBack = query.overlapping === true ? longestDuration(model) : 0;
@@ -112,7 +119,7 @@ function sortedRows(
     cpuOf[p] = cpus[positions[p]!]!;
   }
   const entry = { key, order, cpuOf };
-  orderCache.set(model, entry);
+  orderCache.set(model, [entry, ...entries].slice(0, ORDER_CACHE_ENTRIES));
   return entry;
 }
 

@@ -52,8 +52,8 @@ const SAMPLED_MIN_BUCKET_NS = 16e6;
  */
 const TIMELINE_MAX_EVENTS = 30_000;
 
-/** Up to this many CPUs utilization is drawn as lines; beyond, lines cross into noise: lanes instead. */
-const LINES_UP_TO_CPUS = 8;
+/** Up to this many CPUs utilization and DPC/ISR time are lines; beyond, lines cross into spaghetti (6–16 CPUs in issue 10): lanes. */
+const LINES_UP_TO_CPUS = 4;
 
 function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(0);
