@@ -15,7 +15,7 @@
 // Run:  node --import tsx tests/e2e/events.e2e.ts   (last line "e2e: N passed, N failed")
 // Env:  ETLSCOPE_E2E_NO_BUILD=1  use the existing dist/renderer
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SCENARIOS } from '../../scripts/writer/scenarios.js';
@@ -281,6 +281,22 @@ async function run(): Promise<void> {
         );
       },
     );
+
+    await checks.step('a bad file dropped over the open trace leaves it open', async () => {
+      const bad = path.join(workDir, 'not-a-trace.etl');
+      writeFileSync(bad, Buffer.alloc(4096, 0x41));
+      await page.locator('[data-testid=file-input]').first().setInputFiles(bad);
+      await page.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
+      await page.waitForFunction(() => document.body.innerText.includes('stays open'), undefined, {
+        timeout: LOAD_TIMEOUT_MS,
+      });
+      const title = await page.title();
+      checks.check(
+        'the audio trace is still open, a notice says why',
+        title.includes('audio-workstation.etl'),
+        title,
+      );
+    });
 
     checks.check('no page errors', pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
     console.log(`  (whole suite ${((Date.now() - started) / 1000).toFixed(0)} s)`);
