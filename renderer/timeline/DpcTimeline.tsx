@@ -55,6 +55,24 @@ export function DpcTimeline({
   const layout: LaneLayout = { cpus, laneHeight };
   const width = plotWidth + GRID_LEFT + GRID_RIGHT;
 
+  // A newly selected event (headline link, table row) brings the timeline into the graph area's view.
+  const selectedId = selected?.id;
+  useEffect(() => {
+    if (selectedId === undefined) return;
+    // After layout (the timeline may have just replaced the marks graph): scroll only the graph
+    // area, not its overflow-hidden ancestors.
+    const frame = requestAnimationFrame(() => {
+      const element = canvas.current;
+      const area = element?.closest('.graph-area');
+      if (element == null || area == null) return;
+      const top = element.getBoundingClientRect().top - area.getBoundingClientRect().top + area.scrollTop;
+      const bottom = top + element.getBoundingClientRect().height;
+      if (top < area.scrollTop) area.scrollTop = top - 24;
+      else if (bottom > area.scrollTop + area.clientHeight) area.scrollTop = bottom - area.clientHeight + 4;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [selectedId, result !== undefined]);
+
   useEffect(() => {
     timelineHit.at = (clientX, clientY) => {
       const element = canvas.current;

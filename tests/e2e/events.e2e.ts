@@ -115,6 +115,9 @@ async function run(): Promise<void> {
         `view ${span} ns for a ${longest.maxNs} ns DPC`,
       );
       const canvas = page.locator('[data-testid=graph-timeline]');
+      // The app scrolled the timeline into the graph area's view on the selection; viewRange's click
+      // on the range box above the graphs scrolled the area back up, so bring it back.
+      await canvas.scrollIntoViewIfNeeded();
       const box = (await canvas.boundingBox())!;
       const laneHeight = Number(await canvas.getAttribute('data-lane-height'));
       const lanes = (await canvas.getAttribute('data-lanes'))!.split(',').map(Number);
