@@ -434,8 +434,70 @@ export interface StackResult {
   readonly symbolsVersion: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Individual DPC/ISR events: the timeline at deep zoom, the pivot's leaf rows, "zoom to the longest"
+// ---------------------------------------------------------------------------------------------
+
+/** Order of individual DPC/ISR rows: enter time, exit time, inclusive or exclusive duration, fragments. */
+export type DpcEventSort = 'enter' | 'exit' | 'duration' | 'exclusive' | 'fragments';
+export const DPC_EVENT_SORTS: readonly DpcEventSort[] = [
+  'enter',
+  'exit',
+  'duration',
+  'exclusive',
+  'fragments',
+];
+/** Most rows one dpcEvents answer carries (a window of a virtualized table, or a timeline's marks). */
+export const MAX_DPC_EVENTS = 50_000;
+
+/**
+ * Individual DPC/ISR rows under a filter, sorted, one window [offset, offset + limit) at a time.
+ * Rows are those whose enter time is in filter.range (as pivots count them); with `overlapping`
+ * also those that started before it and were still running (a timeline's view).
+ */
+export interface DpcEventsQuery {
+  readonly kind: 'dpcEvents';
+  readonly filter: QueryFilter;
+  readonly sortBy?: DpcEventSort;
+  readonly descending?: boolean;
+  readonly offset?: number;
+  /** At most MAX_DPC_EVENTS. */
+  readonly limit: number;
+  readonly overlapping?: boolean;
+}
+
+/** One window of individual rows, columnar (one entry per row in each array). */
+export interface DpcEventsResult {
+  readonly kind: 'dpcEvents';
+  /** Every row matching the filter (not only this window). */
+  readonly total: number;
+  readonly offset: number;
+  /** Engine row ids: stable for a trace, so a selection survives re-sorting and re-querying. */
+  readonly id: readonly number[];
+  readonly cpu: readonly number[];
+  /** Index into DPC_TYPES. */
+  readonly type: readonly number[];
+  /** Index into `routines`. */
+  readonly routine: readonly number[];
+  readonly routines: readonly { readonly module: string; readonly function: string }[];
+  readonly enterNs: readonly number[];
+  /** Inclusive duration, ns. */
+  readonly durationNs: readonly number[];
+  /** Inclusive − nested ISRs, ns. */
+  readonly exclusiveNs: readonly number[];
+  /** Nested ISRs + 1. */
+  readonly fragments: readonly number[];
+}
+
 export type Query =
-  PivotQuery | HistogramQuery | SeriesQuery | FindQuery | ListQuery | StackQuery | SchedQuery;
+  | PivotQuery
+  | HistogramQuery
+  | SeriesQuery
+  | FindQuery
+  | ListQuery
+  | StackQuery
+  | SchedQuery
+  | DpcEventsQuery;
 export type QueryResult =
   | PivotResult
   | HistogramResult
@@ -443,7 +505,8 @@ export type QueryResult =
   | FindResult
   | ListResult
   | StackResult
-  | SchedResultOf<SchedQuery>;
+  | SchedResultOf<SchedQuery>
+  | DpcEventsResult;
 /** Maps a query type to its result type. */
 export type ResultOf<Q extends Query> = Q extends PivotQuery
   ? PivotResult
@@ -457,7 +520,9 @@ export type ResultOf<Q extends Query> = Q extends PivotQuery
           ? StackResult
           : Q extends SchedQuery
             ? SchedResultOf<Q>
-            : FindResult;
+            : Q extends DpcEventsQuery
+              ? DpcEventsResult
+              : FindResult;
 
 /** One DPC/ISR as exported (the CSV columns, WPA names in `DPC_CSV_COLUMNS`). */
 export interface DpcIsrRow {

@@ -138,6 +138,15 @@ describe('request validation', () => {
     rejects(() => validateQuery({ kind: 'list', table: 'images', filter: [] }), /filter/);
   });
 
+  it('keeps only the known fields of a dpcEvents query and bounds its window', () => {
+    expect(
+      validateQuery({ kind: 'dpcEvents', filter: {}, limit: 10, sortBy: 'duration', descending: true, x: 1 }),
+    ).toEqual({ kind: 'dpcEvents', filter: {}, limit: 10, sortBy: 'duration', descending: true });
+    rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 1e9 }), /limit/);
+    rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, sortBy: 'name' }), /sortBy/);
+    rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, offset: -1 }), /offset/);
+  });
+
   it('validates per channel', () => {
     expect(validateRequest('etlscope:cancel', { requestId: 'r', more: 1 }, isAbsolute)).toEqual({
       requestId: 'r',

@@ -5,7 +5,9 @@
 // Failures throw BackendError('bad-request') naming the offending field.
 
 import {
+  DPC_EVENT_SORTS,
   LIST_COLUMNS,
+  MAX_DPC_EVENTS,
   LIST_TABLES,
   STACK_VIEWS,
   TABLE_COLUMNS,
@@ -353,7 +355,7 @@ export function validateQuery(value: unknown): Query {
     return validateSchedQuery(query, query.kind as SchedQuery['kind']);
   const kind = expectOneOf(
     query.kind,
-    ['pivot', 'histogram', 'series', 'find', 'list', 'stacks'] as const,
+    ['pivot', 'histogram', 'series', 'find', 'list', 'stacks', 'dpcEvents'] as const,
     'query.kind',
   );
   if (kind === 'list') return validateListQuery(query);
@@ -428,6 +430,24 @@ export function validateQuery(value: unknown): Query {
         from: traceNs(expectFinite(query.from, 'query.from')),
         direction: expectOneOf(query.direction, ['next', 'previous'] as const, 'query.direction'),
         overBudgetOnly: expectBoolean(query.overBudgetOnly, 'query.overBudgetOnly'),
+      };
+    case 'dpcEvents':
+      return {
+        kind,
+        filter,
+        limit: expectInteger(query.limit, 0, MAX_DPC_EVENTS, 'query.limit'),
+        ...(query.sortBy !== undefined
+          ? { sortBy: expectOneOf(query.sortBy, DPC_EVENT_SORTS, 'query.sortBy') }
+          : {}),
+        ...(query.descending !== undefined
+          ? { descending: expectBoolean(query.descending, 'query.descending') }
+          : {}),
+        ...(query.offset !== undefined
+          ? { offset: expectInteger(query.offset, 0, Number.MAX_SAFE_INTEGER, 'query.offset') }
+          : {}),
+        ...(query.overlapping !== undefined
+          ? { overlapping: expectBoolean(query.overlapping, 'query.overlapping') }
+          : {}),
       };
   }
 }

@@ -28,6 +28,7 @@ import {
   type TableSpec,
 } from './query-common.js';
 import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js';
+import { runDpcEvents } from './query-events.js';
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
 import { runList } from './query-tables.js';
@@ -130,6 +131,9 @@ export class Engine {
         if (q.direction !== 'next' && q.direction !== 'previous')
           throw new EngineError('direction must be next or previous.', 'bad-request');
         result = runFind(this.model, this.specs.dpcIsr, q, token);
+        break;
+      case 'dpcEvents':
+        result = runDpcEvents(this.model, this.specs.dpcIsr, q, token);
         break;
       default:
         throw new EngineError(

@@ -15,10 +15,12 @@ import {
   type MenuCommand,
   type SymbolLoadRequest,
   type TraceSource,
+  type TraceSummary,
   type WireError,
 } from '../../shared/contract.js';
 import { secondsToTraceNs, traceNs } from '../../shared/units.js';
-import { findOverBudgetQuery, baseFilter } from '../state/queries.js';
+import { findOverBudgetQuery, baseFilter, dpcEventsQuery } from '../state/queries.js';
+import { eventAt } from '../timeline/dpc-events.js';
 import { getAppStore } from '../state/store.js';
 import type { SymbolSetting } from '../state/slices.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -73,6 +75,48 @@ function folderOf(filePath: string): string | undefined {
   return cut > 0 ? filePath.slice(0, cut) : undefined;
 }
 
+/**
+ * The trace that was open when another was dropped or picked: it stays open until the new one is
+ * ready, so a bad file (or a cancelled load) returns to it instead of leaving nothing open.
+ */
+let keptTrace: { traceId: string; summary: TraceSummary; symbolDirs: readonly string[] } | undefined;
+
+function keepCurrent(): void {
+  const state = store();
+  if (state.traceStatus === 'ready' && state.traceId !== undefined && state.summary !== undefined) {
+    keptTrace = { traceId: state.traceId, summary: state.summary, symbolDirs: traceSymbolDirs };
+  }
+}
+
+/** Back to the kept trace after a failed or cancelled open; false when there was none. */
+function restoreKept(error?: WireError): boolean {
+  const kept = keptTrace;
+  keptTrace = undefined;
+  if (kept === undefined) {
+    return false;
+  }
+  traceSymbolDirs = kept.symbolDirs;
+  store().traceReady(kept.traceId, kept.summary);
+  if (error !== undefined) {
+    notify(
+      `Could not open that file: ${describeError(error)} — ${kept.summary.fileName} stays open.`,
+      'error',
+    );
+  }
+  return true;
+}
+
+/** The new trace is ready: the kept one is closed now. */
+function closeKept(): void {
+  const kept = keptTrace;
+  keptTrace = undefined;
+  if (kept !== undefined) {
+    void api()
+      .closeTrace(kept.traceId)
+      .catch(() => undefined);
+  }
+}
+
 async function closeCurrent(): Promise<void> {
   const traceId = store().traceId;
   queryClient().clear();
@@ -88,7 +132,11 @@ export async function openSource(
   displayName = sourceName(source),
   options: { symbolDirs?: readonly string[] } = {},
 ): Promise<void> {
-  await closeCurrent();
+  if (keptTrace === undefined) {
+    keepCurrent();
+  }
+  queryClient().clear();
+  const previousDirs = traceSymbolDirs;
   traceSymbolDirs = options.symbolDirs ?? [];
   const requestId = `open-${Date.now().toString(36)}-${++openCounter}`;
   openRequestId = requestId;
@@ -98,6 +146,7 @@ export async function openSource(
   try {
     const opened = await api().openTrace(source, requestId);
     if (openRequestId === requestId) {
+      closeKept();
       store().traceReady(opened.traceId, opened.summary);
       // Once per trace, with the saved setting (a server only if the path or the box says so).
       void loadSymbols({ background: true });
@@ -107,9 +156,12 @@ export async function openSource(
       return;
     }
     const wire = toWireError(error);
+    if (keptTrace !== undefined) {
+      traceSymbolDirs = previousDirs;
+    }
     if (wire.code === 'cancelled') {
-      store().resetTrace();
-    } else {
+      if (!restoreKept()) store().resetTrace();
+    } else if (!restoreKept(wire)) {
       store().traceFailed(wire);
     }
   } finally {
@@ -150,7 +202,8 @@ export async function openFiles(files: readonly File[]): Promise<void> {
     store().traceFailed({ name: 'Error', message: 'This window cannot receive files; use File > Open.' });
     return;
   }
-  await closeCurrent();
+  keepCurrent();
+  queryClient().clear();
   store().beginLoading(file.name);
   const uploadId = `upload-${++openCounter}`;
   openRequestId = uploadId;
@@ -180,7 +233,7 @@ export async function openFiles(files: readonly File[]): Promise<void> {
   } catch (error) {
     if (openRequestId === uploadId) {
       openRequestId = undefined;
-      store().traceFailed(toWireError(error));
+      if (!restoreKept(toWireError(error))) store().traceFailed(toWireError(error));
     }
   }
 }
@@ -201,7 +254,7 @@ export async function showOpenDialog(): Promise<boolean> {
 export async function cancelLoading(): Promise<void> {
   const requestId = openRequestId;
   openRequestId = undefined;
-  store().resetTrace();
+  if (!restoreKept()) store().resetTrace();
   if (requestId !== undefined) {
     await api()
       .cancel(requestId)
@@ -300,6 +353,43 @@ export async function findOverBudget(direction: 'next' | 'previous'): Promise<vo
   }
   store().setFound(row);
   store().setSelection({ start: enter, end: traceNs(Math.max(exit, enter + 1)) });
+}
+
+/**
+ * The headline's links: zooms to the longest DPC/ISR in the current view and filters (of one
+ * module and type when given) and selects it — the timeline shows it, the details pane names it.
+ */
+export async function zoomToLongest(include?: { module?: string; type?: string }): Promise<void> {
+  const state = store();
+  if (state.traceId === undefined) {
+    return;
+  }
+  const query = dpcEventsQuery(
+    { ...state, bucketFilter: undefined },
+    {
+      sortBy: 'duration',
+      descending: true,
+      limit: 1,
+      ...(include !== undefined
+        ? {
+            include: {
+              ...(include.module !== undefined ? { module: [include.module] } : {}),
+              ...(include.type !== undefined ? { type: [include.type] } : {}),
+            },
+          }
+        : {}),
+    },
+  );
+  const outcome = await queryClient().run('longest', state.traceId, query, state.symbolsVersion);
+  if (outcome.status === 'error') {
+    notify(`Search failed: ${describeError(outcome.error)}`, 'error');
+    return;
+  }
+  if (outcome.status !== 'ok' || outcome.result.total === 0) {
+    return;
+  }
+  store().setSelection(undefined);
+  store().selectEvent(eventAt(outcome.result, 0), { zoom: true });
 }
 
 let symbolCounter = 0;
@@ -435,6 +525,11 @@ const isTyping = (target: EventTarget | null): boolean =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
 
+/** W/S zoom step (Perfetto's keys): 0.8 of the span per press, 5 presses ≈ 3× in. */
+const KEY_ZOOM_IN_FACTOR = 0.8;
+/** A/D and ←/→ pan step: a fifth of the view, so the last view's right edge stays in sight. */
+const KEY_PAN_FRACTION = 0.2;
+
 /** Keyboard shortcuts (listed in the "Keys" help in the top bar). */
 export function handleKeyDown(event: KeyboardEvent): void {
   if (isTyping(event.target) || store().traceStatus !== 'ready') {
@@ -463,9 +558,18 @@ export function handleKeyDown(event: KeyboardEvent): void {
     void findOverBudget(event.shiftKey ? 'previous' : 'next');
   } else if (event.key === 'p' || event.key === 'N') {
     void findOverBudget('previous');
+  } else if (event.key === 'w' || event.key === 'W') {
+    s.zoomBy(KEY_ZOOM_IN_FACTOR);
+  } else if (event.key === 's' || event.key === 'S') {
+    s.zoomBy(1 / KEY_ZOOM_IN_FACTOR);
+  } else if (event.key === 'a' || event.key === 'A' || event.key === 'ArrowLeft') {
+    s.panBy(-KEY_PAN_FRACTION);
+  } else if (event.key === 'd' || event.key === 'D' || event.key === 'ArrowRight') {
+    s.panBy(KEY_PAN_FRACTION);
   } else if (event.key === 'Escape') {
     s.setSelection(undefined);
     s.setFound(undefined);
+    s.selectEvent(undefined);
   } else {
     handled = false;
   }
@@ -477,10 +581,15 @@ export function handleKeyDown(event: KeyboardEvent): void {
 export const KEYBOARD_HELP: readonly (readonly [string, string])[] = [
   ['Drag on a graph', 'select a time range'],
   ['Z or Enter', 'zoom to the selection'],
-  ['+ / −', 'zoom in / out'],
+  ['+ / −, W / S', 'zoom in / out'],
+  ['A / D, ← / →', 'pan left / right'],
+  ['Ctrl+wheel', 'zoom around the pointer'],
+  ['Shift+wheel, middle-drag, Space+drag', 'pan'],
+  ['Click an event (deep zoom)', 'select it: details, table'],
   ['0 or Backspace', 'show the whole trace'],
   ['Alt+← / Alt+→', 'back / forward through zooms'],
   ['N / P (F3, Shift+F3)', 'next / previous DPC/ISR over budget'],
   ['Ctrl+Z', 'undo the last filter'],
-  ['Esc', 'clear the selection'],
+  ['Esc', 'clear the selection and the selected event'],
+  ['Ctrl+C / Ctrl+Shift+C (event rows)', 'copy the selected rows / their clicked column as TSV'],
 ];

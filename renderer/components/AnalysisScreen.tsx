@@ -10,20 +10,23 @@
 // "Enlarge" on the bottom panel hides the headline and the graphs so deep stack trees and the
 // flame graph get the height (the top bar keeps the zoom controls).
 
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { Splitter, useSplitHeight } from './Splitter.js';
 import { useApp } from '../state/store.js';
 import { CpuLegend } from './CpuLegend.js';
 import { Graphs } from './Graphs.js';
 import { Headline } from './Headline.js';
 import { DurationHistogram } from './DurationHistogram.js';
 import { PivotPanel } from '../tables/PivotPanel.js';
-import { TopBar } from './TopBar.js';
+import { EventDetails, TopBar } from './TopBar.js';
 import { FileProblemsWarning, LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
 
 export function AnalysisScreen() {
   const summary = useApp((s) => s.summary);
   const [showDetails, setShowDetails] = useState(false);
   const enlarged = useApp((s) => s.panelEnlarged);
+  const graphArea = useRef<HTMLDivElement>(null);
+  const [splitHeight, setSplitHeight] = useSplitHeight();
   if (summary === undefined) {
     return null;
   }
@@ -56,12 +59,18 @@ export function AnalysisScreen() {
         </div>
       )}
       {!enlarged && <Headline />}
+      <EventDetails />
       {!enlarged && (
-        <div className="graph-area">
+        <div
+          className={splitHeight !== undefined ? 'graph-area sized' : 'graph-area'}
+          ref={graphArea}
+          style={splitHeight !== undefined ? { height: splitHeight } : undefined}
+        >
           <CpuLegend />
           <Graphs />
         </div>
       )}
+      {!enlarged && <Splitter target={graphArea} height={splitHeight} setHeight={setSplitHeight} />}
       <div className={hasDpc ? 'bottom' : 'bottom single'}>
         <PivotPanel />
         {hasDpc && <DurationHistogram />}

@@ -43,7 +43,7 @@ function histogramOption(
       axisLabel: {
         color: chrome.muted,
         fontSize: 10,
-        formatter: (v: number) => (v >= 1000 ? `${v / 1000}k` : String(v)),
+        formatter: (v: number) => (v >= 1e6 ? `${v / 1e6}M` : v >= 1000 ? `${v / 1000}k` : String(v)),
       },
       splitLine: { lineStyle: { color: chrome.grid } },
     },
@@ -51,6 +51,9 @@ function histogramOption(
       {
         type: 'bar',
         barCategoryGap: '12%',
+        // A bucket with one event sits at log10(1) = 0, the axis floor: without a minimum height it
+        // would be invisible and unclickable.
+        barMinHeight: 3,
         cursor: 'pointer',
         data: buckets.map((b) => {
           const isActive = active !== undefined && active.minNs === b.minNs && active.maxNs === b.maxNs;

@@ -4,36 +4,40 @@
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
 import { EChart } from '../charts/EChart.js';
-import {
-  busyColor,
-  cstateLanesOption,
-  percentLanesOption,
-  durationMarksOption,
-  GRID_LEFT,
-  GRID_RIGHT,
-  percentLinesOption,
-} from '../charts/series-options.js';
+import { busyColor, GRID_LEFT, GRID_RIGHT, percentLinesOption } from '../charts/series-options.js';
 import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
-import { DPC_GUIDELINE_US, seriesQuery } from '../state/queries.js';
+import { DPC_GUIDELINE_US, dpcEventsQuery, seriesQuery } from '../state/queries.js';
+import { DpcTimeline } from '../timeline/DpcTimeline.js';
+import { LANE_AXIS_HEIGHT, LaneCanvas } from '../timeline/LaneCanvas.js';
+import { MarksCanvas } from '../timeline/MarksCanvas.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { RangeStrip } from './TopBar.js';
 import { TimeOverlay } from './TimeOverlay.js';
 
-/** Graph heights: compact on 800-px-high screens so the tables keep room, roomier on 1080p. */
+/**
+ * Graph heights: compact on 800-px-high screens, roomier on 1080p. Lane charts give every CPU at
+ * least LANE_PX (9-px labels need 11 px, so no lane label is skipped) up to 64 CPUs; the graph
+ * area scrolls (and the split above the tables resizes) when that is taller than the screen.
+ */
 function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
   const compact = viewportHeight < 950;
-  const lanes = Math.max(compact ? 56 : 72, Math.min(cpuCount * (compact ? 4 : 6), compact ? 84 : 132));
+  const lanePx = compact ? LANE_PX : LANE_PX + 3;
+  const lanes = Math.max(compact ? 56 : 72, Math.min(cpuCount, 64) * lanePx + LANE_AXIS_PX);
   // Utilization alone (no DPC/ISR or idle graphs) gets their room.
   const utilization = only ? (compact ? 200 : 300) : cpuCount > LINES_UP_TO_CPUS ? lanes : compact ? 70 : 104;
   return { utilization, dpcTime: compact ? 56 : 80, durations: compact ? 70 : 104, cstate: lanes };
 }
+/** Smallest lane: a 9-px CPU label and 2 px between labels. */
+const LANE_PX = 11;
+/** The lane charts' time axis and padding. */
+const LANE_AXIS_PX = 28;
 
 /**
  * Narrowest bucket for sampled utilization: 16 ms holds 16 samples per CPU at the default 1 ms
@@ -41,8 +45,15 @@ function graphHeights(viewportHeight: number, cpuCount: number, only: boolean) {
  */
 const SAMPLED_MIN_BUCKET_NS = 16e6;
 
-/** Up to this many CPUs utilization is drawn as lines; beyond, lines cross into noise: lanes instead. */
-const LINES_UP_TO_CPUS = 8;
+/**
+ * The DPC/ISR graph becomes the per-event timeline when the loaded window (3× the view) is
+ * expected to hold at most this many events: ~30,000 rectangles paint in a few ms on one canvas
+ * and the columnar answer stays under ~1.5 MB of JSON.
+ */
+const TIMELINE_MAX_EVENTS = 30_000;
+
+/** Up to this many CPUs utilization and DPC/ISR time are lines; beyond, lines cross into spaghetti (6–16 CPUs in issue 10): lanes. */
+const LINES_UP_TO_CPUS = 4;
 
 function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(0);
@@ -119,6 +130,17 @@ export function Graphs() {
     seriesWindow && hasDpc && inputs.bucketFilter !== undefined
       ? seriesQuery(inputs, 'dpcDurations', seriesWindow, { bucketOnly: true })
       : undefined;
+  // Expected events in the loaded window from the trace's average rate (bursts are caught below:
+  // an answer whose total exceeds its limit falls back to the marks graph).
+  const expectedEvents =
+    seriesWindow !== undefined
+      ? (summary.tableRows.dpcIsr * (seriesWindow.range.end - seriesWindow.range.start)) /
+        Math.max(summary.durationNs, 1)
+      : Infinity;
+  const timelineQ =
+    seriesWindow && hasDpc && expectedEvents <= TIMELINE_MAX_EVENTS
+      ? dpcEventsQuery(inputs, { range: seriesWindow.range, limit: TIMELINE_MAX_EVENTS, overlapping: true })
+      : undefined;
   const cstateQ = seriesWindow && hasIdle ? seriesQuery(inputs, 'cstate', seriesWindow) : undefined;
 
   const utilization = useQueryResult('series-utilization', traceId, utilizationQ);
@@ -126,40 +148,30 @@ export function Graphs() {
   const durations = useQueryResult('series-dpcDurations', traceId, durationsQ);
   const bucket = useQueryResult('series-bucket', traceId, bucketQ);
   const cstate = useQueryResult('series-cstate', traceId, cstateQ);
+  const timeline = useQueryResult('timeline-events', traceId, timelineQ);
+  const selectedEvent = useApp((s) => s.selectedEvent);
+  const showTimeline =
+    timelineQ !== undefined && timeline.result !== undefined && timeline.result.total <= TIMELINE_MAX_EVENTS;
 
   const shownCpus =
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
   const utilizationAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
+  const dpcTimeAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const utilizationOption = useMemo(
-    () =>
-      utilizationAsLanes
-        ? percentLanesOption(utilization.result, view, theme, selectedCpus, false, heights.utilization)
-        : percentLinesOption(utilization.result, view, theme, selectedCpus, false),
-    [utilization.result, view, theme, selectedCpus, utilizationAsLanes, heights.utilization],
+    () => percentLinesOption(utilization.result, view, theme, selectedCpus, false),
+    [utilization.result, view, theme, selectedCpus],
   );
   const dpcTimeOption = useMemo(
     () => percentLinesOption(dpcTime.result, view, theme, selectedCpus, false),
     [dpcTime.result, view, theme, selectedCpus],
   );
-  const durationsOption = useMemo(
-    () =>
-      durationMarksOption(
-        durations.result,
-        bucketQ ? bucket.result : undefined,
-        view,
-        theme,
-        DPC_GUIDELINE_US,
-        false,
-      ),
-    [durations.result, bucket.result, bucketQ !== undefined, view, theme],
+  const busyOf = useCallback((value: number) => busyColor(value, theme), [theme]);
+  // DPC/ISR time rarely passes 50 %: the scale saturates there so a 20 % CPU does not read as idle.
+  const dpcTimeOf = useCallback((value: number) => busyColor(Math.min(100, value * 2), theme), [theme]);
+  const cstateOf = useCallback(
+    (value: number) => (value >= 0 ? cstateColor(value, theme) : undefined),
+    [theme],
   );
-  const cstateOption = useMemo(
-    () => cstateLanesOption(cstate.result, view, theme, shownCpus, true, heights.cstate),
-    // shownCpus only matters before the first result arrives
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [cstate.result, view, theme, heights.cstate],
-  );
-
   const utilNote =
     summary.utilizationSource === 'precise'
       ? 'precise, from context switches · % busy'
@@ -184,20 +196,87 @@ export function Graphs() {
           </span>
         )}
       </div>
-      {summary.utilizationSource !== 'none' && (
-        <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
-      )}
-      <GraphTitle title="DPC/ISR time by CPU" note={hasDpc ? '% of each interval' : 'not recorded'} />
-      {hasDpc && <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />}
+      {summary.utilizationSource !== 'none' &&
+        (utilizationAsLanes ? (
+          <LaneCanvas
+            result={utilization.result}
+            cpus={shownCpus}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.utilization}
+            theme={theme}
+            colorOf={busyOf}
+            tolerance={2}
+            selectedCpus={selectedCpus}
+            testId="graph-utilization"
+          />
+        ) : (
+          <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
+        ))}
       <GraphTitle
-        title="DPC/ISR durations"
+        title="DPC/ISR time by CPU"
         note={
           hasDpc
-            ? `longest per CPU and interval, µs (log) · dashed line = ${DPC_GUIDELINE_US} µs guideline`
+            ? dpcTimeAsLanes
+              ? '% of each interval · darkest = 50 % or more'
+              : '% of each interval'
             : 'not recorded'
         }
       />
-      {hasDpc && <EChart option={durationsOption} height={heights.durations} testId="graph-durations" />}
+      {hasDpc &&
+        (dpcTimeAsLanes ? (
+          <LaneCanvas
+            result={dpcTime.result}
+            cpus={shownCpus}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.utilization}
+            theme={theme}
+            colorOf={dpcTimeOf}
+            tolerance={1}
+            selectedCpus={selectedCpus}
+            testId="graph-dpc-time"
+          />
+        ) : (
+          <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />
+        ))}
+      {showTimeline ? (
+        <GraphTitle
+          title="Timeline by Module, Function"
+          note={`${timeline.result!.total.toLocaleString('en-US')} DPC/ISR · each as its interval, ISRs inset · red = beyond the ${DPC_GUIDELINE_US} µs DPC / 25 µs ISR budget`}
+        />
+      ) : (
+        <GraphTitle
+          title="DPC/ISR durations"
+          note={
+            hasDpc
+              ? `longest per CPU and interval, µs (log) · dashed line = ${DPC_GUIDELINE_US} µs guideline · zoom in for every event`
+              : 'not recorded'
+          }
+        />
+      )}
+      {hasDpc && showTimeline && (
+        <DpcTimeline
+          result={timeline.result}
+          view={view}
+          cpus={shownCpus}
+          plotWidth={plotWidth}
+          height={Math.max(heights.durations, Math.min(shownCpus.length * 14, 260))}
+          theme={theme}
+          selected={selectedEvent}
+        />
+      )}
+      {hasDpc && !showTimeline && (
+        <MarksCanvas
+          result={durations.result}
+          highlighted={bucketQ ? bucket.result : undefined}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.durations}
+          theme={theme}
+          guidelineUs={DPC_GUIDELINE_US}
+        />
+      )}
       <div className="graph-title">
         <span>CPU idle states</span>
         {summary.tableRows.idleStates > 0 ? (
@@ -215,7 +294,17 @@ export function Graphs() {
         )}
       </div>
       {summary.tableRows.idleStates > 0 && (
-        <EChart option={cstateOption} height={heights.cstate} testId="graph-cstates" />
+        <LaneCanvas
+          result={cstate.result}
+          cpus={shownCpus}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.cstate + LANE_AXIS_HEIGHT}
+          theme={theme}
+          colorOf={cstateOf}
+          showAxis
+          testId="graph-cstates"
+        />
       )}
       <TimeOverlay view={view} plotWidth={plotWidth} box={box} />
     </div>

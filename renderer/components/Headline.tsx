@@ -5,6 +5,7 @@
 import type { MouseEvent } from 'react';
 import { DPC_BUDGET_NS, ISR_BUDGET_NS, type PivotNode, type PivotQuery } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
+import { zoomToLongest } from '../app/actions.js';
 import { formatCount, formatMs, formatPercent, formatUs, routineName } from '../format.js';
 import { baseFilter } from '../state/queries.js';
 import { useApp, useQueryInputs } from '../state/store.js';
@@ -108,15 +109,23 @@ export function Headline() {
     <section className={bad ? 'headline bad' : 'headline good'} data-testid="headline">
       <div className="headline-line" onMouseEnter={showFullText} data-testid="headline-longest">
         <span className="headline-label">Longest DPC/ISR</span>
-        <strong>{formatUs(topModule?.aggregates.maxUs ?? total.maxUs)} µs</strong>
-        {topModule !== undefined && (
-          <>
-            {' in '}
-            <code>
-              {topFunction !== undefined ? routineName(topModule.key, topFunction.key) : topModule.key}
-            </code>
-          </>
-        )}
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => void zoomToLongest()}
+          title="Zoom to this DPC/ISR and select it"
+          data-testid="headline-longest-link"
+        >
+          <strong>{formatUs(topModule?.aggregates.maxUs ?? total.maxUs)} µs</strong>
+          {topModule !== undefined && (
+            <>
+              {' in '}
+              <code>
+                {topFunction !== undefined ? routineName(topModule.key, topFunction.key) : topModule.key}
+              </code>
+            </>
+          )}
+        </button>
         <span className="muted">
           {' '}
           · {formatCount(total.count)} DPC/ISR in view, {formatCount(total.overBudget)} over the guideline
@@ -131,8 +140,16 @@ export function Headline() {
           overModules.slice(0, HEADLINE_MODULES).map((row, i) => (
             <span key={row.key} className="headline-module">
               {i > 0 ? '; ' : ''}
-              <strong>{row.name}</strong> {row.type}s: {formatCount(row.aggregates.overBudget)} of{' '}
-              {formatCount(row.aggregates.count)} over{' '}
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => void zoomToLongest({ module: row.name, type: row.type })}
+                title={`Zoom to the longest ${row.name} ${row.type} and select it`}
+                data-testid="headline-module-link"
+              >
+                <strong>{row.name}</strong> {row.type}s
+              </button>
+              : {formatCount(row.aggregates.overBudget)} of {formatCount(row.aggregates.count)} over{' '}
               {row.type.startsWith('ISR') ? ISR_BUDGET_NS / 1000 : DPC_BUDGET_NS / 1000} µs, avg{' '}
               <strong>{formatUs(row.aggregates.avgUs)} µs</strong>, max {formatUs(row.aggregates.maxUs)} µs,{' '}
               {formatMs(row.aggregates.totalMs)} ms total

@@ -1,7 +1,7 @@
 // Loading screen: upload (browser mode) and read progress with bytes, events and elapsed time, a
 // Cancel button, and the trace overview as soon as the backend has read the header.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { cancelLoading, onUploadProgress } from '../app/actions.js';
 import { formatBytes, formatCount } from '../format.js';
 import { useApp } from '../state/store.js';
@@ -19,6 +19,9 @@ const PHASE_LABEL: Record<string, string> = {
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
+
+/** Share of the bar the upload takes in browser mode (reading the file is most of the wait). */
+const UPLOAD_SHARE = 0.3;
 
 export function LoadingScreen() {
   const name = useApp((s) => s.loadingName);
@@ -40,7 +43,20 @@ export function LoadingScreen() {
   const uploading = progress === undefined && upload !== undefined && upload.sent < upload.total;
   const done = uploading ? upload.sent : (progress?.bytesRead ?? 0);
   const total = uploading ? upload.total : (progress?.totalBytes ?? 0);
-  const fraction = total > 0 ? Math.min(1, done / total) : 0;
+  // One bar for both stages, never going back: the upload (browser mode) fills the first
+  // UPLOAD_SHARE, reading the rest; a reader's count that steps back (parser workers report
+  // separately) keeps the bar where it was.
+  const stage = total > 0 ? Math.min(1, done / total) : 0;
+  const hadUpload = upload !== undefined;
+  const overall = uploading
+    ? stage * UPLOAD_SHARE
+    : hadUpload
+      ? UPLOAD_SHARE + stage * (1 - UPLOAD_SHARE)
+      : stage;
+  const highest = useRef({ name, value: 0 });
+  if (highest.current.name !== name) highest.current = { name, value: 0 };
+  highest.current.value = Math.max(highest.current.value, overall);
+  const fraction = highest.current.value;
   const phase = uploading
     ? 'Sending the file to the analysis server'
     : progress
@@ -62,8 +78,8 @@ export function LoadingScreen() {
           aria-valuenow={Math.round(fraction * 100)}
         >
           <div
-            className={total > 0 ? 'progress-fill' : 'progress-fill indeterminate'}
-            style={{ width: total > 0 ? `${fraction * 100}%` : undefined }}
+            className={total > 0 || fraction > 0 ? 'progress-fill' : 'progress-fill indeterminate'}
+            style={{ width: total > 0 || fraction > 0 ? `${fraction * 100}%` : undefined }}
           />
         </div>
         <div className="loading-stats">

@@ -7,7 +7,8 @@ import { TABLE_COLUMNS } from '../../shared/contract.js';
 import { formatDuration } from '../../shared/units.js';
 import { useQueriesPending, useQueryResult } from '../app/api.js';
 import { closeTrace, exportCsv, findOverBudget, KEYBOARD_HELP } from '../app/actions.js';
-import { formatCount, formatMs, formatSeconds } from '../format.js';
+import { formatCount, formatMs, formatSeconds, formatUs, routineName } from '../format.js';
+import { parseRangeText, rangeText } from '../timeline/range-text.js';
 import { pivotQuery } from '../state/queries.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -16,6 +17,36 @@ import { SymbolStatusButton } from './SymbolsDialog.js';
 import { ThemeToggle } from './ThemeToggle.js';
 
 const DPC_COLUMNS = TABLE_COLUMNS.dpcIsr;
+
+/** The selected DPC/ISR (timeline click, table row, headline link): what WPA's row would show. */
+export function EventDetails() {
+  const event = useApp((s) => s.selectedEvent);
+  const selectEvent = useApp((s) => s.selectEvent);
+  if (event === undefined) {
+    return null;
+  }
+  return (
+    <div className="event-details" data-testid="event-details">
+      <span className="muted">Selected</span>
+      <code>{routineName(event.module, event.function)}</code>
+      <span>
+        {event.type} on CPU {event.cpu}
+      </span>
+      <span>Enter {(event.enterNs / 1e9).toFixed(9)} s</span>
+      <span>
+        Duration <strong data-testid="event-details-duration">{formatUs(event.durationNs / 1e3)} µs</strong>
+      </span>
+      <span>Exclusive {formatUs(event.exclusiveNs / 1e3)} µs</span>
+      {event.fragments > 1 && <span>{event.fragments} fragments</span>}
+      <button type="button" className="link-button" onClick={() => selectEvent(event, { zoom: true })}>
+        Zoom to it
+      </button>
+      <button type="button" className="link-button muted" onClick={() => selectEvent(undefined)} title="Esc">
+        Clear
+      </button>
+    </div>
+  );
+}
 
 /** The visible range and the selection (length and DPC/ISR totals), above the graphs. */
 export function RangeStrip() {
@@ -28,14 +59,54 @@ export function RangeStrip() {
   const { result } = useQueryResult('selection-totals', inputs.traceId, query);
   const view = useAppShallow((s) => visibleRange(s));
   const busy = useQueriesPending();
+  const zoomTo = useApp((s) => s.zoomTo);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
   const viewSpan = view.end - view.start;
   const span = selection !== undefined ? selection.end - selection.start : 0;
+  const typed = editing !== undefined ? parseRangeText(editing) : undefined;
   return (
     <div className="range-strip">
-      <span data-testid="visible-range">
-        <span className="muted">View</span> {formatSeconds(view.start, viewSpan)} –{' '}
-        {formatSeconds(view.end, viewSpan)} ({formatDuration(viewSpan)})
-      </span>
+      {editing !== undefined ? (
+        <input
+          className={typed === undefined && editing.trim() !== '' ? 'range-input invalid' : 'range-input'}
+          autoFocus
+          value={editing}
+          placeholder="1.5 s – 2 s, or 1.5 s + 200 µs"
+          title="Start – end, or start + length; units s, ms, µs, ns (Enter zooms, Esc cancels)"
+          onChange={(e) => setEditing(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && typed !== undefined) {
+              zoomTo(typed);
+              setEditing(undefined);
+            } else if (e.key === 'Escape') {
+              setEditing(undefined);
+            }
+            e.stopPropagation();
+          }}
+          onBlur={() => setEditing(undefined)}
+          data-testid="range-input"
+        />
+      ) : (
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => setEditing(rangeText(view))}
+          title="Type an exact range (start – end or start + length)"
+          data-testid="visible-range"
+        >
+          <span className="muted">View</span> {formatSeconds(view.start, viewSpan)} –{' '}
+          {formatSeconds(view.end, viewSpan)} ({formatDuration(viewSpan)})
+        </button>
+      )}
+      <button
+        type="button"
+        className="link-button muted"
+        onClick={() => void navigator.clipboard?.writeText(rangeText(view))}
+        title="Copy the visible range (paste it into the range box, a note or a bug)"
+        data-testid="copy-range"
+      >
+        Copy range
+      </button>
       {selection === undefined ? (
         <span className="muted">Drag on a graph to select a time range, then Zoom (Z)</span>
       ) : (

@@ -3,6 +3,8 @@
 
 import {
   DPC_BUDGET_NS,
+  type DpcEventSort,
+  type DpcEventsQuery,
   type FindQuery,
   type HistogramQuery,
   type PivotQuery,
@@ -172,5 +174,34 @@ export function stackQuery(
     ...(options.focus !== undefined ? { focus: options.focus } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
     maxNodes: options.maxNodes,
+  };
+}
+
+/** The DPC/ISR columns a dpcEvents filter may carry (the table's group columns). */
+const DPC_COLUMNS = ['cpu', 'type', 'module', 'function'];
+
+/** Individual DPC/ISR rows under the shared filter (range, CPUs, columns, histogram bucket). */
+export function dpcEventsQuery(
+  state: FilterInputs,
+  options: {
+    range?: TimeRange;
+    include?: QueryFilter['include'];
+    sortBy?: DpcEventSort;
+    descending?: boolean;
+    offset?: number;
+    limit: number;
+    overlapping?: boolean;
+  },
+): DpcEventsQuery {
+  const filter = filterForTable(baseFilter(state, { table: 'dpcIsr', range: options.range }), DPC_COLUMNS);
+  const include = options.include !== undefined ? { ...filter.include, ...options.include } : filter.include;
+  return {
+    kind: 'dpcEvents',
+    filter: { ...filter, ...(include !== undefined ? { include } : {}) },
+    limit: options.limit,
+    ...(options.sortBy !== undefined ? { sortBy: options.sortBy } : {}),
+    ...(options.descending !== undefined ? { descending: options.descending } : {}),
+    ...(options.offset !== undefined && options.offset > 0 ? { offset: options.offset } : {}),
+    ...(options.overlapping === true ? { overlapping: true } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import type {
   Aggregates,
   DpcIsrRow,
+  DpcType,
   GroupColumn,
   HistogramScheme,
   LoadProgress,
@@ -47,6 +48,12 @@ export interface ViewSlice {
   readonly selection: TimeRange | undefined;
   /** The DPC/ISR the last "next/previous over budget" jump landed on. */
   readonly found: DpcIsrRow | undefined;
+  /** The one DPC/ISR clicked on the timeline, in a table or in the headline (details pane). */
+  readonly selectedEvent: DpcEventRef | undefined;
+  /** Selects an event; `zoom` also zooms the view to it (padded so its neighbours show). */
+  selectEvent(event: DpcEventRef | undefined, options?: { zoom?: boolean }): void;
+  /** Pans the view by `fraction` of its span (negative: earlier). */
+  panBy(fraction: number): void;
   setSelection(range: TimeRange | undefined): void;
   setFound(row: DpcIsrRow | undefined): void;
   zoomTo(range: TimeRange): void;
@@ -56,6 +63,19 @@ export interface ViewSlice {
   unzoom(): void;
   zoomBackward(): void;
   zoomForwardAgain(): void;
+}
+
+/** One individual DPC/ISR as the UI holds it (from a dpcEvents answer; `id` is the engine's row). */
+export interface DpcEventRef {
+  readonly id: number;
+  readonly cpu: number;
+  readonly type: DpcType;
+  readonly module: string;
+  readonly function: string;
+  readonly enterNs: number;
+  readonly durationNs: number;
+  readonly exclusiveNs: number;
+  readonly fragments: number;
 }
 
 export interface CpuFilter {

@@ -62,6 +62,7 @@ export const createTraceSlice =
         zoomForward: [],
         selection: undefined,
         found: undefined,
+        selectedEvent: undefined,
         selectedCpus: [],
         cpuAnchor: undefined,
         filters: saved.filters ?? EMPTY_FILTERS,
@@ -86,6 +87,7 @@ export const createTraceSlice =
         zoomForward: [],
         selection: undefined,
         found: undefined,
+        selectedEvent: undefined,
         ...FRESH_SYMBOLS_AND_STACKS,
       }),
   });

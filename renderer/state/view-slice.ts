@@ -7,6 +7,11 @@ import type { AllSlices, ViewSlice } from './slices.js';
 
 /** Narrowest zoom: 1 µs; below that the timer resolution of most traces (100 ns) shows nothing. */
 export const MIN_SPAN_NS = 1_000;
+/** Zooming to one event shows this many of its durations on each side (its neighbours, its context). */
+const EVENT_ZOOM_PADDING = 4;
+/** …but never less than this span, so a 2 µs ISR still shows what ran around it. */
+const EVENT_ZOOM_MIN_SPAN_NS = 50_000;
+
 /** Zoom history depth; older entries are dropped (nobody steps back 100 zooms). */
 const MAX_HISTORY = 100;
 
@@ -52,7 +57,21 @@ export const createViewSlice: StateCreator<AllSlices, [], [], ViewSlice> = (set,
     zoomForward: [],
     selection: undefined,
     found: undefined,
+    selectedEvent: undefined,
     setFound: (row) => set({ found: row }),
+    selectEvent: (event, options) => {
+      set({ selectedEvent: event });
+      if (event !== undefined && options?.zoom === true) {
+        const span = Math.max(event.durationNs * (1 + 2 * EVENT_ZOOM_PADDING), EVENT_ZOOM_MIN_SPAN_NS);
+        const middle = event.enterNs + event.durationNs / 2;
+        get().zoomTo({ start: traceNs(middle - span / 2), end: traceNs(middle + span / 2) });
+      }
+    },
+    panBy: (fraction) => {
+      const view = visibleRange(get());
+      const shift = (view.end - view.start) * fraction;
+      commit(clampRange(view.start + shift, view.end + shift, get().summary?.durationNs ?? view.end));
+    },
     setSelection: (range) => {
       if (range === undefined || range.end <= range.start) {
         set({ selection: undefined });

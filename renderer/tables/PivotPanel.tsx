@@ -35,6 +35,7 @@ import { stackPreset } from '../state/stack-presets.js';
 import type { StackPresetId } from '../state/slices.js';
 import { StackPanel } from '../stacks/StackPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
+import { EventRows, eventRowsHeight } from './EventRows.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
 const ROW_HEIGHT = 24;
@@ -109,6 +110,27 @@ function GoldBar({ table }: { table: TableId }) {
   /** Where the column chooser opens: above its button, fixed, so no panel edge clips it. */
   const [chooserAt, setChooserAt] = useState<{ right: number; bottom: number } | undefined>(undefined);
   const chooserOpen = chooserAt !== undefined;
+  const chooserBox = useRef<HTMLDivElement>(null);
+  // The chooser closes on Escape and on a press anywhere outside it (its button toggles it).
+  useEffect(() => {
+    if (!chooserOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        setChooserAt(undefined);
+      }
+    };
+    const onDown = (event: MouseEvent) => {
+      if (chooserBox.current !== null && !chooserBox.current.contains(event.target as Node))
+        setChooserAt(undefined);
+    };
+    globalThis.addEventListener('keydown', onKey, true);
+    globalThis.addEventListener('mousedown', onDown, true);
+    return () => {
+      globalThis.removeEventListener('keydown', onKey, true);
+      globalThis.removeEventListener('mousedown', onDown, true);
+    };
+  }, [chooserOpen]);
   const available = TABLE_COLUMNS[table].filter((c) => !layout.groupBy.includes(c));
 
   const startDrag = (column: GroupColumn) => (event: DragEvent) => {
@@ -200,7 +222,7 @@ function GoldBar({ table }: { table: TableId }) {
           </button>
         ))}
       </div>
-      <div className="chooser">
+      <div className="chooser" ref={chooserBox}>
         <button
           type="button"
           className="button"
@@ -224,7 +246,7 @@ function GoldBar({ table }: { table: TableId }) {
           <div
             className="popover chooser-menu"
             style={{ position: 'fixed', top: 'auto', ...chooserAt }}
-            onMouseLeave={() => setChooserAt(undefined)}
+            data-testid="column-chooser-menu"
           >
             {ALL_AGGREGATE_COLUMNS.map((column) => (
               <label key={column}>
@@ -274,13 +296,18 @@ function PivotTable({
   const groupBy = result?.groupBy ?? layout.groupBy;
   const expanded = useMemo(() => new Set(layout.expanded), [layout.expanded]);
   const rows = useMemo(
-    () => (result ? flattenPivot(result.rows, groupBy, expanded, result.omittedRows) : []),
-    [result, groupBy, expanded],
+    () =>
+      result ? flattenPivot(result.rows, groupBy, expanded, result.omittedRows, table === 'dpcIsr') : [],
+    [result, groupBy, expanded, table],
   );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: (index) => {
+      const events = rows[index]?.events;
+      return events !== undefined ? eventRowsHeight(events) : ROW_HEIGHT;
+    },
+    getItemKey: (index) => rows[index]?.path ?? index,
     overscan: OVERSCAN_ROWS,
   });
   const columns = layout.columns;
@@ -383,6 +410,21 @@ function PivotTable({
           {virtualizer.getVirtualItems().map((item) => {
             const row = rows[item.index];
             const a = row.aggregates;
+            if (row.events !== undefined) {
+              return (
+                <div
+                  key={row.path}
+                  className="pivot-events"
+                  style={{
+                    transform: `translateY(${item.start}px)`,
+                    height: item.size,
+                    paddingLeft: 6 + row.depth * 18,
+                  }}
+                >
+                  <EventRows groupBy={groupBy} keys={row.keys} count={row.events} />
+                </div>
+              );
+            }
             return (
               <div
                 key={row.path}

@@ -67,4 +67,29 @@ describe('flattenPivot', () => {
       '  RaidpAdapterDpcRoutine\t5\t220',
     ]);
   });
+
+  it('opens a leaf group into one events row when leaf events are on (the DPC/ISR table)', () => {
+    const node = (key: string, count: number) => ({
+      key,
+      aggregates: {
+        count,
+        totalMs: 1,
+        minUs: 1,
+        maxUs: 1,
+        avgUs: 1,
+        p50Us: 1,
+        p90Us: 1,
+        p99Us: 1,
+        overBudget: 0,
+        percent: 1,
+      },
+    });
+    const rows = [node('a.sys', 3), node('b.sys', 0)];
+    const closed = flattenPivot(rows, ['module'], new Set(), 0, true);
+    expect(closed.map((r) => r.expandable)).toEqual([true, false]);
+    const open = flattenPivot(rows, ['module'], new Set(['a.sys']), 0, true);
+    expect(open.map((r) => r.events)).toEqual([undefined, 3, undefined]);
+    expect(open[1]!.keys).toEqual(['a.sys']);
+    expect(flattenPivot(rows, ['module'], new Set(['a.sys'])).length).toBe(2);
+  });
 });

@@ -17,6 +17,8 @@ export interface FlatRow {
   readonly expanded: boolean;
   /** A "… N more" placeholder for children the engine left out (limitPerLevel). */
   readonly omitted?: number;
+  /** The individual rows of the opened leaf group above (`leafEvents`): keys = that group's. */
+  readonly events?: number;
 }
 
 export function flattenPivot(
@@ -24,6 +26,8 @@ export function flattenPivot(
   groupBy: readonly GroupColumn[],
   expanded: ReadonlySet<string>,
   omittedRows = 0,
+  /** Leaf groups open into their individual rows (the DPC/ISR table). */
+  leafEvents = false,
 ): FlatRow[] {
   const out: FlatRow[] = [];
   const visit = (nodes: readonly PivotNode[], parentKeys: readonly string[], omitted: number) => {
@@ -32,8 +36,10 @@ export function flattenPivot(
     for (const node of nodes) {
       const keys = [...parentKeys, node.key];
       const path = keys.join(PATH_SEPARATOR);
-      const expandable =
-        depth + 1 < groupBy.length && (node.children?.length ?? 0) + (node.omittedChildren ?? 0) > 0;
+      const leaf = depth + 1 >= groupBy.length;
+      const expandable = leaf
+        ? leafEvents && groupBy.length > 0 && node.aggregates.count > 0
+        : (node.children?.length ?? 0) + (node.omittedChildren ?? 0) > 0;
       const isExpanded = expandable && expanded.has(path);
       out.push({
         keys,
@@ -45,7 +51,19 @@ export function flattenPivot(
         expandable,
         expanded: isExpanded,
       });
-      if (isExpanded) {
+      if (isExpanded && leaf) {
+        out.push({
+          keys,
+          path: `${path}${PATH_SEPARATOR}\u0000events`,
+          depth: depth + 1,
+          column,
+          key: '',
+          aggregates: undefined,
+          expandable: false,
+          expanded: false,
+          events: node.aggregates.count,
+        });
+      } else if (isExpanded) {
         visit(node.children ?? [], keys, node.omittedChildren ?? 0);
       }
     }

@@ -750,8 +750,10 @@ async function run(): Promise<void> {
         );
         return;
       }
-      await page.waitForSelector('[data-testid=start-screen]', { timeout: 30_000 });
-      checks.check('Cancel returns to the start screen', true);
+      // Cancelling the load of another file returns to the trace that was open (issue 10: a second
+      // file never closes the first one until it is ready), or to the start screen without one.
+      await page.waitForSelector('[data-testid=start-screen], [data-testid=analysis]', { timeout: 30_000 });
+      checks.check('Cancel returns to the trace that was open (or the start screen)', true);
     });
 
     await checks.step('reopen the backupServer trace: view restored', async () => {
