@@ -150,6 +150,12 @@ export async function openSource(
       store().traceReady(opened.traceId, opened.summary);
       // Once per trace, with the saved setting (a server only if the path or the box says so).
       void loadSymbols({ background: true });
+    } else {
+      // Cancelled or superseded while its answer was on the way: nothing shows this trace, so it
+      // is closed (else it would hold the server's memory and a place under its per-page limit).
+      void api()
+        .closeTrace(opened.traceId)
+        .catch(() => undefined);
     }
   } catch (error) {
     if (openRequestId !== requestId) {
