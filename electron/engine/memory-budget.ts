@@ -69,7 +69,8 @@ export function machineMemory(env: NodeJS.ProcessEnv = process.env): MachineMemo
   };
 }
 
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+const gb = (bytes: number) =>
+  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1e6))} MB`;
 
 /**
  * Throws EngineError('bad-file', 'TooLargeError') when the load would need more memory than the

@@ -5,7 +5,8 @@
 //
 // libFuzzer mutates all of it byte by byte (and crosses inputs over); the edits are what know the
 // format: they find buffers by walking each WMI_BUFFER_HEADER's BufferSize (0x00), events inside a
-// plain buffer by each record's 16-bit Size (record offset 0, 8-byte aligned, up to SavedOffset),
+// plain buffer by each record's 16-bit Size (at +4 in SYSTEM/COMPACT/PERFINFO headers, else +0;
+// 8-byte aligned, up to SavedOffset),
 // and set the fields a hostile file would lie in: BufferSize, SavedOffset, CurrentOffset (0x30),
 // ProcessorNumber / ProcessorIndex (0x28), sequence (0x18), timestamps (0x10), BufferFlag (0x34:
 // compressed 0x40, ProcessorIndex 0x20, lost events/buffers), BufferType (0x36), a record's Size,
@@ -79,11 +80,11 @@ const BUFFER_FIELDS: readonly [number, 1 | 2 | 4][] = [
 
 /** Record-header fields an edit can set (offset from the record, width). */
 const EVENT_FIELDS: readonly [number, 1 | 2 | 4][] = [
-  [0x00, 2], // Size
+  [0x00, 2], // Size (FULL, INSTANCE, EVENT_HEADER) or Version (SYSTEM, COMPACT, PERFINFO)
   [0x02, 1], // HeaderType
   [0x03, 1], // MarkerFlags
-  [0x04, 2], // Version / HookId (system headers) or Flags
-  [0x06, 2], // HookId / EventProperty
+  [0x04, 2], // Size (SYSTEM, COMPACT, PERFINFO) or Flags / opcode
+  [0x06, 2], // HookId or EventProperty / version
   [0x08, 4], // ThreadId / the first payload word
   [0x10, 4], // TimeStamp (low) or payload
   [0x14, 4], // TimeStamp (high) or payload
@@ -127,6 +128,15 @@ function buffersOf(bytes: Uint8Array): Buffer[] {
   return list;
 }
 
+/** A record's size: SYSTEM/COMPACT/PERFINFO headers keep it at +4 (after a version word), the
+ *  others (FULL, INSTANCE, EVENT_HEADER, MESSAGE) at +0. */
+function recordSize(view: DataView, pos: number): number {
+  const type = view.getUint8(pos + 2);
+  return (type >= 1 && type <= 4) || type === 0x10 || type === 0x11
+    ? view.getUint16(pos + 4, true)
+    : view.getUint16(pos, true);
+}
+
 function eventsOf(bytes: Uint8Array, buffer: Buffer): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const saved = view.getUint32(buffer.offset + 4, true) || view.getUint32(buffer.offset + 0x30, true);
@@ -134,7 +144,7 @@ function eventsOf(bytes: Uint8Array, buffer: Buffer): number[] {
   const list: number[] = [];
   let pos = buffer.offset + BUFFER_HEADER;
   while (pos + 4 <= end && list.length < 4096) {
-    const size = view.getUint16(pos, true);
+    const size = recordSize(view, pos);
     if (size < 4) break;
     list.push(pos);
     pos += (size + 7) & ~7;
