@@ -39,13 +39,13 @@ const ESTIMATE_FIXED_BYTES = 160 * 1024 * 1024;
 /** Environment variable: a cap in MiB on what one load may need (default: the memory available). */
 export const MEMORY_LIMIT_ENV = 'ETLSCOPE_MEMORY_LIMIT_MB';
 
-/** What loading this trace will likely need: its event bytes as read (compressed buffers at their
- *  claimed, already bounded, size) × the engine's typical cost, plus the fixed part. */
+/** What loading this trace will likely need: the event bytes the reader will read (compressed
+ *  buffers at their claimed, already bounded, size) × the engine's typical cost, plus the fixed part. */
 export function estimateLoadBytes(trace: EtlTrace): number {
   const b = trace.buffers;
   let eventBytes = 0;
   for (let i = 0; i < b.length; i++) {
-    eventBytes += b.compressed[i] !== 0 ? b.savedOffset[i]! : b.availableSize[i]!;
+    eventBytes += b.dataEnd[i]! - 0x48; // what will be read, after the reader's bounds
   }
   return ESTIMATE_BYTES_PER_EVENT_BYTE * eventBytes + ESTIMATE_FIXED_BYTES;
 }

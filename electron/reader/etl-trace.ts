@@ -166,7 +166,7 @@ class BufferColumns {
     this.compressed = new Uint8Array(reservedLength(maxRows, 1));
   }
   /** The rows as views (no copy: the unwritten tail of the reservation never becomes resident). */
-  table(): BufferTable & { readonly dataEnd: Uint32Array } {
+  table(): BufferTable {
     const n = this.length;
     return {
       length: n,

@@ -14,7 +14,7 @@
 //
 //   node scripts/fuzz/run.mjs [SECONDS=60] [--fresh] [--corpus DIR]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -100,20 +100,25 @@ const child = spawn(
   ],
   { cwd: work, stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } },
 );
-let tail = '';
-let lastStatus = '';
-const stats = {};
+// libFuzzer's log (status lines, final stats) goes to test-results/fuzz/last-run.log and is read
+// back whole at the end (chunks split lines).
+const logPath = path.join(work, 'last-run.log');
+const log = createWriteStream(logPath);
 child.stderr.on('data', (chunk) => {
-  const text = chunk.toString();
-  tail = (tail + text).slice(-20000);
-  for (const line of text.split('\n')) {
-    if (/^#\d+\s/.test(line)) lastStatus = line;
-    const stat = /^stat::(\w+):\s+(\d+)/.exec(line);
-    if (stat) stats[stat[1]] = Number(stat[2]);
-  }
-  if (process.env.FUZZ_VERBOSE) process.stderr.write(text);
+  log.write(chunk);
+  if (process.env.FUZZ_VERBOSE) process.stderr.write(chunk);
 });
 const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])));
+await new Promise((resolve) => log.end(resolve));
+const text = readFileSync(logPath, 'utf8');
+const lines = text.split('\n');
+const lastStatus = lines.filter((line) => /^#\d+\s/.test(line)).at(-1) ?? '';
+const stats = {};
+for (const line of lines) {
+  const stat = /^stat::(\w+):\s+(\d+)/.exec(line);
+  if (stat) stats[stat[1]] = Number(stat[2]);
+}
+const tail = text.slice(-6000);
 const newFindings = readdirSync(findings).filter((f) => !before.has(f));
 const cov = /cov: (\d+)/.exec(lastStatus)?.[1];
 const ft = /ft: (\d+)/.exec(lastStatus)?.[1];
@@ -125,7 +130,7 @@ console.log(
 );
 const ok = code === 0 && newFindings.length === 0;
 if (!ok) {
-  process.stderr.write(tail.slice(-6000));
+  process.stderr.write(tail);
   console.error(
     `fuzz: exit ${code ?? signal}; findings in ${path.relative(root, findings)}: ${newFindings.join(', ') || 'none'}`,
   );
