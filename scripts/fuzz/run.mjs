@@ -123,9 +123,14 @@ const newFindings = readdirSync(findings).filter((f) => !before.has(f));
 const cov = /cov: (\d+)/.exec(lastStatus)?.[1];
 const ft = /ft: (\d+)/.exec(lastStatus)?.[1];
 const corp = /corp: ([\d/]+\w*)/.exec(lastStatus)?.[1];
+// The final stats are not always printed (libFuzzer exits from its timer thread): the last status
+// line has the execution count and RSS too.
+const executions = stats.number_of_executed_units ?? /^#(\d+)/.exec(lastStatus)?.[1];
+const peakRss = stats.peak_rss_mb ?? /rss: (\d+)Mb/.exec(lastStatus)?.[1];
+const perSecond = stats.average_exec_per_sec ?? /exec\/s: (\d+)/.exec(lastStatus)?.[1];
 console.log(
-  `fuzz: ${stats.number_of_executed_units ?? '?'} executions in ${seconds} s (${stats.average_exec_per_sec ?? '?'}/s), ` +
-    `coverage ${cov ?? '?'} edges, ${ft ?? '?'} features, corpus ${corp ?? '?'}, peak RSS ${stats.peak_rss_mb ?? '?'} MB, ` +
+  `fuzz: ${executions ?? '?'} executions in ${seconds} s (${perSecond ?? '?'}/s), ` +
+    `coverage ${cov ?? '?'} edges, ${ft ?? '?'} features, corpus ${corp ?? '?'}, peak RSS ${peakRss ?? '?'} MB, ` +
     `${newFindings.length} finding(s)`,
 );
 const ok = code === 0 && newFindings.length === 0;
