@@ -13,6 +13,7 @@ export default defineConfig({
       'renderer/**/*.test.{ts,tsx}',
       'scripts/**/*.test.ts',
       'tests/unit/**/*.test.ts',
+      'tests/fuzz/**/*.test.ts',
     ],
     exclude: ['node_modules', 'dist', 'tests/e2e/**'],
     testTimeout: 60_000,

@@ -2,6 +2,7 @@
 //   1. type check (tsc --noEmit, strict) and format check      → counted as one test each
 //      (prettier --check: one formatter for the whole tree)
 //   2. vitest: unit, golden, round-trip, fuzz, store, contract  → its per-test counts
+//   2b. coverage-guided fuzzing, ~60 s (npm run fuzz)            → one test
 //   3. end-to-end suites tests/e2e/*.e2e.{ts,mjs} (Chromium)     → their own counts, read from a
 //      final line "N passed, N failed" each suite prints
 // The last line is "N passed, N failed" (what CI reads); the exit code is non-zero on any failure.
@@ -71,6 +72,16 @@ if (existsSync(vitestReport)) {
 } else {
   failed += 1;
   failures.push('vitest produced no report');
+}
+
+// 2b. Coverage-guided fuzzing of reader + engine, time-boxed (scripts/fuzz/run.mjs: Jazzer.js on
+//     libFuzzer; fails on a crash, a hang or a memory-budget breach). One test.
+const fuzzSeconds = process.env.ETLSCOPE_FUZZ_SECONDS ?? '60';
+if (run('fuzz', process.execPath, [path.join(root, 'scripts', 'fuzz', 'run.mjs'), fuzzSeconds]) === 0) {
+  passed += 1;
+} else {
+  failed += 1;
+  failures.push('fuzz (findings in test-results/fuzz/findings; see scripts/fuzz/README.md)');
 }
 
 // 3. End-to-end suites (each prints its own "N passed, N failed" last).

@@ -8,6 +8,7 @@ import { EtlFormatError, fileByteSource, openEtl, type EtlTrace } from '../reade
 import { createIngest } from './ingest.js';
 import { derivePerCpu } from './finalize.js';
 import { PartialBuilder, type Partial, type PartialCapacity } from './partial.js';
+import { checkLoadFitsMemory } from './memory-budget.js';
 import { EngineError } from './query-common.js';
 import type { HeaderFacts } from './summary.js';
 import path from 'node:path';
@@ -42,7 +43,10 @@ const MAX_LOGICAL_PROCESSORS = 2048;
 /** TRACE_LOGFILE_HEADER.LogFileMode EVENT_TRACE_FILE_MODE_CIRCULAR. */
 const LOG_FILE_MODE_CIRCULAR = 0x2;
 
+/** Header facts of an opened trace; throws EngineError('bad-file', 'TooLargeError') first when the
+ *  load would not fit in the memory the machine has free (memory-budget.ts). */
 export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
+  checkLoadFitsMemory(trace, path.basename(filePath));
   const h = trace.header;
   let compressed = 0;
   let buffersLost = h.buffersLost;

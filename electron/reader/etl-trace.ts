@@ -27,6 +27,15 @@ export const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
  *  (event headers and text repeat, addresses and times do not); 256× leaves a wide margin and stops
  *  an 18-byte Xpress stream from claiming 64 MiB. */
 export const MAX_XPRESS_RATIO = 256;
+/** Uncompressed bytes all compressed buffers together may claim per byte they hold on disk (plus
+ *  MAX_EXPANSION_ALLOWANCE_BYTES). Real traces expand 1.2–5× (the real traces here: 1.2–4.7×, the
+ *  writer's kernel mix 3.4×); 16× keeps the engine's memory within its stated budget
+ *  (electron/engine/memory-budget.ts) where 256× per buffer alone would let a file of bombs that
+ *  each stay under the per-buffer ratio expand 256× as a whole. */
+export const MAX_FILE_EXPANSION = 16;
+/** A small file may expand past MAX_FILE_EXPANSION by this much (a few highly compressible
+ *  buffers are no threat at this size). */
+const MAX_EXPANSION_ALLOWANCE_BYTES = 64 * 1024 * 1024;
 /** Pre-scan reads small (compressed) buffers' headers through a window this big: one syscall covers many. */
 const PRESCAN_WINDOW_BYTES = 64 * 1024;
 /** From this stride on, the pre-scan reads just the 0x48 header bytes (never the whole file twice). */
@@ -106,71 +115,73 @@ export function hexOffset(offset: number): string {
   return '0x' + offset.toString(16);
 }
 
-/** Growable columns for the pre-scan. */
+/** glibc serves allocations from here on with mmap (its dynamic threshold's ceiling on 64-bit):
+ *  fresh zero pages, resident only once written. Smaller blocks may come from a reused heap, which
+ *  calloc zero-fills (all of it resident), so columns in between are rounded up to this. */
+const GLIBC_MMAP_THRESHOLD_MAX_BYTES = 32 * 1024 * 1024 + 4096;
+/** Columns below this stay exact (small files): their heap memory is negligible. */
+const MMAP_ROUNDING_MIN_BYTES = 256 * 1024;
+
+function reservedLength(rows: number, bytesPerElement: number): number {
+  const bytes = rows * bytesPerElement;
+  return bytes >= MMAP_ROUNDING_MIN_BYTES && bytes < GLIBC_MMAP_THRESHOLD_MAX_BYTES
+    ? Math.ceil(GLIBC_MMAP_THRESHOLD_MAX_BYTES / bytesPerElement)
+    : rows;
+}
+
+/**
+ * Columns for the pre-scan (49 bytes per buffer), reserved once for the most buffers the file can
+ * hold (one per 0x48 bytes): the reservation is address space, only rows written become resident,
+ * and nothing is copied as the scan goes (a file made only of minimal buffers used to pay ~1.8
+ * bytes per file byte through doubling growth, a final copy and JS arrays per CPU; now ~0.7).
+ */
 class BufferColumns {
   length = 0;
-  fileOffset: Float64Array;
-  size: Uint32Array;
-  availableSize: Uint32Array;
-  savedOffset: Uint32Array;
-  dataEnd: Uint32Array;
-  cpu: Uint16Array;
-  sequence: Float64Array;
-  timestamp: Float64Array;
-  flags: Uint16Array;
-  type: Uint16Array;
-  loggerId: Uint16Array;
-  compressed: Uint8Array;
-  constructor(capacity: number) {
-    this.fileOffset = new Float64Array(capacity);
-    this.size = new Uint32Array(capacity);
-    this.availableSize = new Uint32Array(capacity);
-    this.savedOffset = new Uint32Array(capacity);
-    this.dataEnd = new Uint32Array(capacity);
-    this.cpu = new Uint16Array(capacity);
-    this.sequence = new Float64Array(capacity);
-    this.timestamp = new Float64Array(capacity);
-    this.flags = new Uint16Array(capacity);
-    this.type = new Uint16Array(capacity);
-    this.loggerId = new Uint16Array(capacity);
-    this.compressed = new Uint8Array(capacity);
+  readonly fileOffset: Float64Array;
+  readonly size: Uint32Array;
+  readonly availableSize: Uint32Array;
+  readonly savedOffset: Uint32Array;
+  readonly dataEnd: Uint32Array;
+  readonly cpu: Uint16Array;
+  readonly sequence: Float64Array;
+  readonly timestamp: Float64Array;
+  readonly flags: Uint16Array;
+  readonly type: Uint16Array;
+  readonly loggerId: Uint16Array;
+  readonly compressed: Uint8Array;
+  readonly capacity: number;
+  constructor(maxRows: number) {
+    this.capacity = maxRows;
+    this.fileOffset = new Float64Array(reservedLength(maxRows, 8));
+    this.size = new Uint32Array(reservedLength(maxRows, 4));
+    this.availableSize = new Uint32Array(reservedLength(maxRows, 4));
+    this.savedOffset = new Uint32Array(reservedLength(maxRows, 4));
+    this.dataEnd = new Uint32Array(reservedLength(maxRows, 4));
+    this.cpu = new Uint16Array(reservedLength(maxRows, 2));
+    this.sequence = new Float64Array(reservedLength(maxRows, 8));
+    this.timestamp = new Float64Array(reservedLength(maxRows, 8));
+    this.flags = new Uint16Array(reservedLength(maxRows, 2));
+    this.type = new Uint16Array(reservedLength(maxRows, 2));
+    this.loggerId = new Uint16Array(reservedLength(maxRows, 2));
+    this.compressed = new Uint8Array(reservedLength(maxRows, 1));
   }
-  grow(): void {
-    const capacity = this.fileOffset.length * 2;
-    const g = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(capacity);
-      b.set(a);
-      return b;
-    };
-    this.fileOffset = g(this.fileOffset);
-    this.size = g(this.size);
-    this.availableSize = g(this.availableSize);
-    this.savedOffset = g(this.savedOffset);
-    this.dataEnd = g(this.dataEnd);
-    this.cpu = g(this.cpu);
-    this.sequence = g(this.sequence);
-    this.timestamp = g(this.timestamp);
-    this.flags = g(this.flags);
-    this.type = g(this.type);
-    this.loggerId = g(this.loggerId);
-    this.compressed = g(this.compressed);
-  }
-  table(): BufferTable & { readonly dataEnd: Uint32Array } {
+  /** The rows as views (no copy: the unwritten tail of the reservation never becomes resident). */
+  table(): BufferTable {
     const n = this.length;
     return {
       length: n,
-      fileOffset: this.fileOffset.slice(0, n),
-      size: this.size.slice(0, n),
-      availableSize: this.availableSize.slice(0, n),
-      savedOffset: this.savedOffset.slice(0, n),
-      dataEnd: this.dataEnd.slice(0, n),
-      cpu: this.cpu.slice(0, n),
-      sequence: this.sequence.slice(0, n),
-      timestamp: this.timestamp.slice(0, n),
-      flags: this.flags.slice(0, n),
-      type: this.type.slice(0, n),
-      loggerId: this.loggerId.slice(0, n),
-      compressed: this.compressed.slice(0, n),
+      fileOffset: this.fileOffset.subarray(0, n),
+      size: this.size.subarray(0, n),
+      availableSize: this.availableSize.subarray(0, n),
+      savedOffset: this.savedOffset.subarray(0, n),
+      dataEnd: this.dataEnd.subarray(0, n),
+      cpu: this.cpu.subarray(0, n),
+      sequence: this.sequence.subarray(0, n),
+      timestamp: this.timestamp.subarray(0, n),
+      flags: this.flags.subarray(0, n),
+      type: this.type.subarray(0, n),
+      loggerId: this.loggerId.subarray(0, n),
+      compressed: this.compressed.subarray(0, n),
     };
   }
 }
@@ -200,9 +211,8 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
   const uniformSize =
     logfileBufferSize >= BUFFER_HEADER_SIZE && logfileBufferSize <= MAX_BUFFER_BYTES ? logfileBufferSize : 0;
   const maxUncompressed = uniformSize || MAX_BUFFER_BYTES;
-  const cols = new BufferColumns(
-    Math.max(16, Math.min(1 << 20, Math.ceil(fileSize / (uniformSize || 65536)) + 16)),
-  );
+  // Every buffer is at least a header long: that bounds the rows whatever the sizes claim.
+  const cols = new BufferColumns(Math.floor(fileSize / BUFFER_HEADER_SIZE) + 1);
   const win = new HeaderWindow(source);
   const view = win.view;
 
@@ -220,6 +230,8 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
     return (flags & BUFFER_FLAG_COMPRESSED) !== 0 ? saved <= maxUncompressed : saved <= size;
   };
 
+  let compressedOnDisk = 0;
+  let compressedClaimed = 0;
   let pos = 0;
   while (pos < fileSize) {
     if (fileSize - pos < BUFFER_HEADER_SIZE) {
@@ -290,7 +302,7 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
       size = uniformSize;
     }
     h = win.at(pos);
-    if (cols.length === cols.fileOffset.length) cols.grow();
+    if (cols.length === cols.capacity) break; // cannot happen (sizes ≥ 0x48); a guard for the bound
     const i = cols.length++;
     const flags = view.getUint16(h + 0x34, true);
     const compressed = (flags & BUFFER_FLAG_COMPRESSED) !== 0;
@@ -341,6 +353,19 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
         pos,
       );
       dataEnd = BUFFER_HEADER_SIZE;
+    } else if (
+      compressed &&
+      compressedClaimed + (dataEnd - BUFFER_HEADER_SIZE) >
+        MAX_FILE_EXPANSION * (compressedOnDisk + available - BUFFER_HEADER_SIZE) +
+          MAX_EXPANSION_ALLOWANCE_BYTES
+    ) {
+      sink.add(
+        'error',
+        'expansion-limit',
+        `compressed buffer at file offset ${hexOffset(pos)} would make the compressed buffers expand more than ${MAX_FILE_EXPANSION}× their ${compressedOnDisk + available} bytes on disk (SavedOffset at file offset ${hexOffset(pos + 4)} claims ${dataEnd}); its events are skipped`,
+        pos,
+      );
+      dataEnd = BUFFER_HEADER_SIZE;
     } else if (!compressed && dataEnd > size) {
       sink.add(
         'error',
@@ -360,6 +385,10 @@ function prescanBuffers(source: ByteSource, logfileBufferSize: number, sink: Dia
       if (!compressed) dataEnd = Math.min(dataEnd, available);
     }
     cols.dataEnd[i] = dataEnd;
+    if (compressed) {
+      compressedOnDisk += Math.max(0, available - BUFFER_HEADER_SIZE);
+      compressedClaimed += dataEnd - BUFFER_HEADER_SIZE;
+    }
     win.stride = size;
     pos += size;
   }
@@ -418,28 +447,42 @@ class EtlTraceImpl implements EtlTrace {
     const table = cols.table();
     this.buffers = table;
     this.dataEnd = table.dataEnd;
-    const byCpu = new Map<number, number[]>();
+    // Buffers grouped by CPU in one Int32Array (a counting sort, 4 bytes per buffer), each CPU's
+    // run sorted in place; buffers without event bytes are left out of the runs (a file of
+    // minimal buffers then costs its columns only) but their CPUs still count as seen.
+    const cpuSlots = PROCESSOR_INDEX_MASK + 2;
+    const seen = new Uint8Array(cpuSlots);
+    const starts = new Int32Array(cpuSlots + 1);
     for (let i = 0; i < table.length; i++) {
       if (i === headerBufferIndex) continue;
-      const list = byCpu.get(table.cpu[i]);
-      if (list) list.push(i);
-      else byCpu.set(table.cpu[i], [i]);
+      const cpu = table.cpu[i]!;
+      seen[cpu] = 1;
+      if (table.dataEnd[i]! > BUFFER_HEADER_SIZE) starts[cpu + 1]!++;
     }
-    const cpus = [...byCpu.keys()].sort((a, b) => a - b);
-    for (const cpu of cpus) {
-      const list = byCpu.get(cpu) as number[];
+    for (let c = 0; c < cpuSlots; c++) starts[c + 1]! += starts[c]!;
+    const order = new Int32Array(starts[cpuSlots]!);
+    const fill = starts.slice(0, cpuSlots);
+    for (let i = 0; i < table.length; i++) {
+      if (i === headerBufferIndex || table.dataEnd[i]! <= BUFFER_HEADER_SIZE) continue;
+      order[fill[table.cpu[i]!]!++] = i;
+    }
+    const cpus: number[] = [];
+    for (let cpu = 0; cpu < cpuSlots; cpu++) {
+      if (seen[cpu] === 0) continue;
+      cpus.push(cpu);
+      const list = order.subarray(starts[cpu]!, starts[cpu + 1]!);
       list.sort(
         (a, b) =>
-          table.loggerId[a] - table.loggerId[b] ||
-          table.sequence[a] - table.sequence[b] ||
-          table.timestamp[a] - table.timestamp[b] ||
-          table.fileOffset[a] - table.fileOffset[b],
+          table.loggerId[a]! - table.loggerId[b]! ||
+          table.sequence[a]! - table.sequence[b]! ||
+          table.timestamp[a]! - table.timestamp[b]! ||
+          table.fileOffset[a]! - table.fileOffset[b]!,
       );
       const runs: Int32Array[] = [];
       let start = 0;
       for (let k = 1; k <= list.length; k++) {
-        if (k === list.length || table.loggerId[list[k]] !== table.loggerId[list[start]]) {
-          runs.push(Int32Array.from(list.slice(start, k)));
+        if (k === list.length || table.loggerId[list[k]!] !== table.loggerId[list[start]!]) {
+          runs.push(list.subarray(start, k));
           start = k;
         }
       }

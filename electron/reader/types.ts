@@ -337,4 +337,7 @@ export interface BufferTable {
   /** ClientContext.LoggerId (0x2A): sequence numbers are per logger, so runs are ordered per (CPU, logger). */
   readonly loggerId: Uint16Array;
   readonly compressed: Uint8Array;
+  /** End of the event data the reader will read (uncompressed offset, ≥ 0x48): SavedOffset after
+   *  the bounds checks (0x48 = nothing: a refused claim or an empty buffer). */
+  readonly dataEnd: Uint32Array;
 }
