@@ -32,6 +32,7 @@ import {
   parentPath,
   type StackRow,
 } from './stack-tree.js';
+import { useDismiss } from '../components/use-dismiss.js';
 
 /** Row height in px: one line of 13 px text with padding; the virtualizer needs it fixed. */
 const ROW_HEIGHT = 22;
@@ -144,19 +145,7 @@ export function StackTreeTable(props: StackTreeTableProps) {
     clearReveal();
   }, [reveal, treeKey, result, loading, rows, virtualizer, clearReveal]);
 
-  useEffect(() => {
-    if (menu === undefined) {
-      return;
-    }
-    const close = () => setMenu(undefined);
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && close();
-    globalThis.addEventListener('click', close);
-    globalThis.addEventListener('keydown', onKey);
-    return () => {
-      globalThis.removeEventListener('click', close);
-      globalThis.removeEventListener('keydown', onKey);
-    };
-  }, [menu]);
+  useDismiss(menu !== undefined, () => setMenu(undefined));
 
   const expandHeaviest = (from: string | undefined) => {
     if (tree === undefined) {

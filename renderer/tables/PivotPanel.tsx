@@ -36,6 +36,7 @@ import type { StackPresetId } from '../state/slices.js';
 import { StackPanel } from '../stacks/StackPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 import { EventRows, eventRowsHeight } from './EventRows.js';
+import { useDismiss } from '../components/use-dismiss.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
 const ROW_HEIGHT = 24;
@@ -314,19 +315,7 @@ function PivotTable({
   const template = `minmax(220px, 1fr) repeat(${columns.length}, minmax(78px, 104px))`;
   const budgetUs = DPC_BUDGET_NS / 1000;
 
-  useEffect(() => {
-    if (menu === undefined) {
-      return;
-    }
-    const close = () => setMenu(undefined);
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && close();
-    globalThis.addEventListener('click', close);
-    globalThis.addEventListener('keydown', onKey);
-    return () => {
-      globalThis.removeEventListener('click', close);
-      globalThis.removeEventListener('keydown', onKey);
-    };
-  }, [menu]);
+  useDismiss(menu !== undefined, () => setMenu(undefined));
 
   const header = (key: SortKey, label: string, className: string) => (
     <button
