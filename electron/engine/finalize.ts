@@ -45,6 +45,7 @@ import { buildThreadDirectory, type ThreadDirectory } from './threads.js';
 import { buildDpcCoverage, buildRunCoverage } from './coverage-build.js';
 import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { LocationDirectory } from './locations.js';
+import { volumePathMapper } from '../reader/index.js';
 import { assembleStacks, type StackTable } from './stacks/assemble.js';
 import { buildSymbolization } from './symbolize.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -578,7 +579,12 @@ export function finalizeModel(
   const durationNs = lastEventNs;
   const metadataOf = <T extends { timeNs: number }>(pick: (p: Partial) => readonly T[]) =>
     partials.flatMap(pick).sort((a, b) => a.timeNs - b.timeNs);
-  const imageEvents = metadataOf((p) => p.images);
+  // Image paths as WPA shows them: the trace's volume mappings turn `\Device\HarddiskVolume2\…`
+  // into `C:\…` (SysConfigEx; none in a trace that was not merged, and then paths stay as logged).
+  const toDosPath = volumePathMapper(metadataOf((p) => p.volumes));
+  const imageEvents = metadataOf((p) => p.images).map((e) =>
+    toDosPath === undefined ? e : { ...e, fileName: toDosPath(e.fileName) },
+  );
   const rsdsEvents = metadataOf((p) => p.rsds);
   const directory = buildThreadDirectory(
     metadataOf((p) => p.processes),

@@ -8,6 +8,7 @@
 import {
   decodeCompactCSwitchBatch,
   decodeDbgIdRsds,
+  decodeVolumeMapping,
   decodeHeaderExtension,
   decodeImage,
   decodeProcess,
@@ -17,6 +18,7 @@ import {
   dpcKindOfHook,
   eventKindName,
   isDbgIdRsdsEvent,
+  isVolumeMappingEvent,
   KernelHook,
   readPointerKey,
   readU64,
@@ -90,6 +92,9 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
             age: r.age,
             pdbFileName: r.pdbFileName,
           });
+      } else if (isVolumeMappingEvent(ev)) {
+        const r = decodeVolumeMapping(ev);
+        if (r !== undefined) builder.volumes.push({ timeNs, ntPath: r.ntPath, dosPath: r.dosPath });
       }
       return;
     }

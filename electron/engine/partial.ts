@@ -52,6 +52,12 @@ export interface RsdsEvent {
   readonly age: number;
   readonly pdbFileName: string;
 }
+/** A SysConfigEx volume mapping (`\Device\HarddiskVolume2\` → `C:\`). */
+export interface VolumeEvent {
+  readonly timeNs: number;
+  readonly ntPath: string;
+  readonly dosPath: string;
+}
 export type LifetimeKind = 'start' | 'end' | 'dcstart' | 'dcend';
 export interface ProcessEvent {
   readonly timeNs: number;
@@ -156,6 +162,7 @@ export interface Partial {
   idleTails: OpenIdle[];
   images: ImageEvent[];
   rsds: RsdsEvent[];
+  volumes: VolumeEvent[];
   processes: ProcessEvent[];
   threads: ThreadEvent[];
   profileIntervals: ProfileIntervalEvent[];
@@ -408,6 +415,7 @@ export class PartialBuilder {
   private readonly cpus: CpuState[] = [];
   readonly images: ImageEvent[] = [];
   readonly rsds: RsdsEvent[] = [];
+  readonly volumes: VolumeEvent[] = [];
   readonly processes: ProcessEvent[] = [];
   readonly threads: ThreadEvent[] = [];
   readonly profileIntervals: ProfileIntervalEvent[] = [];
@@ -788,6 +796,7 @@ export class PartialBuilder {
       idleTails,
       images: this.images,
       rsds: this.rsds,
+      volumes: this.volumes,
       processes: this.processes,
       threads: this.threads,
       profileIntervals: this.profileIntervals,

@@ -140,4 +140,14 @@ describe.runIf(existsSync(file))('perfview-net452-x64.etl', () => {
     expect(got).toEqual(expected.flaggedByModule);
     expect(Object.keys(got.DPC ?? {})).toContain('ndis.sys');
   });
+
+  it("shows image paths with drive letters from the trace's volume mappings (as WPA does)", () => {
+    const images = engine.query({ kind: 'list', table: 'images', limit: 100_000 }, NEVER_CANCELLED);
+    const paths = images.rows.map((r) => String(r[images.columns.indexOf('File Name')]));
+    expect(paths.some((p) => /^\\Device\\HarddiskVolume/i.test(p))).toBe(false);
+    expect(paths).toContain(
+      'C:\\Users\\brianrob\\AppData\\Roaming\\PerfView\\VER.2020-07-02.23.01.22.000\\PerfView.exe',
+    );
+    expect(paths.filter((p) => /^C:\\Windows\\/i.test(p)).length).toBeGreaterThan(100);
+  });
 });

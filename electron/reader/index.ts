@@ -69,6 +69,12 @@ export {
   isDbgIdRsdsEvent,
 } from './kernel/image-id.js';
 export {
+  decodeVolumeMapping,
+  isVolumeMappingEvent,
+  volumePathMapper,
+  type VolumeMappingRecord,
+} from './kernel/volume-mapping.js';
+export {
   decodeIdleEnter,
   decodeIdleExit,
   decodePerfState,
