@@ -5,6 +5,7 @@
 import type { TraceSession } from '../engine/session-types.js';
 import type { CliOptions, CommandSpec } from './args.js';
 import type { CsvTable } from './csv.js';
+import { integer } from './text-table.js';
 
 /** What a command may do to the outside world (main.ts implements it). */
 export interface CliIo {
@@ -36,6 +37,30 @@ export interface TraceRun {
   readonly options: CliOptions;
   readonly fileName: string;
   readonly io: CliIo;
+}
+
+/**
+ * A table command's output: with `--csv OUT` the table as CSV (to a file: "wrote N <noun> to OUT"
+ * on stderr; to `-`: nothing else, so standard output stays one CSV), then the result as JSON
+ * (`--json`) or text.
+ */
+export function printTable(
+  io: CliIo,
+  options: CliOptions,
+  output: {
+    readonly csv: () => CsvTable;
+    readonly rowNoun: string;
+    readonly json: unknown;
+    readonly text: () => string;
+  },
+): void {
+  if (options.csv !== undefined) {
+    const table = output.csv();
+    io.writeCsv(options.csv, table);
+    if (options.csv === '-') return;
+    io.note(`wrote ${integer(table.rows.length)} ${output.rowNoun} to ${options.csv}`);
+  }
+  io.print(options.json ? JSON.stringify(output.json, null, 2) : output.text());
 }
 
 /** A command over one trace: `body` gets the open session; the session is closed afterwards. */

@@ -5,7 +5,7 @@ import type { SeriesResult } from '../../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../../shared/units.js';
 import type { TraceSession } from '../../engine/session-types.js';
 import type { CliOptions } from '../args.js';
-import { traceCommand } from '../command.js';
+import { printTable, traceCommand } from '../command.js';
 import type { CsvTable } from '../csv.js';
 import { fixed, integer, renderTable } from '../text-table.js';
 import { effectiveRange, filterFromOptions, flattenPivot } from './common.js';
@@ -189,11 +189,11 @@ export const cpuCommand = traceCommand(
   },
   async ({ session, options, fileName, io }) => {
     const result = await cpu(session, options);
-    if (options.csv !== undefined) {
-      io.writeCsv(options.csv, cpuCsv(result));
-      if (options.csv === '-') return;
-      io.note(`wrote ${integer(result.rows.length)} CPU rows to ${options.csv}`);
-    }
-    io.print(options.json ? JSON.stringify(result, null, 2) : formatCpu(result, fileName));
+    printTable(io, options, {
+      csv: () => cpuCsv(result),
+      rowNoun: 'CPU rows',
+      json: result,
+      text: () => formatCpu(result, fileName),
+    });
   },
 );

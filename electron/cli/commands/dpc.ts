@@ -15,7 +15,7 @@ import {
 } from '../../../shared/contract.js';
 import type { TraceSession } from '../../engine/session-types.js';
 import type { CliOptions } from '../args.js';
-import { traceCommand } from '../command.js';
+import { printTable, traceCommand } from '../command.js';
 import type { CsvTable } from '../csv.js';
 import { fixed, integer, renderTable, type TextColumn } from '../text-table.js';
 import { DPC_FAMILY, effectiveRange, filterFromOptions, flattenPivot, ISR_FAMILY } from './common.js';
@@ -236,11 +236,11 @@ export const dpcCommand = traceCommand(
       return;
     }
     const result = await dpc(session, options);
-    if (options.csv !== undefined) {
-      io.writeCsv(options.csv, dpcCsv(result));
-      if (options.csv === '-') return;
-      io.note(`wrote ${integer(result.rows.length)} grouped rows to ${options.csv}`);
-    }
-    io.print(options.json ? JSON.stringify(result, null, 2) : formatDpc(result, fileName));
+    printTable(io, options, {
+      csv: () => dpcCsv(result),
+      rowNoun: 'grouped rows',
+      json: result,
+      text: () => formatDpc(result, fileName),
+    });
   },
 );

@@ -3,9 +3,9 @@
 import type { IdleStateStats } from '../../../shared/contract.js';
 import type { TraceSession } from '../../engine/session-types.js';
 import type { CliOptions } from '../args.js';
-import { traceCommand } from '../command.js';
+import { printTable, traceCommand } from '../command.js';
 import type { CsvTable } from '../csv.js';
-import { fixed, integer, renderTable, type TextColumn } from '../text-table.js';
+import { fixed, renderTable, type TextColumn } from '../text-table.js';
 import { effectiveRange, filterFromOptions, flattenPivot } from './common.js';
 
 export interface IdleRow {
@@ -118,11 +118,11 @@ export const idleCommand = traceCommand(
   },
   async ({ session, options, fileName, io }) => {
     const result = await idle(session, options);
-    if (options.csv !== undefined) {
-      io.writeCsv(options.csv, idleCsv(result));
-      if (options.csv === '-') return;
-      io.note(`wrote ${integer(result.rows.length)} C-state rows to ${options.csv}`);
-    }
-    io.print(options.json ? JSON.stringify(result, null, 2) : formatIdle(result, fileName));
+    printTable(io, options, {
+      csv: () => idleCsv(result),
+      rowNoun: 'C-state rows',
+      json: result,
+      text: () => formatIdle(result, fileName),
+    });
   },
 );

@@ -3,7 +3,7 @@
 import { LIST_TABLES, type ListResult } from '../../../shared/contract.js';
 import type { TraceSession } from '../../engine/session-types.js';
 import type { CliOptions } from '../args.js';
-import { traceCommand } from '../command.js';
+import { printTable, traceCommand } from '../command.js';
 import type { CsvTable } from '../csv.js';
 import { fixed, integer, renderTable, type TextColumn } from '../text-table.js';
 
@@ -47,11 +47,11 @@ export const listCommand = traceCommand(
   },
   async ({ session, options, io }) => {
     const result = await list(session, options);
-    if (options.csv !== undefined) {
-      io.writeCsv(options.csv, listCsv(result));
-      if (options.csv === '-') return;
-      io.note(`wrote ${integer(result.rows.length)} ${options.table} rows to ${options.csv}`);
-    }
-    io.print(options.json ? JSON.stringify(result, null, 2) : formatList(result));
+    printTable(io, options, {
+      csv: () => listCsv(result),
+      rowNoun: `${options.table} rows`,
+      json: result,
+      text: () => formatList(result),
+    });
   },
 );

@@ -5,7 +5,7 @@
 import type { SchedFilter, ThreadSummaryResult } from '../../../shared/contract.js';
 import type { TraceSession } from '../../engine/session-types.js';
 import type { CliOptions } from '../args.js';
-import { traceCommand } from '../command.js';
+import { printTable, traceCommand } from '../command.js';
 import type { CsvTable } from '../csv.js';
 import { fixed, integer, renderTable } from '../text-table.js';
 
@@ -132,11 +132,11 @@ export const threadsCommand = traceCommand(
   },
   async ({ session, options, fileName, io }) => {
     const output = await threads(session, options);
-    if (options.csv !== undefined) {
-      io.writeCsv(options.csv, threadsCsv(output));
-      if (options.csv === '-') return;
-      io.note(`wrote ${integer(output.rows.length)} thread rows to ${options.csv}`);
-    }
-    io.print(options.json ? JSON.stringify(output, null, 2) : formatThreads(output, fileName));
+    printTable(io, options, {
+      csv: () => threadsCsv(output),
+      rowNoun: 'thread rows',
+      json: output,
+      text: () => formatThreads(output, fileName),
+    });
   },
 );
