@@ -63,6 +63,9 @@ const FLAG_ARITY: Readonly<Record<Flag, 0 | 1 | 2>> = {
   '--max-upload': 1,
 };
 
+/** How a required flag's value is named in the message that asks for it. */
+const REQUIRED_VALUE: Readonly<Partial<Record<Flag, string>>> = { '--out': 'DIR', '--thread': 'TID' };
+
 /** What a command takes besides flags. */
 export interface CommandSpec {
   readonly name: string;
@@ -326,9 +329,10 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
   if ((o.view === 'callers' || o.view === 'callees') && o.focus === undefined)
     throw new UsageError(`--view ${o.view} needs --focus module!function`);
   for (const flag of spec.required ?? [])
-    if (!given.has(flag)) throw new UsageError(`etlscope ${spec.name} needs ${flag}`);
-  if (spec.flags.includes('--out') && o.out === undefined)
-    throw new UsageError(`etlscope ${spec.name} needs --out DIR`);
+    if (!given.has(flag))
+      throw new UsageError(
+        `etlscope ${spec.name} needs ${flag}${REQUIRED_VALUE[flag] !== undefined ? ` ${REQUIRED_VALUE[flag]}` : ''}`,
+      );
   if (files[0] !== undefined) o.file = files[0];
   o.files = files;
   if (positional !== undefined) o.table = positional as ListTableId;

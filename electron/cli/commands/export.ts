@@ -275,6 +275,7 @@ export const exportCommand: CliCommand = {
   name: 'export',
   files: 'many',
   flags: ['--out', '--format', '--tables', '--workers', '--symbols'],
+  required: ['--out'],
   usage: `  etlscope export FILE… --out DIR [options]  one file per table per trace, for fleets of traces
       --format parquet|csv                    Parquet (zstd, typed columns; default) or CSV
       --tables dpc,cpu,idle,threads,samples,images,processes   (default all)`,
