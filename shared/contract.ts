@@ -267,6 +267,9 @@ export interface SeriesQuery {
   readonly filter: QueryFilter;
   /** Number of buckets across filter.range (or the whole trace); at most 10,000. */
   readonly buckets: number;
+  /** cstate only: also each state's residency % per bucket (`stateResidency`). Off by default:
+   *  the lanes draw only the deepest state, and residency is ~4/5 of the answer's bytes. */
+  readonly withResidency?: boolean;
 }
 
 export interface CpuSeries {
@@ -274,7 +277,7 @@ export interface CpuSeries {
   /** One value per bucket: percent for utilization/dpcIsrTime; state index for cstate;
    *  longest duration in µs for dpcDurations (0 = none). */
   readonly values: readonly number[];
-  /** cstate only: per state index (0 = C0) the residency % per bucket. */
+  /** cstate with `withResidency` only: per state index (0 = C0) the residency % per bucket. */
   readonly stateResidency?: readonly (readonly number[])[];
 }
 

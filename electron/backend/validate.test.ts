@@ -52,6 +52,12 @@ describe('request validation', () => {
       () => validateQuery({ kind: 'series', metric: 'utilization', filter: {}, buckets: 10_001 }),
       /buckets/,
     );
+    expect(
+      validateQuery({ kind: 'series', metric: 'cstate', filter: {}, buckets: 5, withResidency: true }),
+    ).toMatchObject({ withResidency: true });
+    expect(() =>
+      validateQuery({ kind: 'series', metric: 'cstate', filter: {}, buckets: 5, withResidency: 'yes' }),
+    ).toThrow(/withResidency/);
     rejects(
       () =>
         validateQuery({

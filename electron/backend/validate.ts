@@ -399,6 +399,9 @@ export function validateQuery(value: unknown): Query {
         metric: expectOneOf(query.metric, METRICS, 'query.metric'),
         filter,
         buckets: expectInteger(query.buckets, 1, MAX_SERIES_BUCKETS, 'query.buckets'),
+        ...(query.withResidency !== undefined
+          ? { withResidency: expectBoolean(query.withResidency, 'query.withResidency') }
+          : {}),
       };
     case 'stacks': {
       const table = expectOneOf(query.table, ['cpuSampled', 'dpcIsr'] as const, 'query.table');

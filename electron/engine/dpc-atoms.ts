@@ -3,7 +3,8 @@
 // costs O(atoms · log rows) instead of O(rows): counts and sums per atom, min/max at the ends,
 // over-budget and duration bounds by binary search, and exact nearest-rank percentiles of any
 // union of atoms by bisection over the float32 bit patterns (order-preserving for values ≥ 0).
-// Built lazily on the first whole-trace DPC pivot (one sort per atom), 4 bytes per row.
+// Built lazily on the first whole-trace DPC pivot, or all levels at once by the engine's warm-up
+// from one radix sort of the rows by duration, 4 bytes per row per level.
 
 import type { EngineModel } from './model.js';
 
@@ -67,7 +68,7 @@ export function dpcAtoms(model: EngineModel, perCpu = true): DpcAtoms {
   const segments: number[] = [];
   if (perCpu) for (let c = 0; c + 1 < offsets.length; c++) segments.push(offsets[c]!, offsets[c + 1]!, c);
   else segments.push(0, model.dpc.length, -1);
-  const { atoms } = collectAtoms(model, segments, 0, Infinity, 0)!;
+  const { atoms } = collectAtoms(model, [segments], 0, Infinity)!;
   cache.set(model, atoms);
   return atoms;
 }
@@ -97,10 +98,9 @@ export function dpcBlockAtoms(model: EngineModel): DpcBlockAtoms | undefined {
   const blockCount = blockSegments.length / 3;
   const collected = collectAtoms(
     model,
-    [...blockSegments, ...superSegments],
+    [blockSegments, superSegments],
     2 * DPC_BLOCK_ROWS * cpuSlots,
     Math.floor(model.dpc.length / MIN_ROWS_PER_BLOCK_ATOM),
-    blockCount,
   );
   if (collected === undefined) {
     blockCache.set(model, null);
@@ -121,77 +121,157 @@ export function dpcBlockAtoms(model: EngineModel): DpcBlockAtoms | undefined {
   return result;
 }
 
-/** Atoms of the rows of each segment (lo, hi, cpu triplets; segments may overlap); `spare` free
- *  floats after the sorted durations. segmentAtoms[k] is the first atom of segment k. Undefined
- *  (nothing sorted) when the first `checkedSegments` segments (all when 0) have more than
- *  `maxAtoms` atoms. */
+/** Radix digits of the row-order sort: 11 + 11 + 10 bits cover a float32 in three counting
+ *  passes over 2,048 buckets (fits in L1); 16-bit digits would need two passes but a 64K-bucket
+ *  histogram that misses the cache on every row. */
+const RADIX_BITS = 11;
+const RADIX_PASSES = 3;
+
+/**
+ * Row indices 0..n−1 in ascending order of `values` (float32, any sign; NaN last, as
+ * TypedArray.sort orders them), by an LSD radix sort of the order-preserving bit patterns: three
+ * O(n) counting passes, a pass skipped when every row has the same digit (the sign and exponent
+ * bits of durations mostly agree). Scattering rows in this order into per-atom slices leaves
+ * every slice sorted, so one sort serves every atom level (~10× faster than sorting each slice).
+ */
+export function rowsByValue(values: Float32Array): Int32Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys = new Uint32Array(n);
+  let rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    // Negative floats order reversed and before the positive ones: flip all bits; positive ones
+    // get the sign bit set. NaN (exponent all ones, any mantissa) lands at the top.
+    keys[i] = b >>> 31 === 1 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    rows[i] = i;
+  }
+  let nextKeys = new Uint32Array(n);
+  let nextRows = new Int32Array(n);
+  const count = new Int32Array(1 << RADIX_BITS);
+  for (let pass = 0; pass < RADIX_PASSES; pass++) {
+    const shift = pass * RADIX_BITS;
+    const mask = (1 << RADIX_BITS) - 1;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & mask]!++;
+    if (n === 0 || count[(keys[0]! >>> shift) & mask] === n) continue;
+    for (let d = 0, at = 0; d < count.length; d++) {
+      const c = count[d]!;
+      count[d] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      const to = count[(k >>> shift) & mask]!++;
+      nextKeys[to] = k;
+      nextRows[to] = rows[i]!;
+    }
+    [keys, nextKeys] = [nextKeys, keys];
+    [rows, nextRows] = [nextRows, rows];
+  }
+  return rows;
+}
+
+/** Row order by duration, kept while one warm-up builds several atom levels. */
+const rowOrderCache = new WeakMap<EngineModel, Int32Array>();
+
+/** Builds every atom level from one row sort (the engine's warm-up after a load). */
+export function buildAllDpcAtoms(model: EngineModel): void {
+  rowOrderCache.set(model, rowsByValue(model.dpc.duration));
+  try {
+    dpcAtoms(model, false);
+    dpcAtoms(model, true);
+    dpcBlockAtoms(model);
+  } finally {
+    rowOrderCache.delete(model);
+  }
+}
+
+/** Atoms of the rows of each layer's segments (lo, hi, cpu triplets; the segments of one layer
+ *  are disjoint, layers may overlap); `spare` free floats after the sorted durations.
+ *  segmentAtoms[k] is the first atom of segment k, counting segments through the layers in order.
+ *  Undefined (nothing sorted) when the first layer has more than `maxAtoms` atoms. */
 function collectAtoms(
   model: EngineModel,
-  segments: readonly number[],
+  layers: readonly (readonly number[])[],
   spare: number,
   maxAtoms: number,
-  checkedSegments: number,
 ): { atoms: DpcAtoms; segmentAtoms: Int32Array } | undefined {
   const dpc = model.dpc;
+  const n = dpc.length;
   const routines = model.dict.routineLocation.length;
   const kinds = 5;
   const slot = new Int32Array(Math.max(1, kinds * routines)).fill(-1);
   const atomCpu: number[] = [];
   const atomKind: number[] = [];
   const atomRoutine: number[] = [];
-  const counts: number[] = [];
-  const segmentCount = segments.length / 3;
+  const atomStart: number[] = [];
+  const segmentCount = layers.reduce((k, layer) => k + layer.length / 3, 0);
+  const values = layers.reduce((v, layer) => {
+    for (let g = 0; g < layer.length; g += 3) v += layer[g + 1]! - layer[g]!;
+    return v;
+  }, 0);
   const segmentAtoms = new Int32Array(segmentCount + 1);
-  let values = 0;
-  for (let g = 0; g < segmentCount; g++) {
-    if (g === checkedSegments && atomCpu.length > maxAtoms) return undefined;
-    const lo = segments[3 * g]!;
-    const hi = segments[3 * g + 1]!;
-    const cpu = segments[3 * g + 2]!;
-    values += hi - lo;
-    segmentAtoms[g] = atomCpu.length;
-    const first = atomCpu.length;
-    for (let i = lo; i < hi; i++) {
-      const key = dpc.kind[i]! * routines + dpc.routine[i]!;
-      let atom = slot[key]!;
-      if (atom < 0) {
-        atom = atomCpu.length;
-        slot[key] = atom;
-        atomCpu.push(cpu);
-        atomKind.push(dpc.kind[i]!);
-        atomRoutine.push(dpc.routine[i]!);
-        counts.push(0);
+  /** Atom of each row in the current layer (−1: no segment of the layer covers it). */
+  const rowAtom = new Int32Array(n);
+  let sorted: Float32Array | undefined;
+  let order: Int32Array | undefined;
+  let segment = 0;
+  let at = 0;
+  for (let layerIndex = 0; layerIndex < layers.length; layerIndex++) {
+    const layer = layers[layerIndex]!;
+    const layerFirst = atomCpu.length;
+    const counts: number[] = [];
+    rowAtom.fill(-1);
+    for (let g = 0; g < layer.length; g += 3, segment++) {
+      const lo = layer[g]!;
+      const hi = layer[g + 1]!;
+      const cpu = layer[g + 2]!;
+      segmentAtoms[segment] = atomCpu.length;
+      const first = atomCpu.length;
+      for (let i = lo; i < hi; i++) {
+        const key = dpc.kind[i]! * routines + dpc.routine[i]!;
+        let atom = slot[key]!;
+        if (atom < 0) {
+          atom = atomCpu.length;
+          slot[key] = atom;
+          atomCpu.push(cpu);
+          atomKind.push(dpc.kind[i]!);
+          atomRoutine.push(dpc.routine[i]!);
+          counts.push(0);
+        }
+        counts[atom - layerFirst]!++;
+        rowAtom[i] = atom - layerFirst;
       }
-      counts[atom]!++;
+      for (let a = first; a < atomCpu.length; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = -1;
     }
-    for (let a = first; a < atomCpu.length; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = -1;
+    if (layerIndex === 0 && atomCpu.length > maxAtoms) return undefined;
+    // Each atom's slice, then the rows scattered into them in duration order: sorted slices.
+    const fill = new Int32Array(counts.length);
+    for (let a = 0; a < counts.length; a++) {
+      atomStart.push(at);
+      fill[a] = at;
+      at += counts[a]!;
+    }
+    sorted ??= new Float32Array(values + spare);
+    order ??= rowOrderCache.get(model) ?? rowsByValue(dpc.duration);
+    const duration = dpc.duration;
+    for (let k = 0; k < n; k++) {
+      const row = order[k]!;
+      const a = rowAtom[row]!;
+      if (a >= 0) sorted[fill[a]!++] = duration[row]!;
+    }
   }
   segmentAtoms[segmentCount] = atomCpu.length;
+  sorted ??= new Float32Array(values + spare);
   const count = atomCpu.length;
-  if (checkedSegments === 0 && count > maxAtoms) return undefined;
-  const start = new Int32Array(count);
+  const start = Int32Array.from(atomStart);
   const end = new Int32Array(count);
-  for (let a = 0, at = 0; a < count; a++) {
-    start[a] = at;
-    at += counts[a]!;
-    end[a] = at;
-  }
-  const fill = start.slice();
-  const sorted = new Float32Array(values + spare);
-  for (let g = 0; g < segmentCount; g++) {
-    const a0 = segmentAtoms[g]!;
-    const a1 = segmentAtoms[g + 1]!;
-    for (let a = a0; a < a1; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = a;
-    for (let i = segments[3 * g]!; i < segments[3 * g + 1]!; i++)
-      sorted[fill[slot[dpc.kind[i]! * routines + dpc.routine[i]!]!]!++] = dpc.duration[i]!;
-    for (let a = a0; a < a1; a++) slot[atomKind[a]! * routines + atomRoutine[a]!] = -1;
-  }
+  for (let a = 0; a < count; a++) end[a] = a + 1 < count ? start[a + 1]! : at;
   const sum = new Float64Array(count);
   for (let a = 0; a < count; a++) {
-    const slice = sorted.subarray(start[a]!, end[a]!);
-    slice.sort();
     let total = 0;
-    for (let i = 0; i < slice.length; i++) total += slice[i]!;
+    for (let i = start[a]!; i < end[a]!; i++) total += sorted[i]!;
     sum[a] = total;
   }
   return {

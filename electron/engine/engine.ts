@@ -17,7 +17,7 @@ import {
   type ResultOf,
   type TableId,
 } from '../../shared/contract.js';
-import { dpcAtoms, dpcBlockAtoms } from './dpc-atoms.js';
+import { buildAllDpcAtoms } from './dpc-atoms.js';
 import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { dpcExclusive, type EngineModel } from './model.js';
 import {
@@ -87,9 +87,7 @@ export class Engine {
     // Stack views read sample atoms (stacks/sample-atoms.ts): built here, not by the first query.
     sampleAtoms(this.model);
     if (this.model.dpc.length === 0) return;
-    dpcAtoms(this.model, false);
-    dpcAtoms(this.model, true);
-    dpcBlockAtoms(this.model);
+    buildAllDpcAtoms(this.model);
   }
 
   private spec(table: unknown): TableSpec {

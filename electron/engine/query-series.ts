@@ -103,7 +103,9 @@ export function runSeries(
         cpus.push({
           cpu,
           values: new Array<number>(n).fill(-1),
-          stateResidency: Array.from({ length: states }, () => new Array<number>(n).fill(0)),
+          ...(query.withResidency === true
+            ? { stateResidency: Array.from({ length: states }, () => new Array<number>(n).fill(0)) }
+            : {}),
         });
         continue;
       }
@@ -139,7 +141,13 @@ export function runSeries(
       cpus.push({
         cpu,
         values,
-        stateResidency: residency.map((r) => Array.from(r, (t) => (bucketNs > 0 ? (100 * t) / bucketNs : 0))),
+        ...(query.withResidency === true
+          ? {
+              stateResidency: residency.map((r) =>
+                Array.from(r, (t) => (bucketNs > 0 ? (100 * t) / bucketNs : 0)),
+              ),
+            }
+          : {}),
       });
     }
   } else {

@@ -385,9 +385,14 @@ describe('series', () => {
       expect(busyNs).toBeCloseTo(pivotNs + dpcDuringIdle, 6);
     }
     const cstate = engine.query(
-      { kind: 'series', metric: 'cstate', filter: {}, buckets: 10 },
+      { kind: 'series', metric: 'cstate', filter: {}, buckets: 10, withResidency: true },
       NEVER_CANCELLED,
     );
+    expect(
+      engine
+        .query({ kind: 'series', metric: 'cstate', filter: {}, buckets: 10 }, NEVER_CANCELLED)
+        .cpus.every((c) => c.stateResidency === undefined),
+    ).toBe(true);
     const idle = engine.query(
       { kind: 'pivot', table: 'idleStates', filter: {}, groupBy: ['cpu', 'state'] },
       NEVER_CANCELLED,

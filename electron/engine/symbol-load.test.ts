@@ -125,6 +125,16 @@ describe('loading symbols into a loaded trace', () => {
       );
       expect(symbols['regtest.sys']).toMatch(/^\d[\d,]* from dump_syms_regtest64\.pdb \(pdb\)$/);
       expect(symbols['gone.sys']).toBe('not loaded');
+      // The same files again (the app's background load after a trace opened with its own
+      // symbols): nothing changes, so the version stays and no view has to ask again.
+      const again = await loadSymbolsIntoEngine(
+        engine,
+        { symbolPath: path.join(path.dirname(fixture('dump_syms_regtest64.pdb'))) },
+        { readPdb: readPdbTable, env: {} },
+      );
+      expect(again.symbolsVersion).toBe(1);
+      expect(again.loaded).toBe(2);
+      expect(functions(engine)).toEqual(expected());
     },
   );
 

@@ -101,8 +101,24 @@ export async function loadSymbolsIntoEngine(
       },
     },
   );
+  // Only tables that change a name make a new symbolization: not those the model already has from
+  // the same file (the trace's own `.symbols/` folder, read at load, or an earlier load), nor those
+  // of images no row's address falls in (their status shows in the Images list). Anything else
+  // would make every view ask again for nothing (~0.4 s on a 200 MB trace, right after it opened).
+  const applied = new Map<string, SymbolTable | undefined>();
+  const { groupPdb } = engine.model.dict.locations;
+  engine.model.symbols.groupTables.forEach((table, group) => {
+    const pdb = groupPdb[group];
+    if (pdb !== undefined) applied.set(keyOf(pdb), table);
+  });
+  const sameTable = (a: SymbolTable | undefined, b: SymbolTable) =>
+    a !== undefined && a.origin === b.origin && a.kind === b.kind && a.names.length === b.names.length;
   const tables = new Map<string, SymbolTable>();
-  for (const o of outcomes) if (o.table !== undefined) tables.set(keyOf(o.identity), o.table);
+  for (const o of outcomes) {
+    const key = keyOf(o.identity);
+    if (o.table !== undefined && applied.has(key) && !sameTable(applied.get(key), o.table))
+      tables.set(key, o.table);
+  }
   const version =
     tables.size > 0 ? engine.applySymbols((pdb) => tables.get(keyOf(pdb))) : engine.model.symbols.version;
   const byKey = new Map(outcomes.map((o) => [keyOf(o.identity), o]));

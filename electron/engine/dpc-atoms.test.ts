@@ -1,0 +1,120 @@
+// The atoms' one-sort construction: rowsByValue orders rows exactly as a comparison sort would
+// (negatives, −0, NaN included), and every atom level built from it holds each atom's durations
+// as the sorted multiset of its rows' durations, with the same sums.
+
+import { describe, expect, it } from 'vitest';
+import {
+  buildAllDpcAtoms,
+  DPC_BLOCK_ROWS,
+  dpcAtoms,
+  dpcBlockAtoms,
+  rowsByValue,
+  type DpcAtoms,
+} from './dpc-atoms.js';
+import { engineFrom, kernelAddress } from './test-model.js';
+
+describe('rowsByValue', () => {
+  it('orders float32 values as TypedArray.prototype.sort does', () => {
+    let seed = 5;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const values = new Float32Array(50_000);
+    for (let i = 0; i < values.length; i++) {
+      const r = random();
+      values[i] =
+        r < 0.05
+          ? -random() * 1e6
+          : r < 0.06
+            ? -0
+            : r < 0.07
+              ? NaN
+              : r < 0.1
+                ? 0
+                : Math.floor(random() * 3e7);
+    }
+    values[0] = Infinity;
+    values[1] = -Infinity;
+    const order = rowsByValue(values);
+    const expected = values.slice().sort();
+    const got = Float32Array.from(order, (row) => values[row]!);
+    expect(Object.is(got[0], -Infinity)).toBe(true);
+    // toEqual treats −0 and +0 as different and NaN as equal to NaN: the exact order.
+    expect(Array.from(got)).toEqual(Array.from(expected));
+    expect(new Set(order).size).toBe(values.length);
+  });
+
+  it('handles empty and single-digit inputs', () => {
+    expect(Array.from(rowsByValue(new Float32Array(0)))).toEqual([]);
+    expect(Array.from(rowsByValue(new Float32Array([7, 7, 7])))).toEqual([0, 1, 2]);
+  });
+});
+
+describe('atom levels from one sort', () => {
+  it('hold each atom’s sorted durations, whether built by the warm-up or one by one', () => {
+    const build = () =>
+      engineFrom(3, ([b]) => {
+        b!.images.push({
+          timeNs: 0,
+          kind: 'dcstart',
+          base: kernelAddress(0x100000),
+          size: 0x1000,
+          processId: 0,
+          fileName: 'a.sys',
+        });
+        let seed = 3;
+        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        for (let cpu = 0; cpu < 3; cpu++) {
+          let t = 0;
+          for (let k = 0; k < 3 * DPC_BLOCK_ROWS + 100 * cpu; k++) {
+            t += 1000 + Math.floor(random() * 5000);
+            const r = Math.floor(random() * 3);
+            b!.appendDpc(cpu, r, t, t + Math.floor(random() * 200_000), kernelAddress(0x100000 + 16 * r));
+          }
+          b!.noteEvent(cpu, t + 1_000_000);
+        }
+      });
+    const warm = build();
+    buildAllDpcAtoms(warm.model);
+    const lazy = build();
+    const check = (atoms: DpcAtoms, rowsOf: (a: number) => number[]) => {
+      const dpc = warm.model.dpc;
+      for (let a = 0; a < atoms.count; a++) {
+        const mine = Array.from(atoms.sorted.subarray(atoms.start[a]!, atoms.end[a]!));
+        const expected = Float32Array.from(rowsOf(a), (i) => dpc.duration[i]!).sort();
+        expect(mine).toEqual(Array.from(expected));
+        expect(atoms.sum[a]).toBe(mine.reduce((s, v) => s + v, 0));
+      }
+    };
+    const dpc = warm.model.dpc;
+    const rowsWhere = (keep: (i: number) => boolean) => {
+      const rows: number[] = [];
+      for (let i = 0; i < dpc.length; i++) if (keep(i)) rows.push(i);
+      return rows;
+    };
+    const cpuOf = (i: number) => {
+      let c = 0;
+      while (i >= dpc.cpuOffsets[c + 1]!) c++;
+      return c;
+    };
+    const all = dpcAtoms(warm.model, false);
+    check(all, (a) => rowsWhere((i) => dpc.kind[i] === all.kind[a] && dpc.routine[i] === all.routine[a]));
+    const perCpu = dpcAtoms(warm.model, true);
+    check(perCpu, (a) =>
+      rowsWhere(
+        (i) =>
+          cpuOf(i) === perCpu.cpu[a] &&
+          dpc.kind[i] === perCpu.kind[a] &&
+          dpc.routine[i] === perCpu.routine[a],
+      ),
+    );
+    for (const [one, other] of [
+      [dpcAtoms(warm.model, false), dpcAtoms(lazy.model, false)],
+      [dpcAtoms(warm.model, true), dpcAtoms(lazy.model, true)],
+      [dpcBlockAtoms(warm.model)!, dpcBlockAtoms(lazy.model)!],
+    ] as const) {
+      expect(Array.from(one.sorted)).toEqual(Array.from(other.sorted));
+      expect(Array.from(one.start)).toEqual(Array.from(other.start));
+      expect(Array.from(one.sum)).toEqual(Array.from(other.sum));
+    }
+    expect(dpcBlockAtoms(warm.model)!.count).toBeGreaterThan(all.count);
+  });
+});
