@@ -384,6 +384,8 @@ export interface ListQuery {
   readonly descending?: boolean;
   /** Maximum rows returned (bounded result); default 1000, at most 100,000. */
   readonly limit?: number;
+  /** Rows of the sorted, filtered list to skip first (paging past the limit); default 0. */
+  readonly offset?: number;
 }
 
 export interface ListResult {
