@@ -72,6 +72,27 @@ export interface RecordedData {
   readonly stackWalk: boolean;
 }
 
+/** What the trace records about the processor: the kernel rundown's SystemConfig events, else
+ *  the logfile header's CpuSpeedInMHz. Nothing here is guessed: a field the trace lacks is null. */
+export interface ProcessorInfo {
+  /** The processor's name as Windows shows it (the FriendlyName of its PnP processor device,
+   *  e.g. "Intel(R) Xeon(R) CPU E5-2673 v4 @ 2.30GHz"); distinct names joined by " + "; null when
+   *  the trace has no processor device event. */
+  readonly name: string | null;
+  /** Nominal speed, MHz (SystemConfig CPU, else the header's CpuSpeedInMHz); null when 0/absent. */
+  readonly mhz: number | null;
+  /** 'x64' | 'x86' | 'ARM64' | 'ARM' | 'IA64' (SystemConfig CPU v3+), or null. */
+  readonly architecture: string | null;
+  /** x86/x64: CPUID family, model and stepping (ProcessorLevel / ProcessorRevision); else null. */
+  readonly family: number | null;
+  readonly model: number | null;
+  readonly stepping: number | null;
+  /** Logical processors per SystemConfig CPU; null without that event. */
+  readonly processors: number | null;
+  /** Where the facts come from. */
+  readonly source: 'systemConfig' | 'header' | 'none';
+}
+
 export interface TraceSummary {
   readonly fileName: string;
   readonly fileSize: number;
@@ -105,6 +126,8 @@ export interface TraceSummary {
   readonly tableRows: Readonly<Record<TableId, number>>;
   /** Where CPU utilization comes from when both exist: precise (context switches) wins. */
   readonly utilizationSource: 'precise' | 'sampled' | 'none';
+  /** The processor, as far as the trace records it (absent from summaries made before the load). */
+  readonly processor?: ProcessorInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +214,9 @@ export interface PivotNode {
   /** Value of this level's group column, as text ("ndis.sys", "0", "DPC"). */
   readonly key: string;
   readonly aggregates: Aggregates;
+  /** dpcIsr pivots only: WPA's Duration (Exclusive) summed over the group, ms — the DPC/ISR time
+   *  with the ISRs that interrupted its DPCs taken out (an ISR's exclusive time is its duration). */
+  readonly exclusiveMs?: number;
   /** cpuPrecise pivots only. */
   readonly readyWait?: ReadyWaitAggregates;
   /** Present below the last level only when the query asked for deeper levels. */
@@ -218,6 +244,8 @@ export interface PivotResult {
   readonly groupBy: readonly GroupColumn[];
   /** Aggregates over every filtered row. */
   readonly total: Aggregates;
+  /** dpcIsr pivots only: exclusive time over every filtered row, ms (see PivotNode.exclusiveMs). */
+  readonly totalExclusiveMs?: number;
   /** cpuPrecise pivots only: ready/wait over every filtered row. */
   readonly totalReadyWait?: ReadyWaitAggregates;
   readonly rows: readonly PivotNode[];
@@ -359,6 +387,8 @@ export interface ListQuery {
   readonly descending?: boolean;
   /** Maximum rows returned (bounded result); default 1000, at most 100,000. */
   readonly limit?: number;
+  /** Rows of the sorted, filtered list to skip first (paging past the limit); default 0. */
+  readonly offset?: number;
 }
 
 export interface ListResult {

@@ -54,7 +54,9 @@ describe('--csv on every table command', () => {
     const run = etlscope('dpc', backup, '--by', 'module', '--csv', '-');
     expect(run.status).toBe(0);
     const lines = csvLines(run.stdout);
-    expect(lines[0]).toBe('Module,Count,Total (ms),Avg (µs),Max (µs),p50 (µs),p99 (µs),Over budget');
+    expect(lines[0]).toBe(
+      'Module,Count,Total (ms),Exclusive (ms),Avg (µs),Max (µs),p50 (µs),p99 (µs),Over budget',
+    );
     expect(existsSync(path.join(process.cwd(), '-'))).toBe(false);
     const rows = etlscope('dpc', backup, '--rows', '--csv', '-', '--type', 'isr');
     const isrs = truth.dpcIsr.filter((t) => t.type.startsWith('ISR')).reduce((n, t) => n + t.count, 0);

@@ -122,7 +122,9 @@ describe('etlscope dpc', () => {
     const text = readFileSync(csv, 'utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
     const lines = text.slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('Module,Count,Total (ms),Avg (µs),Max (µs),p50 (µs),p99 (µs),Over budget');
+    expect(lines[0]).toBe(
+      'Module,Count,Total (ms),Exclusive (ms),Avg (µs),Max (µs),p50 (µs),p99 (µs),Over budget',
+    );
     const byModule = new Map<string, number>();
     for (const t of backupTruth.dpcIsr) byModule.set(t.module, (byModule.get(t.module) ?? 0) + t.count);
     expect(lines.length - 1).toBe(byModule.size);

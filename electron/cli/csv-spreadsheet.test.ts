@@ -42,7 +42,7 @@ function htmlRows(html: string): string[][] {
 }
 
 describe.runIf(soffice !== undefined)('CSV files in LibreOffice', () => {
-  it('grouped, row, cpu, idle and list CSVs keep µs headers, no BOM in the first cell, no CR in cells', () => {
+  it('grouped, row, cpu, idle, list and threads CSVs keep µs headers, no BOM in the first cell, no CR in cells', () => {
     const csv = (name: string) => path.join(dir, name);
     const writes: [string, string[]][] = [
       ['grouped.csv', ['dpc', trace, '--by', 'type,module', '--csv', csv('grouped.csv')]],
@@ -50,6 +50,7 @@ describe.runIf(soffice !== undefined)('CSV files in LibreOffice', () => {
       ['cpu.csv', ['cpu', trace, '--csv', csv('cpu.csv')]],
       ['idle.csv', ['idle', trace, '--csv', csv('idle.csv')]],
       ['images.csv', ['list', trace, 'images', '--csv', csv('images.csv')]],
+      ['threads.csv', ['threads', trace, '--csv', csv('threads.csv')]],
     ];
     for (const [, args] of writes) expect(etlscope(...args).status).toBe(0);
     const outDir = path.join(dir, 'html');
@@ -85,5 +86,19 @@ describe.runIf(soffice !== undefined)('CSV files in LibreOffice', () => {
     const rowsHeader = htmlRows(readFileSync(path.join(outDir, 'rows.html'), 'utf8'))[0]!;
     expect(rowsHeader).toContain('Duration (µs)');
     expect(rowsHeader).toContain('Exclusive Duration (µs)');
+    const threadsHeader = htmlRows(readFileSync(path.join(outDir, 'threads.html'), 'utf8'))[0]!;
+    expect(threadsHeader).toEqual([
+      'Process',
+      'Process Id',
+      'Thread Id',
+      'Thread Name',
+      'Switches',
+      'Running (ms)',
+      'Ready (ms)',
+      'Waiting (ms)',
+      'Avg Run (µs)',
+      'Max Ready (µs)',
+      'Switches/s',
+    ]);
   });
 });

@@ -82,8 +82,17 @@ describe('etlscope threads / delays / idle / freq', () => {
       expect(row.switchesPerSecond as number).toBeCloseTo(t.switches / (convoyTruth.durationNs / 1e9), 6);
     }
     expect(out.convoy).toContain('Lock convoy');
-    const lines = readFileSync(csv, 'utf8').trim().split('\r\n');
+    const written = readFileSync(csv, 'utf8');
+    expect(written.startsWith('\uFEFF')).toBe(true);
+    const lines = written.slice(1).trim().split('\r\n');
     expect(lines).toHaveLength(convoyTruth.threads.length + 1);
+    expect(lines[0]).toBe(
+      'Process,Process Id,Thread Id,Thread Name,Switches,Running (ms),Ready (ms),Waiting (ms),Avg Run (µs),Max Ready (µs),Switches/s',
+    );
+    // Every row's Running (ms) is the JSON's (same rows, same order).
+    lines.slice(1).forEach((line, k) => {
+      expect(Number(line.split(',').at(-6))).toBeCloseTo(out.rows[k]!.runningMs as number, 6);
+    });
     const text = etlscope('threads', convoyFile, '--process', 'telshell');
     expect(text.stdout).toContain('ShellUI');
     expect(text.stdout).not.toContain('ImageDecoder  ');

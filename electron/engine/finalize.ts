@@ -586,6 +586,8 @@ export function finalizeModel(
     toDosPath === undefined ? e : { ...e, fileName: toDosPath(e.fileName) },
   );
   const rsdsEvents = metadataOf((p) => p.rsds);
+  const cpuConfigs = metadataOf((p) => p.cpuConfigs ?? []);
+  const processorNames = metadataOf((p) => p.processorNames ?? []);
   const directory = buildThreadDirectory(
     metadataOf((p) => p.processes),
     metadataOf((p) => p.threads),
@@ -923,6 +925,10 @@ export function finalizeModel(
         cpuPrecise: run.length,
         cpuSampled: samples.length,
         idleStates: idle.length,
+      },
+      processor: {
+        ...(cpuConfigs[0] !== undefined ? { cpu: cpuConfigs[0] } : {}),
+        names: processorNames.map((e) => e.name),
       },
     },
   );

@@ -8,6 +8,8 @@
 import {
   decodeCompactCSwitchBatch,
   decodeDbgIdRsds,
+  decodeSystemConfigCpu,
+  decodeSystemConfigPnp,
   decodeVolumeMapping,
   decodeHeaderExtension,
   decodeImage,
@@ -18,6 +20,9 @@ import {
   dpcKindOfHook,
   eventKindName,
   isDbgIdRsdsEvent,
+  isProcessorDevice,
+  isSystemConfigCpuEvent,
+  isSystemConfigPnpEvent,
   isVolumeMappingEvent,
   KernelHook,
   readPointerKey,
@@ -67,6 +72,25 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
       commandLine: r.commandLine,
     });
   };
+  /** SystemConfig CPU and processor PnP devices (kernel rundown, or relogged as classic events). */
+  const systemConfig = (ev: RawEvent, timeNs: number): void => {
+    if (isSystemConfigCpuEvent(ev)) {
+      const r = decodeSystemConfigCpu(ev);
+      if (r !== undefined)
+        builder.cpuConfigs.push({
+          timeNs,
+          mhz: r.mhz,
+          processors: r.numberOfProcessors,
+          ...(r.architecture !== undefined
+            ? { architecture: r.architecture, level: r.level, revision: r.revision }
+            : {}),
+        });
+    } else if (isSystemConfigPnpEvent(ev) && isProcessorDevice(ev)) {
+      const r = decodeSystemConfigPnp(ev);
+      if (r !== undefined && r.friendlyName.trim() !== '')
+        builder.processorNames.push({ timeNs, name: r.friendlyName.trim() });
+    }
+  };
   const threadEvent = (ev: RawEvent, kind: LifetimeKind, timeNs: number) => {
     const r = decodeThread(ev);
     if (r === undefined) return;
@@ -95,7 +119,7 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
       } else if (isVolumeMappingEvent(ev)) {
         const r = decodeVolumeMapping(ev);
         if (r !== undefined) builder.volumes.push({ timeNs, ntPath: r.ntPath, dosPath: r.dosPath });
-      }
+      } else if (family === 'full' || family === 'instance') systemConfig(ev, timeNs);
       return;
     }
     const hook = ev.hookId;
@@ -258,6 +282,9 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return threadEvent(ev, 'end', timeNs);
       case KernelHook.ThreadDCStart:
         return threadEvent(ev, 'dcstart', timeNs);
+      case KernelHook.SystemConfigCpu:
+      case KernelHook.SystemConfigPnp:
+        return systemConfig(ev, timeNs);
       case KernelHook.ThreadDCEnd:
         return threadEvent(ev, 'dcend', timeNs);
       case KernelHook.ThreadSetName: {

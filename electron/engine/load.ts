@@ -109,6 +109,7 @@ export function headerFacts(trace: EtlTrace, filePath: string): HeaderFacts {
     eventsLost: h.eventsLost,
     buffersLost,
     diagnostics,
+    cpuSpeedMHz: h.cpuSpeedMHz,
   };
 }
 

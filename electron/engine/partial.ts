@@ -58,6 +58,20 @@ export interface VolumeEvent {
   readonly ntPath: string;
   readonly dosPath: string;
 }
+/** SystemConfig CPU: what the kernel rundown says about the processor. */
+export interface CpuConfigEvent {
+  readonly timeNs: number;
+  readonly mhz: number;
+  readonly processors: number;
+  readonly architecture?: number;
+  readonly level?: number;
+  readonly revision?: number;
+}
+/** SystemConfig PnP of a processor device: its FriendlyName (the processor's marketing name). */
+export interface ProcessorNameEvent {
+  readonly timeNs: number;
+  readonly name: string;
+}
 export type LifetimeKind = 'start' | 'end' | 'dcstart' | 'dcend';
 export interface ProcessEvent {
   readonly timeNs: number;
@@ -163,6 +177,8 @@ export interface Partial {
   images: ImageEvent[];
   rsds: RsdsEvent[];
   volumes: VolumeEvent[];
+  cpuConfigs: CpuConfigEvent[];
+  processorNames: ProcessorNameEvent[];
   processes: ProcessEvent[];
   threads: ThreadEvent[];
   profileIntervals: ProfileIntervalEvent[];
@@ -416,6 +432,8 @@ export class PartialBuilder {
   readonly images: ImageEvent[] = [];
   readonly rsds: RsdsEvent[] = [];
   readonly volumes: VolumeEvent[] = [];
+  readonly cpuConfigs: CpuConfigEvent[] = [];
+  readonly processorNames: ProcessorNameEvent[] = [];
   readonly processes: ProcessEvent[] = [];
   readonly threads: ThreadEvent[] = [];
   readonly profileIntervals: ProfileIntervalEvent[] = [];
@@ -797,6 +815,8 @@ export class PartialBuilder {
       images: this.images,
       rsds: this.rsds,
       volumes: this.volumes,
+      cpuConfigs: this.cpuConfigs,
+      processorNames: this.processorNames,
       processes: this.processes,
       threads: this.threads,
       profileIntervals: this.profileIntervals,

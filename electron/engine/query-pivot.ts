@@ -8,6 +8,9 @@
 //      group's contiguous slice — children first, then their parent (selection only permutes inside
 //      a slice, so the parent's slice still holds exactly its rows)
 //   4. siblings sorted and cut to limitPerLevel
+//   5. dpcIsr: exclusive time = a group's sum minus the ISR time nested in its DPCs, from one pass
+//      over the sparse interrupted rows in the filter (a few per thousand rows), whichever path
+//      (rows, whole-trace atoms, block atoms) gave the sums
 //
 // Scratch arrays live in PivotScratch and are reused across queries (no growth per query).
 
@@ -35,6 +38,7 @@ import {
   type ResolvedFilter,
   type TableSpec,
 } from './query-common.js';
+import { lowerBound } from './images.js';
 import { runWaits } from './run-waits.js';
 import { percentiles3 } from './select.js';
 import {
@@ -365,6 +369,8 @@ export function runPivot(
   const min = leaves.min;
   const max = leaves.max;
   const over = leaves.over;
+  const nested =
+    spec.id === 'dpcIsr' ? nestedIsrPerLeaf(model, spec, filter, columns, strides, leaves, token) : undefined;
 
   // Leaves in code-tuple order: groups at every depth become contiguous.
   const leafCodes = leaves.keys.map((key) => {
@@ -474,6 +480,16 @@ export function runPivot(
     };
   };
 
+  /** dpcIsr: WPA's Duration (Exclusive) summed over the group, ms. */
+  const exclusiveMs = (fromRank: number, toRank: number): number => {
+    let exclusive = 0;
+    for (let r = fromRank; r < toRank; r++) {
+      const leaf = leafOrder[r]!;
+      exclusive += sum[leaf]! - nested![leaf]!;
+    }
+    return exclusive / 1e6;
+  };
+
   const readyWait = (fromRank: number, toRank: number): ReadyWaitAggregates => {
     let ready = 0;
     let readyN = 0;
@@ -509,6 +525,7 @@ export function runPivot(
       nodes.push({
         key: column.label(code),
         aggregates,
+        ...(nested !== undefined ? { exclusiveMs: exclusiveMs(r, end) } : {}),
         ...(waits !== undefined ? { readyWait: readyWait(r, end) } : {}),
         ...(children !== undefined ? { children: children.nodes } : {}),
         ...(children !== undefined && children.omitted > 0 ? { omittedChildren: children.omitted } : {}),
@@ -527,10 +544,55 @@ export function runPivot(
     kind: 'pivot',
     groupBy: [...groupBy] as GroupColumn[],
     total,
+    ...(nested !== undefined ? { totalExclusiveMs: exclusiveMs(0, leaves.count) } : {}),
     ...(waits !== undefined ? { totalReadyWait: readyWait(0, leaves.count) } : {}),
     rows: top.nodes,
     omittedRows: top.omitted,
   };
+}
+
+/**
+ * Per leaf, the ISR time nested in its DPC rows (inclusive − exclusive, ns), over the interrupted
+ * rows the filter keeps: the same row selection as the scan (each filter CPU's `rowSpan`, masks,
+ * duration bounds) and the same leaf key, looked up among the leaves the pivot already made.
+ */
+function nestedIsrPerLeaf(
+  model: EngineModel,
+  spec: TableSpec,
+  filter: ResolvedFilter,
+  columns: readonly ColumnSpec[],
+  strides: readonly number[],
+  leaves: Leaves,
+  token: CancelToken,
+): Float64Array {
+  const nested = new Float64Array(Math.max(1, leaves.count));
+  const { rows: interrupted, exclusive } = model.dpc.interrupted;
+  if (interrupted.length === 0) return nested;
+  const leafOfKey = new Map<number, number>();
+  leaves.keys.forEach((key, leaf) => leafOfKey.set(key, leaf));
+  const hasRowFilter =
+    filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
+  const duration = model.dpc.duration;
+  let seen = 0;
+  for (const cpu of filter.cpus) {
+    const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
+    if (lo >= hi) continue;
+    const kEnd = lowerBound(interrupted, hi);
+    for (let k = lowerBound(interrupted, lo); k < kEnd; k++) {
+      if ((++seen & CANCEL_CHECK_MASK) === 0 && token.cancelled) throw cancelledError();
+      const i = interrupted[k]!;
+      if (hasRowFilter && !rowPasses(spec, filter, i)) continue;
+      let key = 0;
+      for (let c = 0; c < columns.length; c++) {
+        const column = columns[c]!;
+        const raw = column.rows === null ? cpu : column.rows[i]!;
+        key += (column.remap !== null ? column.remap[raw]! : raw) * strides[c]!;
+      }
+      const leaf = leafOfKey.get(key);
+      if (leaf !== undefined) nested[leaf]! += duration[i]! - exclusive[k]!;
+    }
+  }
+  return nested;
 }
 
 interface BlockPlan {

@@ -47,6 +47,9 @@ export function runList(model: EngineModel, query: ListQuery, token: CancelToken
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
     throw new EngineError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'bad-request');
+  const offset = query.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new EngineError('offset must be a whole number of rows.', 'bad-request');
 
   const all =
     query.table === 'processes'
@@ -75,7 +78,7 @@ export function runList(model: EngineModel, query: ListQuery, token: CancelToken
     kind: 'list',
     table: query.table,
     columns: [...columns],
-    rows: kept.slice(0, limit).map((r) => r.cells),
+    rows: kept.slice(offset, offset + limit).map((r) => r.cells),
     totalRows: kept.length,
   };
 }

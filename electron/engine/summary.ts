@@ -1,7 +1,13 @@
 // The trace overview (TraceSummary): header facts, what was recorded (header-extension group
 // masks + the events actually seen) and plain-words explanations of why a view is empty.
 
-import type { Diagnostic, RecordedData, TableId, TraceSummary } from '../../shared/contract.js';
+import type {
+  Diagnostic,
+  ProcessorInfo,
+  RecordedData,
+  TableId,
+  TraceSummary,
+} from '../../shared/contract.js';
 import type { DurationNs } from '../../shared/units.js';
 
 /** What the load layer learns from the logfile header and buffer scan (no events needed). */
@@ -22,6 +28,50 @@ export interface HeaderFacts {
   readonly eventsLost: number;
   readonly buffersLost: number;
   readonly diagnostics: readonly Diagnostic[];
+  /** The logfile header's CpuSpeedInMHz (0: not filled in). */
+  readonly cpuSpeedMHz?: number;
+}
+
+/** What the SystemConfig events of the kernel rundown said (first CPU event, processor names). */
+export interface ProcessorFacts {
+  readonly cpu?: {
+    readonly mhz: number;
+    readonly processors: number;
+    readonly architecture?: number;
+    readonly level?: number;
+    readonly revision?: number;
+  };
+  readonly names: readonly string[];
+}
+
+/** Windows PROCESSOR_ARCHITECTURE values → the names WPA and `systeminfo` use. */
+const ARCHITECTURES: Readonly<Record<number, string>> = {
+  0: 'x86',
+  5: 'ARM',
+  6: 'IA64',
+  9: 'x64',
+  12: 'ARM64',
+};
+
+export function processorInfo(header: HeaderFacts, facts: ProcessorFacts): ProcessorInfo {
+  const cpu = facts.cpu;
+  const names = [...new Set(facts.names)];
+  const arch = cpu?.architecture !== undefined ? (ARCHITECTURES[cpu.architecture] ?? null) : null;
+  // ProcessorLevel is the CPUID family and ProcessorRevision model << 8 | stepping on x86/x64.
+  const intelLike =
+    (arch === 'x64' || arch === 'x86') && cpu?.level !== undefined && cpu.revision !== undefined;
+  const mhz =
+    cpu !== undefined && cpu.mhz > 0 ? cpu.mhz : (header.cpuSpeedMHz ?? 0) > 0 ? header.cpuSpeedMHz! : null;
+  return {
+    name: names.length > 0 ? names.join(' + ') : null,
+    mhz,
+    architecture: arch,
+    family: intelLike ? cpu.level! : null,
+    model: intelLike ? cpu.revision! >> 8 : null,
+    stepping: intelLike ? cpu.revision! & 0xff : null,
+    processors: cpu !== undefined && cpu.processors > 0 ? cpu.processors : null,
+    source: cpu !== undefined || names.length > 0 ? 'systemConfig' : mhz !== null ? 'header' : 'none',
+  };
 }
 
 export interface SeenFacts {
@@ -146,6 +196,7 @@ export function buildSummary(
     cpuCount: number;
     seen: SeenFacts;
     tableRows: Record<TableId, number>;
+    processor?: ProcessorFacts;
   },
 ): TraceSummary {
   const recorded = recordedData(facts.groupMasks, facts.seen);
@@ -173,6 +224,7 @@ export function buildSummary(
     diagnostics: header.diagnostics,
     tableRows: facts.tableRows,
     utilizationSource: facts.seen.cswitches > 0 ? 'precise' : facts.seen.samples > 0 ? 'sampled' : 'none',
+    processor: processorInfo(header, facts.processor ?? { names: [] }),
   };
 }
 

@@ -69,6 +69,18 @@ export {
   isDbgIdRsdsEvent,
 } from './kernel/image-id.js';
 export {
+  decodeSystemConfigCpu,
+  decodeSystemConfigPnp,
+  isProcessorDevice,
+  isSystemConfigCpuEvent,
+  isSystemConfigPnpEvent,
+  PROCESSOR_DEVICE_CLASS_GUID,
+  SYSTEM_CONFIG_CPU_HOOK,
+  SYSTEM_CONFIG_PNP_HOOK,
+  type SystemConfigCpuRecord,
+  type SystemConfigPnpRecord,
+} from './kernel/system-config.js';
+export {
   decodeVolumeMapping,
   isVolumeMappingEvent,
   volumePathMapper,

@@ -5,7 +5,7 @@
 //   run.ts ──for each trace──> benchExport(file) ──spawn──> node <wrapper> export FILE --out DIR
 // Standalone: node --import tsx scripts/bench/export.ts FILE… (or --sizes 200MiB to generate).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -84,6 +84,7 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
         statSync(file);
       } catch {
         console.log(`generating ${file}…`);
+        mkdirSync(path.dirname(file), { recursive: true });
         simulate(SCENARIOS.scale!, { path: file, targetBytes: mib * 1024 ** 2, seed: 7 });
       }
       files.push(file);

@@ -4,7 +4,7 @@
 //   PERFINFO: DPC/ISR family, CSwitch, compact CSwitch batches, ReadyThread, SampledProfile,
 //             profile interval, StackWalk and stack keys, idle enter/exit, perf state, KernelBase,
 //             DCStart/DCEnd rundowns
-//   SYSTEM:   Process/Thread start/end, Image load/unload
+//   SYSTEM:   Process/Thread start/end, Image load/unload, SystemConfig CPU and PnP
 //   FULL:     KernelTraceControl ImageId / DbgID_RSDS
 // Addresses are bigint (64-bit values; truncated to 32 bits in 4-byte-pointer traces).
 
@@ -45,6 +45,8 @@ export const Hook = {
   IdleStateEnter: 0x1239,
   IdleStateExit: 0x123a,
   RundownComplete: 0x0008,
+  SystemConfigCpu: 0x0b0a,
+  SystemConfigPnp: 0x0b16,
 } as const;
 
 export const KERNEL_TRACE_CONTROL_IMAGE_ID_GUID = 'b3e675d7-2554-4f18-830b-2762732560de';
@@ -710,6 +712,80 @@ export function writeThreadSetName(
   w.bytes.set(text, o + 8);
 }
 
+export interface SystemConfigCpuFields {
+  mhz: number;
+  numberOfProcessors: number;
+  memSizeMb: number;
+  computerName: string;
+  domainName: string;
+  /** Windows PROCESSOR_ARCHITECTURE: 0 x86, 5 ARM, 9 x64, 12 ARM64. */
+  architecture: number;
+  /** ProcessorLevel (x86/x64: CPUID family). */
+  level: number;
+  /** ProcessorRevision (x86/x64: model << 8 | stepping). */
+  revision: number;
+}
+
+/**
+ * SystemConfig CPU (0x0B0A, v3; SYSTEM header as the kernel logger's rundown writes it): MHz,
+ * NumberOfProcessors, MemSize, PageSize, AllocationGranularity, ComputerName WCHAR[256],
+ * DomainName WCHAR[134], HyperThreadingFlag P, HighestUserAddress P, ProcessorArchitecture u16,
+ * ProcessorLevel u16, ProcessorRevision u16, PaeEnabled u8, NxEnabled u8, MemorySpeed u32.
+ */
+export function writeSystemConfigCpu(w: EtlWriter, cpu: number, ts: number, f: SystemConfigCpuFields): void {
+  const P = w.pointerSize;
+  const names = 20 + 2 * 256 + 2 * 134;
+  const size = names + 2 * P + 12;
+  const o = w.reserveSystem(cpu, ts, Hook.SystemConfigCpu, 3, 0, 0, size);
+  const v = w.view;
+  w.bytes.fill(0, o, o + size);
+  v.setUint32(o, f.mhz, true);
+  v.setUint32(o + 4, f.numberOfProcessors, true);
+  v.setUint32(o + 8, f.memSizeMb, true);
+  v.setUint32(o + 12, 4096, true);
+  v.setUint32(o + 16, 65536, true);
+  w.bytes.set(utf16z(f.computerName).subarray(0, 2 * 255), o + 20);
+  w.bytes.set(utf16z(f.domainName).subarray(0, 2 * 133), o + 20 + 2 * 256);
+  setPointer(v, o + names, 1n, P);
+  setPointer(v, o + names + P, P === 8 ? 0x7ffffffeffffn : 0x7ffeffffn, P);
+  v.setUint16(o + names + 2 * P, f.architecture, true);
+  v.setUint16(o + names + 2 * P + 2, f.level, true);
+  v.setUint16(o + names + 2 * P + 4, f.revision, true);
+  w.bytes[o + names + 2 * P + 6] = 1;
+  w.bytes[o + names + 2 * P + 7] = 1;
+}
+
+export interface SystemConfigPnpFields {
+  classGuid: string;
+  deviceId: string;
+  description: string;
+  friendlyName: string;
+  pdoName: string;
+  serviceName: string;
+}
+
+/**
+ * SystemConfig PnP (0x0B16, v5): ClassGuid, UpperFilterCount u32, LowerFilterCount u32,
+ * DevStatus u32, DevProblem u32, then NUL-terminated UTF-16 DeviceID, DeviceDescription,
+ * FriendlyName, PdoName, ServiceName (no filter strings: both counts are 0).
+ */
+export function writeSystemConfigPnp(w: EtlWriter, cpu: number, ts: number, f: SystemConfigPnpFields): void {
+  const strings = [f.deviceId, f.description, f.friendlyName, f.pdoName, f.serviceName].map(utf16z);
+  const size = 32 + strings.reduce((n, s) => n + s.length, 0);
+  const o = w.reserveSystem(cpu, ts, Hook.SystemConfigPnp, 5, 0, 0, size);
+  w.bytes.set(guidToBytes(f.classGuid), o);
+  const v = w.view;
+  v.setUint32(o + 16, 0, true);
+  v.setUint32(o + 20, 0, true);
+  v.setUint32(o + 24, 0x0180000a, true);
+  v.setUint32(o + 28, 0, true);
+  let at = o + 32;
+  for (const s of strings) {
+    w.bytes.set(s, at);
+    at += s.length;
+  }
+}
+
 /** Readable names for the hooks the writer emits (truth files use them next to the raw hook ids). */
 export const HOOK_NAMES: Readonly<Record<number, string>> = {
   0x0000: 'EventTrace/Header',
@@ -748,6 +824,8 @@ export const HOOK_NAMES: Readonly<Record<number, string>> = {
   0x1233: 'Power/PerfStateChange',
   0x1239: 'Power/IdleStateEnter',
   0x123a: 'Power/IdleStateExit',
+  0x0b0a: 'Config/CPU',
+  0x0b16: 'Config/PnP',
 };
 
 /** Event counts of a writer keyed as 'hook:0x0f44' / 'guid:<guid>/<type>' / 'provider:<guid>/<id>'. */

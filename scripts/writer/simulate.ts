@@ -39,6 +39,8 @@ import {
   writeProfileSetInterval,
   writeReadyThread,
   writeRundownComplete,
+  writeSystemConfigCpu,
+  writeSystemConfigPnp,
   writeSampledProfile,
   writeThread,
   type CompactSwitch,
@@ -245,6 +247,21 @@ export interface SimulationOptions {
   stackEverySample?: boolean;
   /** Deep thread stacks: 24 levels of user recursion and a page-fault chain in the kernel. */
   deepStacks?: boolean;
+  /**
+   * Write the kernel rundown's SystemConfig events about the processor (CPU v3 and, with a name,
+   * one processor-class PnP device per CPU plus one non-processor device), as the kernel logger
+   * does when it stops. Off by default (the scenarios' bytes stay as they were).
+   */
+  systemConfig?: {
+    mhz: number;
+    /** Windows PROCESSOR_ARCHITECTURE (9 = x64). */
+    architecture: number;
+    level: number;
+    revision: number;
+    memSizeMb?: number;
+    /** The processor devices' FriendlyName; omitted → no PnP events (the name is not recorded). */
+    processorName?: string;
+  };
   onProgress?: (bytes: number, seconds: number) => void;
 }
 
@@ -970,6 +987,7 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     writeImage(w, 0, rundownTs, 'DCStart', imageFields(p.image, p.pid));
     logUserDlls(0, rundownTs, 'DCStart', p.pid);
   }
+  if (options.systemConfig !== undefined) writeSystemConfig(w, rundownTs, cpuCount, options.systemConfig);
   writeRundownComplete(w, 0, rundownTs);
   const profile = spec.profile !== false;
   const stackModel = new StackModel({
@@ -1782,4 +1800,44 @@ export function simulate(spec: ScenarioSpec, options: SimulationOptions = {}): S
     (options.path !== undefined && options.writeSymbols !== false ? `${options.path}.symbols` : undefined);
   if (store !== undefined) symbolFiles.push(...writePdbStore(store, laidOut));
   return { truth, bytes, images, layout: [...laidOut, ...userImages.values()], symbolFiles };
+}
+
+/** GUID_DEVCLASS_PROCESSOR and GUID_DEVCLASS_SYSTEM (a non-processor device the reader must skip). */
+const PROCESSOR_CLASS_GUID = '50127dc3-0f36-415e-a6cc-4cb3be910b65';
+const SYSTEM_CLASS_GUID = '4d36e97d-e325-11ce-bfc1-08002be10318';
+
+function writeSystemConfig(
+  w: EtlWriter,
+  ts: number,
+  cpuCount: number,
+  c: NonNullable<SimulationOptions['systemConfig']>,
+): void {
+  writeSystemConfigCpu(w, 0, ts, {
+    mhz: c.mhz,
+    numberOfProcessors: cpuCount,
+    memSizeMb: c.memSizeMb ?? 32768,
+    computerName: 'ETLSCOPE-TEST',
+    domainName: 'example.invalid',
+    architecture: c.architecture,
+    level: c.level,
+    revision: c.revision,
+  });
+  writeSystemConfigPnp(w, 0, ts, {
+    classGuid: SYSTEM_CLASS_GUID,
+    deviceId: 'ACPI\\PNP0C04\\4&30998706&0',
+    description: 'Numeric data processor',
+    friendlyName: '',
+    pdoName: '\\Device\\00000020',
+    serviceName: '',
+  });
+  if (c.processorName === undefined) return;
+  for (let cpu = 0; cpu < cpuCount; cpu++)
+    writeSystemConfigPnp(w, 0, ts, {
+      classGuid: PROCESSOR_CLASS_GUID,
+      deviceId: `ACPI\\${c.processorName.toUpperCase().replace(/ /g, '_')}\\_${cpu}`,
+      description: 'Processor',
+      friendlyName: c.processorName,
+      pdoName: `\\Device\\${(0x13 + cpu).toString(16).padStart(8, '0')}`,
+      serviceName: 'intelppm',
+    });
 }

@@ -32,6 +32,8 @@ export function effectiveRange(summary: TraceSummary, range: TimeRange | undefin
 export interface FlatRow {
   readonly keys: Partial<Record<GroupColumn, string>>;
   readonly aggregates: Aggregates;
+  /** dpcIsr pivots: the leaf's exclusive time, ms. */
+  readonly exclusiveMs?: number;
 }
 
 /** Flattens a pivot tree into leaf rows carrying every level's key. */
@@ -43,7 +45,11 @@ export function flattenPivot(result: PivotResult): FlatRow[] {
       if (depth + 1 < result.groupBy.length && node.children !== undefined) {
         walk(node.children, depth + 1, here);
       } else {
-        out.push({ keys: here, aggregates: node.aggregates });
+        out.push({
+          keys: here,
+          aggregates: node.aggregates,
+          ...(node.exclusiveMs !== undefined ? { exclusiveMs: node.exclusiveMs } : {}),
+        });
       }
     }
   };

@@ -28,6 +28,8 @@ export interface DpcRow {
   readonly cpu: number | null;
   readonly count: number;
   readonly totalMs: number;
+  /** WPA's Duration (Exclusive) summed: the time with the ISRs that interrupted DPCs taken out. */
+  readonly exclusiveMs: number;
   readonly avgUs: number;
   readonly maxUs: number;
   readonly p50Us: number;
@@ -59,19 +61,23 @@ export async function dpc(
     descending: true,
     limitPerLevel: 100_000,
   });
-  const rows = flattenPivot(pivot).map(({ keys, aggregates: a }): DpcRow => ({
-    type: keys.type ?? null,
-    module: keys.module ?? null,
-    function: keys.function ?? null,
-    cpu: keys.cpu !== undefined ? Number(keys.cpu) : null,
-    count: a.count,
-    totalMs: a.totalMs,
-    avgUs: a.avgUs,
-    maxUs: a.maxUs,
-    p50Us: a.p50Us,
-    p99Us: a.p99Us,
-    overBudget: a.overBudget,
-  }));
+  const rows = flattenPivot(pivot).map(({ keys, aggregates: a, exclusiveMs }): DpcRow => {
+    if (exclusiveMs === undefined) throw new Error('The engine gave no exclusive time for a DPC/ISR group.');
+    return {
+      type: keys.type ?? null,
+      module: keys.module ?? null,
+      function: keys.function ?? null,
+      cpu: keys.cpu !== undefined ? Number(keys.cpu) : null,
+      count: a.count,
+      totalMs: a.totalMs,
+      exclusiveMs,
+      avgUs: a.avgUs,
+      maxUs: a.maxUs,
+      p50Us: a.p50Us,
+      p99Us: a.p99Us,
+      overBudget: a.overBudget,
+    };
+  });
   rows.sort((a, b) => b.totalMs - a.totalMs);
   const familyTotal = async (types: readonly DpcType[]) => {
     const allowed = filter.include?.type;
@@ -118,6 +124,7 @@ export function dpcCsv(result: DpcResult): CsvTable {
       ...result.groupBy.map((c) => GROUP_TITLES[c] ?? c),
       'Count',
       'Total (ms)',
+      'Exclusive (ms)',
       'Avg (µs)',
       'Max (µs)',
       'p50 (µs)',
@@ -128,6 +135,7 @@ export function dpcCsv(result: DpcResult): CsvTable {
       ...result.groupBy.map((c) => groupCell(r, c)),
       r.count,
       fixed(r.totalMs, 3),
+      fixed(r.exclusiveMs, 3),
       fixed(r.avgUs, 2),
       fixed(r.maxUs, 2),
       fixed(r.p50Us, 2),
@@ -145,6 +153,7 @@ export function formatDpcTable(result: DpcResult): string {
     })),
     { title: 'Count', align: 'right' },
     { title: 'Total ms', align: 'right' },
+    { title: 'Excl. ms', align: 'right' },
     { title: 'Avg µs', align: 'right' },
     { title: 'p50 µs', align: 'right' },
     { title: 'p99 µs', align: 'right' },
@@ -155,6 +164,7 @@ export function formatDpcTable(result: DpcResult): string {
     ...result.groupBy.map((c) => groupCell(r, c)),
     integer(r.count),
     fixed(r.totalMs, 2),
+    fixed(r.exclusiveMs, 2),
     fixed(r.avgUs, 1),
     fixed(r.p50Us, 1),
     fixed(r.p99Us, 1),

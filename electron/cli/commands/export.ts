@@ -18,6 +18,7 @@ import {
   mkdirSync,
   renameSync,
   rmSync,
+  appendFileSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,9 @@ import { integer } from '../text-table.js';
 import { cpu } from './cpu.js';
 import { idle } from './idle.js';
 
+/** Rows per list query: the engine's upper bound for one answer (~10 MB of JSON);
+ *  ETLSCOPE_EXPORT_PAGE_ROWS makes it smaller so a test can page a small trace. */
+const LIST_PAGE = Math.min(100_000, Math.max(1, Number(process.env.ETLSCOPE_EXPORT_PAGE_ROWS) || 100_000));
 /** DuckDB's buffer limit. A CSV→Parquet COPY streams row groups (122,880 rows each), so more does
  *  not help: on 2.5 M DPC rows 512 MB peaked at 400 MB resident, 256 MB at 301 MB, 128 MB (one
  *  thread) at 236 MB, all in the same 10–12 s. 256 MB keeps headroom for wide string columns. */
@@ -240,15 +244,25 @@ async function tableCsv(
     case 'threads':
     case 'images':
     case 'processes': {
-      const list = await session.query({ kind: 'list', table: table as ListTableId, limit: 100_000 });
+      // Paged at the engine's bound (one query returns at most LIST_PAGE rows), appended to the
+      // CSV page by page, so no table is cut short and no page is held twice.
       const columns = LIST_EXPORT[table];
-      // Numbers stay numbers; '' (unknown) becomes an empty cell, which DuckDB reads as NULL.
-      writeSmallCsv(tmp, columns, list.rows);
-      if (list.totalRows > list.rows.length)
-        throw new CliError(
-          `the ${table} table has ${integer(list.totalRows)} rows, more than the 100,000 one query returns`,
-        );
-      return { columns, rows: list.rows.length };
+      let written = 0;
+      for (;;) {
+        const page = await session.query({
+          kind: 'list',
+          table: table as ListTableId,
+          limit: LIST_PAGE,
+          offset: written,
+        });
+        // Numbers stay numbers; '' (unknown) becomes an empty cell, which DuckDB reads as NULL.
+        const text = toCsv({ columns: columns.map((c) => c.name), rows: page.rows });
+        if (written === 0) writeFileSync(tmp, text);
+        else appendFileSync(tmp, text.slice(text.indexOf('\r\n') + 2));
+        written += page.rows.length;
+        if (page.rows.length < LIST_PAGE || written >= page.totalRows) break;
+      }
+      return { columns, rows: written };
     }
   }
 }

@@ -1,6 +1,6 @@
 // `etlscope info FILE [--json]`: header facts (OS build, CPUs, clock, start time), what was
 // recorded and the event count per kind. No range or CPU filter: these are facts of the file.
-import type { TraceSummary } from '../../../shared/contract.js';
+import type { ProcessorInfo, TraceSummary } from '../../../shared/contract.js';
 import { traceCommand } from '../command.js';
 import { fixed, integer, renderTable } from '../text-table.js';
 
@@ -15,6 +15,8 @@ export interface InfoResult {
   readonly build: number;
   readonly osVersion: string;
   readonly cpuCount: number;
+  /** What the trace records about the processor (null fields: not recorded). */
+  readonly processor: ProcessorInfo | null;
   readonly pointerSize: number;
   readonly loggerName: string;
   readonly clockType: string;
@@ -42,6 +44,7 @@ export function info(summary: TraceSummary): InfoResult {
     build: summary.build,
     osVersion: summary.osVersion,
     cpuCount: summary.cpuCount,
+    processor: summary.processor ?? null,
     pointerSize: summary.pointerSize,
     loggerName: summary.loggerName,
     clockType: summary.clockType,
@@ -55,10 +58,22 @@ export function info(summary: TraceSummary): InfoResult {
   };
 }
 
+/** The processor in one line: its recorded name, else what is recorded — never a guess. */
+export function describeProcessor(p: ProcessorInfo | null, cpuCount: number): string {
+  const facts: string[] = [];
+  if (p?.architecture != null) facts.push(p.architecture);
+  if (p?.family != null) facts.push(`family ${p.family} model ${p.model} stepping ${p.stepping}`);
+  if (p?.mhz != null) facts.push(`${integer(p.mhz)} MHz nominal`);
+  facts.push(`${integer(p?.processors ?? cpuCount)} logical processors`);
+  if (p?.name != null) return `${p.name} (${facts.join(', ')})`;
+  return `${facts.join(', ')}; the processor's name is not recorded in this trace`;
+}
+
 export function formatInfo(result: InfoResult): string {
   const lines = [
     `File:            ${result.file} (${integer(result.fileSize)} bytes)`,
     `Windows:         ${result.osVersion} build ${result.build}, ${result.cpuCount} CPUs, ${result.pointerSize * 8}-bit`,
+    `Processor:       ${describeProcessor(result.processor, result.cpuCount)}`,
     `Logger:          ${result.loggerName || '(unnamed)'}`,
     `Clock:           ${result.clockType} at ${integer(result.clockFrequencyHz)} Hz; starts ${result.startTimeUtc}`,
     `Duration:        ${fixed(result.durationSeconds, 3)} s`,

@@ -26,6 +26,7 @@ function result(offenders: number): DpcResult {
     cpu: null,
     count: 100,
     totalMs: 20,
+    exclusiveMs: 20,
     avgUs: 200,
     maxUs: 500,
     p50Us: 150,

@@ -1,7 +1,7 @@
 // `etlscope report FILE`: one forum-pasteable report. It opens with what helpers ask first (the
 // worst driver, the worst single DPC/ISR with its CPU and time, the CPUs it concentrates on, the
 // guideline verdict), then xperf -a dpcisr's sections (by module with a doubling histogram per
-// module, by module and function, by CPU), then CPU usage and C-states. A section whose data the
+// module and its exclusive time, by module and function, by CPU), then CPU usage and C-states. A section whose data the
 // trace lacks is left out (one line says so), never printed empty. `--json` gives the same as data.
 import {
   DPC_BUDGET_NS,
@@ -9,6 +9,7 @@ import {
   type Aggregates,
   type DpcIsrRow,
   type HistogramResult,
+  type ProcessorInfo,
 } from '../../../shared/contract.js';
 import type { TraceNs } from '../../../shared/units.js';
 import type { TraceSession } from '../../engine/session-types.js';
@@ -19,6 +20,7 @@ import { filterFromOptions } from './common.js';
 import { cpu, formatCpu, type CpuResult } from './cpu.js';
 import { dpc, formatDpcTable, formatHistogram, type DpcResult } from './dpc.js';
 import { formatIdleTable, idle, type IdleResult } from './idle.js';
+import { describeProcessor } from './info.js';
 
 /** Offenders the verdict names; the rest are counted ("top 5 of 12"). */
 const VERDICT_OFFENDERS = 5;
@@ -52,8 +54,11 @@ export interface ReportResult {
     readonly events: number;
     readonly lostEvents: number;
     readonly lostBuffers: number;
-    /** The CPU model, where the trace records one (the reader decodes none yet: null). */
+    /** The processor's recorded name (SystemConfig PnP), null when the trace does not record it. */
     readonly cpuModel: string | null;
+    /** The processor line the header shows: the name, or what is recorded and that the name is not. */
+    readonly processor: string;
+    readonly processorFacts: ProcessorInfo | null;
   };
   readonly notes: readonly string[];
   readonly opening: {
@@ -251,7 +256,9 @@ export async function report(
       events: summary.events,
       lostEvents: summary.eventsLost,
       lostBuffers: summary.buffersLost,
-      cpuModel: null,
+      cpuModel: summary.processor?.name ?? null,
+      processor: describeProcessor(summary.processor ?? null, summary.cpuCount),
+      processorFacts: summary.processor ?? null,
     },
     notes: summary.explanations,
     opening,
@@ -265,8 +272,9 @@ export function formatReport(r: ReportResult): string {
   const h = r.header;
   const lines = [
     `etlscope report — ${r.file}`,
-    `Windows ${h.osVersion} build ${h.build}; recorded ${h.startTimeUtc}; ${h.cpuCount} CPUs${h.cpuModel !== null ? ` (${h.cpuModel})` : ''}; logger "${h.loggerName}"; ${fixed(h.durationSeconds, 3)} s, ${integer(h.events)} events`,
+    `Windows ${h.osVersion} build ${h.build}; recorded ${h.startTimeUtc}; ${h.cpuCount} CPUs; logger "${h.loggerName}"; ${fixed(h.durationSeconds, 3)} s, ${integer(h.events)} events`,
   ];
+  lines.push(`Processor: ${h.processor}`);
   if (h.lostEvents > 0 || h.lostBuffers > 0)
     lines.push(
       `WARNING: ${integer(h.lostEvents)} events and ${integer(h.lostBuffers)} buffers were lost while recording; numbers near the gaps are unreliable.`,

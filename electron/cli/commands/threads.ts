@@ -63,22 +63,26 @@ export async function threads(session: TraceSession, options: CliOptions): Promi
   };
 }
 
-const CSV_COLUMNS: readonly (keyof ThreadsRow)[] = [
-  'process',
-  'processId',
-  'threadId',
-  'threadName',
-  'switches',
-  'runningMs',
-  'readyMs',
-  'waitingMs',
-  'avgRunUs',
-  'maxReadyUs',
-  'switchesPerSecond',
+/** The CSV's columns: the row field and its WPA-style title (the CSV convention, csv.ts). */
+const CSV_COLUMNS: readonly (readonly [keyof ThreadsRow, string])[] = [
+  ['process', 'Process'],
+  ['processId', 'Process Id'],
+  ['threadId', 'Thread Id'],
+  ['threadName', 'Thread Name'],
+  ['switches', 'Switches'],
+  ['runningMs', 'Running (ms)'],
+  ['readyMs', 'Ready (ms)'],
+  ['waitingMs', 'Waiting (ms)'],
+  ['avgRunUs', 'Avg Run (µs)'],
+  ['maxReadyUs', 'Max Ready (µs)'],
+  ['switchesPerSecond', 'Switches/s'],
 ];
 
 export function threadsCsv(output: ThreadsOutput): CsvTable {
-  return { columns: CSV_COLUMNS, rows: output.rows.map((r) => CSV_COLUMNS.map((c) => r[c])) };
+  return {
+    columns: CSV_COLUMNS.map(([, title]) => title),
+    rows: output.rows.map((r) => CSV_COLUMNS.map(([key]) => r[key])),
+  };
 }
 
 export function formatThreads(output: ThreadsOutput, fileName: string): string {

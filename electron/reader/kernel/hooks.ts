@@ -46,6 +46,8 @@ export const KernelHook = {
   HeaderExtension: 0x0005,
   RundownComplete: 0x0008,
   EndExtension: 0x0020,
+  SystemConfigCpu: 0x0b0a,
+  SystemConfigPnp: 0x0b16,
 } as const;
 
 export const KERNEL_TRACE_CONTROL_IMAGE_ID_GUID = 'b3e675d7-2554-4f18-830b-2762732560de';
