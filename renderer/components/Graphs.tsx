@@ -279,6 +279,15 @@ export function Graphs() {
           guidelineUs={DPC_GUIDELINE_US}
         />
       )}
+      {hasIdleEvents(summary) && (
+        <CpusInC0Graph
+          window={seriesWindow}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.dpcTime}
+          theme={theme}
+        />
+      )}
       <div className="graph-title">
         <span>CPU idle states</span>
         {summary.tableRows.idleStates > 0 ? (
@@ -306,15 +315,6 @@ export function Graphs() {
           colorOf={cstateOf}
           showAxis
           testId="graph-cstates"
-        />
-      )}
-      {hasIdleEvents(summary) && (
-        <CpusInC0Graph
-          window={seriesWindow}
-          view={view}
-          plotWidth={plotWidth}
-          height={heights.dpcTime}
-          theme={theme}
         />
       )}
       <TimeOverlay view={view} plotWidth={plotWidth} box={box} />

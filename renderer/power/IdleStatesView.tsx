@@ -26,7 +26,16 @@ const ROW_HEIGHT = 22;
 /** Rows shown before the rows list scrolls on its own. */
 const ROWS_SHOWN = 12;
 
-const ROW_COLUMNS = ['CPU', 'Type', 'State', 'Prev State', 'Next State', 'Entry Time', 'Exit Time', 'Duration'];
+const ROW_COLUMNS = [
+  'CPU',
+  'Type',
+  'State',
+  'Prev State',
+  'Next State',
+  'Entry Time',
+  'Exit Time',
+  'Duration',
+];
 
 const seconds = (ns: number) => `${(ns / 1e9).toFixed(9)} s`;
 
@@ -113,7 +122,9 @@ function StatsTable({
 function VisitHistogram({ result, selected }: { result: IdleStatsResult; selected: string | undefined }) {
   const stats = [...result.actual, ...result.target].find((s) => statsKey(s) === selected);
   if (stats === undefined) {
-    return <div className="muted power-hint">Click a row of the table for its histogram of visit lengths.</div>;
+    return (
+      <div className="muted power-hint">Click a row of the table for its histogram of visit lengths.</div>
+    );
   }
   const bars = histogramBars(stats);
   const top = Math.max(1, ...bars.map((b) => b.visits));
@@ -149,7 +160,8 @@ function IdleRows() {
   // The slot keeps the previous window's answer while the next loads; only an answer known to be
   // this window's (the client's cache, keyed by the query) places rows, the last one stays shown.
   const loaded = useRef<{ offset: number; rows: readonly IdleStateRow[] } | undefined>(undefined);
-  const exact = inputs.traceId !== undefined ? queryClient().cached(inputs.traceId, query, version) : undefined;
+  const exact =
+    inputs.traceId !== undefined ? queryClient().cached(inputs.traceId, query, version) : undefined;
   if (exact !== undefined) loaded.current = { offset, rows: exact.rows };
   const total = result?.totalRows ?? 0;
   const rowsNow = loaded.current;
@@ -167,7 +179,7 @@ function IdleRows() {
     rowsNow !== undefined && index >= rowsNow.offset && index < rowsNow.offset + rowsNow.rows.length
       ? rowsNow.rows[index - rowsNow.offset]
       : undefined;
-  const template = `60px 60px 56px 76px 76px repeat(3, minmax(110px, 1fr))`;
+  const template = '56px 68px 60px 84px 84px 140px 140px 110px';
   return (
     <div className="power-rows event-rows">
       <div className="power-rows-bar">
@@ -176,7 +188,9 @@ function IdleRows() {
           <button
             type="button"
             key={t}
-            className={(t === 'all' ? type === undefined : type === t) ? 'button small active' : 'button small'}
+            className={
+              (t === 'all' ? type === undefined : type === t) ? 'button small active' : 'button small'
+            }
             onClick={() => {
               setType(t === 'all' ? undefined : t);
               setFirstVisible(0);
@@ -241,11 +255,16 @@ export function IdleStatesView() {
   const inputs = useQueryInputs();
   const { result, error } = useQueryResult('power-idle-stats', inputs.traceId, idleStatsTableQuery(inputs));
   const [selected, setSelected] = useState<string | undefined>(undefined);
-  if (error !== undefined) return <div className="notice error">Could not compute the idle states: {error.message}</div>;
+  if (error !== undefined)
+    return <div className="notice error">Could not compute the idle states: {error.message}</div>;
   if (result === undefined) return <div className="muted power-hint">Computing the idle states…</div>;
   // Default: the deepest Actual state over all CPUs (the story's question).
   const shown =
-    selected ?? [...result.actual].filter((s) => s.cpu === null).map((s) => statsKey(s)).at(-1);
+    selected ??
+    [...result.actual]
+      .filter((s) => s.cpu === null)
+      .map((s) => statsKey(s))
+      .at(-1);
   return (
     <div className="power-idle">
       <div className="power-idle-top">

@@ -17,7 +17,14 @@ import { effectiveCpus } from '../state/filter-slice.js';
 import { seriesQuery } from '../state/queries.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
-import { frequencyQuery, frequencyRuns, idleRowsQuery, runsByCpu, stateIndex, statesOf } from './power-model.js';
+import {
+  frequencyQuery,
+  frequencyRuns,
+  idleRowsQuery,
+  runsByCpu,
+  stateIndex,
+  statesOf,
+} from './power-model.js';
 import { StateLanes, type Track } from './StateLanes.js';
 
 /** Target rows asked for the loaded window: Target changes are rare (a few per CPU per second). */
@@ -25,20 +32,20 @@ const TARGET_ROWS_LIMIT = 20_000;
 /** Perf intervals per CPU for the loaded window: a change per pixel many times over. */
 const PERF_INTERVALS = 20_000;
 /** Lane height per CPU: two tracks need room for a 9-px label. */
-const DUAL_LANE_PX = 16;
-const SINGLE_LANE_PX = 13;
+const DUAL_LANE_PX = 20;
+const SINGLE_LANE_PX = 15;
 
-function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement>(null);
+/** A callback ref and the element's width (the views mount their box only once data is there). */
+function useWidth(): [(element: HTMLDivElement | null) => void, number] {
+  const [element, setElement] = useState<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
-    const element = ref.current;
     if (element === null) return;
     const observer = new ResizeObserver((entries) => setWidth(entries[0]!.contentRect.width));
     observer.observe(element);
     return () => observer.disconnect();
-  }, []);
-  return [ref, width];
+  }, [element]);
+  return [setElement, width];
 }
 
 /** The padded, quantized window (as Graphs.tsx): pans inside it fetch nothing. */
@@ -50,7 +57,15 @@ function useWindow(view: TimeRange, plotWidth: number, durationNs: number): Seri
   return loaded.current;
 }
 
-function Legend({ names, colorOf, label }: { names: readonly string[]; colorOf: (n: string) => string; label?: string }) {
+function Legend({
+  names,
+  colorOf,
+  label,
+}: {
+  names: readonly string[];
+  colorOf: (n: string) => string;
+  label?: string;
+}) {
   return (
     <span className="cstate-legend">
       {label !== undefined && <span>{label}</span>}
@@ -108,7 +123,9 @@ export function ActualTargetView() {
   const cpus =
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
   const targetTotal = target.result?.totalRows ?? 0;
-  const names = [...new Set([...(stateNames.length > 0 ? stateNames : ['C0', 'C1', 'C2', 'C3']), ...statesOf(targetRuns)])];
+  const names = [
+    ...new Set([...(stateNames.length > 0 ? stateNames : ['C0', 'C1', 'C2', 'C3']), ...statesOf(targetRuns)]),
+  ];
   return (
     <div className="power-lanes" ref={box}>
       <div className="graph-title">
@@ -159,7 +176,9 @@ export function PerformanceView() {
   );
   const result = table.result;
   if (table.error !== undefined)
-    return <div className="notice error">Could not compute the performance states: {table.error.message}</div>;
+    return (
+      <div className="notice error">Could not compute the performance states: {table.error.message}</div>
+    );
   if (result === undefined) return <div className="muted power-hint">Computing the performance states…</div>;
   if (result.source === 'none')
     return (
@@ -171,10 +190,28 @@ export function PerformanceView() {
   const changes = result.cpus.reduce((n, c) => n + c.changes, 0);
   return (
     <div className="power-perf" ref={box}>
+      <div className="graph-title">
+        <span>Performance state per CPU</span>
+        <Legend names={statesOf(runs)} colorOf={colorOf} />
+        <span className="graph-note">
+          P-state indices (MHz per state not decoded)
+          {result.nominalMHz !== null ? ` · nominal ${formatCount(result.nominalMHz)} MHz` : ''} ·{' '}
+          {formatCount(changes)} intervals over {formatCount(cpus.length)} CPUs in the trace
+        </span>
+      </div>
+      <StateLanes
+        cpus={cpus}
+        tracks={tracks}
+        view={view}
+        plotWidth={plotWidth}
+        laneHeight={SINGLE_LANE_PX}
+        theme={theme}
+        testId="power-perf-lanes"
+      />
       <div className="power-perf-top">
         <div className="notice info power-perf-note" data-testid="perf-note">
-          States are the events’ P-state indices (P0 = the highest performance); the index → MHz table
-          (the processor’s P-state rundown) is not decoded, so no MHz is shown per state.
+          States are the events’ P-state indices (P0 = the highest performance); the index → MHz table (the
+          processor’s P-state rundown) is not decoded, so no MHz is shown per state.
           {result.nominalMHz !== null
             ? ` Nominal CPU speed from the trace header: ${formatCount(result.nominalMHz)} MHz.`
             : ' The trace header records no nominal CPU speed.'}{' '}
@@ -217,20 +254,6 @@ export function PerformanceView() {
           </tbody>
         </table>
       </div>
-      <div className="graph-title">
-        <span>Performance state per CPU</span>
-        <Legend names={statesOf(runs)} colorOf={colorOf} />
-        <span className="graph-note">{formatCount(changes)} intervals over {formatCount(cpus.length)} CPUs in the trace</span>
-      </div>
-      <StateLanes
-        cpus={cpus}
-        tracks={tracks}
-        view={view}
-        plotWidth={plotWidth}
-        laneHeight={SINGLE_LANE_PX}
-        theme={theme}
-        testId="power-perf-lanes"
-      />
     </div>
   );
 }

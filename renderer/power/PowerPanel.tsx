@@ -12,9 +12,21 @@ import { hasIdleEvents, hasPerfStates, hasPowerData } from './power-model.js';
 type PowerView = 'idle' | 'lanes' | 'perf';
 
 const VIEWS: readonly { view: PowerView; label: string; title: string }[] = [
-  { view: 'idle', label: 'CPU Idle States', title: 'Residency, transitions and visit lengths per state; the rows' },
-  { view: 'lanes', label: 'Actual vs Target', title: 'Every CPU: the C-state it was in and the one the OS asked for' },
-  { view: 'perf', label: 'Processor performance', title: 'Performance states (P-state indices) per CPU over time' },
+  {
+    view: 'idle',
+    label: 'CPU Idle States',
+    title: 'Residency, transitions and visit lengths per state; the rows',
+  },
+  {
+    view: 'lanes',
+    label: 'Actual vs Target',
+    title: 'Every CPU: the C-state it was in and the one the OS asked for',
+  },
+  {
+    view: 'perf',
+    label: 'Processor performance',
+    title: 'Performance states (P-state indices) per CPU over time',
+  },
 ];
 
 export function PowerPanel() {

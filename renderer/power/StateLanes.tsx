@@ -73,7 +73,7 @@ export function StateLanes({
       for (const track of tracks) {
         const h = (usable * track.weight) / totalWeight;
         if (track.tag !== undefined) {
-          ctx.font = '8px system-ui, sans-serif';
+          ctx.font = `${Math.min(9, Math.max(7, Math.floor(h)))}px system-ui, sans-serif`;
           ctx.textAlign = 'right';
           ctx.fillStyle = chrome.muted;
           ctx.fillText(track.tag, GRID_LEFT - 4, y + h / 2);

@@ -80,7 +80,11 @@ export function idleRowsQuery(
   };
 }
 
-export function frequencyQuery(state: FilterInputs, range?: TimeRange, maxIntervals?: number): FrequencyQuery {
+export function frequencyQuery(
+  state: FilterInputs,
+  range?: TimeRange,
+  maxIntervals?: number,
+): FrequencyQuery {
   return {
     kind: 'frequency',
     filter: powerFilter(state, range),
@@ -159,10 +163,11 @@ export function histogramBars(stats: IdleStateStats): HistogramBar[] {
   return bars;
 }
 
-/** A visit length for the table: µs below 1 ms, else ms. */
+/** A visit length for the table: µs below 1 ms, ms to the µs below 10 s, else seconds. */
 export function formatVisitNs(ns: number): string {
   if (ns < 1e6) return `${(ns / 1e3).toFixed(ns < 1e4 ? 2 : 1)} µs`;
-  return `${(ns / 1e6).toFixed(ns < 1e8 ? 3 : 1)} ms`;
+  if (ns < 1e10) return `${(ns / 1e6).toFixed(3)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
 }
 
 /** Min / avg / max of the concurrency buckets that overlap the view. */

@@ -49,6 +49,14 @@ async function statsCells(page: Page, key: string): Promise<string[]> {
   return page.locator(`[data-testid=idle-stats-row][data-key="${key}"] td`).allInnerTexts();
 }
 
+/** The Power panel enlarged (graphs hidden) and scrolled to its top, for its screenshots. */
+async function showPanel(page: Page): Promise<void> {
+  if ((await page.locator('[data-testid=panel-enlarge]').getAttribute('aria-pressed')) !== 'true')
+    await page.click('[data-testid=panel-enlarge]');
+  await page.locator('.power-body').evaluate((el) => el.scrollTo({ top: 0 }));
+  await settled(page);
+}
+
 async function openTrace(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await page.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
@@ -89,7 +97,9 @@ async function run(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     checks.onStepError = async (stepName) => {
-      await page.screenshot({ path: path.join(outDir, `failed-${stepName.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+      await page.screenshot({
+        path: path.join(outDir, `failed-${stepName.replace(/[^a-z0-9]+/gi, '-')}.png`),
+      });
     };
     await openTrace(page, server.url);
     const deepCpus = truth.deepEnterNs.filter((ns) => ns >= 0).length;
@@ -105,7 +115,9 @@ async function run(): Promise<void> {
 
     await checks.step('CPUs in C0: the drop to CPU 0 alone', async () => {
       const c = await concurrency(page);
-      const before = c.values.filter((_, k) => c.startNs + (k + 1) * c.bucketNs <= truth.deepEnterNs[1]! - 1e6);
+      const before = c.values.filter(
+        (_, k) => c.startNs + (k + 1) * c.bucketNs <= truth.deepEnterNs[1]! - 1e6,
+      );
       const after = c.values.filter((_, k) => c.startNs + k * c.bucketNs >= lastDrop);
       checks.check('the line has buckets before and after the drop', before.length > 10 && after.length > 10);
       checks.check(
@@ -120,7 +132,10 @@ async function run(): Promise<void> {
       );
       await shots(page, 'deep-idle-overview');
       await page.click('[data-testid=visible-range]');
-      await page.fill('[data-testid=range-input]', `${((lastDrop + 1e6) / 1e9).toFixed(4)} s – ${(truth.durationNs / 1e9).toFixed(4)} s`);
+      await page.fill(
+        '[data-testid=range-input]',
+        `${((lastDrop + 1e6) / 1e9).toFixed(4)} s – ${(truth.durationNs / 1e9).toFixed(4)} s`,
+      );
       await page.keyboard.press('Enter');
       await settled(page);
       const note = await page.locator('[data-testid=cpus-in-c0-note]').innerText();
@@ -135,7 +150,11 @@ async function run(): Promise<void> {
       await page.waitForSelector('[data-testid=idle-stats-table]', { timeout: LOAD_TIMEOUT_MS });
       await settled(page);
       const c3 = await statsCells(page, 'Actual/C3');
-      checks.check('Actual C3, all CPUs: visits = the 23 CPUs that went down', numberIn(c3[3] ?? '') === deepCpus, c3.join(' | '));
+      checks.check(
+        'Actual C3, all CPUs: visits = the 23 CPUs that went down',
+        numberIn(c3[3] ?? '') === deepCpus,
+        c3.join(' | '),
+      );
       const residencyMs = truth.deepEnterNs
         .filter((ns) => ns >= 0)
         .reduce((sum, ns) => sum + (truth.durationNs - ns) / 1e6, 0);
@@ -144,7 +163,11 @@ async function run(): Promise<void> {
       checks.check('Target C3: 23 transitions', numberIn(target[4] ?? '') === deepCpus, target.join(' | '));
       const allC1 = truth.visits.reduce((n, v) => n + (v.C1?.count ?? 0), 0);
       const c1 = await statsCells(page, 'Actual/C1');
-      checks.check('Actual C1 visits, all CPUs = truth', numberIn(c1[3] ?? '') === allC1, `${c1[3]} vs ${allC1}`);
+      checks.check(
+        'Actual C1 visits, all CPUs = truth',
+        numberIn(c1[3] ?? '') === allC1,
+        `${c1[3]} vs ${allC1}`,
+      );
       await page.click('[data-testid=idle-stats-row][data-key="Actual/C1"] [data-testid=idle-stats-expand]');
       const cpu0 = await statsCells(page, 'Actual/C1/0');
       checks.check(
@@ -159,22 +182,33 @@ async function run(): Promise<void> {
         bars.reduce((n, t) => n + numberIn(t), 0) === allC1,
         bars.join(', '),
       );
-      const targetRows = truth.targets.reduce((n, t) => n + BigInt(t.mask).toString(2).replace(/0/g, '').length, 0);
+      const targetRows = truth.targets.reduce(
+        (n, t) => n + BigInt(t.mask).toString(2).replace(/0/g, '').length,
+        0,
+      );
       await page.click('[data-testid=idle-rows-Target]');
       await settled(page);
       const total = await page.locator('[data-testid=idle-rows-total]').innerText();
-      checks.check('Target rows = one per CPU per Target change', numberIn(total.split(' ')[0]!) === targetRows, total);
+      checks.check(
+        'Target rows = one per CPU per Target change',
+        numberIn(total.split(' ')[0]!) === targetRows,
+        total,
+      );
       const lastRow = page.locator('[data-testid=idle-rows]');
       await lastRow.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
       await settled(page);
       const rows = await page.locator('[data-testid=idle-row]').allInnerTexts();
       checks.check(
         'the last Target row: a CPU to C3 at the truth’s second change',
-        rows.some((r) => r.includes('Target') && r.includes('C3') && r.includes((truth.targets[1]!.ns / 1e9).toFixed(9))),
+        rows.some(
+          (r) =>
+            r.includes('Target') && r.includes('C3') && r.includes((truth.targets[1]!.ns / 1e9).toFixed(9)),
+        ),
         rows.at(-1)?.replace(/\s+/g, ' '),
       );
       await page.click('[data-testid=idle-rows-all]');
-      await settled(page);
+      await page.click('[data-testid=idle-stats-row][data-key="Actual/C3"]');
+      await showPanel(page);
       await shots(page, 'power-idle-states');
     });
 
@@ -182,23 +216,31 @@ async function run(): Promise<void> {
       await page.click('[data-testid=power-view-lanes]');
       await page.waitForSelector('[data-testid=power-actual-target]');
       await settled(page);
-      const lanes = (await page.locator('[data-testid=power-actual-target]').getAttribute('data-lanes')) ?? '';
+      const lanes =
+        (await page.locator('[data-testid=power-actual-target]').getAttribute('data-lanes')) ?? '';
       checks.check('one lane per CPU, all 24', lanes.split(',').length === truth.cpuCount, lanes);
+      await showPanel(page);
       await shots(page, 'power-actual-vs-target');
       await page.click('[data-testid=power-view-perf]');
       await page.waitForSelector('[data-testid=perf-time-at-state]');
       await settled(page);
-      const states = await page.locator('[data-testid=perf-state-row]').evaluateAll((rows) =>
-        rows.map((r) => r.getAttribute('data-state')),
-      );
+      const states = await page
+        .locator('[data-testid=perf-state-row]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
       const truthStates = [...new Set(truth.perfStates.map((p) => `P${p.state}`))].sort();
-      checks.check('time at each state: the truth’s states', states.join(',') === truthStates.join(','), states.join(','));
+      checks.check(
+        'time at each state: the truth’s states',
+        states.join(',') === truthStates.join(','),
+        states.join(','),
+      );
       const p4 = await page.locator('[data-testid=perf-state-row][data-state=P4] td').allInnerTexts();
       const p4Ms = (deepCpus * (truth.durationNs - truth.perfStates.find((p) => p.state === 4)!.ns)) / 1e6;
       checks.near('P4 CPU·ms = 23 CPUs from the change to the end', numberIn(p4[1] ?? ''), p4Ms, 0.001);
-      const changes = await page.locator('[data-testid=perf-cpu-row]').evaluateAll((rows) =>
-        rows.map((r) => [Number(r.getAttribute('data-cpu')), Number(r.getAttribute('data-changes'))]),
-      );
+      const changes = await page
+        .locator('[data-testid=perf-cpu-row]')
+        .evaluateAll((rows) =>
+          rows.map((r) => [Number(r.getAttribute('data-cpu')), Number(r.getAttribute('data-changes'))]),
+        );
       const wrong = changes.filter(
         ([cpu, n]) => truth.perfStates.filter((p) => p.cpus.includes(cpu!)).length !== n,
       );
@@ -213,6 +255,15 @@ async function run(): Promise<void> {
         note.includes('P-state indices') && note.includes('not decoded') && note.includes('3,700 MHz'),
         note,
       );
+      const perfLanes = await page.locator('[data-testid=power-perf-lanes]').boundingBox();
+      checks.check(
+        'the P-state lanes are drawn (24 lanes, the panel’s width)',
+        (perfLanes?.width ?? 0) > 600 &&
+          ((await page.locator('[data-testid=power-perf-lanes]').getAttribute('data-lanes')) ?? '').split(',')
+            .length === truth.cpuCount,
+        JSON.stringify(perfLanes),
+      );
+      await showPanel(page);
       await shots(page, 'power-performance');
     });
 
@@ -221,11 +272,16 @@ async function run(): Promise<void> {
       const notice = await page.locator('[data-testid=circular-notice]').innerText();
       checks.check(
         'the notice: the trace starts with the oldest surviving buffer, 8 h after the session start',
-        notice.includes('the trace starts with the oldest surviving buffer') && notice.includes('28800.0 s after'),
+        notice.includes('the trace starts with the oldest surviving buffer') &&
+          notice.includes('28800.0 s after'),
         notice,
       );
       checks.check('… and the time origin', notice.includes('Time 0 = 2024-03-12 17:30:00.000 UTC'), notice);
-      deepIdleChecks(circularTruth, await page.locator('[data-testid=headline-deep-idle]').innerText(), 'circular');
+      deepIdleChecks(
+        circularTruth,
+        await page.locator('[data-testid=headline-deep-idle]').innerText(),
+        'circular',
+      );
       checks.check('the circular truth says so', circularTruth.circular);
       await shots(page, 'circular-logger');
     });
