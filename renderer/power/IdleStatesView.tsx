@@ -179,7 +179,7 @@ function IdleRows() {
     rowsNow !== undefined && index >= rowsNow.offset && index < rowsNow.offset + rowsNow.rows.length
       ? rowsNow.rows[index - rowsNow.offset]
       : undefined;
-  const template = '56px 68px 60px 84px 84px 140px 140px 110px';
+  const template = '56px 68px 60px 96px 96px 140px 140px 110px';
   return (
     <div className="power-rows event-rows">
       <div className="power-rows-bar">
