@@ -1133,6 +1133,10 @@ export interface IdleStatsQuery {
   readonly perCpu?: boolean;
   /** Rows to return (time order); default 0. */
   readonly rowLimit?: number;
+  /** Rows skipped before the `rowLimit` returned (a scrolled table's window); default 0. */
+  readonly rowOffset?: number;
+  /** Only rows of this type (and `totalRows` counts only them); default both. */
+  readonly rowType?: 'Actual' | 'Target';
 }
 
 export interface IdleStatsResult {

@@ -35,6 +35,9 @@ describe('scheduling and power query validation', () => {
       buckets: 50,
       perCpu: true,
     });
+    expect(
+      validateQuery({ kind: 'idleStats', filter: {}, rowLimit: 200, rowOffset: 400, rowType: 'Target' }),
+    ).toEqual({ kind: 'idleStats', filter: {}, rowLimit: 200, rowOffset: 400, rowType: 'Target' });
   });
 
   it('rejects unknown columns, duplicates, bad ids and bounds', () => {
@@ -46,5 +49,7 @@ describe('scheduling and power query validation', () => {
     rejects(() => validateQuery({ kind: 'threadTimeline', filter: {}, sortBy: 'name' }), /sortBy/);
     rejects(() => validateQuery({ kind: 'frequency', filter: { range: { start: 5, end: 1 } } }), /range/);
     rejects(() => validateQuery({ kind: 'threadSummary' }), /filter/);
+    rejects(() => validateQuery({ kind: 'idleStats', filter: {}, rowType: 'Both' }), /rowType/);
+    rejects(() => validateQuery({ kind: 'idleStats', filter: {}, rowOffset: -1 }), /rowOffset/);
   });
 });

@@ -332,6 +332,10 @@ function validateSchedQuery(query: Dict, kind: SchedQuery['kind']): SchedQuery {
         filter,
         ...int('buckets', 1, 10_000),
         ...int('rowLimit', 0, 100_000),
+        ...int('rowOffset', 0, 2 ** 31),
+        ...(query.rowType !== undefined
+          ? { rowType: expectOneOf(query.rowType, ['Actual', 'Target'] as const, 'query.rowType') }
+          : {}),
         ...(query.perCpu !== undefined ? { perCpu: expectBoolean(query.perCpu, 'query.perCpu') } : {}),
       };
     default:

@@ -19,7 +19,13 @@ import { Headline } from './Headline.js';
 import { DurationHistogram } from './DurationHistogram.js';
 import { PivotPanel } from '../tables/PivotPanel.js';
 import { EventDetails, TopBar } from './TopBar.js';
-import { FileProblemsWarning, LostDataWarning, TraceFacts, TraceOverview } from './TraceOverview.js';
+import {
+  CircularLoggerNotice,
+  FileProblemsWarning,
+  LostDataWarning,
+  TraceFacts,
+  TraceOverview,
+} from './TraceOverview.js';
 
 export function AnalysisScreen() {
   const summary = useApp((s) => s.summary);
@@ -45,6 +51,7 @@ export function AnalysisScreen() {
       </div>
       <LostDataWarning summary={summary} />
       <FileProblemsWarning summary={summary} />
+      <CircularLoggerNotice summary={summary} />
       {showDetails && (
         <div className="details-drawer" data-testid="details" role="dialog" aria-label="Trace details">
           <button

@@ -1,5 +1,5 @@
 // The graphs on one shared time axis (as in WPA): Utilization by CPU, DPC/ISR time by CPU, DPC/ISR
-// durations (marks + the 100 µs guideline), CPU idle states per CPU. Each series is fetched for the
+// durations (marks + the 100 µs guideline), CPU idle states per CPU, CPUs in C0 (renderer/power/). Each series is fetched for the
 // padded, quantized window at ~pixel-width resolution (data/series-window.ts) and reused while the
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
@@ -20,6 +20,8 @@ import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { RangeStrip } from './TopBar.js';
 import { TimeOverlay } from './TimeOverlay.js';
+import { CpusInC0Graph } from '../power/CpusInC0Graph.js';
+import { hasIdleEvents } from '../power/power-model.js';
 
 /**
  * Graph heights: compact on 800-px-high screens, roomier on 1080p. Lane charts give every CPU at
@@ -275,6 +277,15 @@ export function Graphs() {
           height={heights.durations}
           theme={theme}
           guidelineUs={DPC_GUIDELINE_US}
+        />
+      )}
+      {hasIdleEvents(summary) && (
+        <CpusInC0Graph
+          window={seriesWindow}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.dpcTime}
+          theme={theme}
         />
       )}
       <div className="graph-title">

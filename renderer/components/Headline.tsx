@@ -1,6 +1,7 @@
 // The headline: the main finding in one glance for a first-time user — the longest DPC/ISR, the
 // modules over the 100 µs DPC / 25 µs ISR guideline (with averages and totals), and the CPUs that
-// spend a large share of their time in DPC/ISR. Computed by the engine (three small pivots).
+// spend a large share of their time in DPC/ISR. Computed by the engine (three small pivots). The
+// deep-idle line (renderer/power/DeepIdleLine.tsx) when all processors but one went down and stayed.
 
 import type { MouseEvent } from 'react';
 import { DPC_BUDGET_NS, ISR_BUDGET_NS, type PivotNode, type PivotQuery } from '../../shared/contract.js';
@@ -10,6 +11,7 @@ import { formatCount, formatMs, formatPercent, formatUs, routineName } from '../
 import { baseFilter } from '../state/queries.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
+import { DeepIdleLine } from '../power/DeepIdleLine.js';
 
 /** A CPU "is loaded by DPC/ISR" above this share of its time: normal systems stay in single digits. */
 const LOADED_CPU_PERCENT = 20;
@@ -64,6 +66,7 @@ export function Headline() {
       <section className="headline neutral" data-testid="headline">
         <strong>No DPC/ISR events in this trace.</strong> The DPC/ISR views stay empty; CPU usage and idle
         states are shown where recorded. Record with the DPC and INTERRUPT kernel flags to see driver latency.
+        <DeepIdleLine />
       </section>
     );
   }
@@ -172,6 +175,7 @@ export function Headline() {
           <span>No CPU spends more than {LOADED_CPU_PERCENT}% of its time in DPC/ISR.</span>
         )}
       </div>
+      <DeepIdleLine />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // Trace overview: OS build, CPUs, duration, logger, clock, what was recorded (and which views
-// that leaves empty, in words), lost events/buffers and reader diagnostics.
+// that leaves empty, in words), lost events/buffers, reader diagnostics and, for circular loggers,
+// where the surviving data starts.
 
 import type { RecordedData, TraceSummary } from '../../shared/contract.js';
 import { formatDuration } from '../../shared/units.js';
@@ -54,6 +55,28 @@ export function LostDataWarning({ summary }: { summary: TraceSummary }) {
   );
 }
 
+/** The time origin as people read it ("2024-03-12 17:30:00.000 UTC"). */
+const originText = (summary: TraceSummary): string =>
+  summary.startTimeUtc !== '' ? summary.startTimeUtc.replace('T', ' ').replace('Z', ' UTC') : 'unknown';
+
+/**
+ * Circular / in-memory loggers (the CKCL, crash-dump buffers): the reader's 'circular-logger'
+ * diagnostic says the trace starts with the oldest surviving buffer and where time 0 is. Said
+ * beside the trace facts, with the origin's wall-clock time, so nobody reads the first event as
+ * the start of the story.
+ */
+export function CircularLoggerNotice({ summary }: { summary: TraceSummary }) {
+  const note = summary.diagnostics.find((d) => d.code === 'circular-logger');
+  if (note === undefined) {
+    return null;
+  }
+  return (
+    <div className="notice info" data-testid="circular-notice">
+      ⟲ {note.message.charAt(0).toUpperCase() + note.message.slice(1)} Time 0 = {originText(summary)}.
+    </div>
+  );
+}
+
 /**
  * Problems the reader found in a trace that still opened (corrupt buffers, truncation): said once
  * on the analysis screen, with the first file offset, so nobody trusts a partial picture blindly.
@@ -103,8 +126,8 @@ export function TraceOverview({ summary, partial = false }: { summary: TraceSumm
         </dd>
         <dt>CPUs</dt>
         <dd>{summary.cpuCount}</dd>
-        <dt>Started</dt>
-        <dd>{summary.startTimeUtc.replace('T', ' ').replace('Z', ' UTC')}</dd>
+        <dt>{summary.diagnostics.some((d) => d.code === 'circular-logger') ? 'Time 0' : 'Started'}</dt>
+        <dd>{originText(summary)}</dd>
         {!partial && (
           <>
             <dt>Duration</dt>

@@ -44,6 +44,17 @@ describe('stacks slice', () => {
     expect(store.getState().bottomArea).toBe('tables');
   });
 
+  it('the Power tab is a bottom area of its own; Stacks and the tables leave it', () => {
+    const store = readyStore();
+    store.getState().showPower();
+    expect(store.getState().bottomArea).toBe('power');
+    store.getState().showStacks();
+    expect(store.getState().bottomArea).toBe('stacks');
+    store.getState().showPower();
+    store.getState().showTables();
+    expect(store.getState().bottomArea).toBe('tables');
+  });
+
   it('toggles, expands and collapses per tree', () => {
     const store = readyStore();
     const a = stackTreeKey('dpcIsrUsageByModule', 'top-down');

@@ -1,4 +1,5 @@
-// Pivot tables (WPA's analysis tables): tabs per table (plus the Stacks tab, renderer/stacks/), a
+// Pivot tables (WPA's analysis tables): tabs per table (plus the Stacks tab, renderer/stacks/, and
+// the Power tab, renderer/power/), a
 // gold-bar grouping area — grouped columns left of the gold bar, dragged (or clicked) from the
 // available columns — a column chooser, sort by any header, expand/collapse groups, virtualized
 // rows, and a right-click menu on any row: Filter to Selection / Filter Out / Show stacks / Copy.
@@ -34,6 +35,7 @@ import { COLUMN_LABELS } from '../components/column-labels.js';
 import { stackPreset } from '../state/stack-presets.js';
 import type { StackPresetId } from '../state/slices.js';
 import { StackPanel } from '../stacks/StackPanel.js';
+import { PowerPanel, PowerTab } from '../power/PowerPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 import { EventRows, eventRowsHeight } from './EventRows.js';
 import { useDismiss } from '../components/use-dismiss.js';
@@ -536,7 +538,7 @@ export function PivotPanel() {
     'idleStates',
   ];
   const hasRows = (table: TableId) => (summary.tableRows[table] ?? 0) > 0;
-  const stacksShown = area === 'stacks';
+  const stacksShown = area === 'stacks' || area === 'power';
   const shown = tables.includes(active) && hasRows(active) ? active : (tables.find(hasRows) ?? 'dpcIsr');
   const query = !stacksShown && hasRows(shown) ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown]) : undefined;
   const { result, loading, error } = useQueryResult(`pivot-${shown}`, inputs.traceId, query);
@@ -565,8 +567,8 @@ export function PivotPanel() {
         <button
           type="button"
           role="tab"
-          aria-selected={stacksShown}
-          className={stacksShown ? 'tab active tab-stacks' : 'tab tab-stacks'}
+          aria-selected={area === 'stacks'}
+          className={area === 'stacks' ? 'tab active tab-stacks' : 'tab tab-stacks'}
           onClick={() => showStacks()}
           title={
             summary.recorded.stackWalk
@@ -578,6 +580,7 @@ export function PivotPanel() {
           Stacks
           {!summary.recorded.stackWalk && <span className="tab-count">none recorded</span>}
         </button>
+        <PowerTab />
         <button
           type="button"
           className="button ghost tabs-enlarge"
@@ -589,7 +592,9 @@ export function PivotPanel() {
           {enlarged ? '⤡ Show graphs' : '⤢ Enlarge'}
         </button>
       </div>
-      {stacksShown ? (
+      {area === 'power' ? (
+        <PowerPanel />
+      ) : stacksShown ? (
         <StackPanel />
       ) : (
         <>

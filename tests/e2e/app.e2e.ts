@@ -245,7 +245,9 @@ async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> 
 
 async function dragOnGraphs(page: Page, fromFraction: number, toFraction: number): Promise<void> {
   const box = (await page.locator('[data-testid=graph-overlay]').boundingBox())!;
-  const y = box.y + box.height * 0.3;
+  // The graphs scroll inside the graph area: stay inside its visible part.
+  const area = (await page.locator('.graph-area').boundingBox())!;
+  const y = Math.min(box.y + box.height * 0.3, area.y + area.height - 30);
   await page.mouse.move(box.x + box.width * fromFraction, y);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * toFraction, y, { steps: 10 });

@@ -188,6 +188,7 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
   // WPA's rows, time order, bounded.
   const allRows: IdleStateRow[] = [];
   const limit = q.rowLimit ?? 0;
+  const offset = q.rowOffset ?? 0;
   let totalRows = 0;
   const pushRows = (
     type: 'Actual' | 'Target',
@@ -195,6 +196,7 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
     rows: readonly { state: number; start: number; end: number }[],
     nm: (s: number) => string,
   ) => {
+    if (q.rowType !== undefined && q.rowType !== type) return;
     rows.forEach((r, k) => {
       if (r.end < range.start || r.start > range.end) return;
       totalRows++;
@@ -219,17 +221,17 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
       name,
     );
   for (const cpu of targetCpus) pushRows('Target', cpu, power.target[cpu]!, idleStateName);
-  // Every row in range is collected and the first `rowLimit` in time order kept (memory follows the
-  // rows in range; a per-CPU merge would bound it).
+  // Every row in range is collected and `rowLimit` of them from `rowOffset` in time order kept
+  // (memory follows the rows in range; a per-CPU merge would bound it).
   allRows.sort((a, b) => a.entryNs - b.entryNs || a.cpu - b.cpu || a.type.localeCompare(b.type));
-  allRows.length = Math.min(allRows.length, limit);
+  const kept = allRows.slice(offset, offset + limit);
   const hint = deepIdleHint(power, model, range.cpus);
   return {
     kind: 'idleStats',
     actual,
     target,
     concurrency: { startNs: range.start, bucketNs, values: [...values] },
-    rows: allRows,
+    rows: kept,
     totalRows,
     ...(hint !== undefined ? { deepIdleHint: hint } : {}),
   };

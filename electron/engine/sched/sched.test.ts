@@ -196,6 +196,19 @@ describe('deep idle, 24 CPUs', () => {
       expect(r.concurrency.values[10]!).toBeGreaterThan(4);
       expect(r.rows).toHaveLength(10);
       expect(r.rows[0]).toMatchObject({ type: 'Target', state: 'C1', entryNs: 0 });
+      // A window of one type's rows: Target rows are one per CPU per truth change that names it.
+      const targets = engine.query(
+        { kind: 'idleStats', filter: {}, buckets: 1, rowType: 'Target', rowOffset: 20, rowLimit: 100 },
+        token,
+      ) as IdleStatsResult;
+      const targetRows = truth.targets.reduce(
+        (n, t) => n + (BigInt(t.mask).toString(2).match(/1/g) ?? []).length,
+        0,
+      );
+      expect(targets.totalRows).toBe(targetRows);
+      expect(targets.rows).toHaveLength(targetRows - 20);
+      expect(targets.rows.every((row) => row.type === 'Target')).toBe(true);
+      expect(targets.rows.at(-1)).toMatchObject({ state: 'C3', entryNs: truth.targets[1]!.ns });
       const f = engine.query({ kind: 'frequency', filter: {} }, token) as FrequencyResult;
       expect(f.source).toBe('Power/PerfStateChange');
       expect(f.timeAtState.map((s) => s.state)).toEqual(['P0', 'P2', 'P4']);
