@@ -594,6 +594,21 @@ export interface ExportRequest {
   readonly groupBy?: readonly GroupColumn[];
   /** Electron: where to write (chosen in a save dialog by main). Browser: ignored. */
   readonly path?: string;
+  /** Names the export in 'export-progress' events; `cancel(requestId)` stops it (the partial
+   *  file is removed). Without it the export cannot be cancelled and reports no progress. */
+  readonly requestId?: RequestId;
+}
+
+/** A running export moved on (between the engine's slices, at most every ~100 ms). */
+export interface ExportProgress {
+  readonly traceId: TraceId;
+  readonly requestId: RequestId;
+  /** Data rows written so far. */
+  readonly rows: number;
+  /** The most rows it will write (the filter's rows in range; a pivot's lines), once known. */
+  readonly totalRows?: number;
+  /** Bytes of CSV written so far. */
+  readonly bytes: number;
 }
 
 export interface ExportResult {
@@ -691,6 +706,8 @@ export type BackendEvent =
   | { readonly type: 'progress'; readonly progress: LoadProgress }
   /** A symbol load (`loadSymbols`) moved on. */
   | { readonly type: 'symbols-progress'; readonly progress: SymbolLoadProgress }
+  /** A CSV export (`exportCsv` with a requestId) moved on. */
+  | { readonly type: 'export-progress'; readonly progress: ExportProgress }
   /** Electron menu or second-instance launch asked to open a file; the renderer then calls openTrace. */
   | { readonly type: 'open-requested'; readonly source: TraceSource }
   /** Menu commands the renderer carries out (zoom, export...). */

@@ -2,10 +2,10 @@
 // engine for the transport mechanics: validation, newest-wins, cancel, export destinations,
 // close and dispose. A real-engine round trip lives in electron/server/server.test.ts.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackendEvent, Query, SeriesQuery } from '../../shared/contract.js';
 import { traceNs } from '../../shared/units.js';
 import {
@@ -294,6 +294,30 @@ describe('backend over frames', () => {
     expect(engine.exports[0]?.path).toBe(path.join(dir, 'rows.csv'));
     expect(engine.exports[0]?.request).not.toHaveProperty('path');
     expect(await readFile(path.join(dir, 'rows.csv'), 'utf8')).toContain('0,DPC');
+  });
+
+  it('streams export-progress for an export with a requestId; cancel stops it and removes the partial file', async () => {
+    const { api } = setup();
+    const { traceId } = await api.openTrace({ kind: 'sample' }, 'open');
+    events.length = 0;
+    engine.holdExports = true;
+    const running = early(
+      api.exportCsv({ traceId, what: 'rows', table: 'dpcIsr', filter: {}, requestId: 'ex1' }),
+    );
+    await vi.waitFor(() =>
+      expect(events).toContainEqual({
+        type: 'export-progress',
+        progress: { traceId, requestId: 'ex1', rows: 1, bytes: 15, totalRows: 2 },
+      }),
+    );
+    expect(await readFile(path.join(dir, 'rows.csv'), 'utf8')).toBe('CPU,Type\n0,DPC\n');
+    await api.cancel('ex1');
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(stat(path.join(dir, 'rows.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
+    engine.holdExports = false;
+    await expect(
+      api.exportCsv({ traceId, what: 'rows', table: 'dpcIsr', filter: {}, requestId: 'ex1' }),
+    ).resolves.toMatchObject({ rows: 2 });
   });
 
   it('returns only the download URL in browser mode and cancels when the save dialog is dismissed', async () => {

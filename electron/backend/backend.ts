@@ -23,7 +23,7 @@
 //   refused in words that say which limit and what to do.
 
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isChannel,
@@ -43,7 +43,7 @@ import {
   type TraceSummary,
   type Unsubscribe,
 } from '../../shared/contract.js';
-import type { OpenTraceSession, TraceSession } from '../engine/session-types.js';
+import type { ExportProgressUpdate, OpenTraceSession, TraceSession } from '../engine/session-types.js';
 import { BackendError, badRequest, cancelled, toBackendWireError } from './errors.js';
 import { validateRequest } from './validate.js';
 
@@ -396,17 +396,33 @@ export function createBackend(options: BackendOptions): Backend {
     const trace = liveTrace(req.traceId);
     const destination = await options.exportDestination(req, trace.opened);
     if (destination === undefined) throw cancelled('export cancelled');
-    const exportId = `export:${randomUUID()}`;
+    // The caller's requestId (if any) makes it cancellable with `cancel` and names its progress.
+    const exportId = req.requestId ?? `export:${randomUUID()}`;
     const controller = begin(exportId, req.traceId);
+    let lastSentAt = -Infinity;
+    const onProgress =
+      req.requestId === undefined
+        ? undefined
+        : (progress: ExportProgressUpdate) => {
+            if (Date.now() - lastSentAt < progressInterval) return;
+            lastSentAt = Date.now();
+            emit({
+              type: 'export-progress',
+              progress: { ...progress, traceId: req.traceId, requestId: exportId },
+            });
+          };
     try {
-      const { rows } = await trace.session.exportCsv(req, destination.path, controller.signal);
+      const { rows } = await trace.session.exportCsv(req, destination.path, controller.signal, onProgress);
       if (controller.signal.aborted) throw cancelled('export cancelled');
       destination.done?.(true);
       return destination.downloadUrl !== undefined
         ? { rows, downloadUrl: destination.downloadUrl }
         : { rows, path: destination.path };
     } catch (error) {
-      destination.done?.(false);
+      // A cancelled or failed export leaves no partial file behind: the host's callback removes
+      // it (the server's temp file), or we do (the file the user chose in the save dialog).
+      if (destination.done !== undefined) destination.done(false);
+      else await unlink(destination.path).catch(() => undefined);
       throw controller.signal.aborted ? cancelled('export cancelled') : traceWords(error, trace);
     } finally {
       end(exportId, controller);

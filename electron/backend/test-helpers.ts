@@ -95,6 +95,8 @@ export class FakeEngine {
   /** When set, openSession waits for this before resolving (to test cancel while loading). */
   gate: Promise<void> | undefined;
   failWith: Error | undefined;
+  /** When set, an export writes its first line, reports progress, then waits for its signal. */
+  holdExports = false;
 
   readonly openSession: OpenTraceSession = async (path, options) => {
     this.opened.push({ path, options });
@@ -124,9 +126,19 @@ export class FakeEngine {
           );
           this.queries.push({ query, signal, resolve: resolve as (r: QueryResult) => void });
         }) as never,
-      exportCsv: async (request, outPath) => {
+      exportCsv: async (request, outPath, signal, onProgress) => {
         this.exports.push({ request, path: outPath });
+        if (this.holdExports) {
+          await writeFile(outPath, 'CPU,Type\n0,DPC\n');
+          onProgress?.({ rows: 1, bytes: 15, totalRows: 2 });
+          await new Promise((_resolve, reject) =>
+            signal?.addEventListener('abort', () =>
+              reject(Object.assign(new Error('export aborted'), { code: 'cancelled' })),
+            ),
+          );
+        }
         await writeFile(outPath, 'CPU,Type\n0,DPC\n1,ISR\n');
+        onProgress?.({ rows: 2, bytes: 22, totalRows: 2 });
         return { rows: 2 };
       },
       loadSymbols: async (request, options) => {

@@ -472,6 +472,7 @@ export function validateExport(value: unknown): Omit<ExportRequest, 'path'> {
     table,
     filter: validateFilter(request.filter),
     ...(request.groupBy !== undefined ? { groupBy: validateGroupBy(request.groupBy, table, 'groupBy') } : {}),
+    ...(request.requestId !== undefined ? { requestId: expectId(request.requestId, 'requestId') } : {}),
   };
 }
 

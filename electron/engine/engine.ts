@@ -27,7 +27,7 @@ import {
   type CancelToken,
   type TableSpec,
 } from './query-common.js';
-import { dpcRowAt, filteredDpcRows, runFind, runHistogram } from './query-dpc.js';
+import { dpcRowAt, dpcRowsInRange, filteredDpcRows, runFind, runHistogram } from './query-dpc.js';
 import { runDpcEvents } from './query-events.js';
 import { PivotScratch, runPivot } from './query-pivot.js';
 import { runSeries } from './query-series.js';
@@ -40,6 +40,12 @@ import { buildSymbolization } from './symbolize.js';
 /** Bytes of CSV text collected before one write: big enough to amortize syscalls, small
  *  enough that export memory stays flat. */
 const CSV_CHUNK_CHARS = 1 << 20;
+/** What one slice of an export has written so far (`totalRows`: the rows it will write, at most). */
+export interface ExportSliceProgress {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly totalRows?: number;
+}
 const TABLES: readonly TableId[] = ['dpcIsr', 'cpuPrecise', 'cpuSampled', 'idleStates'];
 
 export class Engine {
@@ -185,28 +191,56 @@ export class Engine {
     return rows;
   }
 
-  /** Writes the CSV to `path` in chunks; resolves with the number of data rows written. */
+  /** Writes the whole CSV to `path` at once (CLI, tests); returns the number of data rows. */
   exportCsv(request: ExportRequest, path: string, token: CancelToken): { rows: number } {
+    let last: ExportSliceProgress = { rows: 0, bytes: 0 };
+    for (const progress of this.exportCsvSlices(request, path, token)) last = progress;
+    return { rows: last.rows };
+  }
+
+  /**
+   * The CSV export in slices: writes to `path` one CSV_CHUNK_CHARS chunk at a time and yields the
+   * rows and bytes written after each write (the first yield, before any row, carries
+   * `totalRows`). The engine worker runs a few slices per turn of its message loop, so queries
+   * that arrive meanwhile are answered between slices; `exportCsv` runs them all at once. The file
+   * is closed when the generator finishes, throws (cancelled) or is returned early.
+   */
+  *exportCsvSlices(
+    request: ExportRequest,
+    path: string,
+    token: CancelToken,
+  ): Generator<ExportSliceProgress, void, undefined> {
     throwIfCancelled(token);
     const fd = openSync(path, 'w');
     try {
       let chunk = '';
+      let rows = 0;
+      let bytes = 0;
+      let totalRows: number | undefined;
+      const progress = (): ExportSliceProgress => ({
+        rows,
+        bytes,
+        ...(totalRows !== undefined ? { totalRows } : {}),
+      });
       const flush = () => {
-        if (chunk.length > 0) writeSync(fd, chunk);
+        if (chunk.length > 0) bytes += writeSync(fd, chunk);
         chunk = '';
       };
-      let rows = 0;
       if (request.what === 'rows' && request.table === 'cpuSampled') {
+        // Not sliced (the app exports DPC/ISR rows only; the CLI uses this): written in chunks.
         rows = this.exportSampleRows(request.filter, token, (text) => {
           chunk += text;
           if (chunk.length >= CSV_CHUNK_CHARS) flush();
         });
+        totalRows = rows;
       } else if (request.what === 'rows') {
         if (request.table !== 'dpcIsr')
           throw new EngineError(
             'Row export is available for the DPC/ISR and sampled CPU tables.',
             'bad-request',
           );
+        totalRows = dpcRowsInRange(this.model, this.specs.dpcIsr, request.filter);
+        yield progress();
         chunk += '\uFEFF' + DPC_CSV_COLUMNS.map(csvField).join(',') + '\r\n';
         // The module, function and address cells depend only on the routine: built once per
         // routine (dpcRowAt's text for it), not per row — a 1 GiB trace has 12.7 M rows but a few
@@ -225,8 +259,14 @@ export class Engine {
           const duration = dpc.duration[i]!;
           chunk += `${cpu},${DPC_TYPES[dpc.kind[i]!]!},${cells},${(enter / 1e9).toFixed(9)},${((enter + duration) / 1e9).toFixed(9)},${(duration / 1e3).toFixed(3)},${(dpcExclusive(dpc, i) / 1e3).toFixed(3)}\r\n`;
           rows++;
-          if (chunk.length >= CSV_CHUNK_CHARS) flush();
+          if (chunk.length >= CSV_CHUNK_CHARS) {
+            flush();
+            yield progress();
+          }
         }
+        // Rows the filter dropped were counted in the range's total: the finished export has
+        // written all there are.
+        totalRows = rows;
       } else {
         const groupBy = request.groupBy ?? [];
         const result = runPivot(
@@ -274,10 +314,12 @@ export class Engine {
             if (node.children !== undefined) walk(node.children, here);
           }
         };
+        // A pivot has at most a few thousand lines (limitPerLevel caps the groups): one slice.
         walk(result.rows, []);
+        totalRows = rows;
       }
       flush();
-      return { rows };
+      yield progress();
     } finally {
       closeSync(fd);
     }

@@ -202,6 +202,22 @@ function matches(
  * Filtered DPC/ISR rows in global time order (enter time, then CPU), as a lazy cursor: a k-way
  * merge over the per-CPU spans, so export never holds more than one row index per CPU.
  */
+/** The rows `filteredDpcRows` looks at (the filter's CPUs and range): an export's total, at
+ *  most the rows it writes (the other conditions are checked row by row). */
+export function dpcRowsInRange(
+  model: EngineModel,
+  spec: TableSpec,
+  filterIn: HistogramQuery['filter'],
+): number {
+  const filter = resolveFilter(model, spec, filterIn);
+  let rows = 0;
+  for (const cpu of filter.cpus) {
+    const [lo, hi] = rowSpan(spec, cpu, filter.start, filter.rowEnd);
+    if (lo < hi) rows += hi - lo;
+  }
+  return rows;
+}
+
 export function* filteredDpcRows(
   model: EngineModel,
   spec: TableSpec,

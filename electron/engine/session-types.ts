@@ -26,11 +26,24 @@ export interface TraceSession {
   readonly summary: TraceSummary;
   /** Newest-wins is the caller's job; an aborted signal rejects with code 'cancelled'. */
   query<Q extends Query>(query: Q, signal?: AbortSignal): Promise<ResultOf<Q>>;
-  /** Streams CSV to `path` without building all rows in memory; resolves with the row count. */
-  exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }>;
+  /** Streams CSV to `path` without building all rows in memory; resolves with the row count.
+   *  `onProgress` hears the rows and bytes written so far (the worker: between its slices). */
+  exportCsv(
+    request: ExportRequest,
+    path: string,
+    signal?: AbortSignal,
+    onProgress?: (progress: ExportProgressUpdate) => void,
+  ): Promise<{ rows: number }>;
   /** Finds and applies symbols (symbol-load.ts); `hostSymbolPath` is added after the request's. */
   loadSymbols(request: SymbolLoadRequest, options?: SymbolLoadSessionOptions): Promise<SymbolLoadResult>;
   close(): Promise<void>;
+}
+
+/** An export's progress: rows and bytes written; `totalRows` is the most it will write. */
+export interface ExportProgressUpdate {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly totalRows?: number;
 }
 
 export interface SymbolLoadSessionOptions {

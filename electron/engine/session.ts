@@ -16,7 +16,12 @@ import { Engine } from './engine.js';
 import { finalizeModel } from './finalize.js';
 import { headerFacts, openTraceFile, readPartial } from './load.js';
 import { EngineError, signalToken } from './query-common.js';
-import type { OpenSessionOptions, SymbolLoadSessionOptions, TraceSession } from './session-types.js';
+import type {
+  ExportProgressUpdate,
+  OpenSessionOptions,
+  SymbolLoadSessionOptions,
+  TraceSession,
+} from './session-types.js';
 import { loadSymbolsIntoEngine } from './symbol-load.js';
 import { headerOnlySummary } from './summary.js';
 
@@ -90,9 +95,20 @@ export class InProcessSession implements TraceSession {
     return this.engine.query(query, signalToken(signal));
   }
 
-  async exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }> {
+  async exportCsv(
+    request: ExportRequest,
+    path: string,
+    signal?: AbortSignal,
+    onProgress?: (progress: ExportProgressUpdate) => void,
+  ): Promise<{ rows: number }> {
     this.check();
-    return this.engine.exportCsv(request, path, signalToken(signal));
+    // On the caller's thread: all at once (no queries to let through), progress after each chunk.
+    let last: ExportProgressUpdate = { rows: 0, bytes: 0 };
+    for (const progress of this.engine.exportCsvSlices(request, path, signalToken(signal))) {
+      last = progress;
+      onProgress?.(progress);
+    }
+    return { rows: last.rows };
   }
 
   async loadSymbols(

@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { toWireError, type WireError } from '../../shared/contract.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type ExportSliceProgress } from '../engine/engine.js';
 import { derivePerCpu, finalizeModel } from '../engine/finalize.js';
 import { headerFacts, openTraceFile, parsePartial, readPartial } from '../engine/load.js';
 import {
@@ -43,6 +43,13 @@ import { workerLaunch } from './worker-script.js';
 export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
 /** Progress messages at most this often (the reader reports every few MB). */
 const PROGRESS_INTERVAL_MS = 100;
+/** Work an export does per turn of the message loop before yielding to queued queries: a
+ *  selection's totals (issue 10: ≤ 200 ms during an export) then waits at most about this long
+ *  for the export, while the slices stay long enough (each ~1 MiB of CSV, a few ms) that yielding
+ *  costs the export little. */
+export const EXPORT_SLICE_MS = 10;
+/** Export progress messages at most this often (a progress bar needs no more). */
+const EXPORT_PROGRESS_MS = 100;
 /** How often a running symbol load checks its cancel slot: a cancel is felt within a blink. */
 const SYMBOL_CANCEL_POLL_MS = 50;
 
@@ -176,13 +183,18 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       });
       return;
     }
+    if (message.type === 'export') {
+      const id = message.id;
+      runExportSlices(engine.exportCsvSlices(message.request, message.path, token), (progress) =>
+        post({ type: 'export-progress', id, progress }),
+      ).then(
+        (rows) => post({ type: 'exported', id, rows }),
+        (error: unknown) => post({ type: 'failed', id, error: wire(error) }),
+      );
+      return;
+    }
     try {
-      if (message.type === 'query') {
-        post({ type: 'result', id: message.id, result: engine.query(message.query, token) });
-      } else {
-        const { rows } = engine.exportCsv(message.request, message.path, token);
-        post({ type: 'exported', id: message.id, rows });
-      }
+      post({ type: 'result', id: message.id, result: engine.query(message.query, token) });
     } catch (error) {
       post({ type: 'failed', id: message.id, error: wire(error) });
     }
@@ -331,6 +343,50 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       for (const child of children) void child.terminate();
     }
   }
+}
+
+/** The next turn of this thread's event loop: messages that arrived meanwhile are handled first. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs an export's slices (Engine.exportCsvSlices) EXPORT_SLICE_MS at a time, yielding to the
+ * message loop between turns so queries are answered while it writes; reports progress at most
+ * every EXPORT_PROGRESS_MS and once at the end. Resolves with the rows written. Writes are
+ * synchronous, one bounded chunk each, so the file gets the data as fast as the disk takes it and
+ * the export holds at most one chunk in memory.
+ */
+export async function runExportSlices(
+  slices: Generator<ExportSliceProgress, void, undefined>,
+  onProgress: (progress: ExportSliceProgress) => void,
+  sliceMs: number = EXPORT_SLICE_MS,
+): Promise<number> {
+  let last: ExportSliceProgress = { rows: 0, bytes: 0 };
+  let lastPost = -Infinity;
+  try {
+    for (;;) {
+      const turnStart = Date.now();
+      let done = false;
+      // At least one slice per turn, then more while the turn's budget lasts.
+      do {
+        const step = slices.next();
+        if (step.done === true) {
+          done = true;
+          break;
+        }
+        last = step.value;
+      } while (Date.now() - turnStart < sliceMs);
+      if (done) break;
+      if (Date.now() - lastPost >= EXPORT_PROGRESS_MS) {
+        lastPost = Date.now();
+        onProgress(last);
+      }
+      await nextTurn();
+    }
+  } finally {
+    slices.return(undefined);
+  }
+  onProgress(last);
+  return last.rows;
 }
 
 export function runParserHost(port: Port, cancel: Int32Array): void {

@@ -25,7 +25,12 @@ import type {
   TraceSummary,
   WireError,
 } from '../../shared/contract.js';
-import type { OpenSessionOptions, SymbolLoadSessionOptions, TraceSession } from '../engine/session-types.js';
+import type {
+  ExportProgressUpdate,
+  OpenSessionOptions,
+  SymbolLoadSessionOptions,
+  TraceSession,
+} from '../engine/session-types.js';
 import { SPLIT_MIN_BYTES } from './hosts.js';
 import { CANCEL_SLOTS, LOAD_CANCEL_SLOT, slotTag, type EngineToPool, type PoolToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
@@ -91,6 +96,8 @@ class WorkerSession implements TraceSession {
   private readonly freeSlots: number[] = [];
   /** Progress listeners of running symbol loads, by request id. */
   private readonly progress = new Map<number, NonNullable<SymbolLoadSessionOptions['onProgress']>>();
+  /** Progress listeners of running exports, by request id. */
+  private readonly exportProgress = new Map<number, (progress: ExportProgressUpdate) => void>();
   private closed = false;
   /** Set when the engine worker died on its own: what every pending and later call rejects with. */
   private crashed: WireError | undefined;
@@ -121,6 +128,10 @@ class WorkerSession implements TraceSession {
       this.progress.get(message.id)?.(message.progress);
       return;
     }
+    if (message.type === 'export-progress') {
+      this.exportProgress.get(message.id)?.(message.progress);
+      return;
+    }
     if (
       message.type !== 'result' &&
       message.type !== 'exported' &&
@@ -129,6 +140,7 @@ class WorkerSession implements TraceSession {
     )
       return;
     this.progress.delete(message.id);
+    this.exportProgress.delete(message.id);
     const entry = this.pending.get(message.id);
     if (entry === undefined) return;
     this.pending.delete(message.id);
@@ -204,6 +216,7 @@ class WorkerSession implements TraceSession {
             // takes the slot writes its own tag, which the old call never mistakes for its own.
             this.pending.delete(id);
             this.progress.delete(id);
+            this.exportProgress.delete(id);
             this.releaseSlot(entry);
             if (this.pending.size === 0) this.worker.unref();
             reject(cancelled(what));
@@ -223,9 +236,17 @@ class WorkerSession implements TraceSession {
     ) as Promise<ResultOf<Q>>;
   }
 
-  exportCsv(request: ExportRequest, path: string, signal?: AbortSignal): Promise<{ rows: number }> {
+  exportCsv(
+    request: ExportRequest,
+    path: string,
+    signal?: AbortSignal,
+    onProgress?: (progress: ExportProgressUpdate) => void,
+  ): Promise<{ rows: number }> {
     return this.send<{ rows: number }>(
-      (id, slot) => ({ type: 'export', id, slot, request, path }),
+      (id, slot) => {
+        if (onProgress !== undefined) this.exportProgress.set(id, onProgress);
+        return { type: 'export', id, slot, request, path };
+      },
       signal,
       'The export',
     );

@@ -26,6 +26,7 @@ import type {
   TraceSummary,
   WireError,
 } from '../../shared/contract.js';
+import type { ExportSliceProgress } from '../engine/engine.js';
 import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
 
 export const LOAD_CANCEL_SLOT = 0;
@@ -70,6 +71,8 @@ export type EngineToPool =
   | { readonly type: 'load-failed'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly result: QueryResult }
   | { readonly type: 'exported'; readonly id: number; readonly rows: number }
+  /** An export moved on (at most every EXPORT_PROGRESS_MS, between slices). */
+  | { readonly type: 'export-progress'; readonly id: number; readonly progress: ExportSliceProgress }
   | {
       readonly type: 'symbols-progress';
       readonly id: number;

@@ -166,6 +166,36 @@ describe('worker pool', () => {
     expect(lines[1]).toMatch(/^\d+,DPC,ndis\.sys,ndisInterruptDpc,0xfffff8/);
   });
 
+  it('answers queries during an export, reports its progress, and cancels it', async () => {
+    const session = await openTraceSession(file, { workers: 1 });
+    sessions.push(session);
+    const out = path.join(dir, 'all.csv');
+    const progress: { rows: number; bytes: number; totalRows?: number }[] = [];
+    const exporting = session.exportCsv(
+      { traceId: 't', what: 'rows', table: 'dpcIsr', filter: {} },
+      out,
+      undefined,
+      (p) => progress.push(p),
+    );
+    const totals = await session.query({ kind: 'pivot', table: 'dpcIsr', filter: {}, groupBy: ['module'] });
+    const { rows } = await exporting;
+    const text = readFileSync(out);
+    expect(text.toString('utf8').trim().split('\r\n').length).toBe(rows + 1);
+    const last = progress.at(-1)!;
+    expect(last).toEqual({ rows, bytes: text.length, totalRows: rows });
+    // Unfiltered, every DPC/ISR row of the trace is written: the pivot's count is the same.
+    expect(rows).toBe(totals.rows.reduce((n, r) => n + r.aggregates.count, 0));
+
+    const controller = new AbortController();
+    const cancelledExport = session.exportCsv(
+      { traceId: 't', what: 'rows', table: 'dpcIsr', filter: {} },
+      path.join(dir, 'cancelled.csv'),
+      controller.signal,
+    );
+    controller.abort();
+    await expect(cancelledExport).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
   it('reports a file that is not ETL as bad-file and a missing file as not-found', async () => {
     const bad = path.join(dir, 'not-a-trace.etl');
     writeFileSync(bad, 'hello, this is not a trace'.repeat(100));

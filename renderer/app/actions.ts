@@ -283,6 +283,8 @@ function describeError(error: WireError): string {
   return error.message;
 }
 
+let exportCounter = 0;
+
 /** Every DPC/ISR row in the current range and filters ('rows'), or the grouped table ('pivot'). */
 export async function exportCsv(what: 'rows' | 'pivot'): Promise<void> {
   const state = store();
@@ -290,13 +292,20 @@ export async function exportCsv(what: 'rows' | 'pivot'): Promise<void> {
     return;
   }
   const table = what === 'rows' ? 'dpcIsr' : state.activeTable;
+  if (state.exportJob !== undefined) {
+    notify('An export is already running; cancel it first.');
+    return;
+  }
+  const requestId = `export-${Date.now().toString(36)}-${++exportCounter}`;
   const request: ExportRequest = {
     traceId: state.traceId,
     what,
     table,
     filter: baseFilter(state, { table }),
     ...(what === 'pivot' ? { groupBy: state.layouts[table].groupBy } : {}),
+    requestId,
   };
+  store().exportStarted(requestId, what);
   try {
     const result = await api().exportCsv(request);
     if (result.downloadUrl !== undefined) {
@@ -317,7 +326,21 @@ export async function exportCsv(what: 'rows' | 'pivot'): Promise<void> {
     const wire = toWireError(error);
     if (wire.code !== 'cancelled') {
       notify(`Export failed: ${describeError(wire)}`, 'error');
+    } else {
+      notify('Export cancelled.');
     }
+  } finally {
+    store().exportEnded(requestId);
+  }
+}
+
+/** Stops the export in flight (the backend removes the partial file). */
+export function cancelExport(): void {
+  const job = store().exportJob;
+  if (job !== undefined) {
+    void api()
+      .cancel(job.requestId)
+      .catch(() => undefined);
   }
 }
 
@@ -513,6 +536,9 @@ export function handleBackendEvent(event: BackendEvent): void {
       break;
     case 'symbols-progress':
       store().applySymbolProgress(event.progress);
+      break;
+    case 'export-progress':
+      store().applyExportProgress(event.progress);
       break;
     case 'open-requested':
       void openSource(event.source);

@@ -6,10 +6,11 @@ import { useState } from 'react';
 import { TABLE_COLUMNS } from '../../shared/contract.js';
 import { formatDuration } from '../../shared/units.js';
 import { useQueriesPending, useQueryResult } from '../app/api.js';
-import { closeTrace, exportCsv, findOverBudget, KEYBOARD_HELP } from '../app/actions.js';
-import { formatCount, formatMs, formatSeconds, formatUs, routineName } from '../format.js';
+import { cancelExport, closeTrace, exportCsv, findOverBudget, KEYBOARD_HELP } from '../app/actions.js';
+import { formatBytes, formatCount, formatMs, formatSeconds, formatUs, routineName } from '../format.js';
 import { parseRangeText, rangeText } from '../timeline/range-text.js';
 import { pivotQuery } from '../state/queries.js';
+import type { ExportJob } from '../state/slices.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { OpenButton } from './OpenButton.js';
@@ -135,6 +136,7 @@ export function TopBar({
   detailsOpen: boolean;
 }) {
   const fileName = useApp((s) => s.summary?.fileName);
+  const exportJob = useApp((s) => s.exportJob);
   const zoomed = useApp((s) => s.committedRange !== undefined);
   const canBack = useApp((s) => s.zoomBack.length > 0);
   const canForward = useApp((s) => s.zoomForward.length > 0);
@@ -252,17 +254,21 @@ export function TopBar({
             ▸
           </button>
         </span>
-        <button
-          type="button"
-          className="button primary"
-          onClick={() => void exportCsv('rows')}
-          disabled={!hasDpc}
-          data-testid="export-dpc"
-          title="Every DPC/ISR in the visible range and filters, one row each"
-        >
-          <span className="label-wide">Export DPC durations (CSV)</span>
-          <span className="label-narrow">Export CSV</span>
-        </button>
+        {exportJob !== undefined ? (
+          <ExportProgressView job={exportJob} />
+        ) : (
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => void exportCsv('rows')}
+            disabled={!hasDpc}
+            data-testid="export-dpc"
+            title="Every DPC/ISR in the visible range and filters, one row each"
+          >
+            <span className="label-wide">Export DPC durations (CSV)</span>
+            <span className="label-narrow">Export CSV</span>
+          </button>
+        )}
         <button
           type="button"
           className={detailsOpen ? 'button active' : 'button'}
@@ -300,5 +306,25 @@ export function TopBar({
         <ThemeToggle />
       </div>
     </header>
+  );
+}
+
+/** The export in flight: a bar of rows written of the most it will write, the bytes, and Cancel. */
+function ExportProgressView({ job }: { job: ExportJob }) {
+  const share = job.totalRows !== undefined && job.totalRows > 0 ? Math.min(1, job.rows / job.totalRows) : 0;
+  return (
+    <span className="export-progress" data-testid="export-progress" role="status">
+      <span className="export-progress-bar" aria-hidden="true">
+        <span style={{ width: `${(share * 100).toFixed(1)}%` }} />
+      </span>
+      <span className="export-progress-text" data-testid="export-progress-text">
+        {formatCount(job.rows)}
+        {job.totalRows !== undefined ? ` / ${formatCount(job.totalRows)}` : ''} rows ·{' '}
+        {formatBytes(job.bytes)}
+      </span>
+      <button type="button" className="button ghost" onClick={cancelExport} data-testid="export-cancel">
+        Cancel
+      </button>
+    </span>
   );
 }

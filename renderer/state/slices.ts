@@ -13,6 +13,7 @@ import type {
   SortKey,
   StackView,
   SymbolLoadProgress,
+  ExportProgress,
   SymbolLoadResult,
   TableId,
   TraceId,
@@ -259,7 +260,26 @@ export interface StacksSlice {
 /** Names a stack tree for its expansion state: the preset and the contract view (butterfly: its half). */
 export const stackTreeKey = (preset: StackPresetId, view: StackView): string => `${preset}:${view}`;
 
+/** A CSV export in flight: its request id (for cancel) and what it has written so far. */
+export interface ExportJob {
+  readonly requestId: string;
+  readonly what: 'rows' | 'pivot';
+  readonly rows: number;
+  readonly totalRows: number | undefined;
+  readonly bytes: number;
+}
+
+export interface ExportSlice {
+  readonly exportJob: ExportJob | undefined;
+  exportStarted(requestId: string, what: 'rows' | 'pivot'): void;
+  /** Ignored unless it belongs to the export in flight. */
+  applyExportProgress(progress: ExportProgress): void;
+  /** Ignored unless it belongs to the export in flight. */
+  exportEnded(requestId: string): void;
+}
+
 export type AllSlices = TraceSlice &
+  ExportSlice &
   ViewSlice &
   FilterSlice &
   PivotSlice &

@@ -10,6 +10,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
+import { createExportSlice } from './export-slice.js';
 import { createFilterSlice } from './filter-slice.js';
 import { createHistogramSlice } from './histogram-slice.js';
 import { createPivotSlice } from './pivot-slice.js';
@@ -64,6 +65,7 @@ export function createAppStore(options: AppStoreOptions = {}): AppStore {
       restoreView: (fileName, fileSize) =>
         storage ? loadView(storage, viewStorageKey(fileName, fileSize)) : undefined,
     })(...a),
+    ...createExportSlice(...a),
     ...createViewSlice(...a),
     ...createFilterSlice(...a),
     ...createPivotSlice(...a),
