@@ -10,6 +10,7 @@ import { formatCount, formatMs, formatPercent, formatUs, routineName } from '../
 import { baseFilter } from '../state/queries.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
+import { ConvoyLine } from '../threads/ConvoyLine.js';
 
 /** A CPU "is loaded by DPC/ISR" above this share of its time: normal systems stay in single digits. */
 const LOADED_CPU_PERCENT = 20;
@@ -64,6 +65,7 @@ export function Headline() {
       <section className="headline neutral" data-testid="headline">
         <strong>No DPC/ISR events in this trace.</strong> The DPC/ISR views stay empty; CPU usage and idle
         states are shown where recorded. Record with the DPC and INTERRUPT kernel flags to see driver latency.
+        <ConvoyLine />
       </section>
     );
   }
@@ -172,6 +174,7 @@ export function Headline() {
           <span>No CPU spends more than {LOADED_CPU_PERCENT}% of its time in DPC/ISR.</span>
         )}
       </div>
+      <ConvoyLine />
     </section>
   );
 }

@@ -30,6 +30,7 @@ export const createStacksSlice: StateCreator<AllSlices, [], [], StacksSlice> = (
   panelEnlarged: false,
   togglePanelEnlarged: () => set({ panelEnlarged: !get().panelEnlarged }),
   showTables: () => set({ bottomArea: 'tables' }),
+  showThreads: () => set({ bottomArea: 'threads' }),
   showStacks: (preset, reveal) => {
     const state = get();
     const nextPreset = preset ?? state.stackPreset;
