@@ -4,7 +4,7 @@
 // share of the ready time), and the longest ready intervals; a click on one zooms the shared view
 // to it (the graphs and the thread timeline follow).
 
-import type { SchedFilter, ThreadSummaryRow } from '../../shared/contract.js';
+import type { DelayInterval, SchedFilter, ThreadSummaryRow } from '../../shared/contract.js';
 import { traceNs } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { formatCount, formatMs, formatPercent, formatUs } from '../format.js';
@@ -12,10 +12,20 @@ import { useApp } from '../state/store.js';
 import {
   delayShares,
   intervalZoom,
+  readierText,
   longestIntervals,
   threadLabel,
   type ThreadNames,
 } from './thread-model.js';
+
+/** What ran on the CPU while the thread was ready: modules, then threads, with their time. */
+function whatRan(iv: DelayInterval, names: ThreadNames): string {
+  const parts = [
+    ...iv.modules.map((m) => `${m.module} ${formatUs(m.ns / 1e3)} µs`),
+    ...iv.threads.map((t) => `${threadLabel(t.threadId, names, t.threadName)} ${formatUs(t.ns / 1e3)} µs`),
+  ];
+  return parts.length > 0 ? parts.join(' · ') : '—';
+}
 
 /** Intervals listed: the longest ones tell the story; the engine's answer keeps its 1,000 longest. */
 const LISTED_INTERVALS = 50;
@@ -72,9 +82,8 @@ export function DelaysView({
       )}
       {threadId === undefined && (
         <div className="pivot-empty">
-          Pick a thread (here, with “⏱ who delayed it?” on a thread row of the table, or by clicking its name
-          in the timeline) to see what ran on its CPU while it was ready: DPCs/ISRs by module and other
-          threads.
+          Pick a thread (here, with “who delayed it?” on a thread row of the table, or by clicking its name in
+          the timeline) to see what ran on its CPU while it was ready: DPCs/ISRs by module and other threads.
         </div>
       )}
       {result !== undefined && (
@@ -142,17 +151,9 @@ export function DelaysView({
                 <span className="num">{(iv.readyNs / 1e9).toFixed(6)}</span>
                 <span className="num">{formatUs((iv.switchInNs - iv.readyNs) / 1e3)}</span>
                 <span className="num">{iv.cpu}</span>
-                <span>
-                  {iv.readiedByThreadId !== null ? threadLabel(iv.readiedByThreadId, names) : '—'}
-                  {iv.readiedFromDpc ? ' from a DPC' : ''}
-                </span>
-                <span className="delay-what">
-                  {[
-                    ...iv.modules.map((m) => `${m.module} ${formatUs(m.ns / 1e3)} µs`),
-                    ...iv.threads.map(
-                      (t) => `${threadLabel(t.threadId, names, t.threadName)} ${formatUs(t.ns / 1e3)} µs`,
-                    ),
-                  ].join(' · ') || '—'}
+                <span>{readierText(iv.readiedByThreadId, iv.readiedFromDpc, names)}</span>
+                <span className="delay-what" title={whatRan(iv, names)}>
+                  {whatRan(iv, names)}
                 </span>
               </button>
             ))}

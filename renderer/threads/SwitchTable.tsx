@@ -46,10 +46,10 @@ export type SwitchSort = keyof SwitchAggregates | 'key';
 export const AGGREGATE_COLUMNS: readonly { id: keyof SwitchAggregates; label: string }[] = [
   { id: 'count', label: 'Count' },
   { id: 'cpuUsageMs', label: 'CPU Usage (ms)' },
-  { id: 'readyUsSum', label: 'Ready (µs) Sum' },
-  { id: 'readyUsAvg', label: 'Ready (µs) Avg' },
-  { id: 'readyUsMax', label: 'Ready (µs) Max' },
-  { id: 'waitsUsSum', label: 'Waits (µs) Sum' },
+  { id: 'readyUsSum', label: 'Ready sum (µs)' },
+  { id: 'readyUsAvg', label: 'Ready avg (µs)' },
+  { id: 'readyUsMax', label: 'Ready max (µs)' },
+  { id: 'waitsUsSum', label: 'Waits sum (µs)' },
 ];
 
 const formatAggregate = (id: keyof SwitchAggregates, v: number) =>
@@ -100,7 +100,7 @@ export function SwitchTable({
     getItemKey: (i) => rows[i]?.path ?? i,
     overscan: OVERSCAN_ROWS,
   });
-  const template = `minmax(240px, 1fr) repeat(${AGGREGATE_COLUMNS.length}, minmax(78px, 108px))`;
+  const template = `minmax(240px, 1fr) repeat(${AGGREGATE_COLUMNS.length}, minmax(92px, 116px))`;
   const threadOf = (row: SwitchFlatRow): number | undefined => {
     const at = shownGroupBy.indexOf('newThreadId');
     const key = at >= 0 ? row.keys[at] : undefined;
@@ -209,7 +209,7 @@ export function SwitchTable({
                       title="Who delayed this thread: its ready time by DPC/ISR module and by thread"
                       data-testid="thread-delays-button"
                     >
-                      ⏱ who delayed it?
+                      who delayed it?
                     </button>
                   )}
                 </span>

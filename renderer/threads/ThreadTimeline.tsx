@@ -21,6 +21,7 @@ import {
   layoutHeight,
   layoutLanes,
   processKey,
+  readierText,
   rowAtY,
   threadLabel,
   type LayoutRow,
@@ -354,11 +355,9 @@ function TimelineTooltip({ hover, names, width }: { hover: Hover; names: ThreadN
               </div>
               {iv.state === 'ready' && (
                 <div>
-                  {iv.readiedByThreadId != null
-                    ? `Readied by ${threadLabel(iv.readiedByThreadId, names)}${iv.readiedFromDpc === true ? ' from a DPC' : ''}`
-                    : iv.readiedFromDpc === true
-                      ? 'Readied from a DPC'
-                      : 'Preempted (ready from its switch-out)'}
+                  {iv.readiedByThreadId != null || iv.readiedFromDpc === true
+                    ? `Readied by ${readierText(iv.readiedByThreadId ?? null, iv.readiedFromDpc === true, names)}`
+                    : 'Preempted (ready from its switch-out)'}
                 </div>
               )}
             </>

@@ -17,6 +17,7 @@ import {
   longestIntervals,
   pathFilter,
   processKey,
+  readierText,
   rowAtY,
   schedFilter,
   switchKeyLabel,
@@ -44,6 +45,10 @@ describe('thread names', () => {
     expect(threadLabel(3316, names)).toBe('TID 3316');
     expect(threadLabel(3316, names, 'FsWorker')).toBe('FsWorker (3316)');
     expect(threadLabel(0, names)).toBe('Idle (0)');
+    expect(readierText(2208, false, names)).toBe('ShellUI (2208)');
+    expect(readierText(0, true, names)).toBe('a DPC');
+    expect(readierText(2208, true, names)).toBe('a DPC during ShellUI (2208)');
+    expect(readierText(null, false, names)).toBe('—');
     expect(switchKeyLabel('newThreadId', '2208', names)).toBe('ShellUI (2208)');
     expect(switchKeyLabel('readyingThreadId', '', names)).toBe('(none)');
     expect(switchKeyLabel('cpu', '1', names)).toBe('CPU 1');

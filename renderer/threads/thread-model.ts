@@ -36,6 +36,13 @@ export function threadLabel(tid: number, names: ThreadNames, name?: string): str
   return n !== undefined ? `${n} (${tid})` : `TID ${tid}`;
 }
 
+/** Who readied a thread, in words: "ShellUI (2208)", "a DPC" (a DPC runs on whatever thread the
+ *  CPU had, often the idle thread, which readied nothing itself), "a DPC during svchost (1340)". */
+export function readierText(tid: number | null, fromDpc: boolean, names: ThreadNames): string {
+  if (!fromDpc) return tid === null ? '—' : threadLabel(tid, names);
+  return tid === null || tid === 0 ? 'a DPC' : `a DPC during ${threadLabel(tid, names)}`;
+}
+
 /** A pivot key as shown: thread id columns get the thread's name, CPUs "CPU n", empty "(none)". */
 export function switchKeyLabel(column: SwitchColumn, key: string, names: ThreadNames): string {
   if (key === '') return '(none)';

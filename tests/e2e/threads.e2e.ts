@@ -329,7 +329,7 @@ async function run(): Promise<void> {
         longest.switchInNs - longest.readyNs,
         1,
       );
-      checks.check('it says it was readied from a DPC', (await first.innerText()).includes('from a DPC'));
+      checks.check('it says it was readied by a DPC', (await first.innerText()).includes('a DPC'));
       await shots(page, 'audio-delays');
       await first.click();
       await settled(page);
