@@ -237,7 +237,7 @@ async function run(): Promise<void> {
         /Running · CPU 0/.test(tip) && tip.includes('Duration') && tip.includes('ImageDecoder'),
         tip.replace(/\n/g, ' | '),
       );
-      await page.mouse.move(box.x + 5, box.y + box.height - 5);
+      await page.mouse.move(box.x + box.width / 2, box.y - 60); // off the timeline: no tooltip in the shots
       await shots(page, 'convoy-timeline');
       // Zoomed to the first quantum's end: the hog is preempted, the lock hands off, ready ticks.
       await typeRange(page, '0.01095 s + 250 µs');
@@ -266,7 +266,7 @@ async function run(): Promise<void> {
           false,
           'no ready band with a readier found',
         );
-      await page.mouse.move(box.x + 5, box.y + 5);
+      await page.mouse.move(box.x + box.width / 2, box.y - 60);
       await shots(page, 'convoy-timeline-handoff');
       // A click on the first process header (pimg.exe, one thread) collapses it.
       const lanesBefore = Number(await canvas.getAttribute('data-lanes'));
