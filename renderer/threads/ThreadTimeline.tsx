@@ -81,6 +81,8 @@ export function ThreadTimeline({
   const setSelection = useApp((s) => s.setSelection);
   const [hover, setHover] = useState<Hover | undefined>(undefined);
   const rows = useMemo(() => layoutLanes(result?.lanes ?? [], collapsed), [result, collapsed]);
+  // The view or the lanes moved under a still pointer: what it pointed at is gone.
+  useEffect(() => setHover(undefined), [view.start, view.end, rows]);
   const lanesHeight = layoutHeight(rows);
   const height = lanesHeight + AXIS_PX;
   const plotWidth = Math.max(1, width - LABEL_PX - RIGHT_PX);
