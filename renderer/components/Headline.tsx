@@ -12,6 +12,7 @@ import { baseFilter } from '../state/queries.js';
 import { useApp, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { DeepIdleLine } from '../power/DeepIdleLine.js';
+import { ConvoyLine } from '../threads/ConvoyLine.js';
 
 /** A CPU "is loaded by DPC/ISR" above this share of its time: normal systems stay in single digits. */
 const LOADED_CPU_PERCENT = 20;
@@ -67,6 +68,7 @@ export function Headline() {
         <strong>No DPC/ISR events in this trace.</strong> The DPC/ISR views stay empty; CPU usage and idle
         states are shown where recorded. Record with the DPC and INTERRUPT kernel flags to see driver latency.
         <DeepIdleLine />
+        <ConvoyLine />
       </section>
     );
   }
@@ -176,6 +178,7 @@ export function Headline() {
         )}
       </div>
       <DeepIdleLine />
+      <ConvoyLine />
     </section>
   );
 }

@@ -215,7 +215,7 @@ export type StackPresetId = 'dpcIsrUsageByModule' | 'utilizationByProcess' | 'dp
 /** How the stacks area shows the preset: call tree (top-down), bottom-up, butterfly, flame graph. */
 export type StackMode = 'call-tree' | 'bottom-up' | 'butterfly' | 'flame';
 
-export type BottomArea = 'tables' | 'stacks' | 'power';
+export type BottomArea = 'tables' | 'stacks' | 'power' | 'threads';
 
 export interface StacksSlice {
   /** The bottom panel shows the pivot tables or the stacks area. */
@@ -239,6 +239,8 @@ export interface StacksSlice {
   showTables(): void;
   /** Opens the Power area (renderer/power/): CPU idle states, Actual vs Target, performance states. */
   showPower(): void;
+  /** Opens the Threads area (CPU Usage (Precise) by thread, thread timeline, who delayed my thread). */
+  showThreads(): void;
   /** Opens the stacks area, optionally on a preset with the given group paths expanded and revealed. */
   showStacks(preset?: StackPresetId, reveal?: readonly string[]): void;
   setStackPreset(preset: StackPresetId): void;

@@ -55,6 +55,17 @@ describe('stacks slice', () => {
     expect(store.getState().bottomArea).toBe('tables');
   });
 
+  it('Threads: its own bottom area, left for the tables or the stacks like the others', () => {
+    const store = readyStore();
+    store.getState().showThreads();
+    expect(store.getState().bottomArea).toBe('threads');
+    store.getState().showStacks();
+    expect(store.getState().bottomArea).toBe('stacks');
+    store.getState().showThreads();
+    store.getState().showTables();
+    expect(store.getState().bottomArea).toBe('tables');
+  });
+
   it('toggles, expands and collapses per tree', () => {
     const store = readyStore();
     const a = stackTreeKey('dpcIsrUsageByModule', 'top-down');

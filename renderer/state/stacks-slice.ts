@@ -31,6 +31,7 @@ export const createStacksSlice: StateCreator<AllSlices, [], [], StacksSlice> = (
   togglePanelEnlarged: () => set({ panelEnlarged: !get().panelEnlarged }),
   showTables: () => set({ bottomArea: 'tables' }),
   showPower: () => set({ bottomArea: 'power' }),
+  showThreads: () => set({ bottomArea: 'threads' }),
   showStacks: (preset, reveal) => {
     const state = get();
     const nextPreset = preset ?? state.stackPreset;

@@ -36,6 +36,7 @@ import { stackPreset } from '../state/stack-presets.js';
 import type { StackPresetId } from '../state/slices.js';
 import { StackPanel } from '../stacks/StackPanel.js';
 import { PowerPanel, PowerTab } from '../power/PowerPanel.js';
+import { ThreadsPanel } from '../threads/ThreadsPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 import { EventRows, eventRowsHeight } from './EventRows.js';
 import { useDismiss } from '../components/use-dismiss.js';
@@ -539,8 +540,14 @@ export function PivotPanel() {
   ];
   const hasRows = (table: TableId) => (summary.tableRows[table] ?? 0) > 0;
   const stacksShown = area === 'stacks' || area === 'power';
+  const hasSwitches = (summary.tableRows.cpuPrecise ?? 0) > 0;
+  const threadsShown = area === 'threads' && hasSwitches;
+  const showThreads = useApp((s) => s.showThreads);
   const shown = tables.includes(active) && hasRows(active) ? active : (tables.find(hasRows) ?? 'dpcIsr');
-  const query = !stacksShown && hasRows(shown) ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown]) : undefined;
+  const query =
+    !stacksShown && !threadsShown && hasRows(shown)
+      ? pivotQuery(inputs, shown, TABLE_COLUMNS[shown])
+      : undefined;
   const { result, loading, error } = useQueryResult(`pivot-${shown}`, inputs.traceId, query);
   return (
     <section className="pivot-panel">
@@ -550,8 +557,8 @@ export function PivotPanel() {
             type="button"
             role="tab"
             key={table}
-            aria-selected={!stacksShown && table === shown}
-            className={!stacksShown && table === shown ? 'tab active' : 'tab'}
+            aria-selected={!stacksShown && !threadsShown && table === shown}
+            className={!stacksShown && !threadsShown && table === shown ? 'tab active' : 'tab'}
             disabled={!hasRows(table)}
             title={hasRows(table) ? undefined : 'Not recorded in this trace'}
             onClick={() => {
@@ -583,6 +590,23 @@ export function PivotPanel() {
         <PowerTab />
         <button
           type="button"
+          role="tab"
+          aria-selected={threadsShown}
+          className={threadsShown ? 'tab active tab-threads' : 'tab tab-threads'}
+          disabled={!hasSwitches}
+          onClick={showThreads}
+          title={
+            hasSwitches
+              ? 'CPU Usage (Precise) by thread, the thread timeline, who delayed my thread'
+              : 'This trace was recorded without context switches'
+          }
+          data-testid="tab-threads"
+        >
+          Threads
+          {!hasSwitches && <span className="tab-count">not recorded</span>}
+        </button>
+        <button
+          type="button"
           className="button ghost tabs-enlarge"
           onClick={toggleEnlarged}
           aria-pressed={enlarged}
@@ -594,6 +618,8 @@ export function PivotPanel() {
       </div>
       {area === 'power' ? (
         <PowerPanel />
+      ) : threadsShown ? (
+        <ThreadsPanel />
       ) : stacksShown ? (
         <StackPanel />
       ) : (

@@ -493,7 +493,23 @@ export function runThreadTimeline(
   token: CancelToken,
 ): ThreadTimelineResult {
   const labels = new ThreadLabels(model);
-  const { rows, start, end } = selectRows(data, labels, q.filter, model.durationNs, token);
+  // A lane shows every switch whose waiting → ready → running span overlaps the range, not only
+  // the switch-ins inside it: a thread running (or waiting) across the whole view still draws.
+  const { range, ...unranged } = q.filter;
+  const start = range !== undefined ? Math.max(0, range.start) : 0;
+  const end = Math.min(range !== undefined ? range.end : Infinity, model.durationNs);
+  if (range !== undefined && range.end < range.start)
+    throw new EngineError('The time range is not valid (end before start).', 'bad-request');
+  const all0 = selectRows(data, labels, unranged, model.durationNs, token).rows;
+  const rows = all0.filter((i) => {
+    const from =
+      data.lastOut[i]! === data.lastOut[i]!
+        ? data.lastOut[i]!
+        : data.readyAt[i]! === data.readyAt[i]!
+          ? data.readyAt[i]!
+          : data.switchIn[i]!;
+    return from <= end && data.nextOut[i]! >= start;
+  });
   const maxLanes = q.maxLanes ?? 200;
   const maxIntervals = Math.max(1, q.maxIntervalsPerLane ?? 2000);
   const lanes = new Map<

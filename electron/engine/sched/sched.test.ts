@@ -30,6 +30,7 @@ import { runRowEnd } from '../model.js';
 import { loadEngine } from '../session.js';
 
 const token = { cancelled: false };
+type SchedRange = import('../../../shared/contract.js').SchedFilter['range'];
 let dir: string;
 const load = (name: string, bytes: Uint8Array | undefined): Engine => {
   const file = path.join(dir, name);
@@ -141,6 +142,30 @@ describe('lock convoy', () => {
       token,
     ) as ThreadTimelineResult;
     for (const l of small.lanes) expect(l.intervals.length).toBeLessThanOrEqual(10);
+  });
+
+  it('timeline of a zoomed range: every thread whose waiting, ready or running span overlaps it', () => {
+    // 250 µs around the first quantum's end (11 ms): only the hog and ShellUI switch in there;
+    // ShellNotify is ready across it and gets its lane too. FsWorker's state before its first
+    // switch-in (21 ms, the trace opens mid-convoy) is not in the trace: no lane.
+    const range = { start: 10_950_000, end: 11_200_000 } as unknown as NonNullable<SchedRange>;
+    const r = convoy.engine.query(
+      { kind: 'threadTimeline', filter: { range } },
+      token,
+    ) as ThreadTimelineResult;
+    expect(r.lanes.map((l) => l.threadId).sort()).toEqual([1204, 2208, 2212]);
+    const notify = r.lanes.find((l) => l.threadId === 2212)!;
+    expect(notify.intervals.map((i) => i.state)).toEqual(['ready']);
+    expect(notify.switches).toBe(1);
+    for (const l of r.lanes) {
+      expect(l.intervals.length).toBeGreaterThan(0);
+      for (const iv of l.intervals) {
+        expect(iv.startNs).toBeGreaterThanOrEqual(range.start);
+        expect(iv.endNs).toBeLessThanOrEqual(range.end);
+      }
+    }
+    const hog = r.lanes.find((l) => l.threadId === convoy.truth.hog)!;
+    expect(hog.intervals.some((i) => i.state === 'running')).toBe(true);
   });
 });
 
