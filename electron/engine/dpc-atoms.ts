@@ -132,7 +132,8 @@ const RADIX_PASSES = 3;
  * TypedArray.sort orders them), by an LSD radix sort of the order-preserving bit patterns: three
  * O(n) counting passes, a pass skipped when every row has the same digit (the sign and exponent
  * bits of durations mostly agree). Scattering rows in this order into per-atom slices leaves
- * every slice sorted, so one sort serves every atom level (~10× faster than sorting each slice).
+ * every slice sorted, so one sort serves every atom level (the warm-up's three levels on 2.49 M
+ * rows: 0.75 s instead of 1.2 s with a sort per slice, on 2026-12-02).
  */
 export function rowsByValue(values: Float32Array): Int32Array {
   const n = values.length;
@@ -142,8 +143,8 @@ export function rowsByValue(values: Float32Array): Int32Array {
   for (let i = 0; i < n; i++) {
     const b = bits[i]!;
     // Negative floats order reversed and before the positive ones: flip all bits; positive ones
-    // get the sign bit set. NaN (exponent all ones, any mantissa) lands at the top.
-    keys[i] = b >>> 31 === 1 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    // get the sign bit set. Every NaN (exponent all ones, mantissa ≠ 0, either sign) goes last.
+    keys[i] = (b & 0x7fffffff) > 0x7f800000 ? 0xffffffff : b >>> 31 === 1 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     rows[i] = i;
   }
   let nextKeys = new Uint32Array(n);
