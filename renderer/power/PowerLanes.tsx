@@ -6,7 +6,8 @@
 // The states of the perf events are P-state indices: the index → MHz table (the processor's
 // P-state rundown) is not decoded, so no MHz is invented; the header's nominal MHz is shown.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef } from 'react';
+import { useElementWidth } from '../components/use-element-width.js';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor, pstateColor } from '../charts/colors.js';
@@ -34,19 +35,6 @@ const PERF_INTERVALS = 20_000;
 /** Lane height per CPU: two tracks need room for a 9-px label. */
 const DUAL_LANE_PX = 20;
 const SINGLE_LANE_PX = 15;
-
-/** A callback ref and the element's width (the views mount their box only once data is there). */
-function useWidth(): [(element: HTMLDivElement | null) => void, number] {
-  const [element, setElement] = useState<HTMLDivElement | null>(null);
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    if (element === null) return;
-    const observer = new ResizeObserver((entries) => setWidth(entries[0]!.contentRect.width));
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [element]);
-  return [setElement, width];
-}
 
 /** The padded, quantized window (as Graphs.tsx): pans inside it fetch nothing. */
 function useWindow(view: TimeRange, plotWidth: number, durationNs: number): SeriesWindow | undefined {
@@ -84,7 +72,7 @@ export function ActualTargetView() {
   const theme = useApp((s) => s.theme);
   const view = useAppShallow((s) => visibleRange(s));
   const summary = inputs.summary!;
-  const [box, width] = useWidth();
+  const [box, width] = useElementWidth();
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
   const window = useWindow(view, plotWidth, summary.durationNs);
   const hasActual = summary.tableRows.idleStates > 0;
@@ -155,7 +143,7 @@ export function PerformanceView() {
   const theme = useApp((s) => s.theme);
   const view = useAppShallow((s) => visibleRange(s));
   const summary = inputs.summary!;
-  const [box, width] = useWidth();
+  const [box, width] = useElementWidth();
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
   const window = useWindow(view, plotWidth, summary.durationNs);
   // Time at each state over the visible range; the lanes over the padded window.

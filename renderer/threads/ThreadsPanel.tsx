@@ -8,7 +8,8 @@
 //   │ group by: New Process › New Thread Id ┃ + New Thread Name + CPU …       (table only)
 //   └ the table / the canvas timeline / the delays view
 
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
+import { useElementWidth } from '../components/use-element-width.js';
 import {
   SWITCH_COLUMNS,
   SWITCH_COLUMN_TITLES,
@@ -34,20 +35,6 @@ const MAX_INTERVALS_PER_LANE = 2000;
 /** CPUs listed in the timeline's colour legend before "…". */
 const LEGEND_CPUS = 8;
 
-/** Width of an element that may mount later (the timeline's box exists only in its mode): a
- *  callback ref, so the observer attaches whenever the element appears. */
-function useWidth(): [number, (element: HTMLDivElement | null) => void] {
-  const [element, setElement] = useState<HTMLDivElement | null>(null);
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    if (element === null) return;
-    const observer = new ResizeObserver((entries) => setWidth(entries[0]!.contentRect.width));
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [element]);
-  return [width, setElement];
-}
-
 export function ThreadsPanel() {
   const traceId = useApp((s) => s.traceId);
   const theme = useApp((s) => s.theme);
@@ -65,7 +52,7 @@ export function ThreadsPanel() {
   const [laneSort, setLaneSort] = useState<'cpuUsage' | 'switches'>('cpuUsage');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [delayThread, setDelayThread] = useState<number | undefined>(undefined);
-  const [width, box] = useWidth();
+  const [box, width] = useElementWidth();
 
   const filter = schedFilter(view, cpus);
   // Names for every thread of the trace (not only the view's), so ids always read as names.
