@@ -286,7 +286,7 @@ async function benchTrace(file: string, runs: number): Promise<Figure[]> {
       unit: 'ms',
       goal: 200,
       kind: 'max',
-      note: 'browser mode: the export is streamed when the download is fetched',
+      note: 'browser mode: the server writes the CSV in slices to a temp file, then hands out the download',
     });
     await download;
   } finally {
