@@ -19,6 +19,16 @@ export interface OpenSessionOptions {
   readonly signal?: AbortSignal;
   /** Parser workers to split the buffers across (default: chosen from file size and cores). */
   readonly workers?: number;
+  /** Work the session does by itself after the load (logs, benchmarks, tests). */
+  readonly onBackground?: (event: BackgroundEvent) => void;
+}
+
+/** A background task of the session ended: the scheduling tables built by their own worker
+ *  (`ms` from its start), or that worker failed (the engine then builds them on first use). */
+export interface BackgroundEvent {
+  readonly task: 'scheduling';
+  readonly outcome: 'built' | 'failed';
+  readonly ms: number;
 }
 
 /** A loaded trace: its overview plus bounded queries over its columnar tables. */

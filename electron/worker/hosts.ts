@@ -11,7 +11,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { toWireError, type WireError } from '../../shared/contract.js';
+import { availableParallelism } from 'node:os';
+import { toWireError, type TraceSummary, type WireError } from '../../shared/contract.js';
 import { Engine, type ExportSliceProgress } from '../engine/engine.js';
 import { derivePerCpu, finalizeModel } from '../engine/finalize.js';
 import { headerFacts, openTraceFile, parsePartial, readPartial } from '../engine/load.js';
@@ -26,7 +27,10 @@ import {
 import type { CancelToken } from '../engine/query-common.js';
 import { headerOnlySummary } from '../engine/summary.js';
 import { loadSymbolsIntoEngine } from '../engine/symbol-load.js';
+import { hasSchedData, installSchedData } from '../engine/sched/sched-data.js';
+import { isSchedQuery } from '../engine/sched/run.js';
 import { readPdbTable } from '../symbols/read-pdb.js';
+import { startSchedPass, type SchedPass } from './sched-host.js';
 import {
   LOAD_CANCEL_SLOT,
   slotTag,
@@ -52,6 +56,28 @@ export const EXPORT_SLICE_MS = 10;
 const EXPORT_PROGRESS_MS = 100;
 /** How often a running symbol load checks its cancel slot: a cancel is felt within a blink. */
 const SYMBOL_CANCEL_POLL_MS = 50;
+/** Below this file size the scheduling pass stays on the engine thread, on first use: in process it
+ *  reads ~4 ms per MB (0.8 s for the 211 MB bench trace), so under 16 MiB it costs about what
+ *  starting a worker does (~60–80 ms). ETLSCOPE_SCHED_WORKER_MIN_BYTES overrides it (tests run the
+ *  worker on small traces). */
+export const SCHED_WORKER_MIN_BYTES = 16 * 1024 * 1024;
+const schedWorkerMinBytes = (): number => {
+  const override = Number(process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES);
+  return process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES !== undefined && Number.isFinite(override)
+    ? override
+    : SCHED_WORKER_MIN_BYTES;
+};
+
+/** Summary counts that mean the scheduling tables have something to hold (else no pass is run ahead). */
+function hasSchedEvents(summary: TraceSummary): boolean {
+  return Object.keys(summary.counts).some(
+    (key) =>
+      key === 'Thread/CSwitch' ||
+      key === 'Thread/CompactCSwitch' ||
+      key === 'Thread/ReadyThread' ||
+      key.startsWith('Power/'),
+  );
+}
 
 export interface Port {
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
@@ -114,6 +140,8 @@ function collectGarbage(): void {
 
 export function runEngineHost(port: Port, cancel: Int32Array): void {
   let engine: Engine | undefined;
+  /** The scheduling tables being built by a worker (sched-host.ts): scheduling queries wait for it. */
+  let schedReady: Promise<void> | undefined;
   const post = (message: EngineToPool) => port.postMessage(message);
   /** Cancelled once the pool took its tag out of the slot (aborted, or the slot reused since). */
   const tokenFor = (slot: number, id: number): CancelToken => ({
@@ -126,10 +154,28 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
     const message = raw as PoolToEngine;
     if (message.type === 'load') {
       load(message.path, message.workers).then(
-        (loaded) => {
+        ({ engine: loaded, sched }) => {
           engine = loaded;
           collectGarbage();
           post({ type: 'loaded', summary: loaded.model.summary });
+          // The scheduling pass (started with the load, or now): the model's threads finish it.
+          const summary = loaded.model.summary;
+          if (!hasSchedEvents(summary) || summary.fileSize < schedWorkerMinBytes()) sched?.stop();
+          else {
+            const pass = sched ?? startSchedPass(message.path, cancel.buffer as SharedArrayBuffer);
+            schedReady = pass.finish(loaded.model.threads, loaded.model.durationNs).then((data) => {
+              if (data !== undefined) installSchedData(loaded.model, data);
+              schedReady = undefined;
+              post({
+                type: 'background',
+                event: {
+                  task: 'scheduling',
+                  outcome: data !== undefined ? 'built' : 'failed',
+                  ms: Date.now() - pass.startedAt,
+                },
+              });
+            });
+          }
           // Build the DPC atoms right away (after the caller has the summary), so the first
           // whole-trace pivot does not pay for them; a query arriving meanwhile simply waits.
           setImmediate(() => {
@@ -193,14 +239,27 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       );
       return;
     }
-    try {
-      post({ type: 'result', id: message.id, result: engine.query(message.query, token) });
-    } catch (error) {
-      post({ type: 'failed', id: message.id, error: wire(error) });
+    const answer = (loaded: Engine) => {
+      try {
+        post({ type: 'result', id: message.id, result: loaded.query(message.query, token) });
+      } catch (error) {
+        post({ type: 'failed', id: message.id, error: wire(error) });
+      }
+    };
+    // A scheduling query while the worker builds the tables: answered when they arrive (other
+    // queries go on meanwhile); without them (the worker failed) the engine builds them itself.
+    if (schedReady !== undefined && isSchedQuery(message.query) && !hasSchedData(engine.model)) {
+      const loaded = engine;
+      void schedReady.then(() => answer(loaded));
+      return;
     }
+    answer(engine);
   });
 
-  async function load(path: string, requestedWorkers: number): Promise<Engine> {
+  async function load(
+    path: string,
+    requestedWorkers: number,
+  ): Promise<{ engine: Engine; sched?: SchedPass }> {
     const started = Date.now();
     const shouldStop = () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0;
     const trace = openTraceFile(path);
@@ -225,6 +284,11 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
     }
     const workers = Math.max(1, Math.min(requestedWorkers, bytesByCpu.size));
     const shares = workers > 1 ? splitCpus(bytesByCpu, workers) : [[...bytesByCpu.keys()]];
+    // One parser leaves a core free: the scheduling pass's file read runs there, alongside.
+    const sched =
+      workers === 1 && totalBytes >= schedWorkerMinBytes() && availableParallelism() >= 2
+        ? startSchedPass(path, cancel.buffer as SharedArrayBuffer)
+        : undefined;
 
     // Progress: each share reports its own bytes/events; the sum goes to the pool.
     const shareBytes = new Array<number>(shares.length).fill(0);
@@ -337,7 +401,10 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       });
       // Resident memory the caller sees after 'loaded' is the trace's, not finished workers'.
       await Promise.all(remote.map((r) => r.exited));
-      return new Engine(model, path);
+      return { engine: new Engine(model, path), ...(sched !== undefined ? { sched } : {}) };
+    } catch (error) {
+      sched?.stop();
+      throw error;
     } finally {
       trace.close();
       for (const child of children) void child.terminate();

@@ -106,6 +106,7 @@ class WorkerSession implements TraceSession {
     private readonly worker: Worker,
     private readonly cancel: Int32Array,
     readonly summary: TraceSummary,
+    private readonly onBackground?: OpenSessionOptions['onBackground'],
   ) {
     for (let s = CANCEL_SLOTS - 1; s > LOAD_CANCEL_SLOT; s--) this.freeSlots.push(s);
     worker.on('message', (raw: unknown) => this.onMessage(raw as EngineToPool));
@@ -124,6 +125,10 @@ class WorkerSession implements TraceSession {
   }
 
   private onMessage(message: EngineToPool): void {
+    if (message.type === 'background') {
+      this.onBackground?.(message.event);
+      return;
+    }
     if (message.type === 'symbols-progress') {
       this.progress.get(message.id)?.(message.progress);
       return;
@@ -348,7 +353,7 @@ export async function openTraceSession(
       const message = raw as EngineToPool;
       if (message.type === 'progress') options.onProgress?.(message.progress);
       else if (message.type === 'loaded')
-        finish(undefined, new WorkerSession(worker, cancel, message.summary));
+        finish(undefined, new WorkerSession(worker, cancel, message.summary, options.onBackground));
       else if (message.type === 'load-failed') finish(new SessionError(message.error));
     };
     const onAbort = () => {

@@ -7,6 +7,9 @@
 //
 // A parser worker: parse → 'parsed' (row counts) → derive → on 'place', copy its rows into the
 // engine share's SharedArrayBuffer columns behind the earlier shares' rows → 'partial'.
+// The scheduling worker: 'read' (phase 1 of sched-data.ts over the file) → on 'finish' (the
+// model's threads) phase 2 → 'sched' (tables transferred); the engine answers scheduling and
+// power queries from them (engine ──EngineToSched──> sched worker ──SchedToEngine──> engine).
 //
 // Cancellation does not wait for the message queue (a query loop is synchronous): the pool and
 // the workers share one Int32Array over a SharedArrayBuffer; slot LOAD_CANCEL_SLOT cancels the
@@ -27,7 +30,9 @@ import type {
   WireError,
 } from '../../shared/contract.js';
 import type { ExportSliceProgress } from '../engine/engine.js';
+import type { BackgroundEvent } from '../engine/session-types.js';
 import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
+import type { SchedData, ThreadKey } from '../engine/sched/sched-data.js';
 
 export const LOAD_CANCEL_SLOT = 0;
 /** The value a running call's slot holds: its id folded into a positive Int32 (never 0 = free). */
@@ -35,7 +40,7 @@ export const slotTag = (id: number): number => id % 0x7fffffff || 1;
 /** Slots in the shared cancel array: 1 for the load + concurrent queries/exports (slots are reused). */
 export const CANCEL_SLOTS = 256;
 
-export type WorkerRole = 'engine' | 'parser';
+export type WorkerRole = 'engine' | 'parser' | 'sched';
 
 export interface EngineWorkerData {
   readonly role: 'engine';
@@ -45,7 +50,11 @@ export interface ParserWorkerData {
   readonly role: 'parser';
   readonly cancel: SharedArrayBuffer;
 }
-export type WorkerData = EngineWorkerData | ParserWorkerData;
+export interface SchedWorkerData {
+  readonly role: 'sched';
+  readonly cancel: SharedArrayBuffer;
+}
+export type WorkerData = EngineWorkerData | ParserWorkerData | SchedWorkerData;
 
 export type PoolToEngine =
   | { readonly type: 'load'; readonly path: string; readonly workers: number }
@@ -68,6 +77,7 @@ export type PoolToEngine =
 export type EngineToPool =
   | { readonly type: 'progress'; readonly progress: Omit<LoadProgress, 'traceId'> }
   | { readonly type: 'loaded'; readonly summary: TraceSummary }
+  | { readonly type: 'background'; readonly event: BackgroundEvent }
   | { readonly type: 'load-failed'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly result: QueryResult }
   | { readonly type: 'exported'; readonly id: number; readonly rows: number }
@@ -91,4 +101,15 @@ export type ParserToEngine =
   /** Row counts, as soon as the events are read (the engine plans where the rows go). */
   | { readonly type: 'parsed'; readonly rows: RowCounts }
   | { readonly type: 'partial'; readonly partial: Partial }
+  | { readonly type: 'failed'; readonly error: WireError };
+
+/** The scheduling worker (sched-host.ts): 'read' starts phase 1 at once (while the load runs);
+ *  'finish' brings the loaded model's thread instances for phase 2. */
+export type EngineToSched =
+  | { readonly type: 'read'; readonly path: string }
+  | { readonly type: 'finish'; readonly threads: readonly ThreadKey[]; readonly endNs: number };
+
+export type SchedToEngine =
+  /** The tables, their typed arrays transferred. */
+  | { readonly type: 'sched'; readonly data: SchedData }
   | { readonly type: 'failed'; readonly error: WireError };

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoadProgress, Query } from '../../shared/contract.js';
+import type { LoadProgress, Query, ThreadSummaryResult } from '../../shared/contract.js';
 import { SCENARIOS } from '../../scripts/writer/scenarios.js';
 import { simulate } from '../../scripts/writer/simulate.js';
-import type { TraceSession } from '../engine/session-types.js';
+import type { BackgroundEvent, TraceSession } from '../engine/session-types.js';
 import { openTraceInProcess, openTraceSession } from './index.js';
 import { build } from 'esbuild';
 import { splitCpus } from './hosts.js';
@@ -115,6 +115,39 @@ describe('worker pool', () => {
     sessions.push(one, two);
     expect(two.summary).toEqual(one.summary);
     for (const q of queries) expect(await two.query(q)).toEqual(await one.query(q));
+  });
+
+  it('builds the scheduling tables in a worker of their own (alongside the load, or after a split load) and answers like in-process', async () => {
+    const sched: Query[] = [
+      { kind: 'threadSummary', filter: {} },
+      { kind: 'switchPivot', filter: { cpus: [0, 2] }, groupBy: ['newProcess', 'newThreadId'] },
+      { kind: 'switchRows', filter: {}, offset: 100, limit: 50 },
+      { kind: 'idleStats', filter: {}, buckets: 50, perCpu: true, rowLimit: 20, rowOffset: 5 },
+      { kind: 'frequency', filter: {} },
+    ] as Query[];
+    const local = await openTraceInProcess(file);
+    const busiest = ((await local.query({ kind: 'threadSummary', filter: {} })) as ThreadSummaryResult)
+      .rows[0]!;
+    sched.push({ kind: 'threadDelays', filter: {}, threadId: busiest.threadId });
+    const expected = await Promise.all(sched.map((q) => local.query(q).catch((e: unknown) => e)));
+    process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES = '0';
+    try {
+      for (const workers of [1, 2]) {
+        let built: (event: BackgroundEvent) => void = () => {};
+        const background = new Promise<BackgroundEvent>((resolve) => (built = resolve));
+        const session = await openTraceSession(file, { workers, onBackground: (e) => built(e) });
+        sessions.push(session);
+        // Asked at once (the pass is still running): a plain query is not held behind them.
+        const answers = Promise.all(sched.map((q) => session.query(q).catch((e: unknown) => e)));
+        expect(await session.query(queries[0]!)).toEqual(await local.query(queries[0]!));
+        expect(await answers).toEqual(expected);
+        // …and the tables came from the scheduling worker, not the engine's own pass.
+        expect(await background).toMatchObject({ task: 'scheduling', outcome: 'built' });
+        await session.close();
+      }
+    } finally {
+      delete process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES;
+    }
   });
 
   it('cancels queries (before and while running) and keeps answering afterwards', async () => {

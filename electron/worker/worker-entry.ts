@@ -4,6 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEngineHost, runParserHost, type Port } from './hosts.js';
+import { runSchedHost } from './sched-host.js';
 import type { WorkerData } from './messages.js';
 
 const data = workerData as WorkerData | undefined;
@@ -11,5 +12,6 @@ if (parentPort !== null && data !== undefined) {
   const port = parentPort as unknown as Port;
   const cancel = new Int32Array(data.cancel);
   if (data.role === 'engine') runEngineHost(port, cancel);
+  else if (data.role === 'sched') runSchedHost(port, cancel);
   else runParserHost(port, cancel);
 }

@@ -1,26 +1,31 @@
 // Power tables built during the scheduling pass (sched/sched-data.ts): per CPU, the Actual idle
 // visits (PPM IdleStateEnter → IdleStateExit, §5.11), the Target idle states (Power IdleStateChange
 // 0x1235: NewState for the processors of its mask from that time on) and the performance states
-// (PerfStateChange 0x1233: NewState for its processors). Intervals still open at the trace end end
-// there (`open` marks them).
+// (PerfStateChange 0x1233: NewState for its processors). Each CPU's intervals of a kind are one
+// `StateLane` of typed columns in time order (a trace has ~1 M idle visits; columns keep them
+// compact, fast to scan and transferable from the worker that builds them). An interval still open
+// at the trace end ends there (`lastOpen`; only a lane's last interval can be open: opening the
+// next one closes it).
 //
 //   IdleStateEnter/Exit(cpu) ──> actual[cpu]   IdleStateChange(mask) ──> target[cpu]   PerfStateChange(mask) ──> perf[cpu]
 
-export interface StateInterval {
-  readonly state: number;
-  readonly start: number;
-  end: number;
-  open: boolean;
+export interface StateLane {
+  readonly length: number;
+  readonly state: Int32Array<ArrayBuffer>;
+  readonly start: Float64Array<ArrayBuffer>;
+  readonly end: Float64Array<ArrayBuffer>;
+  /** The last interval had no end event (it ends at the trace end). */
+  readonly lastOpen: boolean;
 }
 
 export interface PowerData {
   readonly cpuCount: number;
-  readonly actual: StateInterval[][];
-  readonly target: StateInterval[][];
-  readonly perf: StateInterval[][];
+  readonly actual: readonly StateLane[];
+  readonly target: readonly StateLane[];
+  readonly perf: readonly StateLane[];
   /** Any IdleStateChange / PerfStateChange events seen. */
-  targetEvents: number;
-  perfEvents: number;
+  readonly targetEvents: number;
+  readonly perfEvents: number;
   /** The logfile header's CPU speed (MHz; 0 when not recorded). */
   nominalMHz: number;
 }
@@ -28,66 +33,122 @@ export interface PowerData {
 /** A processor mask names at most 64 processors (one group). */
 const MASK_BITS = 64;
 
-export class PowerBuilder {
-  readonly data: PowerData;
+/** One lane while the pass reads: plain arrays (appends), the open interval's end still unknown. */
+class LaneBuilder {
+  readonly state: number[] = [];
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  open = false;
 
-  constructor(cpuCount: number) {
-    const lists = () => Array.from({ length: cpuCount }, (): StateInterval[] => []);
-    this.data = {
-      cpuCount,
-      actual: lists(),
-      target: lists(),
-      perf: lists(),
-      targetEvents: 0,
-      perfEvents: 0,
-      nominalMHz: 0,
+  begin(state: number, t: number): void {
+    this.close(t);
+    this.state.push(state);
+    this.start.push(t);
+    this.end.push(Infinity);
+    this.open = true;
+  }
+
+  close(t: number): void {
+    if (!this.open) return;
+    const last = this.start.length - 1;
+    this.end[last] = Math.max(this.start[last]!, t);
+    this.open = false;
+  }
+
+  finish(endNs: number): StateLane {
+    const n = this.start.length;
+    const lastOpen = this.open;
+    if (lastOpen) this.end[n - 1] = Math.max(this.start[n - 1]!, endNs);
+    return {
+      length: n,
+      state: Int32Array.from(this.state),
+      start: Float64Array.from(this.start),
+      end: Float64Array.from(this.end),
+      lastOpen,
     };
   }
+}
 
-  private static open(list: StateInterval[] | undefined, state: number, t: number): void {
-    if (list === undefined) return;
-    PowerBuilder.close(list, t);
-    list.push({ state, start: t, end: Infinity, open: true });
-  }
+export class PowerBuilder {
+  private readonly actual: LaneBuilder[];
+  private readonly target: LaneBuilder[];
+  private readonly perf: LaneBuilder[];
+  private targetEvents = 0;
+  private perfEvents = 0;
 
-  private static close(list: StateInterval[] | undefined, t: number): void {
-    const last = list !== undefined && list.length > 0 ? list[list.length - 1]! : undefined;
-    if (last !== undefined && last.open) {
-      last.end = Math.max(last.start, t);
-      last.open = false;
-    }
+  constructor(private readonly cpuCount: number) {
+    const lanes = () => Array.from({ length: cpuCount }, () => new LaneBuilder());
+    this.actual = lanes();
+    this.target = lanes();
+    this.perf = lanes();
   }
 
   idleEnter(cpu: number, t: number, state: number): void {
-    PowerBuilder.open(this.data.actual[cpu], state, t);
+    this.actual[cpu]?.begin(state, t);
   }
 
   idleExit(cpu: number, t: number): void {
-    PowerBuilder.close(this.data.actual[cpu], t);
+    this.actual[cpu]?.close(t);
   }
 
   private forMask(mask: bigint, each: (cpu: number) => void): void {
-    for (let cpu = 0; cpu < Math.min(MASK_BITS, this.data.cpuCount); cpu++)
+    for (let cpu = 0; cpu < Math.min(MASK_BITS, this.cpuCount); cpu++)
       if (((mask >> BigInt(cpu)) & 1n) === 1n) each(cpu);
   }
 
   targetChange(t: number, state: number, mask: bigint): void {
-    this.data.targetEvents++;
-    this.forMask(mask, (cpu) => PowerBuilder.open(this.data.target[cpu], state, t));
+    this.targetEvents++;
+    this.forMask(mask, (cpu) => this.target[cpu]!.begin(state, t));
   }
 
   perfChange(t: number, state: number, mask: bigint): void {
-    this.data.perfEvents++;
-    this.forMask(mask, (cpu) => PowerBuilder.open(this.data.perf[cpu], state, t));
+    this.perfEvents++;
+    this.forMask(mask, (cpu) => this.perf[cpu]!.begin(state, t));
   }
 
   /** Intervals still open end at the trace end. */
-  finish(endNs: number): PowerData {
-    for (const lists of [this.data.actual, this.data.target, this.data.perf])
-      for (const list of lists) {
-        const last = list[list.length - 1];
-        if (last !== undefined && last.open) last.end = Math.max(last.start, endNs);
-      }
-    return this.data;
+  finish(endNs: number, nominalMHz: number): PowerData {
+    const done = (lanes: LaneBuilder[]) => lanes.map((lane) => lane.finish(endNs));
+    return {
+      cpuCount: this.cpuCount,
+      actual: done(this.actual),
+      target: done(this.target),
+      perf: done(this.perf),
+      targetEvents: this.targetEvents,
+      perfEvents: this.perfEvents,
+      nominalMHz,
+    };
   }
+}
+
+/** First interval of `lane` ending at or after `t` (intervals do not overlap: ends ascend). */
+export function firstEndingFrom(lane: StateLane, t: number): number {
+  let lo = 0;
+  let hi = lane.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lane.end[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First interval of `lane` starting after `t`. */
+export function firstStartingAfter(lane: StateLane, t: number): number {
+  let lo = 0;
+  let hi = lane.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lane.start[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The typed arrays of `power` (for a transfer list between threads). */
+export function powerBuffers(power: PowerData): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const lanes of [power.actual, power.target, power.perf])
+    for (const lane of lanes) out.push(lane.state.buffer, lane.start.buffer, lane.end.buffer);
+  return out;
 }

@@ -4,7 +4,7 @@
 // C0 per bucket) with the "all processors entered deep idle and stayed" hint — and the processor
 // performance states (time at each state, per-CPU timeline).
 //
-//   StateInterval lists per CPU ──clip to range──> stats per (type, state) | rows | buckets
+//   StateLane columns per CPU ──clip to range──> stats per (type, state) | rows | buckets
 
 import type {
   FrequencyQuery,
@@ -17,7 +17,7 @@ import type {
 } from '../../../shared/contract.js';
 import type { EngineModel } from '../model.js';
 import { EngineError } from '../query-common.js';
-import type { PowerData, StateInterval } from './power-data.js';
+import { firstEndingFrom, firstStartingAfter, type PowerData, type StateLane } from './power-data.js';
 
 const DEFAULT_BUCKETS = 200;
 const MAX_BUCKETS = 10_000;
@@ -51,30 +51,40 @@ function rangeOf(
   return { start, end, cpus };
 }
 
-/** Actual rows with the C0 gaps between visits (from 0 to the trace end). */
-function actualWithC0(
-  list: readonly StateInterval[],
+/**
+ * Calls `each` for a CPU's Actual rows with the C0 gaps between visits (from 0 to the trace end):
+ * state −1 is C0. Nothing is materialized (a trace holds ~1 M visits).
+ */
+function forEachActualWithC0(
+  lane: StateLane,
   endNs: number,
-): { state: number; start: number; end: number; open: boolean }[] {
-  const out: { state: number; start: number; end: number; open: boolean }[] = [];
+  each: (state: number, start: number, end: number) => void,
+): void {
   let at = 0;
-  for (const v of list) {
-    if (v.start > at) out.push({ state: -1, start: at, end: v.start, open: false });
-    out.push({ state: v.state, start: v.start, end: v.end, open: v.open });
-    at = Math.max(at, v.end);
+  for (let k = 0; k < lane.length; k++) {
+    const start = lane.start[k]!;
+    const end = lane.end[k]!;
+    if (start > at) each(-1, at, start);
+    each(lane.state[k]!, start, end);
+    at = Math.max(at, end);
   }
-  if (endNs > at) out.push({ state: -1, start: at, end: endNs, open: true });
-  return out;
+  if (endNs > at) each(-1, at, endNs);
+}
+
+function forEachInterval(lane: StateLane, each: (state: number, start: number, end: number) => void): void {
+  for (let k = 0; k < lane.length; k++) each(lane.state[k]!, lane.start[k]!, lane.end[k]!);
 }
 
 interface StatAcc {
+  readonly cpu: number | null;
+  readonly state: number;
   visits: number;
   transitions: number;
   residency: number;
   min: number;
   max: number;
   sum: number;
-  hist: number[];
+  readonly hist: number[];
 }
 
 function histogramBucket(ns: number): number {
@@ -82,65 +92,85 @@ function histogramBucket(ns: number): number {
   return us < 1 ? 0 : Math.floor(Math.log2(us)) + 1;
 }
 
+/** Per (CPU or all, state) accumulators, looked up by number (no string keys per row). */
+class StatGroups {
+  private readonly all = new Map<number, StatAcc>();
+  private readonly byCpu = new Map<number, Map<number, StatAcc>>();
+
+  private static acc(map: Map<number, StatAcc>, cpu: number | null, state: number): StatAcc {
+    let g = map.get(state);
+    if (g === undefined) {
+      g = { cpu, state, visits: 0, transitions: 0, residency: 0, min: Infinity, max: 0, sum: 0, hist: [] };
+      map.set(state, g);
+    }
+    return g;
+  }
+
+  /** The all-CPUs group of `state`. */
+  total(state: number): StatAcc {
+    return StatGroups.acc(this.all, null, state);
+  }
+
+  /** CPU `cpu`'s group of `state`. */
+  ofCpu(cpu: number, state: number): StatAcc {
+    let map = this.byCpu.get(cpu);
+    if (map === undefined) this.byCpu.set(cpu, (map = new Map()));
+    return StatGroups.acc(map, cpu, state);
+  }
+
+  groups(): StatAcc[] {
+    return [...this.all.values(), ...[...this.byCpu.values()].flatMap((m) => [...m.values()])];
+  }
+}
+
+function addRow(g: StatAcc, clipped: number, entered: boolean, changed: boolean, length: number): void {
+  g.residency += clipped;
+  if (!entered) return;
+  g.visits++;
+  if (changed) g.transitions++;
+  g.sum += length;
+  if (length < g.min) g.min = length;
+  if (length > g.max) g.max = length;
+  const h = histogramBucket(length);
+  while (g.hist.length <= h) g.hist.push(0);
+  g.hist[h]!++;
+}
+
+/** Stats of one type over per-CPU row sequences (`rowsOf` calls back each row in time order). */
 function stats(
   type: 'Actual' | 'Target',
-  perCpuRows: { cpu: number; rows: { state: number; start: number; end: number }[] }[],
+  cpus: readonly number[],
+  rowsOf: (cpu: number, each: (state: number, start: number, end: number) => void) => void,
   range: Range,
   name: (state: number) => string,
   perCpu: boolean,
 ): IdleStateStats[] {
-  const groups = new Map<string, StatAcc & { cpu: number | null; state: string }>();
+  const groups = new StatGroups();
   const span = range.end - range.start;
-  for (const { cpu, rows } of perCpuRows) {
+  for (const cpu of cpus) {
     let prev: number | undefined;
-    for (const r of rows) {
-      const a = Math.max(r.start, range.start);
-      const b = Math.min(r.end, range.end);
-      const changed = prev !== undefined && prev !== r.state;
-      prev = r.state;
-      if (!(b > a) && !(r.start >= range.start && r.start < range.end)) continue;
-      for (const c of perCpu ? [null, cpu] : [null]) {
-        const key = `${c ?? 'all'}/${r.state}`;
-        let g = groups.get(key);
-        if (g === undefined) {
-          g = {
-            cpu: c,
-            state: name(r.state),
-            visits: 0,
-            transitions: 0,
-            residency: 0,
-            min: Infinity,
-            max: 0,
-            sum: 0,
-            hist: [],
-          };
-          groups.set(key, g);
-        }
-        g.residency += Math.max(0, b - a);
-        if (r.start >= range.start && r.start < range.end) {
-          const d = r.end - r.start;
-          g.visits++;
-          if (changed) g.transitions++;
-          g.sum += d;
-          g.min = Math.min(g.min, d);
-          g.max = Math.max(g.max, d);
-          const h = histogramBucket(d);
-          while (g.hist.length <= h) g.hist.push(0);
-          g.hist[h]!++;
-        }
-      }
-    }
+    rowsOf(cpu, (state, start, end) => {
+      const a = Math.max(start, range.start);
+      const b = Math.min(end, range.end);
+      const changed = prev !== undefined && prev !== state;
+      prev = state;
+      const entered = start >= range.start && start < range.end;
+      if (!(b > a) && !entered) return;
+      const clipped = Math.max(0, b - a);
+      addRow(groups.total(state), clipped, entered, changed, end - start);
+      if (perCpu) addRow(groups.ofCpu(cpu, state), clipped, entered, changed, end - start);
+    });
   }
-  return [...groups.values()]
+  return groups
+    .groups()
     .map((g) => ({
       type,
       cpu: g.cpu,
-      state: g.state,
+      state: name(g.state),
       visits: g.visits,
       transitions: g.transitions,
       residencyNs: g.residency,
-      residencyPercent:
-        span > 0 ? (100 * g.residency) / (span * (g.cpu === null ? range.cpus.length : 1)) : 0,
+      residencyPercent: span > 0 ? (100 * g.residency) / (span * (g.cpu === null ? cpus.length : 1)) : 0,
       minNs: g.visits > 0 ? g.min : 0,
       avgNs: g.visits > 0 ? g.sum / g.visits : 0,
       maxNs: g.max,
@@ -149,89 +179,137 @@ function stats(
     .sort((x, y) => (x.cpu ?? -1) - (y.cpu ?? -1) || x.state.localeCompare(y.state, 'en', { numeric: true }));
 }
 
+/** One lane of rows for the row window: its next row in range and the last one in range. */
+interface RowCursor {
+  readonly cpu: number;
+  readonly type: 'Actual' | 'Target';
+  readonly lane: StateLane;
+  readonly name: (state: number) => string;
+  next: number;
+  readonly stop: number;
+}
+
+/** Heap order of the row window: entry time, then CPU, then Actual before Target. */
+function before(a: RowCursor, b: RowCursor): boolean {
+  const ta = a.lane.start[a.next]!;
+  const tb = b.lane.start[b.next]!;
+  if (ta !== tb) return ta < tb;
+  if (a.cpu !== b.cpu) return a.cpu < b.cpu;
+  return a.type === 'Actual' && b.type === 'Target';
+}
+
+/**
+ * Rows `offset … offset + limit` of all lanes merged in time order (a binary heap of the lanes'
+ * cursors): the cost follows offset + limit, not every row in range, and nothing is sorted.
+ */
+function rowWindow(cursors: RowCursor[], offset: number, limit: number): IdleStateRow[] {
+  const heap = cursors.filter((c) => c.next < c.stop);
+  const sift = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) sift(i);
+  const rows: IdleStateRow[] = [];
+  for (let k = 0; heap.length > 0 && k < offset + limit; k++) {
+    const c = heap[0]!;
+    if (k >= offset) {
+      const i = c.next;
+      const lane = c.lane;
+      rows.push({
+        cpu: c.cpu,
+        type: c.type,
+        state: c.name(lane.state[i]!),
+        prevState: i > 0 ? c.name(lane.state[i - 1]!) : '',
+        nextState: i + 1 < lane.length ? c.name(lane.state[i + 1]!) : '',
+        entryNs: lane.start[i]!,
+        exitNs: lane.end[i]!,
+        durationNs: lane.end[i]! - lane.start[i]!,
+      });
+    }
+    c.next++;
+    if (c.next >= c.stop) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    if (heap.length > 0) sift(0);
+  }
+  return rows;
+}
+
 export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQuery): IdleStatsResult {
   const range = rangeOf(q.filter, model, power, (cpu) => power.actual[cpu]!.length > 0);
   const buckets = q.buckets ?? DEFAULT_BUCKETS;
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS)
     throw new EngineError(`buckets must be between 1 and ${MAX_BUCKETS}.`, 'bad-request');
-  const actualRows = range.cpus.map((cpu) => ({
-    cpu,
-    rows: actualWithC0(power.actual[cpu]!, model.durationNs),
-  }));
+  const endNs = model.durationNs;
   const name = (s: number) => (s < 0 ? 'C0' : idleStateName(s));
-  const actual = stats('Actual', actualRows, range, name, q.perCpu === true);
+  const perCpu = q.perCpu === true;
+  const actual = stats(
+    'Actual',
+    range.cpus,
+    (cpu, each) => forEachActualWithC0(power.actual[cpu]!, endNs, each),
+    range,
+    name,
+    perCpu,
+  );
   const targetCpus = [...Array(power.cpuCount).keys()].filter(
     (c) => power.target[c]!.length > 0 && (q.filter.cpus === undefined || q.filter.cpus.includes(c)),
   );
   const target = stats(
     'Target',
-    targetCpus.map((cpu) => ({ cpu, rows: power.target[cpu]! })),
+    targetCpus,
+    (cpu, each) => forEachInterval(power.target[cpu]!, each),
     { ...range, cpus: targetCpus },
     idleStateName,
-    q.perCpu === true,
+    perCpu,
   );
   // Concurrency: CPUs in C0, averaged per bucket.
   const bucketNs = (range.end - range.start) / buckets;
   const values = new Float64Array(buckets);
   if (bucketNs > 0)
-    for (const { rows } of actualRows)
-      for (const r of rows) {
-        if (r.state !== -1) continue;
-        const a = Math.max(r.start, range.start);
-        const b = Math.min(r.end, range.end);
+    for (const cpu of range.cpus)
+      forEachActualWithC0(power.actual[cpu]!, endNs, (state, start, end) => {
+        if (state !== -1) return;
+        const a = Math.max(start, range.start);
+        const b = Math.min(end, range.end);
         for (let k = Math.max(0, Math.floor((a - range.start) / bucketNs)); k < buckets && b > a; k++) {
           const lo = range.start + k * bucketNs;
           if (lo >= b) break;
           values[k] += Math.max(0, Math.min(b, lo + bucketNs) - Math.max(a, lo)) / bucketNs;
         }
-      }
-  // WPA's rows, time order, bounded.
-  const allRows: IdleStateRow[] = [];
-  const limit = q.rowLimit ?? 0;
-  const offset = q.rowOffset ?? 0;
-  let totalRows = 0;
-  const pushRows = (
-    type: 'Actual' | 'Target',
-    cpu: number,
-    rows: readonly { state: number; start: number; end: number }[],
-    nm: (s: number) => string,
-  ) => {
-    if (q.rowType !== undefined && q.rowType !== type) return;
-    rows.forEach((r, k) => {
-      if (r.end < range.start || r.start > range.end) return;
-      totalRows++;
-      if (limit === 0) return;
-      allRows.push({
-        cpu,
-        type,
-        state: nm(r.state),
-        prevState: k > 0 ? nm(rows[k - 1]!.state) : '',
-        nextState: k + 1 < rows.length ? nm(rows[k + 1]!.state) : '',
-        entryNs: r.start,
-        exitNs: r.end,
-        durationNs: r.end - r.start,
       });
-    });
+  // WPA's rows (visits, without the C0 gaps; Target intervals) in time order: each lane's rows in
+  // range are a contiguous run (intervals do not overlap), found by binary search.
+  const cursors: RowCursor[] = [];
+  const addLanes = (type: 'Actual' | 'Target', cpus: readonly number[], lanes: readonly StateLane[]) => {
+    if (q.rowType !== undefined && q.rowType !== type) return;
+    for (const cpu of cpus) {
+      const lane = lanes[cpu]!;
+      const next = firstEndingFrom(lane, range.start);
+      const stop = Math.max(next, firstStartingAfter(lane, range.end));
+      cursors.push({ cpu, type, lane, name: type === 'Actual' ? name : idleStateName, next, stop });
+    }
   };
-  for (const { cpu, rows } of actualRows)
-    pushRows(
-      'Actual',
-      cpu,
-      rows.filter((r) => r.state >= 0),
-      name,
-    );
-  for (const cpu of targetCpus) pushRows('Target', cpu, power.target[cpu]!, idleStateName);
-  // Every row in range is collected and `rowLimit` of them from `rowOffset` in time order kept
-  // (memory follows the rows in range; a per-CPU merge would bound it).
-  allRows.sort((a, b) => a.entryNs - b.entryNs || a.cpu - b.cpu || a.type.localeCompare(b.type));
-  const kept = allRows.slice(offset, offset + limit);
+  addLanes('Actual', range.cpus, power.actual);
+  addLanes('Target', targetCpus, power.target);
+  const totalRows = cursors.reduce((n, c) => n + (c.stop - c.next), 0);
+  const limit = q.rowLimit ?? 0;
+  const rows = limit > 0 ? rowWindow(cursors, q.rowOffset ?? 0, limit) : [];
   const hint = deepIdleHint(power, model, range.cpus);
   return {
     kind: 'idleStats',
     actual,
     target,
     concurrency: { startNs: range.start, bucketNs, values: [...values] },
-    rows: kept,
+    rows,
     totalRows,
     ...(hint !== undefined ? { deepIdleHint: hint } : {}),
   };
@@ -240,19 +318,19 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
 function deepIdleHint(power: PowerData, model: EngineModel, cpus: readonly number[]): string | undefined {
   if (cpus.length < DEEP_MIN_CPUS + 1) return undefined;
   let deepest = -1;
-  for (const c of cpus) for (const v of power.actual[c]!) deepest = Math.max(deepest, v.state);
+  for (const c of cpus) for (const state of power.actual[c]!.state) deepest = Math.max(deepest, state);
   if (deepest < 1) return undefined;
   const stuck: { cpu: number; at: number }[] = [];
   for (const c of cpus) {
-    const list = power.actual[c]!;
-    const last = list[list.length - 1];
+    const lane = power.actual[c]!;
+    const last = lane.length - 1;
     if (
-      last !== undefined &&
-      last.open &&
-      last.state === deepest &&
-      model.durationNs - last.start >= DEEP_MIN_STAY_NS
+      last >= 0 &&
+      lane.lastOpen &&
+      lane.state[last] === deepest &&
+      model.durationNs - lane.start[last]! >= DEEP_MIN_STAY_NS
     )
-      stuck.push({ cpu: c, at: last.start });
+      stuck.push({ cpu: c, at: lane.start[last]! });
   }
   if (stuck.length < Math.max(DEEP_MIN_CPUS, cpus.length - 1)) return undefined;
   const first = Math.min(...stuck.map((s) => s.at));
@@ -273,18 +351,19 @@ export function runFrequency(power: PowerData, model: EngineModel, q: FrequencyQ
   const at = new Map<number, number>();
   let total = 0;
   const cpus = range.cpus.map((cpu) => {
-    const list = power.perf[cpu]!;
+    const lane = power.perf[cpu]!;
     const intervals: { startNs: number; endNs: number; state: string }[] = [];
-    for (const v of list) {
-      const a = Math.max(v.start, range.start);
-      const b = Math.min(v.end, range.end);
+    for (let k = 0; k < lane.length; k++) {
+      const state = lane.state[k]!;
+      const a = Math.max(lane.start[k]!, range.start);
+      const b = Math.min(lane.end[k]!, range.end);
       if (!(b > a)) continue;
-      at.set(v.state, (at.get(v.state) ?? 0) + (b - a));
+      at.set(state, (at.get(state) ?? 0) + (b - a));
       total += b - a;
       if (intervals.length < maxIntervals)
-        intervals.push({ startNs: a, endNs: b, state: perfStateName(v.state) });
+        intervals.push({ startNs: a, endNs: b, state: perfStateName(state) });
     }
-    return { cpu, intervals, changes: list.length };
+    return { cpu, intervals, changes: lane.length };
   });
   return {
     kind: 'frequency',

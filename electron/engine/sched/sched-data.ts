@@ -1,5 +1,6 @@
 // The scheduling tables: one row per context switch with WPA's CPU Usage (Precise) fields, built by
-// a second, lazy pass over the trace file the first time a scheduling or power query arrives (the
+// a second pass over the trace file — in the app a worker of its own runs it alongside the load
+// (electron/worker/sched-host.ts), elsewhere the first scheduling or power query does (the
 // load pass keeps only start/thread/ready per running interval; this pass keeps every CSwitch field,
 // the readying thread and CPU of each ReadyThread, and the power events). Cached per model.
 //
@@ -25,12 +26,13 @@ import {
   READY_FLAG_EXECUTING_DPC,
   THREAD_STATE_READY,
   THREAD_STATE_STANDBY,
+  type EtlTrace,
   type RawEvent,
 } from '../../reader/index.js';
 import { openTraceFile } from '../load.js';
 import type { EngineModel } from '../model.js';
 import { EngineError } from '../query-common.js';
-import { PowerBuilder, type PowerData } from '../power/power-data.js';
+import { PowerBuilder, powerBuffers, type PowerData } from '../power/power-data.js';
 
 /** Unknown value in the u8 columns (state, wait reason, mode of a switch-out not seen). */
 export const UNKNOWN_U8 = 255;
@@ -74,10 +76,16 @@ export interface SchedData {
 
 const cache = new WeakMap<EngineModel, SchedData>();
 
+/** A thread instance as the resolver needs it (EngineModel.threads' entries have these). */
+export interface ThreadKey {
+  readonly threadId: number;
+  readonly startNs: number;
+}
+
 /** Resolves TID + time to the load pass's thread instance (the instance started last at or before t). */
-export function threadResolver(model: EngineModel): (tid: number, t: number) => number {
+export function threadResolver(threads: readonly ThreadKey[]): (tid: number, t: number) => number {
   const byTid = new Map<number, number[]>();
-  model.threads.forEach((info, index) => {
+  threads.forEach((info, index) => {
     const list = byTid.get(info.threadId);
     if (list === undefined) byTid.set(info.threadId, [index]);
     else list.push(index);
@@ -86,11 +94,41 @@ export function threadResolver(model: EngineModel): (tid: number, t: number) => 
     const list = byTid.get(tid);
     if (list === undefined) return -1;
     let found = list[0]!;
-    for (const index of list) if (model.threads[index]!.startNs <= t) found = index;
+    for (const index of list) if (threads[index]!.startNs <= t) found = index;
     return found;
   };
 }
 
+/** Windows' limit on logical processors (a larger NumberOfProcessors claim is damage, load.ts). */
+const MAX_LOGICAL_PROCESSORS = 2048;
+
+/** CPU slots of the pass: the header's NumberOfProcessors when it is possible, and every CPU that
+ *  owns buffers (events name only those). Never sized from an absurd claim. */
+export function schedCpuSlots(trace: EtlTrace): number {
+  const claimed = trace.header.numberOfProcessors;
+  const seen = trace.cpus.length === 0 ? 0 : Math.max(...trace.cpus) + 1;
+  return Math.max(1, seen, claimed <= MAX_LOGICAL_PROCESSORS ? claimed : 0);
+}
+
+/**
+ * Phase 1 of the pass: every switch, ready and power event of the trace, as read. Needs no model,
+ * so a worker can run it while the load pass runs (electron/worker/hosts.ts); `finish` then needs
+ * only the load's thread instances. Throws EngineError 'cancelled' when `shouldStop` says so.
+ */
+export function readSchedEvents(trace: EtlTrace, shouldStop?: () => boolean): SchedEvents {
+  const events = new SchedEvents(schedCpuSlots(trace), trace.header.cpuSpeedMHz);
+  const origin = trace.clock.originTicks;
+  const nsPerTick = trace.clock.nsPerTick;
+  const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
+  const stats = trace.forEachEvent((ev) => events.visit(ev, toNs(ev.timestamp), toNs), {
+    order: 'merged',
+    ...(shouldStop !== undefined ? { shouldStop } : {}),
+  });
+  if (stats.stopped) throw new EngineError('The scheduling pass was cancelled.', 'cancelled');
+  return events;
+}
+
+/** The model's scheduling tables: cached, else built now by both phases over the trace file. */
 export function schedData(model: EngineModel, tracePath: string | undefined): SchedData {
   const cached = cache.get(model);
   if (cached !== undefined) return cached;
@@ -99,18 +137,31 @@ export function schedData(model: EngineModel, tracePath: string | undefined): Sc
   const trace = openTraceFile(tracePath);
   let data: SchedData;
   try {
-    const builder = new SchedBuilder(model, Math.max(model.cpuSlots, trace.header.numberOfProcessors));
-    const origin = trace.clock.originTicks;
-    const nsPerTick = trace.clock.nsPerTick;
-    const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
-    trace.forEachEvent((ev) => builder.visit(ev, toNs(ev.timestamp), toNs), { order: 'merged' });
-    data = builder.finish(model.durationNs);
-    data.power.nominalMHz = trace.header.cpuSpeedMHz;
+    data = readSchedEvents(trace).finish(model.threads, model.durationNs);
   } finally {
     trace.close();
   }
   cache.set(model, data);
   return data;
+}
+
+/** Whether the model's scheduling tables are built (queries then need no file pass). */
+export function hasSchedData(model: EngineModel): boolean {
+  return cache.has(model);
+}
+
+/** Installs tables built elsewhere (a worker's pass over the same file, for this model). */
+export function installSchedData(model: EngineModel, data: SchedData): void {
+  if (!cache.has(model)) cache.set(model, data);
+}
+
+/** The typed arrays of `data` (a transfer list between threads). */
+export function schedBuffers(data: SchedData): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const value of Object.values(data))
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) out.push(value.buffer);
+  for (const rows of data.cpuRows) out.push(rows.buffer as ArrayBuffer);
+  return [...out, ...powerBuffers(data.power)];
 }
 
 /** Indices of `times` in ascending time order, stable; the identity (no sort) when already sorted. */
@@ -124,8 +175,7 @@ function timeOrder(times: readonly number[]): Int32Array {
 /** Switches, readies and power events as read (phase 1); rows are derived in time order at the
  *  end (phase 2), so compact batches — logged after their switches — and per-CPU buffers read in
  *  merged order give the same rows. */
-class SchedBuilder {
-  private readonly resolve: (tid: number, t: number) => number;
+export class SchedEvents {
   private readonly power: PowerBuilder;
   private cswitches = 0;
   private compact = 0;
@@ -152,10 +202,9 @@ class SchedBuilder {
   >();
 
   constructor(
-    model: EngineModel,
     private readonly cpuCount: number,
+    private readonly nominalMHz: number,
   ) {
-    this.resolve = threadResolver(model);
     this.power = new PowerBuilder(cpuCount);
   }
 
@@ -272,7 +321,9 @@ class SchedBuilder {
     }
   }
 
-  finish(endNs: number): SchedData {
+  /** Phase 2: rows in time order, their thread instances resolved against `threads`. */
+  finish(threads: readonly ThreadKey[], endNs: number): SchedData {
+    const resolve = threadResolver(threads);
     const s = this.sw;
     const n = s.t.length;
     // Rows in time order (ties keep reading order, so a CPU's switches stay in its order). Full
@@ -329,9 +380,9 @@ class SchedBuilder {
       col.cpu[row] = cpu;
       col.switchIn[row] = t;
       col.newTid[row] = newTid;
-      col.newThread[row] = this.resolve(newTid, t);
+      col.newThread[row] = resolve(newTid, t);
       col.oldTid[row] = oldTid;
-      col.oldThread[row] = this.resolve(oldTid, t);
+      col.oldThread[row] = resolve(oldTid, t);
       col.newPri[row] = s.newPri[i]!;
       col.oldPri[row] = s.oldPri[i]!;
       col.oldState[row] = s.oldState[i]!;
@@ -409,7 +460,7 @@ class SchedBuilder {
       cpuRows,
       cswitchEvents: this.cswitches,
       compactBatches: this.compact,
-      power: this.power.finish(endNs),
+      power: this.power.finish(endNs, this.nominalMHz),
     };
   }
 }
