@@ -298,7 +298,14 @@ export interface SeriesQuery {
   /** cstate only: also each state's residency % per bucket (`stateResidency`). Off by default:
    *  the lanes draw only the deepest state, and residency is ~4/5 of the answer's bytes. */
   readonly withResidency?: boolean;
+  /** Round every value to this many decimals (0–9; default: full precision). A screen asks for
+   *  what it can show: a 16-CPU window of 5,760 buckets is ~1.6 MB of JSON at full precision and
+   *  about a third of that at 2 decimals. */
+  readonly decimals?: number;
 }
+
+/** Most decimals a series may be rounded to (beyond, doubles print in full anyway). */
+export const MAX_SERIES_DECIMALS = 9;
 
 export interface CpuSeries {
   readonly cpu: number;

@@ -58,6 +58,13 @@ describe('request validation', () => {
     expect(() =>
       validateQuery({ kind: 'series', metric: 'cstate', filter: {}, buckets: 5, withResidency: 'yes' }),
     ).toThrow(/withResidency/);
+    expect(
+      validateQuery({ kind: 'series', metric: 'utilization', filter: {}, buckets: 5, decimals: 2 }),
+    ).toMatchObject({ decimals: 2 });
+    for (const decimals of [-1, 10, 1.5, '2'])
+      expect(() =>
+        validateQuery({ kind: 'series', metric: 'utilization', filter: {}, buckets: 5, decimals }),
+      ).toThrow(/decimals/);
     rejects(
       () =>
         validateQuery({

@@ -8,6 +8,7 @@ import {
   DPC_EVENT_SORTS,
   LIST_COLUMNS,
   MAX_DPC_EVENTS,
+  MAX_SERIES_DECIMALS,
   LIST_TABLES,
   STACK_VIEWS,
   TABLE_COLUMNS,
@@ -405,6 +406,9 @@ export function validateQuery(value: unknown): Query {
         buckets: expectInteger(query.buckets, 1, MAX_SERIES_BUCKETS, 'query.buckets'),
         ...(query.withResidency !== undefined
           ? { withResidency: expectBoolean(query.withResidency, 'query.withResidency') }
+          : {}),
+        ...(query.decimals !== undefined
+          ? { decimals: expectInteger(query.decimals, 0, MAX_SERIES_DECIMALS, 'query.decimals') }
           : {}),
       };
     case 'stacks': {

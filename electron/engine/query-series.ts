@@ -7,7 +7,12 @@
 //   cstate       C-state rows walked once, clipped into the buckets they overlap
 //   dpcDurations longest DPC/ISR per CPU per bucket (by enter time), µs
 
-import type { CpuSeries, SeriesQuery, SeriesResult } from '../../shared/contract.js';
+import {
+  MAX_SERIES_DECIMALS,
+  type CpuSeries,
+  type SeriesQuery,
+  type SeriesResult,
+} from '../../shared/contract.js';
 import type { TimeRange, TraceNs } from '../../shared/units.js';
 import { lowerBound } from './images.js';
 import { CpuCoverage, idleRowEnd, sampleBusyBefore, type EngineModel } from './model.js';
@@ -165,6 +170,7 @@ export function runSeries(
       cpus.push({ cpu, values });
     }
   }
+  if (query.decimals !== undefined) roundSeries(cpus, query.decimals);
   return {
     kind: 'series',
     metric: query.metric,
@@ -174,6 +180,21 @@ export function runSeries(
     cpus,
     ...(stateNames !== undefined ? { stateNames } : {}),
   };
+}
+
+/** Rounds every value (and residency) to `decimals` places, in place (SeriesQuery.decimals). */
+function roundSeries(cpus: CpuSeries[], decimals: number): void {
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > MAX_SERIES_DECIMALS)
+    throw new EngineError(`decimals must be an integer from 0 to ${MAX_SERIES_DECIMALS}.`, 'bad-request');
+  const scale = 10 ** decimals;
+  const round = (list: readonly number[]) => {
+    const values = list as number[];
+    for (let b = 0; b < values.length; b++) values[b] = Math.round(values[b]! * scale) / scale;
+  };
+  for (const series of cpus) {
+    round(series.values);
+    for (const residency of series.stateResidency ?? []) round(residency);
+  }
 }
 
 function sampledSeries(

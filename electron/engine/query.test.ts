@@ -469,6 +469,29 @@ describe('series', () => {
     );
     // Buckets of 2000 ns: DPCs entering at 500 (27), 1000 (101), 3000 (201), 5000 (301), 7000 (401), 9000 (999).
     expect(s.cpus[0]!.values).toEqual([0.101, 0.201, 0.301, 0.401, 0.999]);
+    // Rounded to what a screen shows when asked (SeriesQuery.decimals).
+    const rounded = engine.query(
+      { kind: 'series', metric: 'dpcDurations', filter: { cpus: [1] }, buckets: 5, decimals: 1 },
+      NEVER_CANCELLED,
+    );
+    expect(rounded.cpus[0]!.values).toEqual([0.1, 0.2, 0.3, 0.4, 1]);
+    const full = engine.query(
+      { kind: 'series', metric: 'utilization', filter: {}, buckets: 7 },
+      NEVER_CANCELLED,
+    );
+    const two = engine.query(
+      { kind: 'series', metric: 'utilization', filter: {}, buckets: 7, decimals: 2 },
+      NEVER_CANCELLED,
+    );
+    expect(two.cpus.map((c) => c.values)).toEqual(
+      full.cpus.map((c) => c.values.map((v) => Math.round(v * 100) / 100)),
+    );
+    expect(() =>
+      engine.query(
+        { kind: 'series', metric: 'utilization', filter: {}, buckets: 7, decimals: 12 },
+        NEVER_CANCELLED,
+      ),
+    ).toThrow(/decimals/);
   });
 
   it('falls back to sampled utilization without context switches', () => {

@@ -108,8 +108,12 @@ export function seriesQuery(
     baseFilter(state, { table: options.bucketOnly ? 'dpcIsr' : undefined, range: window.range }),
     columns,
   );
-  return { kind: 'series', metric, filter, buckets: window.buckets };
+  return { kind: 'series', metric, filter, buckets: window.buckets, decimals: SERIES_DECIMALS };
 }
+
+/** Series values as the graphs need them: 0.01 % of a bucket, 10 ns of a duration — far below a
+ *  pixel or a colour step, and a third of the JSON of full precision (contract SeriesQuery.decimals). */
+const SERIES_DECIMALS = 2;
 
 export function findOverBudgetQuery(
   state: FilterInputs,
