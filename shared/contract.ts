@@ -504,6 +504,10 @@ export interface DpcEventsQuery {
   /** At most MAX_DPC_EVENTS. */
   readonly limit: number;
   readonly overlapping?: boolean;
+  /** An engine row id (DpcEventsResult.id): the window is the one centred on that row (`offset`
+   *  is ignored) and the answer says where it is (`located`) — a table scrolls to an event
+   *  selected elsewhere (the timeline, the headline). */
+  readonly around?: number;
 }
 
 /** One window of individual rows, columnar (one entry per row in each array). */
@@ -527,6 +531,8 @@ export interface DpcEventsResult {
   readonly exclusiveNs: readonly number[];
   /** Nested ISRs + 1. */
   readonly fragments: readonly number[];
+  /** With `around`: that row's index in the sorted rows, −1 when the filter does not hold it. */
+  readonly located?: number;
 }
 
 export type Query =

@@ -157,6 +157,10 @@ describe('request validation', () => {
     ).toEqual({ kind: 'dpcEvents', filter: {}, limit: 10, sortBy: 'duration', descending: true });
     rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 1e9 }), /limit/);
     rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, sortBy: 'name' }), /sortBy/);
+    expect(validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, around: 42 })).toMatchObject({
+      around: 42,
+    });
+    rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, around: -3 }), /around/);
     rejects(() => validateQuery({ kind: 'dpcEvents', filter: {}, limit: 5, offset: -1 }), /offset/);
   });
 

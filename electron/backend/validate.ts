@@ -459,6 +459,9 @@ export function validateQuery(value: unknown): Query {
         ...(query.overlapping !== undefined
           ? { overlapping: expectBoolean(query.overlapping, 'query.overlapping') }
           : {}),
+        ...(query.around !== undefined
+          ? { around: expectInteger(query.around, 0, Number.MAX_SAFE_INTEGER, 'query.around') }
+          : {}),
       };
   }
 }

@@ -76,6 +76,23 @@ describe('dpcEvents', () => {
     expect(w2.offset).toBe(4);
   });
 
+  it('gives the window around a row and where it is (a table revealing an event selected elsewhere)', () => {
+    const q = { filter: { include: { module: ['a.sys'] } }, sortBy: 'duration' as const, descending: true };
+    const all = ask({ ...q, limit: 100 });
+    const target = all.id[6]!; // the 301 ns DPC
+    const w = ask({ ...q, limit: 4, offset: 0, around: target });
+    expect(w.located).toBe(6);
+    expect(w.offset).toBe(4);
+    expect(w.id).toEqual(all.id.slice(4, 8));
+    // Near the end the window stays full; near the start it begins at 0.
+    expect(ask({ ...q, limit: 4, around: all.id[9]! })).toMatchObject({ located: 9, offset: 6 });
+    expect(ask({ ...q, limit: 4, around: all.id[1]! })).toMatchObject({ located: 1, offset: 0 });
+    // A row the filter does not hold: −1, and the plain window.
+    const isr = ask({ filter: { include: { module: ['b.sys'] } }, limit: 1 }).id[0]!;
+    expect(ask({ ...q, limit: 4, offset: 2, around: isr })).toMatchObject({ located: -1, offset: 2 });
+    expect(() => ask({ ...q, limit: 4, around: -1 })).toThrow(/around/);
+  });
+
   it('gives the interrupted DPC its exclusive duration and fragments', () => {
     const r = ask({ filter: { cpus: [0], include: { module: ['a.sys'] } }, sortBy: 'exclusive', limit: 100 });
     const k = r.enterNs.indexOf(2010);

@@ -1,7 +1,8 @@
 // Individual DPC/ISR rows (the `dpcEvents` query): the deep-zoom "Timeline by Module, Function"
 // (rows overlapping the view, in time order), a pivot leaf group's rows (sorted by a duration or a
-// time, one virtualized window at a time) and "zoom to the longest DPC" (duration, descending,
-// limit 1). Answers are columnar with a routine dictionary so a 20,000-mark window stays small.
+// time, one virtualized window at a time; or the window around one row, `around`, when an event
+// selected elsewhere is revealed in the table) and "zoom to the longest DPC" (duration,
+// descending, limit 1). Answers are columnar with a routine dictionary so a 20,000-mark window stays small.
 //
 //   filter ──resolveFilter──> per-CPU spans (by enter time; widened back by the longest DPC when
 //   `overlapping`) ──rowPasses──> matching row ids ──sort (cached per query shape)──> window
@@ -136,7 +137,14 @@ export function runDpcEvents(
   if (!Number.isInteger(offset) || offset < 0)
     throw new EngineError('offset must be a non-negative integer.', 'bad-request');
   const { order, cpuOf } = sortedRows(model, spec, query, token);
-  const from = Math.min(offset, order.length);
+  const around = query.around;
+  if (around !== undefined && !(Number.isInteger(around) && around >= 0))
+    throw new EngineError('around must be an engine row id (a non-negative integer).', 'bad-request');
+  const located = around !== undefined ? order.indexOf(around) : undefined;
+  const from =
+    located !== undefined && located >= 0
+      ? Math.max(0, Math.min(located - Math.floor(limit / 2), order.length - limit))
+      : Math.min(offset, order.length);
   const to = Math.min(order.length, from + limit);
   const routineIndex = new Map<number, number>();
   const routines: { module: string; function: string }[] = [];
@@ -173,5 +181,12 @@ export function runDpcEvents(
     result.exclusiveNs.push(dpcExclusive(model.dpc, i));
     result.fragments.push(dpcFragments(model.dpc, i));
   }
-  return { kind: 'dpcEvents', total: order.length, offset: from, routines, ...result };
+  return {
+    kind: 'dpcEvents',
+    total: order.length,
+    offset: from,
+    routines,
+    ...result,
+    ...(located !== undefined ? { located } : {}),
+  };
 }

@@ -418,7 +418,7 @@ export async function zoomToLongest(include?: { module?: string; type?: string }
     return;
   }
   store().setSelection(undefined);
-  store().selectEvent(eventAt(outcome.result, 0), { zoom: true });
+  store().selectEvent(eventAt(outcome.result, 0), { zoom: true, reveal: true });
 }
 
 let symbolCounter = 0;

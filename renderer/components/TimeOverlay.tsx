@@ -154,7 +154,7 @@ export function TimeOverlay({
       if (drag.current !== undefined && !drag.current.moved && !drag.current.pan) {
         const hit = timelineHit.at?.(clickX, clickY);
         if (hit !== undefined) {
-          selectEvent(hit);
+          selectEvent(hit, { reveal: true });
         } else {
           setSelection(undefined);
         }

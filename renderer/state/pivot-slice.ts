@@ -50,6 +50,11 @@ export const createPivotSlice: StateCreator<AllSlices, [], [], PivotSlice> = (se
           ? layout.expanded.filter((p) => p !== path)
           : [...layout.expanded, path],
       })),
+    expandPaths: (table, paths) =>
+      update(table, (layout) => ({
+        ...layout,
+        expanded: [...layout.expanded, ...paths.filter((p) => !layout.expanded.includes(p))],
+      })),
     setColumnVisible: (table, column, visible) =>
       update(table, (layout) => ({
         ...layout,

@@ -195,6 +195,7 @@ export function dpcEventsQuery(
     offset?: number;
     limit: number;
     overlapping?: boolean;
+    around?: number;
   },
 ): DpcEventsQuery {
   const filter = filterForTable(baseFilter(state, { table: 'dpcIsr', range: options.range }), DPC_COLUMNS);
@@ -207,5 +208,6 @@ export function dpcEventsQuery(
     ...(options.descending !== undefined ? { descending: options.descending } : {}),
     ...(options.offset !== undefined && options.offset > 0 ? { offset: options.offset } : {}),
     ...(options.overlapping === true ? { overlapping: true } : {}),
+    ...(options.around !== undefined ? { around: options.around } : {}),
   };
 }

@@ -51,8 +51,12 @@ export interface ViewSlice {
   readonly found: DpcIsrRow | undefined;
   /** The one DPC/ISR clicked on the timeline, in a table or in the headline (details pane). */
   readonly selectedEvent: DpcEventRef | undefined;
-  /** Selects an event; `zoom` also zooms the view to it (padded so its neighbours show). */
-  selectEvent(event: DpcEventRef | undefined, options?: { zoom?: boolean }): void;
+  /** Set when an event selected outside the DPC/ISR table (timeline, headline) should be shown
+   *  there: its leaf group opens and its row scrolls into view (`seq` tells repeats apart). */
+  readonly eventReveal: { readonly event: DpcEventRef; readonly seq: number } | undefined;
+  /** Selects an event; `zoom` also zooms the view to it (padded so its neighbours show); `reveal`
+   *  shows its row in the DPC/ISR table. */
+  selectEvent(event: DpcEventRef | undefined, options?: { zoom?: boolean; reveal?: boolean }): void;
   /** Pans the view by `fraction` of its span (negative: earlier). */
   panBy(fraction: number): void;
   setSelection(range: TimeRange | undefined): void;
@@ -136,6 +140,8 @@ export interface PivotSlice {
   /** Clicking the sorted column flips the direction; another column sorts descending (keys ascending). */
   sortBy(table: TableId, key: SortKey): void;
   toggleExpanded(table: TableId, path: string): void;
+  /** Opens these groups (already open ones stay open). */
+  expandPaths(table: TableId, paths: readonly string[]): void;
   setColumnVisible(table: TableId, column: AggregateColumn, visible: boolean): void;
 }
 

@@ -157,6 +157,10 @@ describe('pivot slice', () => {
     expect(s().layouts.dpcIsr.expanded).toEqual(['ndis.sys']);
     s().toggleExpanded('dpcIsr', 'ndis.sys');
     expect(s().layouts.dpcIsr.expanded).toEqual([]);
+    // expandPaths opens without closing what is open.
+    s().toggleExpanded('dpcIsr', 'a.sys');
+    s().expandPaths('dpcIsr', ['a.sys', 'b.sys']);
+    expect(s().layouts.dpcIsr.expanded).toEqual(['a.sys', 'b.sys']);
     s().setColumnVisible('dpcIsr', 'p50Us', true);
     s().setColumnVisible('dpcIsr', 'count', false);
     expect(s().layouts.dpcIsr.columns).toEqual(['totalMs', 'avgUs', 'p50Us', 'p99Us', 'maxUs', 'overBudget']);
@@ -170,6 +174,32 @@ describe('pivot slice', () => {
     expect(baseFilter(s(), { table: 'cpuPrecise' }).durationNs).toBeUndefined();
     s().toggleBucketFilter({ label: '128-256 µs', minNs: 128_000, maxNs: 256_000 });
     expect(s().bucketFilter).toBeUndefined();
+  });
+});
+
+describe('selected event', () => {
+  it('a reveal (timeline, headline) is numbered so the table shows each one; a table click is not one', () => {
+    const s = readyStore().getState;
+    const event = {
+      id: 7,
+      cpu: 2,
+      type: 'DPC' as const,
+      module: 'volsnap.sys',
+      function: 'VspWorker',
+      enterNs: 1000,
+      durationNs: 500,
+      exclusiveNs: 500,
+      fragments: 1,
+    };
+    s().selectEvent(event);
+    expect(s().selectedEvent).toBe(event);
+    expect(s().eventReveal).toBeUndefined();
+    s().selectEvent(event, { reveal: true });
+    expect(s().eventReveal).toEqual({ event, seq: 1 });
+    s().selectEvent(event, { reveal: true });
+    expect(s().eventReveal?.seq).toBe(2);
+    s().selectEvent(undefined);
+    expect(s().eventReveal).toBeUndefined();
   });
 });
 

@@ -63,6 +63,7 @@ export const createTraceSlice =
         selection: undefined,
         found: undefined,
         selectedEvent: undefined,
+        eventReveal: undefined,
         selectedCpus: [],
         cpuAnchor: undefined,
         filters: saved.filters ?? EMPTY_FILTERS,
@@ -88,6 +89,7 @@ export const createTraceSlice =
         selection: undefined,
         found: undefined,
         selectedEvent: undefined,
+        eventReveal: undefined,
         ...FRESH_SYMBOLS_AND_STACKS,
       }),
   });

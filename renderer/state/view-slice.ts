@@ -58,9 +58,13 @@ export const createViewSlice: StateCreator<AllSlices, [], [], ViewSlice> = (set,
     selection: undefined,
     found: undefined,
     selectedEvent: undefined,
+    eventReveal: undefined,
     setFound: (row) => set({ found: row }),
     selectEvent: (event, options) => {
       set({ selectedEvent: event });
+      if (event === undefined) set({ eventReveal: undefined });
+      else if (options?.reveal === true)
+        set({ eventReveal: { event, seq: (get().eventReveal?.seq ?? 0) + 1 } });
       if (event !== undefined && options?.zoom === true) {
         const span = Math.max(event.durationNs * (1 + 2 * EVENT_ZOOM_PADDING), EVENT_ZOOM_MIN_SPAN_NS);
         const middle = event.enterNs + event.durationNs / 2;

@@ -6,7 +6,7 @@
 // clicked column (WPA's "Copy Column Selection").
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { DpcEventSort, DpcEventsResult, GroupColumn } from '../../shared/contract.js';
 import { useQueryResult } from '../app/api.js';
 import { dpcEventsQuery } from '../state/queries.js';
@@ -59,10 +59,13 @@ export function EventRows({
   groupBy,
   keys,
   count,
+  reveal,
 }: {
   groupBy: readonly GroupColumn[];
   keys: readonly string[];
   count: number;
+  /** An event of this group selected elsewhere: scroll to its row and select it (once per seq). */
+  reveal?: { readonly id: number; readonly seq: number };
 }) {
   const inputs = useQueryInputs();
   const selectEvent = useApp((s) => s.selectEvent);
@@ -78,6 +81,15 @@ export function EventRows({
   }>(() => ({ rows: new Map() }));
   const [firstVisible, setFirstVisible] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
+  // The event to reveal: asked for with `around` (the engine answers the window holding it and
+  // where it is), then scrolled to; later windows are plain offsets again.
+  const [aroundId, setAroundId] = useState<number | undefined>(() => reveal?.id);
+  const revealedSeq = useRef<number | undefined>(reveal?.seq);
+  useEffect(() => {
+    if (reveal === undefined || revealedSeq.current === reveal.seq) return;
+    revealedSeq.current = reveal.seq;
+    setAroundId(reveal.id);
+  }, [reveal]);
   const include = Object.fromEntries(keys.map((key, depth) => [groupBy[depth]!, [key]]));
   const offset = Math.max(0, Math.floor((firstVisible - WINDOW_STEP / 2) / WINDOW_STEP) * WINDOW_STEP);
   const query = dpcEventsQuery(inputs, {
@@ -86,6 +98,7 @@ export function EventRows({
     descending: sort.descending,
     offset,
     limit: WINDOW_ROWS,
+    ...(aroundId !== undefined ? { around: aroundId } : {}),
   });
   const { result } = useQueryResult(`events-${keys.join('/')}`, inputs.traceId, query);
   const total = result?.total ?? count;
@@ -99,6 +112,17 @@ export function EventRows({
       if (Math.abs(first - firstVisible) >= WINDOW_STEP / 4) setFirstVisible(first);
     },
   });
+  useEffect(() => {
+    if (aroundId === undefined || result?.located === undefined || !result.id.includes(aroundId)) {
+      if (aroundId !== undefined && result?.located === -1) setAroundId(undefined);
+      return;
+    }
+    const located = result.located;
+    virtualizer.scrollToIndex(located, { align: 'center' });
+    setFirstVisible(located);
+    setSelected({ rows: new Map([[located, eventAt(result, located - result.offset)]]), anchor: located });
+    setAroundId(undefined);
+  }, [aroundId, result, virtualizer]);
   const rowAt = (index: number, r: DpcEventsResult | undefined): DpcEventRef | undefined =>
     r !== undefined && index >= r.offset && index < r.offset + r.id.length
       ? eventAt(r, index - r.offset)

@@ -40,6 +40,7 @@ import { ThreadsPanel } from '../threads/ThreadsPanel.js';
 import { flattenPivot, rowsToText, type FlatRow } from './flatten.js';
 import { EventRows, eventRowsHeight } from './EventRows.js';
 import { useDismiss } from '../components/use-dismiss.js';
+import { eventGroupKeys } from '../timeline/dpc-events.js';
 
 /** Row height in px: fits one line of 13 px text with padding; the virtualizer needs it fixed. */
 const ROW_HEIGHT = 24;
@@ -314,6 +315,31 @@ function PivotTable({
     getItemKey: (index) => rows[index]?.path ?? index,
     overscan: OVERSCAN_ROWS,
   });
+  // An event selected on the timeline or in the headline: open its leaf group, then scroll to it
+  // (EventRows scrolls inside the group to the event's row).
+  const eventReveal = useApp((s) => (table === 'dpcIsr' ? s.eventReveal : undefined));
+  const expandPaths = useApp((s) => s.expandPaths);
+  const revealKeys = eventReveal !== undefined ? eventGroupKeys(eventReveal.event, groupBy) : undefined;
+  const revealPath = revealKeys?.join(PATH_SEPARATOR);
+  const scrolledFor = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (revealKeys === undefined || revealKeys.length === 0) return;
+    expandPaths(
+      table,
+      revealKeys.map((_, depth) => revealKeys.slice(0, depth + 1).join(PATH_SEPARATOR)),
+    );
+    // Once per reveal (the keys are recomputed every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [eventReveal?.seq, revealPath]);
+  useEffect(() => {
+    if (eventReveal === undefined || revealPath === undefined || scrolledFor.current === eventReveal.seq)
+      return;
+    const index = rows.findIndex((r) => r.path === revealPath);
+    if (index < 0 || rows[index + 1]?.events === undefined) return;
+    scrolledFor.current = eventReveal.seq;
+    setSelectedPath(revealPath);
+    virtualizer.scrollToIndex(index, { align: 'start' });
+  }, [eventReveal, revealPath, rows, virtualizer]);
   const columns = layout.columns;
   const template = `minmax(220px, 1fr) repeat(${columns.length}, minmax(78px, 104px))`;
   const budgetUs = DPC_BUDGET_NS / 1000;
@@ -413,7 +439,16 @@ function PivotTable({
                     paddingLeft: 6 + row.depth * 18,
                   }}
                 >
-                  <EventRows groupBy={groupBy} keys={row.keys} count={row.events} />
+                  <EventRows
+                    groupBy={groupBy}
+                    keys={row.keys}
+                    count={row.events}
+                    reveal={
+                      eventReveal !== undefined && row.keys.join(PATH_SEPARATOR) === revealPath
+                        ? { id: eventReveal.event.id, seq: eventReveal.seq }
+                        : undefined
+                    }
+                  />
                 </div>
               );
             }
@@ -436,6 +471,7 @@ function PivotTable({
                 data-testid="pivot-row"
                 data-depth={row.depth}
                 data-key={row.key}
+                data-expanded={row.expandable ? String(row.expanded) : undefined}
               >
                 <span className="cell-key" style={{ paddingLeft: 6 + row.depth * 18 }} title={row.key}>
                   <span className="expander">{row.expandable ? (row.expanded ? '▾' : '▸') : ''}</span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DpcEventsResult } from '../../shared/contract.js';
-import { eventAt, eventsToTsv, hitTest } from './dpc-events.js';
+import { eventAt, eventGroupKeys, eventsToTsv, hitTest } from './dpc-events.js';
 
 /** CPU 0: a DPC [1000, 3000) with an ISR [1500, 1600) inside; CPU 1: a DPC [5000, 5100). */
 const result: DpcEventsResult = {
@@ -40,5 +40,15 @@ describe('dpc events', () => {
       'CPU\tType\tModule\tEnter Time (s)\tExclusive Duration (µs)\tFragments\n0\tDPC\tvolsnap.sys\t0.000001000\t1.900\t2',
     );
     expect(eventAt(result, 1).type).toBe('ISR');
+  });
+});
+
+describe('eventGroupKeys', () => {
+  it('keys an event as the engine keys its pivot groups, or undefined for another column', () => {
+    const event = eventAt(result, 1);
+    expect(eventGroupKeys(event, ['module', 'function'])).toEqual(['HDAudBus.sys', 'HdaController::Isr']);
+    expect(eventGroupKeys(event, ['cpu', 'type'])).toEqual(['0', 'ISR']);
+    expect(eventGroupKeys(event, [])).toEqual([]);
+    expect(eventGroupKeys(event, ['process'])).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 // Pure helpers over a dpcEvents answer: one row as a DpcEventRef, the TSV WPA's users paste into a
 // spreadsheet (Ctrl+C), and the timeline's hit test (which mark lies under a pixel).
 
-import { DPC_TYPES, type DpcEventsResult } from '../../shared/contract.js';
+import { DPC_TYPES, type DpcEventsResult, type GroupColumn } from '../../shared/contract.js';
 import type { DpcEventRef } from '../state/slices.js';
 
 export function eventAt(result: DpcEventsResult, k: number): DpcEventRef {
@@ -105,4 +105,20 @@ export function hitTest(
     }
   }
   return best;
+}
+
+/**
+ * The pivot group keys of `event` under `groupBy` (the DPC/ISR table's columns: CPU, Type, Module,
+ * Function, keyed as the engine keys them), or undefined when a column is not one of those.
+ */
+export function eventGroupKeys(event: DpcEventRef, groupBy: readonly GroupColumn[]): string[] | undefined {
+  const keys: string[] = [];
+  for (const column of groupBy) {
+    if (column === 'cpu') keys.push(String(event.cpu));
+    else if (column === 'type') keys.push(event.type);
+    else if (column === 'module') keys.push(event.module);
+    else if (column === 'function') keys.push(event.function);
+    else return undefined;
+  }
+  return keys;
 }

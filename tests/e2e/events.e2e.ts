@@ -140,6 +140,22 @@ async function run(): Promise<void> {
         Math.round(longest.maxNs / 1000),
         1,
       );
+      // The table shows it too: volsnap.sys › its function opened, the event's row selected in view.
+      const selectedRow = page.locator('[data-testid=event-row].selected').first();
+      await selectedRow.waitFor({ timeout: QUERY_TIMEOUT_MS });
+      checks.near(
+        'the table opened its group and selected its row (Duration µs = truth max)',
+        Number(await selectedRow.locator('[data-col=duration]').innerText()),
+        longest.maxNs / 1000,
+        0.001,
+      );
+      const rowBox = (await selectedRow.boundingBox())!;
+      const bodyBox = (await page.locator('[data-testid=pivot-body]').boundingBox())!;
+      checks.check(
+        'the selected row is scrolled into the table’s view',
+        rowBox.y >= bodyBox.y && rowBox.y + rowBox.height <= bodyBox.y + bodyBox.height,
+        `row y ${rowBox.y.toFixed(0)}, table ${bodyBox.y.toFixed(0)}–${(bodyBox.y + bodyBox.height).toFixed(0)}`,
+      );
       await shots(page, 'longest-dpc-timeline');
     });
 
@@ -148,8 +164,13 @@ async function run(): Promise<void> {
       async () => {
         await page.keyboard.press('0'); // the whole trace: the truth covers all of it
         await settled(page);
-        await page.click('[data-testid=pivot-row][data-depth="0"][data-key="volsnap.sys"]');
-        await page.click(`[data-testid=pivot-row][data-depth="1"][data-key="${longest.function}"]`);
+        // Opened by the Longest link already (the reveal); open whatever is still closed.
+        for (const selector of [
+          '[data-testid=pivot-row][data-depth="0"][data-key="volsnap.sys"]',
+          `[data-testid=pivot-row][data-depth="1"][data-key="${longest.function}"]`,
+        ])
+          if ((await page.locator(selector).getAttribute('data-expanded')) === 'false')
+            await page.click(selector);
         await page.waitForSelector('[data-testid=event-row] [data-col=duration]', {
           timeout: QUERY_TIMEOUT_MS,
         });
