@@ -17,7 +17,7 @@ import {
   type ResultOf,
   type TableId,
 } from '../../shared/contract.js';
-import { buildAllDpcAtoms } from './dpc-atoms.js';
+import { buildAllDpcAtomsSteps } from './dpc-atoms.js';
 import type { PdbIdentity, SymbolTable } from '../symbols/types.js';
 import { dpcExclusive, type EngineModel } from './model.js';
 import {
@@ -90,10 +90,17 @@ export class Engine {
 
   /** Builds the lazily built indexes (DPC atoms, whole-trace and per time block) now, e.g. while the UI draws the overview. */
   warmUp(): void {
+    for (const _ of this.warmUpSteps());
+  }
+
+  /** warmUp in steps of a fraction of a second (the worker answers the graphs' series between
+   *  them); yields true once whole-trace pivots are fast (the zoomed-range levels follow). */
+  *warmUpSteps(): Generator<boolean, void, undefined> {
     // Stack views read sample atoms (stacks/sample-atoms.ts): built here, not by the first query.
     sampleAtoms(this.model);
     if (this.model.dpc.length === 0) return;
-    buildAllDpcAtoms(this.model);
+    yield false;
+    yield* buildAllDpcAtomsSteps(this.model);
   }
 
   private spec(table: unknown): TableSpec {
