@@ -9,6 +9,8 @@
 //
 //   IdleStateEnter/Exit(cpu) ──> actual[cpu]   IdleStateChange(mask) ──> target[cpu]   PerfStateChange(mask) ──> perf[cpu]
 
+import { f64, i32 } from '../columns.js';
+
 export interface StateLane {
   readonly length: number;
   readonly state: Int32Array<ArrayBuffer>;
@@ -33,12 +35,16 @@ export interface PowerData {
 /** A processor mask names at most 64 processors (one group). */
 const MASK_BITS = 64;
 
-/** One lane while the pass reads: plain arrays (appends), the open interval's end still unknown. */
+/** Initial capacity of a lane while it is read: most CPUs' lanes of a kind stay small or empty
+ *  (a header may claim 2,048 CPUs), so they start at a few intervals and double as they fill. */
+const LANE_INITIAL_CAPACITY = 16;
+
+/** One lane while the pass reads: growable typed columns, the open interval's end still unknown. */
 class LaneBuilder {
-  readonly state: number[] = [];
-  readonly start: number[] = [];
-  readonly end: number[] = [];
-  open = false;
+  private readonly state = i32(LANE_INITIAL_CAPACITY);
+  private readonly start = f64(LANE_INITIAL_CAPACITY);
+  private readonly end = f64(LANE_INITIAL_CAPACITY);
+  private open = false;
 
   begin(state: number, t: number): void {
     this.close(t);
@@ -51,19 +57,20 @@ class LaneBuilder {
   close(t: number): void {
     if (!this.open) return;
     const last = this.start.length - 1;
-    this.end[last] = Math.max(this.start[last]!, t);
+    this.end.data[last] = Math.max(this.start.data[last]!, t);
     this.open = false;
   }
 
   finish(endNs: number): StateLane {
     const n = this.start.length;
     const lastOpen = this.open;
-    if (lastOpen) this.end[n - 1] = Math.max(this.start[n - 1]!, endNs);
+    if (lastOpen) this.end.data[n - 1] = Math.max(this.start.data[n - 1]!, endNs);
+    // Exact-length copies: the lane keeps (and a worker transfers) no spare capacity.
     return {
       length: n,
-      state: Int32Array.from(this.state),
-      start: Float64Array.from(this.start),
-      end: Float64Array.from(this.end),
+      state: this.state.trimmed().slice(),
+      start: this.start.trimmed().slice(),
+      end: this.end.trimmed().slice(),
       lastOpen,
     };
   }
