@@ -42,6 +42,9 @@ function rasterOf(previous: Raster | undefined, width: number, height: number): 
   return { canvas, image, pixels: new Uint32Array(image.data.buffer) };
 }
 
+/** The default selection, one array (a fresh `[]` per render would redraw every time). */
+const NO_CPUS: readonly number[] = [];
+
 export function LaneCanvas({
   result,
   cpus,
@@ -52,7 +55,7 @@ export function LaneCanvas({
   colorOf,
   tolerance = 0,
   colorStep,
-  selectedCpus = [],
+  selectedCpus = NO_CPUS,
   showAxis = false,
   testId,
 }: {

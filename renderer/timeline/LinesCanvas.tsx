@@ -21,13 +21,16 @@ const Y_MAX = 100;
 /** Gap between the y labels and the plot, px (echarts' axis label margin). */
 const Y_LABEL_GAP = 8;
 
+/** The default selection, one array (a fresh `[]` per render would redraw every time). */
+const NO_CPUS: readonly number[] = [];
+
 export function LinesCanvas({
   result,
   view,
   plotWidth,
   height,
   theme,
-  selectedCpus = [],
+  selectedCpus = NO_CPUS,
   testId,
 }: {
   result: SeriesResult | undefined;
