@@ -5,7 +5,7 @@ import type { SeriesResult } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
 import { formatSeconds } from '../format.js';
 import type { Theme } from '../state/slices.js';
-import { chartChrome, cpuColor, cstateColor } from './colors.js';
+import { chartChrome, cstateColor } from './colors.js';
 import {
   echarts,
   type CustomSeriesRenderItemAPI,
@@ -65,39 +65,6 @@ function valueAxis(theme: Theme, options: { max?: number; name?: string; log?: b
     splitLine: { lineStyle: { color: chrome.grid } },
     axisLine: { show: false },
   };
-}
-
-/** Percent per CPU per bucket (utilization, DPC/ISR time): one line per CPU. */
-export function percentLinesOption(
-  result: SeriesResult | undefined,
-  view: TimeRange,
-  theme: Theme,
-  selectedCpus: readonly number[],
-  showLabels: boolean,
-): EChartsOption {
-  const series =
-    result?.cpus.map((cpuSeries) => {
-      const time = bucketTimes(result);
-      const data: Point[] = cpuSeries.values.map((v, i) => [time(i), v]);
-      const dim = selectedCpus.length > 0 && !selectedCpus.includes(cpuSeries.cpu);
-      return {
-        type: 'line' as const,
-        name: `CPU ${cpuSeries.cpu}`,
-        data,
-        showSymbol: false,
-        step: 'middle' as const,
-        sampling: 'lttb' as const,
-        lineStyle: {
-          width: dim ? 1 : 1.5,
-          opacity: dim ? 0.25 : 0.95,
-          color: cpuColor(cpuSeries.cpu, theme),
-        },
-        itemStyle: { color: cpuColor(cpuSeries.cpu, theme) },
-        z: dim ? 1 : 2,
-        silent: true,
-      };
-    }) ?? [];
-  return { ...baseOption(view, theme, showLabels), yAxis: valueAxis(theme, { max: 100 }), series };
 }
 
 /** Longest DPC/ISR per CPU per bucket as marks, red above the 100 µs guideline line. */

@@ -4,16 +4,16 @@
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
-import { EChart } from '../charts/EChart.js';
-import { busyColor, GRID_LEFT, GRID_RIGHT, percentLinesOption } from '../charts/series-options.js';
+import { busyColor, GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
 import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
 import { DPC_GUIDELINE_US, dpcEventsQuery, seriesQuery } from '../state/queries.js';
 import { DpcTimeline } from '../timeline/DpcTimeline.js';
 import { LANE_AXIS_HEIGHT, LaneCanvas } from '../timeline/LaneCanvas.js';
+import { LinesCanvas } from '../timeline/LinesCanvas.js';
 import { MarksCanvas } from '../timeline/MarksCanvas.js';
 import { effectiveCpus } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
@@ -56,6 +56,12 @@ const TIMELINE_MAX_EVENTS = 30_000;
 
 /** Up to this many CPUs utilization and DPC/ISR time are lines; beyond, lines cross into spaghetti (6–16 CPUs in issue 10): lanes. */
 const LINES_UP_TO_CPUS = 4;
+
+/**
+ * Busy % resolution of the lanes' colours: busyColor moves lightness in whole percent, ~1.7 busy %
+ * per step (0.8 for DPC/ISR time, doubled), so 0.1 % never changes a colour visibly.
+ */
+const BUSY_COLOR_STEP = 0.1;
 
 function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(0);
@@ -159,14 +165,6 @@ export function Graphs() {
     effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
   const utilizationAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const dpcTimeAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
-  const utilizationOption = useMemo(
-    () => percentLinesOption(utilization.result, view, theme, selectedCpus, false),
-    [utilization.result, view, theme, selectedCpus],
-  );
-  const dpcTimeOption = useMemo(
-    () => percentLinesOption(dpcTime.result, view, theme, selectedCpus, false),
-    [dpcTime.result, view, theme, selectedCpus],
-  );
   const busyOf = useCallback((value: number) => busyColor(value, theme), [theme]);
   // DPC/ISR time rarely passes 50 %: the scale saturates there so a 20 % CPU does not read as idle.
   const dpcTimeOf = useCallback((value: number) => busyColor(Math.min(100, value * 2), theme), [theme]);
@@ -209,11 +207,20 @@ export function Graphs() {
             theme={theme}
             colorOf={busyOf}
             tolerance={2}
+            colorStep={BUSY_COLOR_STEP}
             selectedCpus={selectedCpus}
             testId="graph-utilization"
           />
         ) : (
-          <EChart option={utilizationOption} height={heights.utilization} testId="graph-utilization" />
+          <LinesCanvas
+            result={utilization.result}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.utilization}
+            theme={theme}
+            selectedCpus={selectedCpus}
+            testId="graph-utilization"
+          />
         ))}
       <GraphTitle
         title="DPC/ISR time by CPU"
@@ -236,11 +243,20 @@ export function Graphs() {
             theme={theme}
             colorOf={dpcTimeOf}
             tolerance={1}
+            colorStep={BUSY_COLOR_STEP}
             selectedCpus={selectedCpus}
             testId="graph-dpc-time"
           />
         ) : (
-          <EChart option={dpcTimeOption} height={heights.dpcTime} testId="graph-dpc-time" />
+          <LinesCanvas
+            result={dpcTime.result}
+            view={view}
+            plotWidth={plotWidth}
+            height={heights.dpcTime}
+            theme={theme}
+            selectedCpus={selectedCpus}
+            testId="graph-dpc-time"
+          />
         ))}
       {showTimeline ? (
         <GraphTitle

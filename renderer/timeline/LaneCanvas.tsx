@@ -1,20 +1,49 @@
-// Per-CPU lanes on one canvas (utilization and DPC/ISR time beyond 8 CPUs, C-states): each CPU a
-// lane, each bucket's value a colour, equal neighbours merged into one rectangle. Replaces echarts
-// custom series that built one scene element per rectangle (tens of thousands at 16 CPUs: the
-// main thread spent 0.5–3 s per redraw removing and adding them). Every lane has its label.
+// Per-CPU lanes on one canvas (utilization and DPC/ISR time beyond 4 CPUs, C-states): each CPU a
+// lane, each bucket's value a colour, neighbours within the tolerance merged into one run. The runs
+// are filled into a packed-RGBA pixel buffer (lane-raster.ts, device pixels) and blitted once over
+// the grid lines: ~26,000 fillRects with a fillStyle string each took 12–17 ms per redraw at 1920
+// px on this VM (140 ms on the issue's profile), the buffer 2–3 ms; echarts custom series before
+// them took 0.5–3 s. Every lane has its label.
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { SeriesResult } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
 import { chartChrome } from '../charts/colors.js';
 import { GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
 import type { Theme } from '../state/slices.js';
 import { drawTimeAxis, prepareCanvas } from './canvas-util.js';
+import { rasterLanes, type LaneRows } from './lane-raster.js';
+import { packedColor } from './pixel-color.js';
 
 /** Height of the time axis under the lanes when it is shown. */
 export const LANE_AXIS_HEIGHT = 20;
 /** Gap between lanes, px (lanes read as separate rows). */
 const LANE_GAP_PX = 1;
+/** Packed colours a LaneCanvas keeps per colour function (bounds a colorStep-less float series). */
+const COLOR_CACHE_LIMIT = 4096;
+
+/** The offscreen canvas and pixel buffer a LaneCanvas reuses while its size stays. */
+interface Raster {
+  readonly canvas: HTMLCanvasElement;
+  readonly image: ImageData;
+  readonly pixels: Uint32Array;
+}
+
+function rasterOf(previous: Raster | undefined, width: number, height: number): Raster | undefined {
+  if (previous !== undefined && previous.image.width === width && previous.image.height === height) {
+    return previous;
+  }
+  const canvas = previous?.canvas ?? document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) return undefined;
+  const image = ctx.createImageData(width, height);
+  return { canvas, image, pixels: new Uint32Array(image.data.buffer) };
+}
+
+/** The default selection, one array (a fresh `[]` per render would redraw every time). */
+const NO_CPUS: readonly number[] = [];
 
 export function LaneCanvas({
   result,
@@ -25,7 +54,8 @@ export function LaneCanvas({
   theme,
   colorOf,
   tolerance = 0,
-  selectedCpus = [],
+  colorStep,
+  selectedCpus = NO_CPUS,
   showAxis = false,
   testId,
 }: {
@@ -40,13 +70,25 @@ export function LaneCanvas({
   colorOf: (value: number) => string | undefined;
   /** Values closer than this share a run (their mean is drawn). */
   tolerance?: number;
+  /**
+   * Values are coloured at this resolution (a run's mean is rounded to it), so colours are looked
+   * up, not rebuilt as CSS strings per run; finer than colorOf's own steps. Unset: exact values.
+   */
+  colorStep?: number;
   selectedCpus?: readonly number[];
   showAxis?: boolean;
   testId?: string;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const raster = useRef<Raster | undefined>(undefined);
   const width = plotWidth + GRID_LEFT + GRID_RIGHT;
-  const lanes = result?.cpus.map((c) => c.cpu) ?? cpus;
+  const resultLanes = useMemo(() => result?.cpus.map((c) => c.cpu), [result]);
+  const lanes = resultLanes ?? cpus;
+  // The parent passes a new `cpus` array on every render: the lanes' key keeps those from redrawing.
+  const lanesKey = lanes.join(',');
+  // Packed colour by (rounded) value, kept across redraws while the colour function stays (a new
+  // colorOf, e.g. on a theme change, starts a new map).
+  const colors = useMemo(() => new Map<number, number>(), [colorOf]);
 
   useEffect(() => {
     const element = canvas.current;
@@ -78,41 +120,65 @@ export function LaneCanvas({
       showAxis ? height - 9 : undefined,
     );
     if (result === undefined) return;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(GRID_LEFT, 0, plotWidth, lanesHeight + 2);
-    ctx.clip();
-    const span = Math.max(view.end - view.start, 1);
-    const xOf = (ns: number) => GRID_LEFT + ((ns - view.start) / span) * plotWidth;
+    // The lanes area in device pixels: columns [x0, x1) of the canvas, rows [0, lanesHeight + 2).
+    const dpr = globalThis.devicePixelRatio || 1;
+    const x0 = Math.round(GRID_LEFT * dpr);
+    const x1 = Math.round((GRID_LEFT + plotWidth) * dpr);
+    const rows = Math.round((lanesHeight + 2) * dpr);
+    if (x1 <= x0 || rows <= 0) return;
+    raster.current = rasterOf(raster.current, x1 - x0, rows);
+    const target = raster.current;
+    if (target === undefined) return;
     const h = Math.max(1, laneHeight - (laneHeight > 4 ? LANE_GAP_PX : 0));
-    result.cpus.forEach((series, lane) => {
-      const values = series.values;
-      const y = 1 + lane * laneHeight;
-      // Only the buckets the view shows (the window is padded 3×).
-      const first = Math.max(0, Math.floor((view.start - result.range.start) / result.bucketNs));
-      const last = Math.min(values.length, Math.ceil((view.end - result.range.start) / result.bucketNs) + 1);
-      let runStart = first;
-      let sum = 0;
-      for (let i = first; i <= last; i++) {
-        const value = values[i];
-        if (i === last || value === undefined || Math.abs(value - values[runStart]!) > tolerance) {
-          if (i > runStart) {
-            const color = colorOf(tolerance > 0 ? sum / (i - runStart) : values[runStart]!);
-            if (color !== undefined) {
-              const x0 = xOf(result.range.start + runStart * result.bucketNs);
-              const x1 = xOf(result.range.start + i * result.bucketNs);
-              ctx.fillStyle = color;
-              ctx.fillRect(x0, y, Math.max(0.5, x1 - x0), h);
-            }
-          }
-          runStart = i;
-          sum = 0;
-        }
-        if (value !== undefined) sum += value;
-      }
+    const laneRows: LaneRows[] = result.cpus.map((_, lane) => {
+      const top = Math.round((1 + lane * laneHeight) * dpr);
+      return { top, bottom: Math.max(top + 1, Math.round((1 + lane * laneHeight + h) * dpr)) };
     });
+    const span = Math.max(view.end - view.start, 1);
+    const scale = (plotWidth * dpr) / span;
+    const offset = GRID_LEFT * dpr - x0;
+    rasterLanes(
+      { pixels: target.pixels, width: target.image.width, height: target.image.height },
+      {
+        result,
+        lanes: laneRows,
+        columnOf: (ns) => offset + (ns - view.start) * scale,
+        view,
+        colorOf: (value) => {
+          const key = colorStep === undefined ? value : Math.round(value / colorStep) * colorStep;
+          let packed = colors.get(key);
+          if (packed === undefined) {
+            const css = colorOf(key);
+            packed = css === undefined ? 0 : packedColor(css);
+            if (colors.size >= COLOR_CACHE_LIMIT) colors.clear();
+            colors.set(key, packed);
+          }
+          return packed;
+        },
+        tolerance,
+      },
+    );
+    target.canvas.getContext('2d')?.putImageData(target.image, 0, 0);
+    // drawImage (not putImageData) so the grid lines show through the gaps between lanes.
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(target.canvas, x0, 0);
     ctx.restore();
-  }, [result, lanes, view, plotWidth, width, height, theme, colorOf, tolerance, selectedCpus, showAxis]);
+  }, [
+    result,
+    lanesKey,
+    view,
+    plotWidth,
+    width,
+    height,
+    theme,
+    colors,
+    colorOf,
+    tolerance,
+    colorStep,
+    selectedCpus,
+    showAxis,
+  ]);
 
   return <canvas ref={canvas} style={{ width, height, display: 'block' }} data-testid={testId} />;
 }
