@@ -180,5 +180,12 @@ export function LaneCanvas({
     showAxis,
   ]);
 
-  return <canvas ref={canvas} style={{ width, height, display: 'block' }} data-testid={testId} />;
+  return (
+    <canvas
+      ref={canvas}
+      style={{ width, height, display: 'block' }}
+      data-testid={testId}
+      data-drawn={result !== undefined ? 'true' : 'false'}
+    />
+  );
 }

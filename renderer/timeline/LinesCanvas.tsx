@@ -99,5 +99,12 @@ export function LinesCanvas({
     ctx.restore();
   }, [result, view, plotWidth, width, height, theme, selectedCpus]);
 
-  return <canvas ref={canvas} style={{ width, height, display: 'block' }} data-testid={testId} />;
+  return (
+    <canvas
+      ref={canvas}
+      style={{ width, height, display: 'block' }}
+      data-testid={testId}
+      data-drawn={result !== undefined ? 'true' : 'false'}
+    />
+  );
 }

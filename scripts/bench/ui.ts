@@ -26,6 +26,8 @@ const resultsDir = path.join(root, 'bench-results');
 const LOAD_TIMEOUT_MS = 300_000;
 /** A main-thread task longer than this is a "long task" (the browser's own definition). */
 const LONG_TASK_MS = 50;
+/** The issue's open goals: ≤ 2 s for the 200 MB trace, ≤ 5 s for the 1 GiB one (above this size). */
+const OPEN_GOAL_LARGE_FROM_MB = 500;
 /** Interaction repeats: the median is the figure, the worst is printed beside it. */
 const DEFAULT_RUNS = 5;
 
@@ -147,6 +149,12 @@ async function benchTrace(file: string, runs: number): Promise<Figure[]> {
     await page.goto(server.url);
     await page.waitForSelector('[data-testid=analysis]', { timeout: LOAD_TIMEOUT_MS });
     const readyMs = Date.now() - t0;
+    // The first graph: Utilization by CPU with its answer, painted (a frame after its data).
+    await page.waitForSelector('[data-testid=graph-utilization][data-drawn=true]', {
+      timeout: LOAD_TIMEOUT_MS,
+    });
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(undefined))));
+    const firstGraphMs = Date.now() - t0;
     await page.waitForSelector('[data-testid=pivot-row]', { timeout: LOAD_TIMEOUT_MS });
     await page.waitForSelector('[data-testid=headline]', { timeout: LOAD_TIMEOUT_MS });
     const drawn = await page.evaluate(() =>
@@ -160,9 +168,17 @@ async function benchTrace(file: string, runs: number): Promise<Figure[]> {
       name: `${label}: open → every graph, headline and pivot drawn`,
       value: openMs / 1000,
       unit: 's',
-      goal: 2,
+      goal: sizeMb > OPEN_GOAL_LARGE_FROM_MB ? 5 : 2,
       kind: 'max',
       note: `analysis screen (engine ready) at ${(readyMs / 1000).toFixed(2)} s; drawn ${((openMs - readyMs) / 1000).toFixed(2)} s after (incl. ~2 frames of idle check, ${drawn.ms.toFixed(0)} ms)`,
+    });
+    figures.push({
+      name: `${label}: engine ready → the first graph drawn`,
+      value: (firstGraphMs - readyMs) / 1000,
+      unit: 's',
+      goal: 1,
+      kind: 'max',
+      note: `Utilization by CPU painted at ${(firstGraphMs / 1000).toFixed(2)} s`,
     });
     await settled(page);
 
