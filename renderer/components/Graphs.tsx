@@ -4,7 +4,7 @@
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ComponentProps } from 'react';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
@@ -108,6 +108,26 @@ function GraphTitle({ title, note }: { title: string; note?: string }) {
   );
 }
 
+/** A % per CPU series (utilization, DPC/ISR time): lanes beyond LINES_UP_TO_CPUS CPUs, else lines. */
+function CpuPercentGraph({
+  asLanes,
+  ...lanes
+}: Omit<ComponentProps<typeof LaneCanvas>, 'colorStep'> & { asLanes: boolean }) {
+  return asLanes ? (
+    <LaneCanvas {...lanes} colorStep={BUSY_COLOR_STEP} />
+  ) : (
+    <LinesCanvas
+      result={lanes.result}
+      view={lanes.view}
+      plotWidth={lanes.plotWidth}
+      height={lanes.height}
+      theme={lanes.theme}
+      {...(lanes.selectedCpus !== undefined ? { selectedCpus: lanes.selectedCpus } : {})}
+      {...(lanes.testId !== undefined ? { testId: lanes.testId } : {})}
+    />
+  );
+}
+
 export function Graphs() {
   const inputs = useQueryInputs();
   const theme = useApp((s) => s.theme);
@@ -196,32 +216,21 @@ export function Graphs() {
           </span>
         )}
       </div>
-      {summary.utilizationSource !== 'none' &&
-        (utilizationAsLanes ? (
-          <LaneCanvas
-            result={utilization.result}
-            cpus={shownCpus}
-            view={view}
-            plotWidth={plotWidth}
-            height={heights.utilization}
-            theme={theme}
-            colorOf={busyOf}
-            tolerance={2}
-            colorStep={BUSY_COLOR_STEP}
-            selectedCpus={selectedCpus}
-            testId="graph-utilization"
-          />
-        ) : (
-          <LinesCanvas
-            result={utilization.result}
-            view={view}
-            plotWidth={plotWidth}
-            height={heights.utilization}
-            theme={theme}
-            selectedCpus={selectedCpus}
-            testId="graph-utilization"
-          />
-        ))}
+      {summary.utilizationSource !== 'none' && (
+        <CpuPercentGraph
+          asLanes={utilizationAsLanes}
+          result={utilization.result}
+          cpus={shownCpus}
+          view={view}
+          plotWidth={plotWidth}
+          height={heights.utilization}
+          theme={theme}
+          colorOf={busyOf}
+          tolerance={2}
+          selectedCpus={selectedCpus}
+          testId="graph-utilization"
+        />
+      )}
       <GraphTitle
         title="DPC/ISR time by CPU"
         note={
@@ -232,32 +241,21 @@ export function Graphs() {
             : 'not recorded'
         }
       />
-      {hasDpc &&
-        (dpcTimeAsLanes ? (
-          <LaneCanvas
-            result={dpcTime.result}
-            cpus={shownCpus}
-            view={view}
-            plotWidth={plotWidth}
-            height={heights.utilization}
-            theme={theme}
-            colorOf={dpcTimeOf}
-            tolerance={1}
-            colorStep={BUSY_COLOR_STEP}
-            selectedCpus={selectedCpus}
-            testId="graph-dpc-time"
-          />
-        ) : (
-          <LinesCanvas
-            result={dpcTime.result}
-            view={view}
-            plotWidth={plotWidth}
-            height={heights.dpcTime}
-            theme={theme}
-            selectedCpus={selectedCpus}
-            testId="graph-dpc-time"
-          />
-        ))}
+      {hasDpc && (
+        <CpuPercentGraph
+          asLanes={dpcTimeAsLanes}
+          result={dpcTime.result}
+          cpus={shownCpus}
+          view={view}
+          plotWidth={plotWidth}
+          height={dpcTimeAsLanes ? heights.utilization : heights.dpcTime}
+          theme={theme}
+          colorOf={dpcTimeOf}
+          tolerance={1}
+          selectedCpus={selectedCpus}
+          testId="graph-dpc-time"
+        />
+      )}
       {showTimeline ? (
         <GraphTitle
           title="Timeline by Module, Function"

@@ -3,13 +3,12 @@
 // Target state from Power IdleStateChange below) or one track of runs (the performance states).
 // Drawn like timeline/LaneCanvas.tsx: one fillRect per run, runs under half a pixel merged away.
 
-import { useEffect, useRef } from 'react';
 import type { SeriesResult } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
 import { chartChrome } from '../charts/colors.js';
 import { GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
 import type { Theme } from '../state/slices.js';
-import { drawTimeAxis, prepareCanvas } from '../timeline/canvas-util.js';
+import { drawTimeAxis, usePlotCanvas } from '../timeline/canvas-util.js';
 import type { StateRun } from './power-model.js';
 
 /** The time axis under the lanes. */
@@ -46,74 +45,75 @@ export function StateLanes({
   theme: Theme;
   testId?: string;
 }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
   const width = plotWidth + GRID_LEFT + GRID_RIGHT;
   const height = cpus.length * laneHeight + AXIS_PX + 2;
 
-  useEffect(() => {
-    const element = canvas.current;
-    if (element === null || plotWidth <= 0) return;
-    const ctx = prepareCanvas(element, width, height);
-    if (ctx === null) return;
-    const chrome = chartChrome(theme);
-    const lanesHeight = cpus.length * laneHeight;
-    drawTimeAxis(ctx, view, plotWidth, 0, lanesHeight + 2, chrome.grid, chrome.muted, height - 9);
-    const span = Math.max(view.end - view.start, 1);
-    const xOf = (ns: number) => GRID_LEFT + ((ns - view.start) / span) * plotWidth;
-    const totalWeight = tracks.reduce((n, t) => n + t.weight, 0) || 1;
-    const usable = Math.max(2, laneHeight - LANE_GAP_PX);
-    ctx.textBaseline = 'middle';
-    cpus.forEach((cpu, lane) => {
-      const y0 = 1 + lane * laneHeight;
-      ctx.font = `${Math.min(11, Math.max(8, Math.floor(laneHeight * 0.6)))}px system-ui, sans-serif`;
-      ctx.textAlign = 'right';
-      ctx.fillStyle = chrome.muted;
-      ctx.fillText(`CPU ${cpu}`, GRID_LEFT - (tracks.length > 1 ? 18 : 6), y0 + usable / 2);
-      let y = y0;
-      for (const track of tracks) {
-        const h = (usable * track.weight) / totalWeight;
-        if (track.tag !== undefined) {
-          ctx.font = `${Math.min(9, Math.max(7, Math.floor(h)))}px system-ui, sans-serif`;
-          ctx.textAlign = 'right';
-          ctx.fillStyle = chrome.muted;
-          ctx.fillText(track.tag, GRID_LEFT - 4, y + h / 2);
-        }
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(GRID_LEFT, y, plotWidth, h);
-        ctx.clip();
-        const drawRun = (start: number, end: number, color: string | undefined) => {
-          if (color === undefined) return;
-          const x0 = xOf(start);
-          const x1 = xOf(end);
-          if (x1 < GRID_LEFT || x0 > GRID_LEFT + plotWidth) return;
-          ctx.fillStyle = color;
-          ctx.fillRect(x0, y, Math.max(0.5, x1 - x0), Math.max(1, h - (tracks.length > 1 ? 1 : 0)));
-        };
-        const series = track.series?.cpus.find((c) => c.cpu === cpu);
-        if (series !== undefined && track.series !== undefined && track.colorOfIndex !== undefined) {
-          const { range, bucketNs } = track.series;
-          const values = series.values;
-          let runStart = 0;
-          for (let i = 1; i <= values.length; i++) {
-            if (i === values.length || values[i] !== values[runStart]) {
-              drawRun(
-                range.start + runStart * bucketNs,
-                range.start + i * bucketNs,
-                track.colorOfIndex(values[runStart]!),
-              );
-              runStart = i;
+  const canvas = usePlotCanvas(
+    plotWidth > 0,
+    width,
+    height,
+    (ctx) => {
+      const chrome = chartChrome(theme);
+      const lanesHeight = cpus.length * laneHeight;
+      drawTimeAxis(ctx, view, plotWidth, 0, lanesHeight + 2, chrome.grid, chrome.muted, height - 9);
+      const span = Math.max(view.end - view.start, 1);
+      const xOf = (ns: number) => GRID_LEFT + ((ns - view.start) / span) * plotWidth;
+      const totalWeight = tracks.reduce((n, t) => n + t.weight, 0) || 1;
+      const usable = Math.max(2, laneHeight - LANE_GAP_PX);
+      ctx.textBaseline = 'middle';
+      cpus.forEach((cpu, lane) => {
+        const y0 = 1 + lane * laneHeight;
+        ctx.font = `${Math.min(11, Math.max(8, Math.floor(laneHeight * 0.6)))}px system-ui, sans-serif`;
+        ctx.textAlign = 'right';
+        ctx.fillStyle = chrome.muted;
+        ctx.fillText(`CPU ${cpu}`, GRID_LEFT - (tracks.length > 1 ? 18 : 6), y0 + usable / 2);
+        let y = y0;
+        for (const track of tracks) {
+          const h = (usable * track.weight) / totalWeight;
+          if (track.tag !== undefined) {
+            ctx.font = `${Math.min(9, Math.max(7, Math.floor(h)))}px system-ui, sans-serif`;
+            ctx.textAlign = 'right';
+            ctx.fillStyle = chrome.muted;
+            ctx.fillText(track.tag, GRID_LEFT - 4, y + h / 2);
+          }
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(GRID_LEFT, y, plotWidth, h);
+          ctx.clip();
+          const drawRun = (start: number, end: number, color: string | undefined) => {
+            if (color === undefined) return;
+            const x0 = xOf(start);
+            const x1 = xOf(end);
+            if (x1 < GRID_LEFT || x0 > GRID_LEFT + plotWidth) return;
+            ctx.fillStyle = color;
+            ctx.fillRect(x0, y, Math.max(0.5, x1 - x0), Math.max(1, h - (tracks.length > 1 ? 1 : 0)));
+          };
+          const series = track.series?.cpus.find((c) => c.cpu === cpu);
+          if (series !== undefined && track.series !== undefined && track.colorOfIndex !== undefined) {
+            const { range, bucketNs } = track.series;
+            const values = series.values;
+            let runStart = 0;
+            for (let i = 1; i <= values.length; i++) {
+              if (i === values.length || values[i] !== values[runStart]) {
+                drawRun(
+                  range.start + runStart * bucketNs,
+                  range.start + i * bucketNs,
+                  track.colorOfIndex(values[runStart]!),
+                );
+                runStart = i;
+              }
             }
           }
+          const runs = track.runs?.get(cpu);
+          if (runs !== undefined && track.colorOfState !== undefined)
+            for (const r of runs) drawRun(r.startNs, r.endNs, track.colorOfState(r.state));
+          ctx.restore();
+          y += h;
         }
-        const runs = track.runs?.get(cpu);
-        if (runs !== undefined && track.colorOfState !== undefined)
-          for (const r of runs) drawRun(r.startNs, r.endNs, track.colorOfState(r.state));
-        ctx.restore();
-        y += h;
-      }
-    });
-  }, [cpus, tracks, view, plotWidth, width, height, laneHeight, theme]);
+      });
+    },
+    [cpus, tracks, view, plotWidth, width, height, laneHeight, theme],
+  );
 
   return (
     <canvas

@@ -3,13 +3,12 @@
 // colour, CPUs outside the legend selection dimmed underneath. Replaces echarts line charts whose
 // creation when a CPU filter switched the lanes to lines took ~700 ms of main thread.
 
-import { useEffect, useRef } from 'react';
 import type { SeriesResult } from '../../shared/contract.js';
 import type { TimeRange } from '../../shared/units.js';
 import { chartChrome, cpuColor } from '../charts/colors.js';
 import { GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
 import type { Theme } from '../state/slices.js';
-import { drawTimeAxis, prepareCanvas } from './canvas-util.js';
+import { drawTimeAxis, usePlotCanvas } from './canvas-util.js';
 import { stepLinePoints } from './step-line.js';
 
 /** Plot padding above and below (the echarts grid's top/bottom these lines replace). */
@@ -41,63 +40,64 @@ export function LinesCanvas({
   selectedCpus?: readonly number[];
   testId?: string;
 }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
   const width = plotWidth + GRID_LEFT + GRID_RIGHT;
 
-  useEffect(() => {
-    const element = canvas.current;
-    if (element === null || plotWidth <= 0) return;
-    const ctx = prepareCanvas(element, width, height);
-    if (ctx === null) return;
-    const chrome = chartChrome(theme);
-    const top = PAD_TOP;
-    const bottom = height - PAD_BOTTOM;
-    const yOf = (v: number) => bottom - (Math.min(Math.max(v, 0), Y_MAX) / Y_MAX) * (bottom - top);
-    drawTimeAxis(ctx, view, plotWidth, top, bottom, chrome.grid, chrome.muted);
-    ctx.font = '10px system-ui, sans-serif';
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const tick of Y_TICKS) {
-      const y = Math.round(yOf(tick));
-      ctx.fillStyle = tick === 0 ? chrome.axis : chrome.grid;
-      ctx.fillRect(GRID_LEFT, y, plotWidth, 1);
-      ctx.fillStyle = chrome.muted;
-      ctx.fillText(String(tick), GRID_LEFT - Y_LABEL_GAP, y);
-    }
-    if (result === undefined) return;
-    const span = Math.max(view.end - view.start, 1);
-    const xOf = (ns: number) => GRID_LEFT + ((ns - view.start) / span) * plotWidth;
-    const dpr = globalThis.devicePixelRatio || 1;
-    ctx.save();
-    ctx.beginPath();
-    // A line at 0 or 100 % keeps its full width.
-    ctx.rect(GRID_LEFT, top - 1, plotWidth, bottom - top + 2);
-    ctx.clip();
-    ctx.lineJoin = 'bevel';
-    const dimmed = (cpu: number) => selectedCpus.length > 0 && !selectedCpus.includes(cpu);
-    // Dimmed CPUs first, so the selected ones are drawn over them.
-    const order = [...result.cpus].sort((a, b) => Number(!dimmed(a.cpu)) - Number(!dimmed(b.cpu)));
-    for (const series of order) {
-      const points = stepLinePoints({
-        values: series.values,
-        originNs: result.range.start,
-        bucketNs: result.bucketNs,
-        view,
-        xOf,
-        columnPx: 1 / dpr,
-      });
-      if (points.length < 2) continue;
-      const dim = dimmed(series.cpu);
-      ctx.strokeStyle = cpuColor(series.cpu, theme);
-      ctx.lineWidth = dim ? 1 : 1.5;
-      ctx.globalAlpha = dim ? 0.25 : 0.95;
+  const canvas = usePlotCanvas(
+    plotWidth > 0,
+    width,
+    height,
+    (ctx) => {
+      const chrome = chartChrome(theme);
+      const top = PAD_TOP;
+      const bottom = height - PAD_BOTTOM;
+      const yOf = (v: number) => bottom - (Math.min(Math.max(v, 0), Y_MAX) / Y_MAX) * (bottom - top);
+      drawTimeAxis(ctx, view, plotWidth, top, bottom, chrome.grid, chrome.muted);
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      for (const tick of Y_TICKS) {
+        const y = Math.round(yOf(tick));
+        ctx.fillStyle = tick === 0 ? chrome.axis : chrome.grid;
+        ctx.fillRect(GRID_LEFT, y, plotWidth, 1);
+        ctx.fillStyle = chrome.muted;
+        ctx.fillText(String(tick), GRID_LEFT - Y_LABEL_GAP, y);
+      }
+      if (result === undefined) return;
+      const span = Math.max(view.end - view.start, 1);
+      const xOf = (ns: number) => GRID_LEFT + ((ns - view.start) / span) * plotWidth;
+      const dpr = globalThis.devicePixelRatio || 1;
+      ctx.save();
       ctx.beginPath();
-      ctx.moveTo(points[0]!, yOf(points[1]!));
-      for (let i = 2; i < points.length; i += 2) ctx.lineTo(points[i]!, yOf(points[i + 1]!));
-      ctx.stroke();
-    }
-    ctx.restore();
-  }, [result, view, plotWidth, width, height, theme, selectedCpus]);
+      // A line at 0 or 100 % keeps its full width.
+      ctx.rect(GRID_LEFT, top - 1, plotWidth, bottom - top + 2);
+      ctx.clip();
+      ctx.lineJoin = 'bevel';
+      const dimmed = (cpu: number) => selectedCpus.length > 0 && !selectedCpus.includes(cpu);
+      // Dimmed CPUs first, so the selected ones are drawn over them.
+      const order = [...result.cpus].sort((a, b) => Number(!dimmed(a.cpu)) - Number(!dimmed(b.cpu)));
+      for (const series of order) {
+        const points = stepLinePoints({
+          values: series.values,
+          originNs: result.range.start,
+          bucketNs: result.bucketNs,
+          view,
+          xOf,
+          columnPx: 1 / dpr,
+        });
+        if (points.length < 2) continue;
+        const dim = dimmed(series.cpu);
+        ctx.strokeStyle = cpuColor(series.cpu, theme);
+        ctx.lineWidth = dim ? 1 : 1.5;
+        ctx.globalAlpha = dim ? 0.25 : 0.95;
+        ctx.beginPath();
+        ctx.moveTo(points[0]!, yOf(points[1]!));
+        for (let i = 2; i < points.length; i += 2) ctx.lineTo(points[i]!, yOf(points[i + 1]!));
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+    [result, view, plotWidth, width, height, theme, selectedCpus],
+  );
 
   return (
     <canvas

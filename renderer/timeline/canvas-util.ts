@@ -1,6 +1,7 @@
 // Shared pieces of the graphs drawn on plain canvases (lanes, duration marks, the event timeline):
 // a device-pixel-ratio sized 2D context, and the time axis (1-2-5 steps, labels that never overlap).
 
+import { useEffect, useRef, type DependencyList, type RefObject } from 'react';
 import { formatSeconds } from '../format.js';
 import { GRID_LEFT } from '../charts/series-options.js';
 
@@ -20,6 +21,30 @@ export function prepareCanvas(
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return ctx;
+}
+
+/**
+ * The canvas of a plot: sized for the pixel ratio, cleared and redrawn by `draw` whenever
+ * `enabled`, the size or `deps` change (nothing while `enabled` is false, e.g. before the plot's
+ * width is known). Returns the ref for the <canvas>.
+ */
+export function usePlotCanvas(
+  enabled: boolean,
+  width: number,
+  height: number,
+  draw: (ctx: CanvasRenderingContext2D) => void,
+  deps: DependencyList,
+): RefObject<HTMLCanvasElement | null> {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const element = canvas.current;
+    if (element === null || !enabled) return;
+    const ctx = prepareCanvas(element, width, height);
+    if (ctx !== null) draw(ctx);
+    // The caller's deps say when to redraw (`draw` itself is a new closure every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [enabled, width, height, ...deps]);
+  return canvas;
 }
 
 /** Spacing between time labels: a label is ~90 px wide at 11 px. */
