@@ -3,27 +3,14 @@
 // here, never from 'echarts' directly.
 
 import * as echarts from 'echarts/core';
-import { BarChart, CustomChart, LineChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
+import { BarChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([
-  LineChart,
-  ScatterChart,
-  BarChart,
-  CustomChart,
-  GridComponent,
-  TooltipComponent,
-  MarkLineComponent,
-  MarkAreaComponent,
-  CanvasRenderer,
-]);
+// Only the duration histogram is an echarts chart now (the time graphs are plain canvases,
+// renderer/timeline/): a bar chart with a grid and a tooltip.
+echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
 export { echarts };
 export type { EChartsType } from 'echarts/core';
 export type { EChartsOption } from 'echarts';
-export type {
-  CustomSeriesRenderItemAPI,
-  CustomSeriesRenderItemParams,
-  CustomSeriesRenderItemReturn,
-} from 'echarts';
