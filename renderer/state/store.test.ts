@@ -200,6 +200,9 @@ describe('selected event', () => {
     expect(s().eventReveal?.seq).toBe(2);
     s().selectEvent(undefined);
     expect(s().eventReveal).toBeUndefined();
+    // After a cleared selection the numbering goes on (a table that acted on 2 must see a new one).
+    s().selectEvent(event, { reveal: true });
+    expect(s().eventReveal?.seq).toBe(3);
   });
 });
 

@@ -40,6 +40,9 @@ const sameRange = (a: TimeRange | undefined, b: TimeRange | undefined): boolean 
   a === b || (a !== undefined && b !== undefined && a.start === b.start && a.end === b.end);
 
 export const createViewSlice: StateCreator<AllSlices, [], [], ViewSlice> = (set, get) => {
+  /** Reveals numbered for the store's life (not from the last one kept: a cleared selection must
+   *  not make the next reveal repeat a number a table has already acted on). */
+  let revealCount = 0;
   const commit = (next: TimeRange | undefined): void => {
     const state = get();
     if (sameRange(state.committedRange, next)) {
@@ -63,8 +66,7 @@ export const createViewSlice: StateCreator<AllSlices, [], [], ViewSlice> = (set,
     selectEvent: (event, options) => {
       set({ selectedEvent: event });
       if (event === undefined) set({ eventReveal: undefined });
-      else if (options?.reveal === true)
-        set({ eventReveal: { event, seq: (get().eventReveal?.seq ?? 0) + 1 } });
+      else if (options?.reveal === true) set({ eventReveal: { event, seq: ++revealCount } });
       if (event !== undefined && options?.zoom === true) {
         const span = Math.max(event.durationNs * (1 + 2 * EVENT_ZOOM_PADDING), EVENT_ZOOM_MIN_SPAN_NS);
         const middle = event.enterNs + event.durationNs / 2;

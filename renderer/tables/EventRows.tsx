@@ -85,11 +85,9 @@ export function EventRows({
   // where it is), then scrolled to; later windows are plain offsets again.
   const [aroundId, setAroundId] = useState<number | undefined>(() => reveal?.id);
   const revealedSeq = useRef<number | undefined>(reveal?.seq);
-  useEffect(() => {
-    if (reveal === undefined || revealedSeq.current === reveal.seq) return;
-    revealedSeq.current = reveal.seq;
-    setAroundId(reveal.id);
-  }, [reveal]);
+  /** The answer on screen when a reveal began: not the answer to it (the slot keeps showing it
+   *  while the `around` query runs). */
+  const answerBeforeReveal = useRef<DpcEventsResult | undefined>(undefined);
   const include = Object.fromEntries(keys.map((key, depth) => [groupBy[depth]!, [key]]));
   const offset = Math.max(0, Math.floor((firstVisible - WINDOW_STEP / 2) / WINDOW_STEP) * WINDOW_STEP);
   const query = dpcEventsQuery(inputs, {
@@ -101,6 +99,14 @@ export function EventRows({
     ...(aroundId !== undefined ? { around: aroundId } : {}),
   });
   const { result } = useQueryResult(`events-${keys.join('/')}`, inputs.traceId, query);
+  useEffect(() => {
+    if (reveal === undefined || revealedSeq.current === reveal.seq) return;
+    revealedSeq.current = reveal.seq;
+    answerBeforeReveal.current = result;
+    setAroundId(reveal.id);
+    // Once per reveal; `result` is read as it is at that moment.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reveal]);
   const total = result?.total ?? count;
   const virtualizer = useVirtualizer({
     count: total,
@@ -113,11 +119,14 @@ export function EventRows({
     },
   });
   useEffect(() => {
-    if (aroundId === undefined || result?.located === undefined || !result.id.includes(aroundId)) {
-      if (aroundId !== undefined && result?.located === -1) setAroundId(undefined);
+    if (aroundId === undefined || result?.located === undefined) return;
+    const located = result.located;
+    if (located < 0 || result.id[located - result.offset] !== aroundId) {
+      // An answer from before this reveal (still shown while the `around` query runs): wait.
+      // A later one: the row is not in this group under the current range and filters.
+      if (result !== answerBeforeReveal.current) setAroundId(undefined);
       return;
     }
-    const located = result.located;
     virtualizer.scrollToIndex(located, { align: 'center' });
     setFirstVisible(located);
     setSelected({ rows: new Map([[located, eventAt(result, located - result.offset)]]), anchor: located });

@@ -306,6 +306,60 @@ async function run(): Promise<void> {
       },
     );
 
+    await checks.step('click a mark on the timeline → its row opens, scrolled to, in the table', async () => {
+      // 400 ms around the longest DPC: the timeline shows every event, and volsnap's group there
+      // holds more rows than the ten the table shows at once.
+      await page.click('[data-testid=visible-range]');
+      await page.fill('[data-testid=range-input]', '0.2 s + 400 ms');
+      await page.keyboard.press('Enter');
+      await settled(page);
+      const canvas = page.locator('[data-testid=graph-timeline]');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      const laneHeight = Number(await canvas.getAttribute('data-lane-height'));
+      const lanes = (await canvas.getAttribute('data-lanes'))!.split(',').map(Number);
+      // Sweep the lanes until the tooltip names a volsnap DPC shorter than the longest.
+      let found: { x: number; y: number; tip: string } | undefined;
+      for (let lane = 0; lane < lanes.length && found === undefined; lane++) {
+        const y = box.y + lane * laneHeight + laneHeight / 2;
+        for (let x = box.x + 66; x < box.x + box.width - 22 && found === undefined; x += 3) {
+          await page.mouse.move(x, y);
+          const tip = await page
+            .locator('[data-testid=event-tooltip]')
+            .innerText({ timeout: 50 })
+            .catch(() => '');
+          if (
+            tip.includes('volsnap.sys') &&
+            !tip.includes(`${Math.round(longest.maxNs / 1000).toLocaleString('en-US')} µs`)
+          )
+            found = { x, y, tip };
+        }
+      }
+      checks.check('a volsnap DPC found on the timeline', found !== undefined);
+      if (found === undefined) return;
+      const enter = /Enter (\d+\.\d+) s/.exec(found.tip)?.[1];
+      await page.mouse.click(found.x, found.y);
+      const selectedRow = page.locator('[data-testid=event-row].selected').first();
+      await selectedRow.waitFor({ timeout: QUERY_TIMEOUT_MS });
+      await settled(page);
+      const rowEnter = await selectedRow.locator('[data-col=enter]').innerText();
+      checks.check(
+        'the selected row is the clicked event (Enter Time)',
+        rowEnter === enter,
+        `${rowEnter} vs ${enter}`,
+      );
+      const index = Number(await selectedRow.getAttribute('data-index'));
+      const rowBox = (await selectedRow.boundingBox())!;
+      const listBox = (await page.locator('[data-testid=event-body]').first().boundingBox())!;
+      checks.check(
+        'its row is scrolled into the group’s list',
+        rowBox.y >= listBox.y - 1 && rowBox.y + rowBox.height <= listBox.y + listBox.height + 1,
+        `row ${index}: y ${rowBox.y.toFixed(0)}, list ${listBox.y.toFixed(0)}–${(listBox.y + listBox.height).toFixed(0)}`,
+      );
+      console.log(`  (the clicked DPC is row ${index} of its group, sorted by the list's order)`);
+      await shots(page, 'timeline-click-reveals-row');
+    });
+
     await checks.step('a bad file dropped over the open trace leaves it open', async () => {
       const bad = path.join(workDir, 'not-a-trace.etl');
       writeFileSync(bad, Buffer.alloc(4096, 0x41));
