@@ -4,7 +4,7 @@
 // view stays inside it. One interactive layer spans all graphs (TimeOverlay.tsx): drag to select,
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
-import { useCallback, useEffect, useRef, useState, type ComponentProps } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
 import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
@@ -113,11 +113,25 @@ function CpuPercentGraph({
   asLanes,
   ...lanes
 }: Omit<ComponentProps<typeof LaneCanvas>, 'colorStep'> & { asLanes: boolean }) {
+  // Only the CPUs shown: while a new CPU filter's answer loads, the previous answer (all CPUs) is
+  // still the result, and drawing its 16 lines into a one-CPU graph took Chromium's software
+  // canvas 1.2 s to flush (CanvasRenderingContext2D::FinalizeFrame in a trace of the first filter).
+  const shownKey = lanes.cpus.join(',');
+  const result = useMemo(() => {
+    const answer = lanes.result;
+    if (answer === undefined) return undefined;
+    const shown = new Set(lanes.cpus);
+    return answer.cpus.every((c) => shown.has(c.cpu))
+      ? answer
+      : { ...answer, cpus: answer.cpus.filter((c) => shown.has(c.cpu)) };
+    // `cpus` is a new array every render: its key says when it changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lanes.result, shownKey]);
   return asLanes ? (
-    <LaneCanvas {...lanes} colorStep={BUSY_COLOR_STEP} />
+    <LaneCanvas {...lanes} result={result} colorStep={BUSY_COLOR_STEP} />
   ) : (
     <LinesCanvas
-      result={lanes.result}
+      result={result}
       view={lanes.view}
       plotWidth={lanes.plotWidth}
       height={lanes.height}
