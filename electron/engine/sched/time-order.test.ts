@@ -2,20 +2,8 @@
 // reads) against a plain stable sort, on random runs with many equal times.
 
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../reader/testing.js';
 import { timeOrder } from './sched-data.js';
-
-/** A deterministic generator (xorshift32), so a failure repeats. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const stableOrder = (times: Float64Array) =>
   Array.from(times.keys()).sort((a, b) => times[a]! - times[b]! || a - b);
@@ -28,7 +16,7 @@ describe('timeOrder', () => {
 
   for (const runs of [2, 3, 16, 65])
     it(`merges ${runs} ascending runs like a stable sort (ties keep reading order)`, () => {
-      const next = random(runs);
+      const next = mulberry32(runs);
       const times: number[] = [];
       for (let r = 0; r < runs; r++) {
         let t = Math.floor(next() * 50);
@@ -40,7 +28,7 @@ describe('timeOrder', () => {
     });
 
   it('sorts arbitrary times (every element its own run) like a stable sort', () => {
-    const next = random(7);
+    const next = mulberry32(7);
     const t = Float64Array.from({ length: 500 }, () => Math.floor(next() * 20));
     expect([...timeOrder(t)]).toEqual(stableOrder(t));
   });
