@@ -38,6 +38,12 @@ describe('scheduling and power query validation', () => {
     expect(
       validateQuery({ kind: 'idleStats', filter: {}, rowLimit: 200, rowOffset: 400, rowType: 'Target' }),
     ).toEqual({ kind: 'idleStats', filter: {}, rowLimit: 200, rowOffset: 400, rowType: 'Target' });
+    expect(validateQuery({ kind: 'idleStats', filter: {}, withStats: false })).toEqual({
+      kind: 'idleStats',
+      filter: {},
+      withStats: false,
+    });
+    expect(() => validateQuery({ kind: 'idleStats', filter: {}, withStats: 'no' })).toThrow(/withStats/);
   });
 
   it('rejects unknown columns, duplicates, bad ids and bounds', () => {

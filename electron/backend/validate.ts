@@ -338,6 +338,9 @@ function validateSchedQuery(query: Dict, kind: SchedQuery['kind']): SchedQuery {
           ? { rowType: expectOneOf(query.rowType, ['Actual', 'Target'] as const, 'query.rowType') }
           : {}),
         ...(query.perCpu !== undefined ? { perCpu: expectBoolean(query.perCpu, 'query.perCpu') } : {}),
+        ...(query.withStats !== undefined
+          ? { withStats: expectBoolean(query.withStats, 'query.withStats') }
+          : {}),
       };
     default:
       return { kind: 'frequency', filter, ...int('maxIntervals', 1, 100_000) };

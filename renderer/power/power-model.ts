@@ -56,13 +56,18 @@ export function concurrencyQuery(
   state: FilterInputs,
   window: { range: TimeRange; buckets: number },
 ): IdleStatsQuery {
-  return { kind: 'idleStats', filter: powerFilter(state, window.range), buckets: window.buckets };
+  return {
+    kind: 'idleStats',
+    filter: powerFilter(state, window.range),
+    buckets: window.buckets,
+    withStats: false,
+  };
 }
 
 /** The headline's deep-idle question: the whole trace (the hint is about how it ends), CPU filter kept. */
 export function deepIdleQuery(state: FilterInputs): IdleStatsQuery {
   const { range: _range, ...rest } = powerFilter(state);
-  return { kind: 'idleStats', filter: rest, buckets: 1 };
+  return { kind: 'idleStats', filter: rest, buckets: 1, withStats: false };
 }
 
 /** One fetched window of WPA's rows (time order) of one type or both. */
@@ -74,6 +79,7 @@ export function idleRowsQuery(
     kind: 'idleStats',
     filter: powerFilter(state, options.range),
     buckets: 1,
+    withStats: false,
     rowLimit: options.limit,
     ...(options.offset > 0 ? { rowOffset: options.offset } : {}),
     ...(options.type !== undefined ? { rowType: options.type } : {}),

@@ -252,25 +252,30 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
   const endNs = model.durationNs;
   const name = (s: number) => (s < 0 ? 'C0' : idleStateName(s));
   const perCpu = q.perCpu === true;
-  const actual = stats(
-    'Actual',
-    range.cpus,
-    (cpu, each) => forEachActualWithC0(power.actual[cpu]!, endNs, each),
-    range,
-    name,
-    perCpu,
-  );
+  const withStats = q.withStats !== false;
+  const actual = !withStats
+    ? []
+    : stats(
+        'Actual',
+        range.cpus,
+        (cpu, each) => forEachActualWithC0(power.actual[cpu]!, endNs, each),
+        range,
+        name,
+        perCpu,
+      );
   const targetCpus = [...Array(power.cpuCount).keys()].filter(
     (c) => power.target[c]!.length > 0 && (q.filter.cpus === undefined || q.filter.cpus.includes(c)),
   );
-  const target = stats(
-    'Target',
-    targetCpus,
-    (cpu, each) => forEachInterval(power.target[cpu]!, each),
-    { ...range, cpus: targetCpus },
-    idleStateName,
-    perCpu,
-  );
+  const target = !withStats
+    ? []
+    : stats(
+        'Target',
+        targetCpus,
+        (cpu, each) => forEachInterval(power.target[cpu]!, each),
+        { ...range, cpus: targetCpus },
+        idleStateName,
+        perCpu,
+      );
   // Concurrency: CPUs in C0, averaged per bucket.
   const bucketNs = (range.end - range.start) / buckets;
   const values = new Float64Array(buckets);

@@ -220,6 +220,15 @@ describe('deep idle, 24 CPUs', () => {
       for (const v of after) expect(v).toBeCloseTo(0.3, 6);
       expect(r.concurrency.values[10]!).toBeGreaterThan(4);
       expect(r.rows).toHaveLength(10);
+      // Without the stats (the headline's hint, the CPUs-in-C0 graph): the same hint and line.
+      const lean = engine.query(
+        { kind: 'idleStats', filter: {}, buckets: 200, withStats: false },
+        token,
+      ) as IdleStatsResult;
+      expect(lean.actual).toEqual([]);
+      expect(lean.target).toEqual([]);
+      expect(lean.deepIdleHint).toBe(r.deepIdleHint);
+      expect(lean.concurrency).toEqual(r.concurrency);
       expect(r.rows[0]).toMatchObject({ type: 'Target', state: 'C1', entryNs: 0 });
       // A window of one type's rows: Target rows are one per CPU per truth change that names it.
       const targets = engine.query(
