@@ -269,8 +269,12 @@ export async function cancelLoading(): Promise<void> {
 }
 
 export async function closeTrace(): Promise<void> {
-  await closeCurrent();
+  // The start screen at once, the server's close behind it: a file picked or dropped right after
+  // Close lands on the start screen instead of on a screen about to be replaced (where its
+  // change event was lost once the analysis screen unmounted under it).
+  const closing = closeCurrent();
   store().resetTrace();
+  await closing;
 }
 
 export type Notify = (message: string, kind?: 'info' | 'error') => void;
