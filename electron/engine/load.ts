@@ -39,7 +39,7 @@ export function openTraceFile(filePath: string): EtlTrace {
 }
 
 /** Windows' limit on logical processors (and what a buffer's 11-bit ProcessorIndex can name). */
-const MAX_LOGICAL_PROCESSORS = 2048;
+export const MAX_LOGICAL_PROCESSORS = 2048;
 /** TRACE_LOGFILE_HEADER.LogFileMode EVENT_TRACE_FILE_MODE_CIRCULAR. */
 const LOG_FILE_MODE_CIRCULAR = 0x2;
 

@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { toWireError, type TraceSummary, type WireError } from '../../shared/contract.js';
+import type { TraceSummary } from '../../shared/contract.js';
 import { Engine, type ExportSliceProgress } from '../engine/engine.js';
 import { derivePerCpu, finalizeModel } from '../engine/finalize.js';
 import { headerFacts, openTraceFile, parsePartial, readPartial } from '../engine/load.js';
@@ -34,6 +34,7 @@ import { startSchedPass, type SchedPass } from './sched-host.js';
 import {
   LOAD_CANCEL_SLOT,
   slotTag,
+  wireFailure,
   type EngineToParser,
   type EngineToPool,
   type ParserToEngine,
@@ -82,11 +83,6 @@ function hasSchedEvents(summary: TraceSummary): boolean {
 export interface Port {
   postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   on(event: 'message', listener: (message: unknown) => void): void;
-}
-
-function wire(error: unknown): WireError {
-  const w = toWireError(error);
-  return w.code !== undefined ? w : { ...w, code: 'internal' };
 }
 
 /**
@@ -218,7 +214,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
           // series, are answered between its steps).
           warmUp(loaded);
         },
-        (error: unknown) => post({ type: 'load-failed', error: wire(error) }),
+        (error: unknown) => post({ type: 'load-failed', error: wireFailure(error) }),
       );
       return;
     }
@@ -248,7 +244,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       })
         .then(
           (result) => post({ type: 'symbols-loaded', id: message.id, result }),
-          (error: unknown) => post({ type: 'failed', id: message.id, error: wire(error) }),
+          (error: unknown) => post({ type: 'failed', id: message.id, error: wireFailure(error) }),
         )
         .finally(() => clearInterval(poll));
       return;
@@ -270,7 +266,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         post({ type: 'export-progress', id, progress }),
       ).then(
         (rows) => post({ type: 'exported', id, rows }),
-        (error: unknown) => post({ type: 'failed', id, error: wire(error) }),
+        (error: unknown) => post({ type: 'failed', id, error: wireFailure(error) }),
       );
       return;
     }
@@ -278,7 +274,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       try {
         post({ type: 'result', id: message.id, result: loaded.query(message.query, token) });
       } catch (error) {
-        post({ type: 'failed', id: message.id, error: wire(error) });
+        post({ type: 'failed', id: message.id, error: wireFailure(error) });
       }
     };
     // A scheduling query while the worker builds the tables: answered when they arrive (other
@@ -528,7 +524,7 @@ export function runParserHost(port: Port, cancel: Int32Array): void {
         trace.close();
       }
     } catch (error) {
-      post({ type: 'failed', error: wire(error) });
+      post({ type: 'failed', error: wireFailure(error) });
     }
   });
 }

@@ -18,16 +18,17 @@
 // writes 0 on abort and gives the slot back at once, so a newer call may take it while the old
 // one is still queued or running — the old one then sees another tag and stops.
 
-import type {
-  ExportRequest,
-  LoadProgress,
-  Query,
-  QueryResult,
-  SymbolLoadProgress,
-  SymbolLoadRequest,
-  SymbolLoadResult,
-  TraceSummary,
-  WireError,
+import {
+  toWireError,
+  type ExportRequest,
+  type LoadProgress,
+  type Query,
+  type QueryResult,
+  type SymbolLoadProgress,
+  type SymbolLoadRequest,
+  type SymbolLoadResult,
+  type TraceSummary,
+  type WireError,
 } from '../../shared/contract.js';
 import type { ExportSliceProgress } from '../engine/engine.js';
 import type { BackgroundEvent } from '../engine/session-types.js';
@@ -35,6 +36,12 @@ import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
 import type { SchedData, ThreadKey } from '../engine/sched/sched-data.js';
 
 export const LOAD_CANCEL_SLOT = 0;
+
+/** A worker's failure as plain data for its parent: an error without a code is 'internal'. */
+export function wireFailure(error: unknown): WireError {
+  const w = toWireError(error);
+  return w.code !== undefined ? w : { ...w, code: 'internal' };
+}
 /** The value a running call's slot holds: its id folded into a positive Int32 (never 0 = free). */
 export const slotTag = (id: number): number => id % 0x7fffffff || 1;
 /** Slots in the shared cancel array: 1 for the load + concurrent queries/exports (slots are reused). */

@@ -11,7 +11,6 @@
 // from them. A failed or stopped worker leaves the engine to build them itself, as before.
 
 import { Worker } from 'node:worker_threads';
-import { toWireError } from '../../shared/contract.js';
 import { openTraceFile } from '../engine/load.js';
 import {
   readSchedEvents,
@@ -21,7 +20,7 @@ import {
   type ThreadKey,
 } from '../engine/sched/sched-data.js';
 import type { Port } from './hosts.js';
-import { LOAD_CANCEL_SLOT, type EngineToSched, type SchedToEngine } from './messages.js';
+import { LOAD_CANCEL_SLOT, wireFailure, type EngineToSched, type SchedToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
 
 /** The worker side: read on 'read', finish on 'finish' (queued behind the read if it comes first). */
@@ -31,8 +30,7 @@ export function runSchedHost(port: Port, cancel: Int32Array): void {
   const post = (message: SchedToEngine, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
   const fail = (error: unknown) => {
     failed = true;
-    const wire = toWireError(error);
-    post({ type: 'failed', error: wire.code !== undefined ? wire : { ...wire, code: 'internal' } });
+    post({ type: 'failed', error: wireFailure(error) });
   };
   port.on('message', (raw) => {
     const message = raw as EngineToSched;

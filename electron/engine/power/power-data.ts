@@ -128,30 +128,6 @@ export class PowerBuilder {
   }
 }
 
-/** First interval of `lane` ending at or after `t` (intervals do not overlap: ends ascend). */
-export function firstEndingFrom(lane: StateLane, t: number): number {
-  let lo = 0;
-  let hi = lane.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (lane.end[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First interval of `lane` starting after `t`. */
-export function firstStartingAfter(lane: StateLane, t: number): number {
-  let lo = 0;
-  let hi = lane.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (lane.start[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The typed arrays of `power` (for a transfer list between threads). */
 export function powerBuffers(power: PowerData): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];

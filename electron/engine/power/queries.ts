@@ -17,7 +17,8 @@ import type {
 } from '../../../shared/contract.js';
 import type { EngineModel } from '../model.js';
 import { EngineError } from '../query-common.js';
-import { firstEndingFrom, firstStartingAfter, type PowerData, type StateLane } from './power-data.js';
+import { lowerBound, upperBound } from '../images.js';
+import type { PowerData, StateLane } from './power-data.js';
 
 const DEFAULT_BUCKETS = 200;
 const MAX_BUCKETS = 10_000;
@@ -298,8 +299,10 @@ export function runIdleStats(power: PowerData, model: EngineModel, q: IdleStatsQ
     if (q.rowType !== undefined && q.rowType !== type) return;
     for (const cpu of cpus) {
       const lane = lanes[cpu]!;
-      const next = firstEndingFrom(lane, range.start);
-      const stop = Math.max(next, firstStartingAfter(lane, range.end));
+      // Intervals do not overlap, so ends ascend with starts: the first ending at or after the
+      // range start, up to the first starting after its end.
+      const next = lowerBound(lane.end, range.start);
+      const stop = Math.max(next, upperBound(lane.start, range.end));
       cursors.push({ cpu, type, lane, name: type === 'Actual' ? name : idleStateName, next, stop });
     }
   };

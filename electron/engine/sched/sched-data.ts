@@ -29,7 +29,7 @@ import {
   type EtlTrace,
   type RawEvent,
 } from '../../reader/index.js';
-import { openTraceFile } from '../load.js';
+import { MAX_LOGICAL_PROCESSORS, openTraceFile } from '../load.js';
 import type { EngineModel } from '../model.js';
 import { f64, i32, i8, u16, u32, u8 } from '../columns.js';
 import { EngineError } from '../query-common.js';
@@ -99,9 +99,6 @@ export function threadResolver(threads: readonly ThreadKey[]): (tid: number, t: 
     return found;
   };
 }
-
-/** Windows' limit on logical processors (a larger NumberOfProcessors claim is damage, load.ts). */
-const MAX_LOGICAL_PROCESSORS = 2048;
 
 /** CPU slots of the pass: the header's NumberOfProcessors when it is possible, and every CPU that
  *  owns buffers (events name only those). Never sized from an absurd claim. */
