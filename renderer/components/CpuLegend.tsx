@@ -4,7 +4,7 @@
 
 import { columnLabel } from './column-labels.js';
 import { useApp, useAppShallow } from '../state/store.js';
-import { effectiveCpus } from '../state/filter-slice.js';
+import { shownCpusOf } from '../state/filter-slice.js';
 import { cpuColor } from '../charts/colors.js';
 import type { FilterState } from '../state/slices.js';
 import { formatUs } from '../format.js';
@@ -38,7 +38,7 @@ export function CpuLegend() {
   const clear = useApp((s) => s.clearFilters);
   const undo = useApp((s) => s.undoFilter);
   const toggleBucket = useApp((s) => s.toggleBucketFilter);
-  const shown = new Set(effectiveCpus(filters, cpuCount) ?? Array.from({ length: cpuCount }, (_, i) => i));
+  const shown = new Set(shownCpusOf(filters, cpuCount));
   const described = describeFilters(filters);
   return (
     <div className="cpu-bar">

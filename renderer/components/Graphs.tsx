@@ -5,17 +5,16 @@
 // Ctrl+wheel to zoom, the cursor line — mouse moves re-render that layer only.
 
 import { useCallback, useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
-import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor } from '../charts/colors.js';
 import { busyColor, GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
-import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
+import { useSeriesWindow } from '../data/use-series-window.js';
 import { DPC_GUIDELINE_US, dpcEventsQuery, seriesQuery } from '../state/queries.js';
 import { DpcTimeline } from '../timeline/DpcTimeline.js';
 import { LANE_AXIS_HEIGHT, LaneCanvas } from '../timeline/LaneCanvas.js';
 import { LinesCanvas } from '../timeline/LinesCanvas.js';
 import { MarksCanvas } from '../timeline/MarksCanvas.js';
-import { effectiveCpus } from '../state/filter-slice.js';
+import { shownCpusOf } from '../state/filter-slice.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
 import { RangeStrip } from './TopBar.js';
@@ -85,18 +84,6 @@ function useViewportHeight(): number {
     return () => window.removeEventListener('resize', onResize);
   }, []);
   return height;
-}
-
-/** Keeps the loaded window while it still covers the view at this resolution (no refetch on pans). */
-function useSeriesWindow(view: TimeRange, plotWidth: number, durationNs: number): SeriesWindow | undefined {
-  const loaded = useRef<SeriesWindow | undefined>(undefined);
-  if (plotWidth <= 0) {
-    return undefined;
-  }
-  if (loaded.current === undefined || !windowCovers(loaded.current, view, plotWidth, durationNs)) {
-    loaded.current = planSeriesWindow(view, plotWidth, durationNs);
-  }
-  return loaded.current;
 }
 
 function GraphTitle({ title, note }: { title: string; note?: string }) {
@@ -195,8 +182,7 @@ export function Graphs() {
   const showTimeline =
     timelineQ !== undefined && timeline.result !== undefined && timeline.result.total <= TIMELINE_MAX_EVENTS;
 
-  const shownCpus =
-    effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
+  const shownCpus = shownCpusOf(inputs.filters, summary.cpuCount);
   const utilizationAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const dpcTimeAsLanes = shownCpus.length > LINES_UP_TO_CPUS;
   const busyOf = useCallback((value: number) => busyColor(value, theme), [theme]);

@@ -6,15 +6,14 @@
 // The states of the perf events are P-state indices: the index → MHz table (the processor's
 // P-state rundown) is not decoded, so no MHz is invented; the header's nominal MHz is shown.
 
-import { useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { useElementWidth } from '../components/use-element-width.js';
-import type { TimeRange } from '../../shared/units.js';
 import { useQueryResult } from '../app/api.js';
 import { cstateColor, pstateColor } from '../charts/colors.js';
 import { GRID_LEFT, GRID_RIGHT } from '../charts/series-options.js';
-import { planSeriesWindow, windowCovers, type SeriesWindow } from '../data/series-window.js';
+import { useSeriesWindow } from '../data/use-series-window.js';
 import { formatCount, formatPercent } from '../format.js';
-import { effectiveCpus } from '../state/filter-slice.js';
+import { shownCpusOf } from '../state/filter-slice.js';
 import { seriesQuery } from '../state/queries.js';
 import { useApp, useAppShallow, useQueryInputs } from '../state/store.js';
 import { visibleRange } from '../state/view-slice.js';
@@ -35,15 +34,6 @@ const PERF_INTERVALS = 20_000;
 /** Lane height per CPU: two tracks need room for a 9-px label. */
 const DUAL_LANE_PX = 20;
 const SINGLE_LANE_PX = 15;
-
-/** The padded, quantized window (as Graphs.tsx): pans inside it fetch nothing. */
-function useWindow(view: TimeRange, plotWidth: number, durationNs: number): SeriesWindow | undefined {
-  const loaded = useRef<SeriesWindow | undefined>(undefined);
-  if (plotWidth <= 0) return undefined;
-  if (loaded.current === undefined || !windowCovers(loaded.current, view, plotWidth, durationNs))
-    loaded.current = planSeriesWindow(view, plotWidth, durationNs);
-  return loaded.current;
-}
 
 function Legend({
   names,
@@ -74,7 +64,7 @@ export function ActualTargetView() {
   const summary = inputs.summary!;
   const [box, width] = useElementWidth();
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
-  const window = useWindow(view, plotWidth, summary.durationNs);
+  const window = useSeriesWindow(view, plotWidth, summary.durationNs);
   const hasActual = summary.tableRows.idleStates > 0;
   const actual = useQueryResult(
     'power-actual-series',
@@ -108,8 +98,7 @@ export function ActualTargetView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [actual.result, targetRuns, theme, stateNames.join(',')],
   );
-  const cpus =
-    effectiveCpus(inputs.filters, summary.cpuCount) ?? Array.from({ length: summary.cpuCount }, (_, i) => i);
+  const cpus = shownCpusOf(inputs.filters, summary.cpuCount);
   const targetTotal = target.result?.totalRows ?? 0;
   const names = [
     ...new Set([...(stateNames.length > 0 ? stateNames : ['C0', 'C1', 'C2', 'C3']), ...statesOf(targetRuns)]),
@@ -145,7 +134,7 @@ export function PerformanceView() {
   const summary = inputs.summary!;
   const [box, width] = useElementWidth();
   const plotWidth = Math.max(0, width - GRID_LEFT - GRID_RIGHT);
-  const window = useWindow(view, plotWidth, summary.durationNs);
+  const window = useSeriesWindow(view, plotWidth, summary.durationNs);
   // Time at each state over the visible range; the lanes over the padded window.
   const table = useQueryResult('power-frequency-table', inputs.traceId, frequencyQuery(inputs, undefined, 1));
   const lanes = useQueryResult(

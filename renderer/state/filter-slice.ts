@@ -25,6 +25,11 @@ export function effectiveCpus(filters: FilterState, cpuCount: number): number[] 
   return Array.from({ length: cpuCount }, (_, cpu) => cpu).filter((cpu) => !excluded.has(cpu));
 }
 
+/** The CPUs the graphs and tables show: the filter's, or all of them without one. */
+export function shownCpusOf(filters: FilterState, cpuCount: number): number[] {
+  return effectiveCpus(filters, cpuCount) ?? Array.from({ length: cpuCount }, (_, cpu) => cpu);
+}
+
 /** Keep only (include) or also drop (exclude) these CPUs, combined with the current CPU filter. */
 function withCpus(filters: FilterState, cpus: readonly number[], mode: 'include' | 'exclude'): FilterState {
   const current = filters.cpuFilter;

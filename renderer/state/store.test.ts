@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { traceNs } from '../../shared/units.js';
-import { effectiveCpus } from './filter-slice.js';
+import { effectiveCpus, shownCpusOf } from './filter-slice.js';
 import { baseFilter, pivotQuery } from './queries.js';
 import { createAppStore } from './store.js';
 import { MapStorage, summaryFixture } from './test-fixtures.js';
@@ -83,11 +83,13 @@ describe('filter slice: CPU selection, filter to/out, undo', () => {
   it('filters to and out of the selection, with undo', () => {
     const store = readyStore();
     const s = () => store.getState();
+    expect(shownCpusOf(s().filters, 4)).toEqual([0, 1, 2, 3]);
     for (const cpu of [0, 2, 4, 6]) {
       s().clickCpu(cpu, { ctrl: true });
     }
     s().filterToSelectedCpus();
     expect(effectiveCpus(s().filters, 8)).toEqual([0, 2, 4, 6]);
+    expect(shownCpusOf(s().filters, 8)).toEqual([0, 2, 4, 6]);
     expect(baseFilter(s()).cpus).toEqual([0, 2, 4, 6]);
     expect(s().selectedCpus).toEqual([]);
     s().clickCpu(4, {});
