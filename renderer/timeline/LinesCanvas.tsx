@@ -97,18 +97,13 @@ export function LinesCanvas({
           const x1 = points[i]!;
           const y0 = yOf(points[i - 1]!);
           const y1 = yOf(points[i + 1]!);
-          const left = Math.min(x0, x1) - w / 2;
-          const topY = Math.min(y0, y1) - w / 2;
-          if (x0 === x1 || y0 === y1) ctx.fillRect(left, topY, Math.abs(x1 - x0) + w, Math.abs(y1 - y0) + w);
-          else {
-            // (Not produced by stepLinePoints; drawn as a stroke should it ever be.)
-            ctx.strokeStyle = ctx.fillStyle;
-            ctx.lineWidth = w;
-            ctx.beginPath();
-            ctx.moveTo(x0, y0);
-            ctx.lineTo(x1, y1);
-            ctx.stroke();
-          }
+          // Every piece is horizontal or vertical (stepLinePoints; step-line.test.ts checks it).
+          ctx.fillRect(
+            Math.min(x0, x1) - w / 2,
+            Math.min(y0, y1) - w / 2,
+            Math.abs(x1 - x0) + w,
+            Math.abs(y1 - y0) + w,
+          );
         }
       }
       ctx.restore();

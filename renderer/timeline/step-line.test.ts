@@ -42,6 +42,27 @@ describe('stepLinePoints', () => {
     expect(column0.map(([, v]) => v)).toEqual([5, 7, 5]);
   });
 
+  it('is all horizontal and vertical pieces, at every bucket width (LinesCanvas fills them as rectangles)', () => {
+    // Values jumping about 0–100 (a fixed pattern: every step up and down, repeats and plateaus).
+    const values = Array.from({ length: 3000 }, (_, i) => ((i * 37) % 101) * Number(i % 7 !== 0));
+    // Wide buckets, narrow ones, and ones a pixel wide give or take rounding (both paths mixed).
+    for (const pxPerBucket of [7, 0.3, 1, 1.0000001, 0.9999999])
+      for (const offset of [0, 0.37]) {
+        const points = stepLinePoints({
+          values,
+          originNs: 0,
+          bucketNs: 10,
+          view: { start: 0, end: 30_000 },
+          xOf: (ns) => offset + (ns / 10) * pxPerBucket,
+          columnPx: 1,
+        });
+        const p = pairs(points);
+        expect(p.length).toBeGreaterThan(10);
+        for (let i = 1; i < p.length; i++)
+          expect(p[i]![0] === p[i - 1]![0] || p[i]![1] === p[i - 1]![1]).toBe(true);
+      }
+  });
+
   it('uses only the buckets the view overlaps', () => {
     const points = stepLinePoints({
       values: [1, 2, 3, 4, 5, 6, 7, 8, 9],
