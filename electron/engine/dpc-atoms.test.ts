@@ -1,6 +1,7 @@
 // The atoms' one-sort construction: rowsByValue orders rows exactly as a comparison sort would
 // (negatives, −0, NaN included), and every atom level built from it holds each atom's durations
-// as the sorted multiset of its rows' durations, with the same sums.
+// as the sorted multiset of its rows' durations, with the same sums (the time-block levels, which
+// sort each slice in place, included).
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,8 @@ import {
   dpcAtoms,
   dpcBlockAtoms,
   rowsByValue,
+  sortByValue,
+  sortSlice,
   type DpcAtoms,
 } from './dpc-atoms.js';
 import { engineFrom, kernelAddress } from './test-model.js';
@@ -42,6 +45,21 @@ describe('rowsByValue', () => {
     // toEqual treats −0 and +0 as different and NaN as equal to NaN: the exact order.
     expect(Array.from(got)).toEqual(Array.from(expected));
     expect(new Set(order).size).toBe(values.length);
+  });
+
+  it('gives the values in that order too, and sorts short and long slices in place alike', () => {
+    const values = new Float32Array([3, -1, NaN, 0, -0, Infinity, 2.5, -Infinity, 3, 1e-40]);
+    const { rows, values: sorted } = sortByValue(values);
+    expect(Array.from(sorted)).toEqual(Array.from(rows, (row) => values[row]!));
+    expect(Array.from(sorted)).toEqual(Array.from(values.slice().sort()));
+    for (const length of [2, 5, 24, 25, 300]) {
+      const slice = Float32Array.from({ length }, (_, i) => (i % 7 === 3 ? NaN : ((i * 7919) % 97) - 40));
+      const padded = new Float32Array(length + 2).fill(99);
+      padded.set(slice, 1);
+      sortSlice(padded, 1, length + 1);
+      expect(Array.from(padded.subarray(1, length + 1))).toEqual(Array.from(slice.sort()));
+      expect([padded[0], padded[length + 1]]).toEqual([99, 99]);
+    }
   });
 
   it('handles empty and single-digit inputs', () => {
@@ -118,5 +136,32 @@ describe('atom levels from one sort', () => {
       expect(Array.from(one.sum)).toEqual(Array.from(other.sum));
     }
     expect(dpcBlockAtoms(warm.model)!.count).toBeGreaterThan(all.count);
+    // The block and super-block levels (sorted in place, not from the row order) hold exactly
+    // their rows' durations, sorted.
+    const blocks = dpcBlockAtoms(warm.model)!;
+    const levels = [
+      { rows: blocks.blockRows, cpuFirst: blocks.cpuBlocks, atomsOf: blocks.blockAtoms },
+      { rows: blocks.blockRows * blocks.blocksPerSuper, cpuFirst: blocks.cpuSupers, atomsOf: blocks.superAtoms },
+    ];
+    let checked = 0;
+    for (const level of levels) {
+      const segments = level.cpuFirst[level.cpuFirst.length - 1]!;
+      for (let b = 0; b < segments; b++) {
+        let c = 0;
+        while (b >= level.cpuFirst[c + 1]!) c++;
+        const lo = dpc.cpuOffsets[c]! + (b - level.cpuFirst[c]!) * level.rows;
+        const hi = Math.min(lo + level.rows, dpc.cpuOffsets[c + 1]!);
+        for (let a = level.atomsOf[b]!; a < level.atomsOf[b + 1]!; a++) {
+          const rows = rowsWhere(
+            (i) => i >= lo && i < hi && dpc.kind[i] === blocks.kind[a] && dpc.routine[i] === blocks.routine[a],
+          );
+          expect(Array.from(blocks.sorted.subarray(blocks.start[a]!, blocks.end[a]!))).toEqual(
+            Array.from(Float32Array.from(rows, (i) => dpc.duration[i]!).sort()),
+          );
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(all.count);
   });
 });
