@@ -96,11 +96,11 @@ export class Engine {
   /** warmUp in steps of a fraction of a second (the worker answers the graphs' series between
    *  them); yields true once whole-trace pivots are fast (the zoomed-range levels follow). */
   *warmUpSteps(): Generator<boolean, void, undefined> {
-    // Stack views read sample atoms (stacks/sample-atoms.ts): built here, not by the first query.
+    if (this.model.dpc.length > 0) yield* buildAllDpcAtomsSteps(this.model);
+    // Stack views read sample atoms (stacks/sample-atoms.ts): built here, not by the first query —
+    // after the DPC levels, which the pivots of a just-opened trace wait for (no view at open
+    // needs these; a query that does builds them itself).
     sampleAtoms(this.model);
-    if (this.model.dpc.length === 0) return;
-    yield false;
-    yield* buildAllDpcAtomsSteps(this.model);
   }
 
   private spec(table: unknown): TableSpec {

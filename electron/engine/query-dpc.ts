@@ -12,7 +12,7 @@ import {
   type HistogramScheme,
 } from '../../shared/contract.js';
 import { addressKeyHex, lowerBound } from './images.js';
-import { atomCode, countBelow, coversEveryDpcCpu, dpcAtoms } from './dpc-atoms.js';
+import { atomCode, countBelow, coversEveryDpcCpu, dpcAtoms, hasDpcAtoms } from './dpc-atoms.js';
 import { dpcExclusive, type EngineModel } from './model.js';
 import {
   budgetOfKind,
@@ -67,7 +67,7 @@ export function runHistogram(
     filter.masks.length > 0 || filter.minDuration !== -Infinity || filter.maxDuration !== Infinity;
   if (filter.start <= 0 && filter.rowEnd >= model.durationNs) {
     // Whole trace: count each atom's sorted durations per bucket by binary search.
-    const perCpu = !coversEveryDpcCpu(model, filter.cpus);
+    const perCpu = !coversEveryDpcCpu(model, filter.cpus) || !hasDpcAtoms(model, false);
     const atoms = dpcAtoms(model, perCpu);
     const allowed = new Set(filter.cpus);
     const sorted = atoms.sorted;

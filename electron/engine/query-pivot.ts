@@ -48,6 +48,7 @@ import {
   coversEveryDpcCpu,
   dpcAtoms,
   dpcBlockAtoms,
+  hasDpcAtoms,
   unionSelect,
   type DpcAtoms,
   type DpcBlockAtoms,
@@ -212,7 +213,9 @@ export function runPivot(
   // Whole-trace DPC/ISR pivots run on the per-(CPU, type, routine) atoms instead of the rows.
   const wholeTrace = filter.start <= 0 && filter.rowEnd >= model.durationNs;
   const everyCpu = coversEveryDpcCpu(model, filter.cpus);
-  const perCpuAtoms = groupBy.includes('cpu') || !everyCpu;
+  // All CPUs and not by CPU: the CPU-less atoms when built (16× fewer on 16 CPUs); until the
+  // warm-up has merged them, the per-CPU atoms answer the same (exact) aggregates.
+  const perCpuAtoms = groupBy.includes('cpu') || !everyCpu || !hasDpcAtoms(model, false);
   // Wide ranges: whole time blocks of each CPU from the block atoms, the partial blocks at the
   // two edges scanned as rows (their values sorted into the atoms' spare room, see below).
   const blockPlan =
@@ -280,7 +283,7 @@ export function runPivot(
       takeAtom(atoms, a);
     }
     if (dense !== undefined) for (const key of leaves.keys) dense[key] = -1;
-    if (perCpuAtoms && everyCpu) {
+    if (perCpuAtoms && everyCpu && hasDpcAtoms(model, false)) {
       // Grouped by CPU over all CPUs: the total's percentiles from the CPU-less atoms (16× fewer).
       const all = dpcAtoms(model, false);
       const from: number[] = [];
