@@ -4,6 +4,7 @@
 // in a typed array (the name is looked up once per hook), other events by eventKindName.
 //
 //   RawEvent ──hookId switch──> decode (DPC inline; others via reader decoders) ──> PartialBuilder
+//            ──switch, ready, idle, power events──> SchedEvents.visit (the scheduling tables' events)
 
 import {
   decodeCompactCSwitchBatch,
@@ -32,6 +33,7 @@ import {
 } from '../reader/index.js';
 import type { ImageEventKind, LifetimeKind, PartialBuilder } from './partial.js';
 import { KEY_CREATE, KEY_DELETE, KEY_RUNDOWN } from './stacks/collect.js';
+import type { SchedEvents } from './sched/sched-data.js';
 
 export interface EventSink {
   visit(ev: RawEvent): void;
@@ -39,7 +41,8 @@ export interface EventSink {
   flushCounts(): void;
 }
 
-export function createIngest(builder: PartialBuilder, clock: TraceClock): EventSink {
+/** `sched`: the scheduling pass's phase 1 (sched/sched-data.ts) fed from the same events. */
+export function createIngest(builder: PartialBuilder, clock: TraceClock, sched?: SchedEvents): EventSink {
   const origin = clock.originTicks;
   const nsPerTick = clock.nsPerTick;
   const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
@@ -139,6 +142,7 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return;
       }
       case KernelHook.CSwitch: {
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         // Inline (no record object): NewThreadId u32 @0, OldThreadId u32 @4, PreviousCState u8 @10
         // (v2+), NewThreadWaitTime u32 @16 (when present) — same fields as decodeCSwitch.
         const size = ev.payloadSize;
@@ -156,6 +160,7 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return;
       }
       case KernelHook.CompactCSwitch: {
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         const batch = decodeCompactCSwitchBatch(ev);
         if (batch === undefined) return;
         builder.noteCompactBatch();
@@ -164,6 +169,7 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return;
       }
       case KernelHook.ReadyThread:
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         // Inline: TThreadId u32 @0.
         if (ev.payloadSize >= 4) builder.appendReady(timeNs, ev.view.getUint32(ev.payloadOffset, true));
         return;
@@ -253,12 +259,19 @@ export function createIngest(builder: PartialBuilder, clock: TraceClock): EventS
         return;
       }
       case KernelHook.IdleStateEnter:
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         // Inline: State u32 @0.
         if (ev.payloadSize >= 4)
           builder.appendIdleEnter(cpu, timeNs, ev.view.getUint32(ev.payloadOffset, true));
         return;
       case KernelHook.IdleStateExit:
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         builder.appendIdleExit(cpu, timeNs);
+        return;
+      case KernelHook.IdleStateChange:
+      case KernelHook.PerfStateChange:
+        // Only the scheduling pass's power lanes use these.
+        if (sched !== undefined) sched.visit(ev, timeNs, toNs);
         return;
       case KernelHook.ImageLoad:
         return imageEvent(ev, 'load', timeNs);

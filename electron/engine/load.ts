@@ -10,6 +10,7 @@ import { derivePerCpu } from './finalize.js';
 import { PartialBuilder, type Partial, type PartialCapacity } from './partial.js';
 import { checkLoadFitsMemory } from './memory-budget.js';
 import { EngineError } from './query-common.js';
+import { hasSchedEventsData, SchedEvents } from './sched/sched-data.js';
 import type { HeaderFacts } from './summary.js';
 import path from 'node:path';
 
@@ -40,6 +41,14 @@ export function openTraceFile(filePath: string): EtlTrace {
 
 /** Windows' limit on logical processors (and what a buffer's 11-bit ProcessorIndex can name). */
 export const MAX_LOGICAL_PROCESSORS = 2048;
+
+/** CPU slots of the scheduling events: the header's NumberOfProcessors when it is possible, and
+ *  every CPU that owns buffers (events name only those). Never sized from an absurd claim. */
+export function schedCpuSlots(trace: EtlTrace): number {
+  const claimed = trace.header.numberOfProcessors;
+  const seen = trace.cpus.length === 0 ? 0 : Math.max(...trace.cpus) + 1;
+  return Math.max(1, seen, claimed <= MAX_LOGICAL_PROCESSORS ? claimed : 0);
+}
 /** TRACE_LOGFILE_HEADER.LogFileMode EVENT_TRACE_FILE_MODE_CIRCULAR. */
 const LOG_FILE_MODE_CIRCULAR = 0x2;
 
@@ -123,6 +132,9 @@ export interface ReadPartialOptions {
   /** Reserve the columns as SharedArrayBuffers (with `reserveForAllCpus`: the other parser
    *  workers then copy their rows straight behind this share's, see partial.ts `placeRows`). */
   readonly sharedColumns?: boolean;
+  /** Collect the scheduling pass's events too (sched/sched-data.ts; default true): the partial's
+   *  `sched`, so the scheduling tables need no second read of the file. */
+  readonly schedEvents?: boolean;
 }
 
 /** Reads the events of the included CPUs into a partial and derives its per-CPU tables (throws
@@ -141,7 +153,15 @@ export function parsePartial(trace: EtlTrace, options: ReadPartialOptions = {}):
     partialCapacity(trace, options.reserveForAllCpus === true ? undefined : options.includeCpu),
     options.sharedColumns === true,
   );
-  const ingest = createIngest(builder, trace.clock);
+  let sched: SchedEvents | undefined;
+  if (options.schedEvents !== false) {
+    const bound = partialCapacity(trace, options.includeCpu);
+    sched = new SchedEvents(schedCpuSlots(trace), trace.header.cpuSpeedMHz, {
+      switches: bound.run,
+      readies: bound.ready,
+    });
+  }
+  const ingest = createIngest(builder, trace.clock, sched);
   const stats = trace.forEachEvent(ingest.visit, {
     order: 'per-cpu',
     ...(options.includeCpu !== undefined ? { includeCpu: options.includeCpu } : {}),
@@ -153,6 +173,8 @@ export function parsePartial(trace: EtlTrace, options: ReadPartialOptions = {}):
   builder.bytesRead = stats.bytesRead;
   const partial = builder.finish();
   partial.diagnostics = [...trace.diagnostics];
+  const schedEvents = sched?.data();
+  if (schedEvents !== undefined && hasSchedEventsData(schedEvents)) partial.sched = schedEvents;
   return partial;
 }
 

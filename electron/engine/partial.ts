@@ -22,6 +22,7 @@
 import type { Diagnostic } from '../../shared/contract.js';
 import { f32, f64, i8, u16, u32, u8, type TypedArray } from './columns.js';
 import type { DpcCoverage } from './model.js';
+import { schedEventsBuffers, type SchedEventsData } from './sched/sched-data.js';
 import { StackCollector, type PartialStacks } from './stacks/collect.js';
 
 export const DPC_KIND_ISR = 3;
@@ -199,6 +200,8 @@ export interface Partial {
   derived?: PerCpuDerived;
   /** Stack walks and stack keys (stacks/collect.ts); absent when the partial read none. */
   stacks?: PartialStacks;
+  /** The scheduling tables' events as read (sched/sched-data.ts); absent when there were none. */
+  sched?: SchedEventsData;
 }
 
 /** Per-CPU contiguous rows (local CPU indexing: rows of CPU c are offsets[c] .. offsets[c+1]). */
@@ -948,6 +951,8 @@ export function partialTransferList(partial: Partial): ArrayBuffer[] {
     add(st.keyRefs);
     add(st.keyDefs);
   }
+  if (partial.sched !== undefined)
+    for (const buffer of schedEventsBuffers(partial.sched)) buffers.add(buffer);
   return [...buffers];
 }
 

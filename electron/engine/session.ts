@@ -2,6 +2,7 @@
 // calling thread (for the CLI's small files, tests and benchmarks of the engine alone).
 //
 //   path ──openTraceFile──> readPartial (all CPUs) ──finalizeModel──> Engine ──> TraceSession
+//                           (its scheduling events kept for the first scheduling query)
 
 import type {
   ExportRequest,
@@ -22,6 +23,7 @@ import type {
   SymbolLoadSessionOptions,
   TraceSession,
 } from './session-types.js';
+import { installSchedEvents } from './sched/sched-file.js';
 import { loadSymbolsIntoEngine } from './symbol-load.js';
 import { headerOnlySummary } from './summary.js';
 
@@ -59,11 +61,15 @@ export function loadEngine(filePath: string, options: OpenSessionOptions = {}): 
       events: partial.events,
       elapsedMs: Date.now() - started,
     });
+    const schedEvents = partial.sched;
+    delete partial.sched;
     const model = finalizeModel(
       [partial],
       { ...header, diagnostics: [...header.diagnostics, ...trace.diagnostics] },
       { tracePath: filePath, shouldStop },
     );
+    // The scheduling tables are finished from these on the first scheduling query (no second read).
+    if (schedEvents !== undefined) installSchedEvents(model, schedEvents);
     options.onProgress?.({
       phase: 'ready',
       bytesRead: partial.bytesRead,

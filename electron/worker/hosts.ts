@@ -27,10 +27,11 @@ import {
 import type { CancelToken } from '../engine/query-common.js';
 import { headerOnlySummary } from '../engine/summary.js';
 import { loadSymbolsIntoEngine } from '../engine/symbol-load.js';
-import { hasSchedData, installSchedData } from '../engine/sched/sched-data.js';
+import { mergeSchedEvents, type SchedEventsData } from '../engine/sched/sched-data.js';
+import { hasSchedData, installSchedData, installSchedEvents } from '../engine/sched/sched-file.js';
 import { isSchedQuery } from '../engine/sched/run.js';
 import { readPdbTable } from '../symbols/read-pdb.js';
-import { startSchedPass, type SchedPass } from './sched-host.js';
+import { startSchedWorker, type SchedWorker } from './sched-host.js';
 import {
   LOAD_CANCEL_SLOT,
   slotTag,
@@ -57,10 +58,10 @@ export const EXPORT_SLICE_MS = 10;
 const EXPORT_PROGRESS_MS = 100;
 /** How often a running symbol load checks its cancel slot: a cancel is felt within a blink. */
 const SYMBOL_CANCEL_POLL_MS = 50;
-/** Below this file size the scheduling pass stays on the engine thread, on first use: in process it
- *  reads ~4 ms per MB (0.8 s for the 211 MB bench trace), so under 16 MiB it costs about what
- *  starting a worker does (~60–80 ms). ETLSCOPE_SCHED_WORKER_MIN_BYTES overrides it (tests run the
- *  worker on small traces). */
+/** Below this file size the scheduling tables are finished on the engine thread, on first use,
+ *  from the events the load pass collected: phase 2 takes ~2 ms per MB (0.4 s for the 211 MB bench
+ *  trace on a slow day), so under 16 MiB it costs about what starting a worker does (~60–80 ms).
+ *  ETLSCOPE_SCHED_WORKER_MIN_BYTES overrides it (tests run the worker on small traces). */
 export const SCHED_WORKER_MIN_BYTES = 16 * 1024 * 1024;
 const schedWorkerMinBytes = (): number => {
   const override = Number(process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES);
@@ -187,24 +188,32 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
   function handle(message: PoolToEngine): void {
     if (message.type === 'load') {
       load(message.path, message.workers).then(
-        ({ engine: loaded, sched }) => {
+        ({ engine: loaded, sched, schedEvents }) => {
           engine = loaded;
           collectGarbage();
           post({ type: 'loaded', summary: loaded.model.summary });
-          // The scheduling pass (started with the load, or now): the model's threads finish it.
-          const summary = loaded.model.summary;
-          if (!hasSchedEvents(summary) || summary.fileSize < schedWorkerMinBytes()) sched?.stop();
+          // Phase 2 of the scheduling tables: in their worker (reading since the load started, or
+          // given the events the split load collected); for small files on first use here.
+          const model = loaded.model;
+          const summary = model.summary;
+          const worker =
+            sched ??
+            (schedEvents !== undefined && summary.fileSize >= schedWorkerMinBytes()
+              ? startSchedWorker(cancel.buffer as SharedArrayBuffer)
+              : undefined);
+          if (worker === undefined) {
+            if (schedEvents !== undefined) installSchedEvents(model, mergeSchedEvents(schedEvents));
+          } else if (sched !== undefined && !hasSchedEvents(summary)) sched.stop();
           else {
-            const pass = sched ?? startSchedPass(message.path, cancel.buffer as SharedArrayBuffer);
-            schedReady = pass.finish(loaded.model.threads, loaded.model.durationNs).then((data) => {
-              if (data !== undefined) installSchedData(loaded.model, data);
+            schedReady = worker.finish(model.threads, model.durationNs, schedEvents).then((data) => {
+              if (data !== undefined) installSchedData(model, data);
               schedReady = undefined;
               post({
                 type: 'background',
                 event: {
                   task: 'scheduling',
                   outcome: data !== undefined ? 'built' : 'failed',
-                  ms: Date.now() - pass.startedAt,
+                  ms: Date.now() - worker.startedAt,
                 },
               });
             });
@@ -290,7 +299,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
   async function load(
     path: string,
     requestedWorkers: number,
-  ): Promise<{ engine: Engine; sched?: SchedPass }> {
+  ): Promise<{ engine: Engine; sched?: SchedWorker; schedEvents?: SchedEventsData[] }> {
     const started = Date.now();
     const shouldStop = () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0;
     const trace = openTraceFile(path);
@@ -315,11 +324,14 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
     }
     const workers = Math.max(1, Math.min(requestedWorkers, bytesByCpu.size));
     const shares = workers > 1 ? splitCpus(bytesByCpu, workers) : [[...bytesByCpu.keys()]];
-    // One parser leaves a core free: the scheduling pass's file read runs there, alongside.
+    // One parser leaves a core free: the scheduling events are read there, alongside (and the
+    // load pass does not collect them). A split load keeps every core busy: its passes collect them.
     const sched =
       workers === 1 && totalBytes >= schedWorkerMinBytes() && availableParallelism() >= 2
-        ? startSchedPass(path, cancel.buffer as SharedArrayBuffer)
+        ? startSchedWorker(cancel.buffer as SharedArrayBuffer)
         : undefined;
+    sched?.read(path);
+    const schedEvents = sched === undefined;
 
     // Progress: each share reports its own bytes/events; the sum goes to the pool.
     const shareBytes = new Array<number>(shares.length).fill(0);
@@ -386,6 +398,7 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       const own = new Set(shares[0]);
       const readOptions = {
         shouldStop,
+        schedEvents,
         onProgress: (bytesRead: number, events: number) => report(0, bytesRead, events),
       };
       let local: Partial;
@@ -408,6 +421,13 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
         derivePerCpu(local);
       }
       const partials = [local, ...(await Promise.all(remote.map((r) => r.partial)))];
+      // The scheduling events of every share, in share (= CPU) order, taken off the partials:
+      // they go to the tables' phase 2 (merged there, not on this thread), not to finalize.
+      const schedParts: SchedEventsData[] = [];
+      for (const p of partials) {
+        if (p.sched !== undefined) schedParts.push(p.sched);
+        delete p.sched;
+      }
       const bytesRead = partials.reduce((n, p) => n + p.bytesRead, 0);
       const events = partials.reduce((n, p) => n + p.events, 0);
       post({
@@ -432,7 +452,11 @@ export function runEngineHost(port: Port, cancel: Int32Array): void {
       });
       // Resident memory the caller sees after 'loaded' is the trace's, not finished workers'.
       await Promise.all(remote.map((r) => r.exited));
-      return { engine: new Engine(model, path), ...(sched !== undefined ? { sched } : {}) };
+      return {
+        engine: new Engine(model, path),
+        ...(sched !== undefined ? { sched } : {}),
+        ...(schedParts.length > 0 ? { schedEvents: schedParts } : {}),
+      };
     } catch (error) {
       sched?.stop();
       throw error;

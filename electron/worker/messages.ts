@@ -7,8 +7,8 @@
 //
 // A parser worker: parse → 'parsed' (row counts) → derive → on 'place', copy its rows into the
 // engine share's SharedArrayBuffer columns behind the earlier shares' rows → 'partial'.
-// The scheduling worker: 'read' (phase 1 of sched-data.ts over the file) → on 'finish' (the
-// model's threads) phase 2 → 'sched' (tables transferred); the engine answers scheduling and
+// The scheduling worker: 'read' (phase 1 over the file) or the load pass's events → on 'finish'
+// (the model's threads) phase 2 → 'sched' (tables transferred); the engine answers scheduling and
 // power queries from them (engine ──EngineToSched──> sched worker ──SchedToEngine──> engine).
 //
 // Cancellation does not wait for the message queue (a query loop is synchronous): the pool and
@@ -33,7 +33,7 @@ import {
 import type { ExportSliceProgress } from '../engine/engine.js';
 import type { BackgroundEvent } from '../engine/session-types.js';
 import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
-import type { SchedData, ThreadKey } from '../engine/sched/sched-data.js';
+import type { SchedData, SchedEventsData, ThreadKey } from '../engine/sched/sched-data.js';
 
 export const LOAD_CANCEL_SLOT = 0;
 
@@ -110,11 +110,18 @@ export type ParserToEngine =
   | { readonly type: 'partial'; readonly partial: Partial }
   | { readonly type: 'failed'; readonly error: WireError };
 
-/** The scheduling worker (sched-host.ts): 'read' starts phase 1 at once (while the load runs);
- *  'finish' brings the loaded model's thread instances for phase 2. */
+/** The scheduling worker (sched-host.ts): 'read' starts phase 1 over the file at once (while a
+ *  one-parser load runs); 'finish' brings the model's threads for phase 2, and the events when the
+ *  load pass collected them (a split load). */
 export type EngineToSched =
   | { readonly type: 'read'; readonly path: string }
-  | { readonly type: 'finish'; readonly threads: readonly ThreadKey[]; readonly endNs: number };
+  | {
+      readonly type: 'finish';
+      readonly threads: readonly ThreadKey[];
+      readonly endNs: number;
+      /** The load's shares' events, in share order (merged by the worker). */
+      readonly events?: readonly SchedEventsData[];
+    };
 
 export type SchedToEngine =
   /** The tables, their typed arrays transferred. */

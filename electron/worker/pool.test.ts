@@ -117,7 +117,7 @@ describe('worker pool', () => {
     for (const q of queries) expect(await two.query(q)).toEqual(await one.query(q));
   });
 
-  it('builds the scheduling tables in a worker of their own (alongside the load, or after a split load) and answers like in-process', async () => {
+  it('builds the scheduling tables in a worker of their own (phase 2 over the load pass events, one parser or a split load) and answers like in-process', async () => {
     const sched: Query[] = [
       { kind: 'threadSummary', filter: {} },
       { kind: 'switchPivot', filter: { cpus: [0, 2] }, groupBy: ['newProcess', 'newThreadId'] },

@@ -1,37 +1,40 @@
-// The scheduling pass in a worker of its own (issue 10: the Power and Threads headlines ask for it
-// as soon as a trace opens, and on the engine worker its ~1 s per 200 MB file pass held every
-// other query — the graphs — behind it). Both halves live here:
+// The scheduling tables in a worker of their own (issue 10: the Power and Threads headlines ask
+// for them as soon as a trace opens; on the engine worker they would hold the graphs' and
+// pivots' queries behind them). Phase 1 — the switch, ready and power events — comes one of two
+// ways, whichever leaves no core idle:
 //
-//   engine worker: startSchedPass(path) ──'read'──> sched worker: phase 1 over the file
-//                  .finish(model.threads, end) ──'finish'──>        phase 2 (rows, readiers)
-//                  <──'sched' (typed arrays transferred)──          exits
+//   one parser (a core free):  startSchedWorker().read(path) ──'read'──> phase 1 over the file,
+//                              alongside the load
+//   a split load (both busy):  the load pass collects them (load.ts parsePartial → Partial.sched,
+//                              one part per parser worker, merged in the sched worker) and hands
+//                              them over with 'finish'
+//   then: .finish(threads, end[, events]) ──'finish'──> phase 2 ──'sched' (tables transferred)──>
 //
-// Phase 1 needs no model, so it starts with the load (on the second core while one parser reads);
-// the engine installs the tables (sched-data.ts installSchedData) and answers scheduling queries
-// from them. A failed or stopped worker leaves the engine to build them itself, as before.
+// The engine installs the tables (sched-file.ts installSchedData) and answers scheduling queries
+// from them; a failed worker leaves the engine to read them from the file on first use.
 
 import { Worker } from 'node:worker_threads';
-import { openTraceFile } from '../engine/load.js';
 import {
-  readSchedEvents,
+  finishSchedEvents,
+  mergeSchedEvents,
   schedBuffers,
+  schedEventsBuffers,
   type SchedData,
-  type SchedEvents,
+  type SchedEventsData,
   type ThreadKey,
 } from '../engine/sched/sched-data.js';
+import { readSchedEvents } from '../engine/sched/sched-file.js';
+import { openTraceFile } from '../engine/load.js';
 import type { Port } from './hosts.js';
 import { LOAD_CANCEL_SLOT, wireFailure, type EngineToSched, type SchedToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
 
-/** The worker side: read on 'read', finish on 'finish' (queued behind the read if it comes first). */
+/** The worker side: phase 1 on 'read', phase 2 on 'finish' (over the events it brings, else over
+ *  what 'read' collected; messages are handled in order, so a 'finish' after a 'read' waits). */
 export function runSchedHost(port: Port, cancel: Int32Array): void {
-  let events: SchedEvents | undefined;
+  let read: SchedEventsData | undefined;
   let failed = false;
   const post = (message: SchedToEngine, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
-  const fail = (error: unknown) => {
-    failed = true;
-    post({ type: 'failed', error: wireFailure(error) });
-  };
   port.on('message', (raw) => {
     const message = raw as EngineToSched;
     if (failed) return;
@@ -39,33 +42,42 @@ export function runSchedHost(port: Port, cancel: Int32Array): void {
       if (message.type === 'read') {
         const trace = openTraceFile(message.path);
         try {
-          events = readSchedEvents(trace, () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0);
+          read = readSchedEvents(trace, () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0).data();
         } finally {
           trace.close();
         }
         return;
       }
-      if (events === undefined) throw new Error('The scheduling pass was asked to finish before it read.');
-      const data = events.finish(message.threads, message.endNs);
-      events = undefined;
+      const events = message.events !== undefined ? mergeSchedEvents(message.events) : read;
+      if (events === undefined) throw new Error('The scheduling tables were asked for before any events.');
+      read = undefined;
+      const data = finishSchedEvents(events, message.threads, message.endNs);
       post({ type: 'sched', data }, schedBuffers(data));
     } catch (error) {
-      fail(error);
+      failed = true;
+      post({ type: 'failed', error: wireFailure(error) });
     }
   });
 }
 
-/** The engine side of one pass: its tables once finished, or undefined when it failed or stopped. */
-export interface SchedPass {
-  /** Sends the loaded model's threads; resolves with the tables (undefined: build them yourself). */
-  finish(threads: readonly ThreadKey[], endNs: number): Promise<SchedData | undefined>;
+/** The engine side of one scheduling worker. */
+export interface SchedWorker {
+  /** Phase 1 over the trace file, at once (while the load runs on the other core). */
+  read(path: string): void;
+  /** Phase 2 with the model's threads, over `events` (moved there: unusable here after) or, without
+   *  them, over what `read` collected; resolves with the tables (undefined: build them yourself). */
+  finish(
+    threads: readonly ThreadKey[],
+    endNs: number,
+    events?: readonly SchedEventsData[],
+  ): Promise<SchedData | undefined>;
   /** Ends the worker (a trace without scheduling events, a failed load, the engine closing). */
   stop(): void;
   /** Date.now() when the worker was started. */
   readonly startedAt: number;
 }
 
-export function startSchedPass(path: string, cancel: SharedArrayBuffer): SchedPass {
+export function startSchedWorker(cancel: SharedArrayBuffer): SchedWorker {
   const startedAt = Date.now();
   const launch = workerLaunch();
   const child = new Worker(launch.file, {
@@ -84,14 +96,20 @@ export function startSchedPass(path: string, cancel: SharedArrayBuffer): SchedPa
     child.on('error', () => resolve(undefined));
     child.on('exit', () => resolve(undefined));
   });
-  child.postMessage({ type: 'read', path } satisfies EngineToSched);
   return {
-    finish(threads, endNs) {
-      child.postMessage({
-        type: 'finish',
-        threads: threads.map((t) => ({ threadId: t.threadId, startNs: t.startNs })),
-        endNs,
-      } satisfies EngineToSched);
+    read(path) {
+      child.postMessage({ type: 'read', path } satisfies EngineToSched);
+    },
+    finish(threads, endNs, events) {
+      child.postMessage(
+        {
+          type: 'finish',
+          threads: threads.map((t) => ({ threadId: t.threadId, startNs: t.startNs })),
+          endNs,
+          ...(events !== undefined ? { events } : {}),
+        } satisfies EngineToSched,
+        events !== undefined ? events.flatMap(schedEventsBuffers) : [],
+      );
       return result;
     },
     stop() {

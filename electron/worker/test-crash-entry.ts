@@ -7,6 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEngineHost, runParserHost, type Port } from './hosts.js';
+import { runSchedHost } from './sched-host.js';
 import type { WorkerData } from './messages.js';
 
 const data = workerData as WorkerData | undefined;
@@ -32,7 +33,7 @@ if (parentPort !== null && data !== undefined) {
     if (data.role === 'engine' && message.type === when) crash();
     deliver(message);
   });
-  const cancel = new Int32Array(data.cancel);
-  if (data.role === 'engine') runEngineHost(port, cancel);
-  else runParserHost(port, cancel);
+  if (data.role === 'sched') runSchedHost(port, new Int32Array(data.cancel));
+  else if (data.role === 'engine') runEngineHost(port, new Int32Array(data.cancel));
+  else runParserHost(port, new Int32Array(data.cancel));
 }

@@ -10,8 +10,7 @@ import type { WorkerData } from './messages.js';
 const data = workerData as WorkerData | undefined;
 if (parentPort !== null && data !== undefined) {
   const port = parentPort as unknown as Port;
-  const cancel = new Int32Array(data.cancel);
-  if (data.role === 'engine') runEngineHost(port, cancel);
-  else if (data.role === 'sched') runSchedHost(port, cancel);
-  else runParserHost(port, cancel);
+  if (data.role === 'sched') runSchedHost(port, new Int32Array(data.cancel));
+  else if (data.role === 'engine') runEngineHost(port, new Int32Array(data.cancel));
+  else runParserHost(port, new Int32Array(data.cancel));
 }

@@ -39,12 +39,44 @@ const MASK_BITS = 64;
  *  (a header may claim 2,048 CPUs), so they start at a few intervals and double as they fill. */
 const LANE_INITIAL_CAPACITY = 16;
 
+/** A lane as read so far (its open interval's end still unknown): what crosses from the load's
+ *  parser workers to the worker that finishes the scheduling tables. */
+export interface LaneSnapshot {
+  readonly state: Int32Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** The last interval has not ended yet. */
+  readonly open: boolean;
+}
+
 /** One lane while the pass reads: growable typed columns, the open interval's end still unknown. */
 class LaneBuilder {
   private readonly state = i32(LANE_INITIAL_CAPACITY);
   private readonly start = f64(LANE_INITIAL_CAPACITY);
   private readonly end = f64(LANE_INITIAL_CAPACITY);
   private open = false;
+
+  /** The lane read so far (views of the filled part, no copy). */
+  snapshot(): LaneSnapshot {
+    return {
+      state: this.state.trimmed(),
+      start: this.start.trimmed(),
+      end: this.end.trimmed(),
+      open: this.open,
+    };
+  }
+
+  /** Appends a snapshot's intervals (a lane read elsewhere, or its continuation). */
+  append(lane: LaneSnapshot): void {
+    for (let i = 0; i < lane.start.length; i++) {
+      this.close(lane.start[i]!);
+      this.state.push(lane.state[i]!);
+      this.start.push(lane.start[i]!);
+      this.end.push(lane.end[i]!);
+      this.open = false;
+    }
+    if (lane.start.length > 0) this.open = lane.open;
+  }
 
   begin(state: number, t: number): void {
     this.close(t);
@@ -88,6 +120,19 @@ export class PowerBuilder {
     this.actual = lanes();
     this.target = lanes();
     this.perf = lanes();
+  }
+
+  /** The Actual lanes read so far, per CPU (Target and perf lanes are built at the end from the
+   *  changes, see sched-data.ts). */
+  actualSnapshots(): LaneSnapshot[] {
+    return this.actual.map((lane) => lane.snapshot());
+  }
+
+  /** Appends Actual lanes read elsewhere (CPU by CPU; each CPU's lane from one reader). */
+  appendActual(lanes: readonly (LaneSnapshot | null)[]): void {
+    lanes.forEach((lane, cpu) => {
+      if (lane !== null && cpu < this.cpuCount) this.actual[cpu]!.append(lane);
+    });
   }
 
   idleEnter(cpu: number, t: number, state: number): void {

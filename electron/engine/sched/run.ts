@@ -12,7 +12,7 @@ import {
   runThreadSummary,
   runThreadTimeline,
 } from './queries.js';
-import { schedData } from './sched-data.js';
+import { schedData } from './sched-file.js';
 
 const SCHED_KINDS: readonly string[] = [
   'switchPivot',

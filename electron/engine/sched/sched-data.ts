@@ -1,10 +1,11 @@
-// The scheduling tables: one row per context switch with WPA's CPU Usage (Precise) fields, built by
-// a second pass over the trace file — in the app a worker of its own runs it alongside the load
-// (electron/worker/sched-host.ts), elsewhere the first scheduling or power query does (the
-// load pass keeps only start/thread/ready per running interval; this pass keeps every CSwitch field,
-// the readying thread and CPU of each ReadyThread, and the power events). Cached per model.
+// The scheduling tables: one row per context switch with WPA's CPU Usage (Precise) fields. Phase 1
+// collects every CSwitch field, the readying CPU and DPC flag of each ReadyThread, and the power
+// events (SchedEvents.visit); the load pass does it as it reads (ingest.ts, one SchedEvents per
+// parser worker, merged by mergeSchedEvents), so no second read of the file is needed; sched-file.ts
+// keeps the tables per model and falls back to a file pass. Phase 2 (finishSchedEvents) runs in a
+// worker of its own for big files (electron/worker/sched-host.ts), else on first use.
 //
-//   trace file ──forEachEvent(per CPU)──> raw switches (CSwitch, compact records), ReadyThreads
+//   events (per CPU) ──SchedEvents.visit──> raw switches (CSwitch, compact records), ReadyThreads
 //                                        (time, CPU, TID, DPC flag), power events (power/power-data.ts)
 //   finish: switches in time order ──> per CPU the open row gets its Next Switch-Out; per TID the
 //           last switch-out (time, state, wait reason, mode); the new thread's ready time = its
@@ -26,14 +27,10 @@ import {
   READY_FLAG_EXECUTING_DPC,
   THREAD_STATE_READY,
   THREAD_STATE_STANDBY,
-  type EtlTrace,
   type RawEvent,
 } from '../../reader/index.js';
-import { MAX_LOGICAL_PROCESSORS, openTraceFile } from '../load.js';
-import type { EngineModel } from '../model.js';
 import { f64, i32, i8, u16, u32, u8 } from '../columns.js';
-import { EngineError } from '../query-common.js';
-import { PowerBuilder, powerBuffers, type PowerData } from '../power/power-data.js';
+import { PowerBuilder, powerBuffers, type LaneSnapshot, type PowerData } from '../power/power-data.js';
 
 /** Unknown value in the u8 columns (state, wait reason, mode of a switch-out not seen). */
 export const UNKNOWN_U8 = 255;
@@ -75,8 +72,6 @@ export interface SchedData {
   readonly power: PowerData;
 }
 
-const cache = new WeakMap<EngineModel, SchedData>();
-
 /** A thread instance as the resolver needs it (EngineModel.threads' entries have these). */
 export interface ThreadKey {
   readonly threadId: number;
@@ -98,66 +93,6 @@ export function threadResolver(threads: readonly ThreadKey[]): (tid: number, t: 
     for (const index of list) if (threads[index]!.startNs <= t) found = index;
     return found;
   };
-}
-
-/** CPU slots of the pass: the header's NumberOfProcessors when it is possible, and every CPU that
- *  owns buffers (events name only those). Never sized from an absurd claim. */
-export function schedCpuSlots(trace: EtlTrace): number {
-  const claimed = trace.header.numberOfProcessors;
-  const seen = trace.cpus.length === 0 ? 0 : Math.max(...trace.cpus) + 1;
-  return Math.max(1, seen, claimed <= MAX_LOGICAL_PROCESSORS ? claimed : 0);
-}
-
-/**
- * Phase 1 of the pass: every switch, ready and power event of the trace, as read. Needs no model,
- * so a worker can run it while the load pass runs (electron/worker/hosts.ts); `finish` then needs
- * only the load's thread instances. Throws EngineError 'cancelled' when `shouldStop` says so.
- */
-export function readSchedEvents(
-  trace: EtlTrace,
-  shouldStop?: () => boolean,
-  includeCpu?: (cpu: number) => boolean,
-): SchedEvents {
-  const events = new SchedEvents(schedCpuSlots(trace), trace.header.cpuSpeedMHz);
-  const origin = trace.clock.originTicks;
-  const nsPerTick = trace.clock.nsPerTick;
-  const toNs = (ticks: number) => (ticks - origin) * nsPerTick;
-  // CPU by CPU (no cross-CPU merge while reading: ~200 ms of 450 on the 211 MB bench trace);
-  // phase 2 puts everything in time order.
-  const stats = trace.forEachEvent((ev) => events.visit(ev, toNs(ev.timestamp), toNs), {
-    order: 'per-cpu',
-    ...(shouldStop !== undefined ? { shouldStop } : {}),
-    ...(includeCpu !== undefined ? { includeCpu } : {}),
-  });
-  if (stats.stopped) throw new EngineError('The scheduling pass was cancelled.', 'cancelled');
-  return events;
-}
-
-/** The model's scheduling tables: cached, else built now by both phases over the trace file. */
-export function schedData(model: EngineModel, tracePath: string | undefined): SchedData {
-  const cached = cache.get(model);
-  if (cached !== undefined) return cached;
-  if (tracePath === undefined)
-    throw new EngineError('Scheduling queries need the trace file the model was loaded from.', 'bad-request');
-  const trace = openTraceFile(tracePath);
-  let data: SchedData;
-  try {
-    data = readSchedEvents(trace).finish(model.threads, model.durationNs);
-  } finally {
-    trace.close();
-  }
-  cache.set(model, data);
-  return data;
-}
-
-/** Whether the model's scheduling tables are built (queries then need no file pass). */
-export function hasSchedData(model: EngineModel): boolean {
-  return cache.has(model);
-}
-
-/** Installs tables built elsewhere (a worker's pass over the same file, for this model). */
-export function installSchedData(model: EngineModel, data: SchedData): void {
-  if (!cache.has(model)) cache.set(model, data);
 }
 
 /** The typed arrays of `data` (a transfer list between threads). */
@@ -206,6 +141,193 @@ export function timeOrder(times: ArrayLike<number>): Int32Array {
   return order;
 }
 
+/** What phase 1 read, as plain typed columns (views of the filled parts): a partial of the load
+ *  carries it from its parser worker (transferred), parts of several workers merge by
+ *  concatenation (mergeSchedEvents), and phase 2 (finishSchedEvents) needs nothing else. */
+export interface SchedEventsData {
+  readonly cpuCount: number;
+  readonly nominalMHz: number;
+  readonly cswitches: number;
+  readonly compact: number;
+  readonly sw: {
+    readonly t: Float64Array;
+    readonly cpu: Uint16Array;
+    readonly newTid: Uint32Array;
+    readonly oldTid: Uint32Array;
+    readonly newPri: Int8Array;
+    readonly oldPri: Int8Array;
+    readonly oldState: Uint8Array;
+    readonly reason: Uint8Array;
+    readonly mode: Uint8Array;
+    readonly ideal: Uint8Array;
+    readonly cstate: Uint8Array;
+  };
+  readonly rd: {
+    readonly t: Float64Array;
+    readonly cpu: Uint16Array;
+    readonly tid: Uint32Array;
+    readonly dpc: Uint8Array;
+  };
+  readonly changes: {
+    readonly t: Float64Array;
+    readonly state: Int32Array;
+    readonly kind: Uint8Array;
+    readonly maskLo: Uint32Array;
+    readonly maskHi: Uint32Array;
+  };
+  /** Compact mode: per CPU the last record, whose new thread no later record named. */
+  readonly compactPending: readonly {
+    cpu: number;
+    t: number;
+    oldTid: number;
+    state: number;
+    reason: number;
+  }[];
+  /** The Actual idle lanes per CPU as read (null: no idle event on that CPU). */
+  readonly actual: readonly (LaneSnapshot | null)[];
+}
+
+/** Whether phase 1 saw anything the scheduling tables are made of. */
+export function hasSchedEventsData(data: SchedEventsData): boolean {
+  return (
+    data.cswitches > 0 ||
+    data.compact > 0 ||
+    data.rd.t.length > 0 ||
+    data.changes.t.length > 0 ||
+    data.actual.some((lane) => lane !== null)
+  );
+}
+
+/** One SchedEventsData of parts read from disjoint CPU sets, in the order given (the load's
+ *  shares are contiguous CPU ranges in order, so this is the order one per-CPU read gives). */
+export function mergeSchedEvents(parts: readonly SchedEventsData[]): SchedEventsData {
+  if (parts.length === 1) return parts[0]!;
+  const cpuCount = Math.max(1, ...parts.map((p) => p.cpuCount));
+  const concat = <T extends { length: number; set(a: ArrayLike<number>, at: number): void }>(
+    make: (n: number) => T,
+    pick: (p: SchedEventsData) => ArrayLike<number>,
+  ): T => {
+    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p), at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  // Each CPU's idle events come from one part (disjoint CPU sets): its lane is taken as read.
+  const power = new PowerBuilder(cpuCount);
+  for (const p of parts) power.appendActual(p.actual);
+  return {
+    cpuCount,
+    nominalMHz: parts[0]?.nominalMHz ?? 0,
+    cswitches: parts.reduce((n, p) => n + p.cswitches, 0),
+    compact: parts.reduce((n, p) => n + p.compact, 0),
+    sw: {
+      t: concat(
+        (n) => new Float64Array(n),
+        (p) => p.sw.t,
+      ),
+      cpu: concat(
+        (n) => new Uint16Array(n),
+        (p) => p.sw.cpu,
+      ),
+      newTid: concat(
+        (n) => new Uint32Array(n),
+        (p) => p.sw.newTid,
+      ),
+      oldTid: concat(
+        (n) => new Uint32Array(n),
+        (p) => p.sw.oldTid,
+      ),
+      newPri: concat(
+        (n) => new Int8Array(n),
+        (p) => p.sw.newPri,
+      ),
+      oldPri: concat(
+        (n) => new Int8Array(n),
+        (p) => p.sw.oldPri,
+      ),
+      oldState: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.sw.oldState,
+      ),
+      reason: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.sw.reason,
+      ),
+      mode: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.sw.mode,
+      ),
+      ideal: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.sw.ideal,
+      ),
+      cstate: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.sw.cstate,
+      ),
+    },
+    rd: {
+      t: concat(
+        (n) => new Float64Array(n),
+        (p) => p.rd.t,
+      ),
+      cpu: concat(
+        (n) => new Uint16Array(n),
+        (p) => p.rd.cpu,
+      ),
+      tid: concat(
+        (n) => new Uint32Array(n),
+        (p) => p.rd.tid,
+      ),
+      dpc: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.rd.dpc,
+      ),
+    },
+    changes: {
+      t: concat(
+        (n) => new Float64Array(n),
+        (p) => p.changes.t,
+      ),
+      state: concat(
+        (n) => new Int32Array(n),
+        (p) => p.changes.state,
+      ),
+      kind: concat(
+        (n) => new Uint8Array(n),
+        (p) => p.changes.kind,
+      ),
+      maskLo: concat(
+        (n) => new Uint32Array(n),
+        (p) => p.changes.maskLo,
+      ),
+      maskHi: concat(
+        (n) => new Uint32Array(n),
+        (p) => p.changes.maskHi,
+      ),
+    },
+    compactPending: parts.flatMap((p) => p.compactPending),
+    actual: power.actualSnapshots().map((lane) => (lane.start.length > 0 ? lane : null)),
+  };
+}
+
+/** The typed arrays of `data` (a transfer list between threads). */
+export function schedEventsBuffers(data: SchedEventsData): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (columns: object) => {
+    for (const value of Object.values(columns))
+      if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) out.add(value.buffer);
+  };
+  add(data.sw);
+  add(data.rd);
+  add(data.changes);
+  for (const lane of data.actual) if (lane !== null) add(lane);
+  return [...out];
+}
+
 /** Switches, readies and power events as read (phase 1, CPU by CPU); rows are derived in time
  *  order at the end (phase 2), so compact batches — logged after their switches — and the CPUs'
  *  buffers read one CPU after another give the rows a merged read would. */
@@ -215,21 +337,9 @@ export class SchedEvents {
   private compact = 0;
   /** Raw switches: time, CPU, new/old TID, priorities, old state/reason/mode, ideal CPU, C-state
    *  (typed columns: 25 bytes a switch, where number arrays took ~88 while the pass reads). */
-  private readonly sw = {
-    t: f64(),
-    cpu: u16(),
-    newTid: u32(),
-    oldTid: u32(),
-    newPri: i8(),
-    oldPri: i8(),
-    oldState: u8(),
-    reason: u8(),
-    mode: u8(),
-    ideal: u8(),
-    cstate: u8(),
-  };
+  private readonly sw;
   /** ReadyThread events: time, CPU that logged it, readied TID, DPC flag. */
-  private readonly rd = { t: f64(), cpu: u16(), tid: u32(), dpc: u8() };
+  private readonly rd;
   /** Target (IdleStateChange) and perf-state changes as read: they name other CPUs than the one
    *  that logged them, so their lanes are built in time order at the end (kind 0 target, 1 perf;
    *  the 64-bit processor mask in two halves). */
@@ -240,11 +350,30 @@ export class SchedEvents {
     { t: number; oldTid: number; state: number; reason: number }
   >();
 
+  /** `capacity`: bounds on the switches and readies to come (load.ts partialCapacity), reserved
+   *  up front — address space only until written — so the columns never grow by copying. */
   constructor(
     private readonly cpuCount: number,
     private readonly nominalMHz: number,
+    capacity?: { readonly switches: number; readonly readies: number },
   ) {
     this.power = new PowerBuilder(cpuCount);
+    const n = capacity?.switches;
+    this.sw = {
+      t: f64(n),
+      cpu: u16(n),
+      newTid: u32(n),
+      oldTid: u32(n),
+      newPri: i8(n),
+      oldPri: i8(n),
+      oldState: u8(n),
+      reason: u8(n),
+      mode: u8(n),
+      ideal: u8(n),
+      cstate: u8(n),
+    };
+    const r = capacity?.readies;
+    this.rd = { t: f64(r), cpu: u16(r), tid: u32(r), dpc: u8(r) };
   }
 
   private pushSwitch(
@@ -369,173 +498,208 @@ export class SchedEvents {
     }
   }
 
-  /** The power lanes: the target and perf changes applied in time order, open intervals closed. */
-  private finishPower(endNs: number): PowerData {
+  /** What was read, as plain columns (views, no copy). */
+  data(): SchedEventsData {
+    const w = this.sw;
+    const r = this.rd;
     const c = this.changes;
-    const t = c.t.trimmed();
-    for (const k of timeOrder(t)) {
-      const mask = (BigInt(c.maskHi.data[k]!) << 32n) | BigInt(c.maskLo.data[k]!);
-      if (c.kind.data[k] === 0) this.power.targetChange(t[k]!, c.state.data[k]!, mask);
-      else this.power.perfChange(t[k]!, c.state.data[k]!, mask);
-    }
-    return this.power.finish(endNs, this.nominalMHz);
+    return {
+      cpuCount: this.cpuCount,
+      nominalMHz: this.nominalMHz,
+      cswitches: this.cswitches,
+      compact: this.compact,
+      sw: {
+        t: w.t.trimmed(),
+        cpu: w.cpu.trimmed(),
+        newTid: w.newTid.trimmed(),
+        oldTid: w.oldTid.trimmed(),
+        newPri: w.newPri.trimmed(),
+        oldPri: w.oldPri.trimmed(),
+        oldState: w.oldState.trimmed(),
+        reason: w.reason.trimmed(),
+        mode: w.mode.trimmed(),
+        ideal: w.ideal.trimmed(),
+        cstate: w.cstate.trimmed(),
+      },
+      rd: { t: r.t.trimmed(), cpu: r.cpu.trimmed(), tid: r.tid.trimmed(), dpc: r.dpc.trimmed() },
+      changes: {
+        t: c.t.trimmed(),
+        state: c.state.trimmed(),
+        kind: c.kind.trimmed(),
+        maskLo: c.maskLo.trimmed(),
+        maskHi: c.maskHi.trimmed(),
+      },
+      compactPending: [...this.compactPending].map(([cpu, p]) => ({ cpu, ...p })),
+      actual: this.power.actualSnapshots().map((lane) => (lane.start.length > 0 ? lane : null)),
+    };
   }
 
-  /** Phase 2: rows in time order, their thread instances resolved against `threads`. */
+  /** Phase 2 (finishSchedEvents) over what was read. */
   finish(threads: readonly ThreadKey[], endNs: number): SchedData {
-    const resolve = threadResolver(threads);
-    const w = this.sw;
-    const s = {
-      t: w.t.trimmed(),
-      cpu: w.cpu.trimmed(),
-      newTid: w.newTid.trimmed(),
-      oldTid: w.oldTid.trimmed(),
-      newPri: w.newPri.trimmed(),
-      oldPri: w.oldPri.trimmed(),
-      oldState: w.oldState.trimmed(),
-      reason: w.reason.trimmed(),
-      mode: w.mode.trimmed(),
-      ideal: w.ideal.trimmed(),
-      cstate: w.cstate.trimmed(),
-    };
-    const raw = this.rd;
-    const rd = { t: raw.t.trimmed(), cpu: raw.cpu.trimmed(), tid: raw.tid.trimmed(), dpc: raw.dpc.trimmed() };
-    const n = s.t.length;
-    // Rows in time order (ties keep reading order, so a CPU's switches stay in its order). Full
-    // CSwitch events read in merged order already are: then no sort.
-    const order = timeOrder(s.t);
-    // Readies per TID in time order.
-    const readyOrder = timeOrder(rd.t);
-    const readiesOf = new Map<number, number[]>();
-    for (const k of readyOrder) {
-      const tid = rd.tid[k]!;
-      const list = readiesOf.get(tid);
-      if (list === undefined) readiesOf.set(tid, [k]);
-      else list.push(k);
-    }
-    const readyCursor = new Map<number, number>();
-    const col = {
-      cpu: new Uint16Array(n),
-      switchIn: new Float64Array(n),
-      nextOut: new Float64Array(n).fill(NaN),
-      newThread: new Int32Array(n),
-      newTid: new Uint32Array(n),
-      oldThread: new Int32Array(n),
-      oldTid: new Uint32Array(n),
-      newPri: new Int8Array(n),
-      oldPri: new Int8Array(n),
-      oldState: new Uint8Array(n),
-      oldWaitReason: new Uint8Array(n),
-      oldWaitMode: new Uint8Array(n),
-      idealCpu: new Uint8Array(n),
-      prevCState: new Uint8Array(n),
-      newPrevState: new Uint8Array(n).fill(UNKNOWN_U8),
-      newPrevWaitReason: new Uint8Array(n).fill(UNKNOWN_U8),
-      newPrevWaitMode: new Uint8Array(n).fill(UNKNOWN_U8),
-      lastOut: new Float64Array(n).fill(NaN),
-      readyAt: new Float64Array(n).fill(NaN),
-      readier: new Int32Array(n).fill(-1),
-      readierTid: new Int32Array(n).fill(-1),
-      readyCpu: new Int16Array(n).fill(-1),
-      readyFromDpc: new Uint8Array(n),
-    };
-    const openRow = new Int32Array(this.cpuCount).fill(-1);
-    const lastOut = new Map<number, { t: number; state: number; reason: number; mode: number }>();
-    const perCpu: number[][] = Array.from({ length: this.cpuCount }, () => []);
-    for (let row = 0; row < n; row++) {
-      const i = order[row]!;
-      const t = s.t[i]!;
-      const cpu = s.cpu[i]!;
-      const newTid = s.newTid[i]!;
-      const oldTid = s.oldTid[i]!;
-      const open = openRow[cpu]!;
-      if (open >= 0) col.nextOut[open] = t;
-      if (oldTid !== 0)
-        lastOut.set(oldTid, { t, state: s.oldState[i]!, reason: s.reason[i]!, mode: s.mode[i]! });
-      col.cpu[row] = cpu;
-      col.switchIn[row] = t;
-      col.newTid[row] = newTid;
-      col.newThread[row] = resolve(newTid, t);
-      col.oldTid[row] = oldTid;
-      col.oldThread[row] = resolve(oldTid, t);
-      col.newPri[row] = s.newPri[i]!;
-      col.oldPri[row] = s.oldPri[i]!;
-      col.oldState[row] = s.oldState[i]!;
-      col.oldWaitReason[row] = s.reason[i]!;
-      col.oldWaitMode[row] = s.mode[i]!;
-      col.idealCpu[row] = s.ideal[i]!;
-      col.prevCState[row] = s.cstate[i]!;
-      perCpu[cpu]!.push(row);
-      openRow[cpu] = row;
-      if (newTid === 0) continue;
-      const previous = lastOut.get(newTid);
-      const last = previous !== undefined && previous.t <= t ? previous : undefined;
-      if (last !== undefined) {
-        col.newPrevState[row] = last.state;
-        col.newPrevWaitReason[row] = last.reason;
-        col.newPrevWaitMode[row] = last.mode;
-        col.lastOut[row] = last.t;
-      }
-      // The TID's latest ReadyThread at or before the switch-in, if not before its last switch-out.
-      const readies = readiesOf.get(newTid);
-      let ready = -1;
-      if (readies !== undefined) {
-        let k = readyCursor.get(newTid) ?? 0;
-        while (k < readies.length && rd.t[readies[k]!]! <= t) k++;
-        readyCursor.set(newTid, k);
-        const candidate = k > 0 ? readies[k - 1]! : -1;
-        if (candidate >= 0 && (last === undefined || rd.t[candidate]! >= last.t)) ready = candidate;
-      }
-      if (ready >= 0) {
-        col.readyAt[row] = rd.t[ready]!;
-        col.readyCpu[row] = rd.cpu[ready]!;
-        col.readyFromDpc[row] = rd.dpc[ready]!;
-      } else if (
-        last !== undefined &&
-        (last.state === THREAD_STATE_READY || last.state === THREAD_STATE_STANDBY)
-      ) {
-        col.readyAt[row] = last.t;
-      }
-    }
-    // Compact mode: the last record of a CPU (new thread never named) still ends its old thread's run.
-    for (const [cpu, pending] of this.compactPending) {
-      const open = openRow[cpu]!;
-      if (open >= 0 && col.nextOut[open] !== col.nextOut[open])
-        col.nextOut[open] = Math.max(pending.t, col.switchIn[open]!);
-    }
-    for (let row = 0; row < n; row++)
-      if (col.nextOut[row] !== col.nextOut[row]) col.nextOut[row] = Math.max(endNs, col.switchIn[row]!);
-    const cpuRows = perCpu.map((rows) => Int32Array.from(rows));
-    // Readier: the thread current on the readying CPU just before the ReadyThread (a switch at the
-    // same instant counts as after it); before the CPU's first switch, that switch's old thread.
-    for (let row = 0; row < n; row++) {
-      const rc = col.readyCpu[row]!;
-      if (rc < 0) continue;
-      const rows = cpuRows[rc];
-      if (rows === undefined || rows.length === 0) continue;
-      const t = col.readyAt[row]!;
-      let lo = 0;
-      let hi = rows.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (col.switchIn[rows[mid]!]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo === 0) {
-        col.readierTid[row] = col.oldTid[rows[0]!]!;
-        col.readier[row] = col.oldThread[rows[0]!]!;
-      } else {
-        col.readierTid[row] = col.newTid[rows[lo - 1]!]!;
-        col.readier[row] = col.newThread[rows[lo - 1]!]!;
-      }
-    }
-    return {
-      length: n,
-      ...col,
-      cpuRows,
-      cswitchEvents: this.cswitches,
-      compactBatches: this.compact,
-      power: this.finishPower(endNs),
-    };
+    return finishSchedEvents(this.data(), threads, endNs);
   }
+}
+
+/** The power lanes: the Actual lanes as read, the target and perf changes applied in time order,
+ *  open intervals closed. */
+function finishPower(data: SchedEventsData, endNs: number): PowerData {
+  const power = new PowerBuilder(data.cpuCount);
+  power.appendActual(data.actual);
+  const c = data.changes;
+  const t = c.t;
+  for (const k of timeOrder(t)) {
+    const mask = (BigInt(c.maskHi[k]!) << 32n) | BigInt(c.maskLo[k]!);
+    if (c.kind[k] === 0) power.targetChange(t[k]!, c.state[k]!, mask);
+    else power.perfChange(t[k]!, c.state[k]!, mask);
+  }
+  return power.finish(endNs, data.nominalMHz);
+}
+
+/** Phase 2: rows in time order, their thread instances resolved against `threads`. */
+export function finishSchedEvents(
+  data: SchedEventsData,
+  threads: readonly ThreadKey[],
+  endNs: number,
+): SchedData {
+  const resolve = threadResolver(threads);
+  const s = data.sw;
+  const rd = data.rd;
+  const n = s.t.length;
+  // Rows in time order (ties keep reading order, so a CPU's switches stay in its order). Full
+  // CSwitch events read in merged order already are: then no sort.
+  const order = timeOrder(s.t);
+  // Readies per TID in time order.
+  const readyOrder = timeOrder(rd.t);
+  const readiesOf = new Map<number, number[]>();
+  for (const k of readyOrder) {
+    const tid = rd.tid[k]!;
+    const list = readiesOf.get(tid);
+    if (list === undefined) readiesOf.set(tid, [k]);
+    else list.push(k);
+  }
+  const readyCursor = new Map<number, number>();
+  const col = {
+    cpu: new Uint16Array(n),
+    switchIn: new Float64Array(n),
+    nextOut: new Float64Array(n).fill(NaN),
+    newThread: new Int32Array(n),
+    newTid: new Uint32Array(n),
+    oldThread: new Int32Array(n),
+    oldTid: new Uint32Array(n),
+    newPri: new Int8Array(n),
+    oldPri: new Int8Array(n),
+    oldState: new Uint8Array(n),
+    oldWaitReason: new Uint8Array(n),
+    oldWaitMode: new Uint8Array(n),
+    idealCpu: new Uint8Array(n),
+    prevCState: new Uint8Array(n),
+    newPrevState: new Uint8Array(n).fill(UNKNOWN_U8),
+    newPrevWaitReason: new Uint8Array(n).fill(UNKNOWN_U8),
+    newPrevWaitMode: new Uint8Array(n).fill(UNKNOWN_U8),
+    lastOut: new Float64Array(n).fill(NaN),
+    readyAt: new Float64Array(n).fill(NaN),
+    readier: new Int32Array(n).fill(-1),
+    readierTid: new Int32Array(n).fill(-1),
+    readyCpu: new Int16Array(n).fill(-1),
+    readyFromDpc: new Uint8Array(n),
+  };
+  const openRow = new Int32Array(data.cpuCount).fill(-1);
+  const lastOut = new Map<number, { t: number; state: number; reason: number; mode: number }>();
+  const perCpu: number[][] = Array.from({ length: data.cpuCount }, () => []);
+  for (let row = 0; row < n; row++) {
+    const i = order[row]!;
+    const t = s.t[i]!;
+    const cpu = s.cpu[i]!;
+    const newTid = s.newTid[i]!;
+    const oldTid = s.oldTid[i]!;
+    const open = openRow[cpu]!;
+    if (open >= 0) col.nextOut[open] = t;
+    if (oldTid !== 0)
+      lastOut.set(oldTid, { t, state: s.oldState[i]!, reason: s.reason[i]!, mode: s.mode[i]! });
+    col.cpu[row] = cpu;
+    col.switchIn[row] = t;
+    col.newTid[row] = newTid;
+    col.newThread[row] = resolve(newTid, t);
+    col.oldTid[row] = oldTid;
+    col.oldThread[row] = resolve(oldTid, t);
+    col.newPri[row] = s.newPri[i]!;
+    col.oldPri[row] = s.oldPri[i]!;
+    col.oldState[row] = s.oldState[i]!;
+    col.oldWaitReason[row] = s.reason[i]!;
+    col.oldWaitMode[row] = s.mode[i]!;
+    col.idealCpu[row] = s.ideal[i]!;
+    col.prevCState[row] = s.cstate[i]!;
+    perCpu[cpu]!.push(row);
+    openRow[cpu] = row;
+    if (newTid === 0) continue;
+    const previous = lastOut.get(newTid);
+    const last = previous !== undefined && previous.t <= t ? previous : undefined;
+    if (last !== undefined) {
+      col.newPrevState[row] = last.state;
+      col.newPrevWaitReason[row] = last.reason;
+      col.newPrevWaitMode[row] = last.mode;
+      col.lastOut[row] = last.t;
+    }
+    // The TID's latest ReadyThread at or before the switch-in, if not before its last switch-out.
+    const readies = readiesOf.get(newTid);
+    let ready = -1;
+    if (readies !== undefined) {
+      let k = readyCursor.get(newTid) ?? 0;
+      while (k < readies.length && rd.t[readies[k]!]! <= t) k++;
+      readyCursor.set(newTid, k);
+      const candidate = k > 0 ? readies[k - 1]! : -1;
+      if (candidate >= 0 && (last === undefined || rd.t[candidate]! >= last.t)) ready = candidate;
+    }
+    if (ready >= 0) {
+      col.readyAt[row] = rd.t[ready]!;
+      col.readyCpu[row] = rd.cpu[ready]!;
+      col.readyFromDpc[row] = rd.dpc[ready]!;
+    } else if (
+      last !== undefined &&
+      (last.state === THREAD_STATE_READY || last.state === THREAD_STATE_STANDBY)
+    ) {
+      col.readyAt[row] = last.t;
+    }
+  }
+  // Compact mode: the last record of a CPU (new thread never named) still ends its old thread's run.
+  for (const pending of data.compactPending) {
+    const cpu = pending.cpu;
+    const open = openRow[cpu]!;
+    if (open >= 0 && col.nextOut[open] !== col.nextOut[open])
+      col.nextOut[open] = Math.max(pending.t, col.switchIn[open]!);
+  }
+  for (let row = 0; row < n; row++)
+    if (col.nextOut[row] !== col.nextOut[row]) col.nextOut[row] = Math.max(endNs, col.switchIn[row]!);
+  const cpuRows = perCpu.map((rows) => Int32Array.from(rows));
+  // Readier: the thread current on the readying CPU just before the ReadyThread (a switch at the
+  // same instant counts as after it); before the CPU's first switch, that switch's old thread.
+  for (let row = 0; row < n; row++) {
+    const rc = col.readyCpu[row]!;
+    if (rc < 0) continue;
+    const rows = cpuRows[rc];
+    if (rows === undefined || rows.length === 0) continue;
+    const t = col.readyAt[row]!;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (col.switchIn[rows[mid]!]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) {
+      col.readierTid[row] = col.oldTid[rows[0]!]!;
+      col.readier[row] = col.oldThread[rows[0]!]!;
+    } else {
+      col.readierTid[row] = col.newTid[rows[lo - 1]!]!;
+      col.readier[row] = col.newThread[rows[lo - 1]!]!;
+    }
+  }
+  return {
+    length: n,
+    ...col,
+    cpuRows,
+    cswitchEvents: data.cswitches,
+    compactBatches: data.compact,
+    power: finishPower(data, endNs),
+  };
 }

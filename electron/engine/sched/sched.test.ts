@@ -1,8 +1,10 @@
 // The scheduling and power queries against the writer's story scenarios (scripts/writer/
 // sched-scenarios.ts): the lock convoy's per-thread numbers exactly, the audio thread's delays by
 // DPC module and thread, the 24-CPU deep idle (Target/Actual, concurrency drop, hint) and its
-// circular-logger variant. Writer → file → reader → engine, nothing shared but the format.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// circular-logger variant. Writer → file → reader → engine, nothing shared but the format. The
+// events the load pass collects (one partial, or CPU shares merged) give exactly the tables a
+// second read of the file gives.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +29,10 @@ import { SCENARIOS } from '../../../scripts/writer/scenarios.js';
 import { simulate } from '../../../scripts/writer/simulate.js';
 import type { Engine } from '../engine.js';
 import { runRowEnd } from '../model.js';
+import { openTraceFile, parsePartial } from '../load.js';
 import { loadEngine } from '../session.js';
+import { finishSchedEvents, mergeSchedEvents } from './sched-data.js';
+import { hasSchedData, readSchedEvents } from './sched-file.js';
 
 const token = { cancelled: false };
 type SchedRange = import('../../../shared/contract.js').SchedFilter['range'];
@@ -286,5 +291,56 @@ describe('two independent paths agree', () => {
         expect(row.switches).toBe(count.get(row.threadId));
         expect(row.runningMs).toBeCloseTo(ns.get(row.threadId)! / 1e6, 6);
       }
+    });
+});
+
+describe('the load pass collects what the file pass reads', () => {
+  // name, bytes, shares that hold scheduling events at least (the audio trace logs them on 1 CPU)
+  const cases: [string, () => Uint8Array, number][] = [
+    [
+      'backupServer, compact CSwitch',
+      () => {
+        const file = path.join(dir, 'backup-compact-events.etl');
+        simulate(SCENARIOS.backupServer!, { path: file, seconds: 0.3, seed: 5, compactCSwitch: true });
+        return readFileSync(file);
+      },
+      2,
+    ],
+    ['deep idle (Target and perf changes)', () => deepIdleAmd24().bytes!, 2],
+    ['audio (compressed)', () => audioDelays({ compress: true }).bytes!, 1],
+  ];
+  for (const [name, bytes, minParts] of cases)
+    it(`gives the same tables from one partial and from CPU shares merged as from a second read (${name})`, () => {
+      const file = path.join(dir, `events-${name.replace(/\W+/g, '-')}.etl`);
+      writeFileSync(file, bytes());
+      const engine = loadEngine(file);
+      const model = engine.model;
+      const trace = openTraceFile(file);
+      try {
+        const fromFile = readSchedEvents(trace).finish(model.threads, model.durationNs);
+        expect(fromFile.length + fromFile.power.targetEvents + fromFile.power.perfEvents).toBeGreaterThan(0);
+        const one = parsePartial(trace).sched!;
+        expect(finishSchedEvents(one, model.threads, model.durationNs)).toEqual(fromFile);
+        // Contiguous CPU shares, as the parser workers read them, merged in share order.
+        const cpus = [...trace.cpus].sort((a, b) => a - b);
+        for (const shareCount of [2, 3]) {
+          const size = Math.ceil(cpus.length / shareCount);
+          const parts = Array.from(
+            { length: shareCount },
+            (_, k) => new Set(cpus.slice(k * size, (k + 1) * size)),
+          )
+            .map((share) => parsePartial(trace, { includeCpu: (cpu) => share.has(cpu) }).sched)
+            .filter((part) => part !== undefined);
+          expect(parts.length).toBeGreaterThanOrEqual(minParts);
+          expect(finishSchedEvents(mergeSchedEvents(parts), model.threads, model.durationNs)).toEqual(
+            fromFile,
+          );
+        }
+      } finally {
+        trace.close();
+      }
+      // And the engine's own tables (finished from the load's events on first use) are those.
+      engine.query({ kind: 'threadSummary', filter: {} }, token);
+      expect(hasSchedData(model)).toBe(true);
     });
 });
