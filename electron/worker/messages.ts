@@ -7,7 +7,7 @@
 //
 // A parser worker: parse → 'parsed' (row counts) → derive → on 'place', copy its rows into the
 // engine share's SharedArrayBuffer columns behind the earlier shares' rows → 'partial'.
-// The scheduling worker: 'read' (phase 1 over the file) or the load pass's events → on 'finish'
+// The scheduling worker: 'read' (phase 1 over the file) → on 'finish'
 // (the model's threads) phase 2 → 'sched' (tables transferred); the engine answers scheduling and
 // power queries from them (engine ──EngineToSched──> sched worker ──SchedToEngine──> engine).
 //
@@ -33,7 +33,7 @@ import {
 import type { ExportSliceProgress } from '../engine/engine.js';
 import type { BackgroundEvent } from '../engine/session-types.js';
 import type { Partial, RowCounts, RowPlacement } from '../engine/partial.js';
-import type { SchedData, SchedEventsData, ThreadKey } from '../engine/sched/sched-data.js';
+import type { SchedData, ThreadKey } from '../engine/sched/sched-data.js';
 
 export const LOAD_CANCEL_SLOT = 0;
 
@@ -99,7 +99,13 @@ export type EngineToPool =
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError };
 
 export type EngineToParser =
-  | { readonly type: 'parse'; readonly path: string; readonly cpus: readonly number[] }
+  /** `schedEvents`: collect the scheduling events too (load.ts ReadPartialOptions). */
+  | {
+      readonly type: 'parse';
+      readonly path: string;
+      readonly cpus: readonly number[];
+      readonly schedEvents: boolean;
+    }
   /** Where to copy the parsed rows (the engine share's shared columns), then send the partial. */
   | { readonly type: 'place'; readonly plan: RowPlacement };
 
@@ -110,17 +116,14 @@ export type ParserToEngine =
   | { readonly type: 'partial'; readonly partial: Partial }
   | { readonly type: 'failed'; readonly error: WireError };
 
-/** The scheduling worker (sched-host.ts): 'read' starts phase 1 over the file at once (while a
- *  one-parser load runs); 'finish' brings the model's threads for phase 2, and the events when the
- *  load pass collected them (a split load). */
+/** The scheduling worker (sched-host.ts): 'read' starts phase 1 over the file (at once beside a
+ *  one-parser load, after a split one); 'finish' brings the model's threads for phase 2. */
 export type EngineToSched =
   | { readonly type: 'read'; readonly path: string }
   | {
       readonly type: 'finish';
       readonly threads: readonly ThreadKey[];
       readonly endNs: number;
-      /** The load's shares' events, in share order (merged by the worker). */
-      readonly events?: readonly SchedEventsData[];
     };
 
 export type SchedToEngine =

@@ -117,7 +117,7 @@ describe('worker pool', () => {
     for (const q of queries) expect(await two.query(q)).toEqual(await one.query(q));
   });
 
-  it('builds the scheduling tables in a worker of their own (phase 2 over the load pass events, one parser or a split load) and answers like in-process', async () => {
+  it('builds the scheduling tables in a worker of their own (read beside a one-parser load or after a split one) or, for small files, from the load pass events, and answers like in-process', async () => {
     const sched: Query[] = [
       { kind: 'threadSummary', filter: {} },
       { kind: 'switchPivot', filter: { cpus: [0, 2] }, groupBy: ['newProcess', 'newThreadId'] },
@@ -147,6 +147,15 @@ describe('worker pool', () => {
       }
     } finally {
       delete process.env.ETLSCOPE_SCHED_WORKER_MIN_BYTES;
+    }
+    // A small file (< 16 MiB): the load pass's events, finished by the engine on first use.
+    for (const workers of [1, 2]) {
+      const session = await openTraceSession(file, { workers });
+      sessions.push(session);
+      expect(await Promise.all(sched.map((q) => session.query(q).catch((e: unknown) => e)))).toEqual(
+        expected,
+      );
+      await session.close();
     }
   });
 

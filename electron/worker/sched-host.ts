@@ -1,14 +1,11 @@
 // The scheduling tables in a worker of their own (issue 10: the Power and Threads headlines ask
 // for them as soon as a trace opens; on the engine worker they would hold the graphs' and
-// pivots' queries behind them). Phase 1 — the switch, ready and power events — comes one of two
-// ways, whichever leaves no core idle:
+// pivots' queries behind them), for files ≥ 16 MiB (smaller ones: the load pass collects the
+// events and the engine finishes them on first use, see hosts.ts):
 //
-//   one parser (a core free):  startSchedWorker().read(path) ──'read'──> phase 1 over the file,
-//                              alongside the load
-//   a split load (both busy):  the load pass collects them (load.ts parsePartial → Partial.sched,
-//                              one part per parser worker, merged in the sched worker) and hands
-//                              them over with 'finish'
-//   then: .finish(threads, end[, events]) ──'finish'──> phase 2 ──'sched' (tables transferred)──>
+//   engine worker: startSchedWorker().read(path) ──'read'──> phase 1 over the file (alongside a
+//                  one-parser load on the free core, or after a split load)
+//                  .finish(threads, end) ──'finish'──> phase 2 ──'sched' (tables transferred)──>
 //
 // The engine installs the tables (sched-file.ts installSchedData) and answers scheduling queries
 // from them; a failed worker leaves the engine to read them from the file on first use.
@@ -16,9 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   finishSchedEvents,
-  mergeSchedEvents,
   schedBuffers,
-  schedEventsBuffers,
   type SchedData,
   type SchedEventsData,
   type ThreadKey,
@@ -29,8 +24,8 @@ import type { Port } from './hosts.js';
 import { LOAD_CANCEL_SLOT, wireFailure, type EngineToSched, type SchedToEngine } from './messages.js';
 import { workerLaunch } from './worker-script.js';
 
-/** The worker side: phase 1 on 'read', phase 2 on 'finish' (over the events it brings, else over
- *  what 'read' collected; messages are handled in order, so a 'finish' after a 'read' waits). */
+/** The worker side: phase 1 on 'read', phase 2 on 'finish' (messages are handled in order, so a
+ *  'finish' that arrives during the read waits for it). */
 export function runSchedHost(port: Port, cancel: Int32Array): void {
   let read: SchedEventsData | undefined;
   let failed = false;
@@ -48,7 +43,7 @@ export function runSchedHost(port: Port, cancel: Int32Array): void {
         }
         return;
       }
-      const events = message.events !== undefined ? mergeSchedEvents(message.events) : read;
+      const events = read;
       if (events === undefined) throw new Error('The scheduling tables were asked for before any events.');
       read = undefined;
       const data = finishSchedEvents(events, message.threads, message.endNs);
@@ -66,11 +61,7 @@ export interface SchedWorker {
   read(path: string): void;
   /** Phase 2 with the model's threads, over `events` (moved there: unusable here after) or, without
    *  them, over what `read` collected; resolves with the tables (undefined: build them yourself). */
-  finish(
-    threads: readonly ThreadKey[],
-    endNs: number,
-    events?: readonly SchedEventsData[],
-  ): Promise<SchedData | undefined>;
+  finish(threads: readonly ThreadKey[], endNs: number): Promise<SchedData | undefined>;
   /** Ends the worker (a trace without scheduling events, a failed load, the engine closing). */
   stop(): void;
   /** Date.now() when the worker was started. */
@@ -100,16 +91,12 @@ export function startSchedWorker(cancel: SharedArrayBuffer): SchedWorker {
     read(path) {
       child.postMessage({ type: 'read', path } satisfies EngineToSched);
     },
-    finish(threads, endNs, events) {
-      child.postMessage(
-        {
-          type: 'finish',
-          threads: threads.map((t) => ({ threadId: t.threadId, startNs: t.startNs })),
-          endNs,
-          ...(events !== undefined ? { events } : {}),
-        } satisfies EngineToSched,
-        events !== undefined ? events.flatMap(schedEventsBuffers) : [],
-      );
+    finish(threads, endNs) {
+      child.postMessage({
+        type: 'finish',
+        threads: threads.map((t) => ({ threadId: t.threadId, startNs: t.startNs })),
+        endNs,
+      } satisfies EngineToSched);
       return result;
     },
     stop() {
