@@ -10,6 +10,33 @@ const INITIAL_CAPACITY = 1024;
 export type TypedArray =
   Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
 
+/**
+ * The parts one after another. When the first part's buffer has room behind its rows (a column
+ * reserved for more rows than it got, e.g. the engine worker's own share reserved for the whole
+ * file), the others are appended there: only their rows are written, the first part's stay put.
+ */
+export function concat<T extends TypedArray>(parts: readonly T[], lengths: readonly number[]): T {
+  if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const first = parts[0]!;
+  const ctor = first.constructor as {
+    new (n: number): T;
+    new (b: ArrayBufferLike, at: number, n: number): T;
+  };
+  const room = (first.buffer.byteLength - first.byteOffset) / first.BYTES_PER_ELEMENT;
+  const inPlace = room >= total;
+  const out = inPlace ? new ctor(first.buffer, first.byteOffset, total) : new ctor(total);
+  let at = 0;
+  parts.forEach((p, i) => {
+    // Parser workers may have placed their rows here already (partial.ts `placeRows`).
+    const there =
+      inPlace && p.buffer === out.buffer && p.byteOffset === out.byteOffset + at * out.BYTES_PER_ELEMENT;
+    if (!there) out.set(p.subarray(0, lengths[i]) as never, at);
+    at += lengths[i]!;
+  });
+  return out;
+}
+
 // One class per element type, written out on purpose: a single generic class would make every
 // `push` a megamorphic keyed store (7 typed-array kinds at one site), ~10x slower on the hot path.
 

@@ -1,4 +1,4 @@
-// The atoms' one-sort construction: rowsByValue orders rows exactly as a comparison sort would
+// The atoms' one-sort construction: sortByValue orders rows exactly as a comparison sort would
 // (negatives, −0, NaN included), and every atom level built from it holds each atom's durations
 // as the sorted multiset of its rows' durations, with the same sums (the time-block levels, which
 // sort each slice in place, included).
@@ -9,19 +9,32 @@ import {
   DPC_BLOCK_ROWS,
   dpcAtoms,
   dpcBlockAtoms,
-  rowsByValue,
   sortByValue,
   sortSlice,
   hasDpcAtoms,
   type DpcAtoms,
 } from './dpc-atoms.js';
 import type { HistogramQuery, PivotQuery } from '../../shared/contract.js';
+import type { PartialBuilder } from './partial.js';
 import { engineFrom, kernelAddress } from './test-model.js';
 
-describe('rowsByValue', () => {
+/** The same pseudo-random sequence for a seed (a linear congruential generator), in [0, 1). */
+const randomFrom = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+
+/** A kernel driver image at `offset` (its routines are at offset + 16·r). */
+const addDriver = (b: PartialBuilder, offset: number, fileName: string) =>
+  b.images.push({
+    timeNs: 0,
+    kind: 'dcstart',
+    base: kernelAddress(offset),
+    size: 0x1000,
+    processId: 0,
+    fileName,
+  });
+
+describe('sortByValue', () => {
   it('orders float32 values as TypedArray.prototype.sort does', () => {
-    let seed = 5;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = randomFrom(5);
     const values = new Float32Array(50_000);
     for (let i = 0; i < values.length; i++) {
       const r = random();
@@ -40,7 +53,7 @@ describe('rowsByValue', () => {
     values[1] = -Infinity;
     // A NaN with the sign bit set (as a file's bytes can hold) sorts last too.
     new Uint32Array(values.buffer)[2] = 0xffc00001;
-    const order = rowsByValue(values);
+    const order = sortByValue(values).rows;
     const expected = values.slice().sort();
     const got = Float32Array.from(order, (row) => values[row]!);
     expect(Object.is(got[0], -Infinity)).toBe(true);
@@ -65,8 +78,8 @@ describe('rowsByValue', () => {
   });
 
   it('handles empty and single-digit inputs', () => {
-    expect(Array.from(rowsByValue(new Float32Array(0)))).toEqual([]);
-    expect(Array.from(rowsByValue(new Float32Array([7, 7, 7])))).toEqual([0, 1, 2]);
+    expect(Array.from(sortByValue(new Float32Array(0)).rows)).toEqual([]);
+    expect(Array.from(sortByValue(new Float32Array([7, 7, 7])).rows)).toEqual([0, 1, 2]);
   });
 });
 
@@ -74,16 +87,8 @@ describe('atom levels from one sort', () => {
   it('hold each atom’s sorted durations, whether built by the warm-up or one by one', () => {
     const build = () =>
       engineFrom(3, ([b]) => {
-        b!.images.push({
-          timeNs: 0,
-          kind: 'dcstart',
-          base: kernelAddress(0x100000),
-          size: 0x1000,
-          processId: 0,
-          fileName: 'a.sys',
-        });
-        let seed = 3;
-        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        addDriver(b!, 0x100000, 'a.sys');
+        const random = randomFrom(3);
         for (let cpu = 0; cpu < 3; cpu++) {
           let t = 0;
           for (let k = 0; k < 3 * DPC_BLOCK_ROWS + 100 * cpu; k++) {
@@ -176,16 +181,8 @@ describe('atom levels from one sort', () => {
 describe('whole-trace pivots before the CPU-less atoms exist', () => {
   it('answer from the per-CPU atoms exactly what they answer from the CPU-less ones', () => {
     const engine = engineFrom(4, ([b]) => {
-      b!.images.push({
-        timeNs: 0,
-        kind: 'dcstart',
-        base: kernelAddress(0x200000),
-        size: 0x1000,
-        processId: 0,
-        fileName: 'n.sys',
-      });
-      let seed = 11;
-      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      addDriver(b!, 0x200000, 'n.sys');
+      const random = randomFrom(11);
       for (let cpu = 0; cpu < 4; cpu++) {
         let t = 0;
         for (let k = 0; k < 3000; k++) {

@@ -245,11 +245,6 @@ export interface ValueOrder {
   readonly values: Float32Array;
 }
 
-/** Row indices 0..n−1 in ascending order of `values` (see sortByValue). */
-export function rowsByValue(values: Float32Array): Int32Array {
-  return sortByValue(values).rows;
-}
-
 /**
  * Row indices 0..n−1 in ascending order of `values` (float32, any sign; NaN last, as
  * TypedArray.sort orders them), by an LSD radix sort of the order-preserving bit patterns: three
@@ -422,7 +417,8 @@ function collectAtoms(
       const orderRows = order.rows;
       const orderValues = order.values;
       // The gather is random: a byte per row (2.5 MB for 2.5 M rows) stays in cache far more
-      // than 4 (the whole-trace levels have tens to hundreds of atoms; 255 = no atom).
+      // than 4 (the whole-trace levels have tens to hundreds of atoms; 255 = no atom). One loop
+      // per array type on purpose: one loop over either would make every access polymorphic.
       const layerAtoms = counts.length;
       if (layerAtoms < 255) {
         const rowAtom8 = new Uint8Array(n);

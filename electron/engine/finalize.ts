@@ -13,7 +13,7 @@
 // arrive nearly sorted: only ISRs nested in DPCs are out of order) with a fallback.
 
 import type { Diagnostic, TraceSummary } from '../../shared/contract.js';
-import type { TypedArray } from './columns.js';
+import { concat, type TypedArray } from './columns.js';
 import {
   buildImageInstances,
   ImageMap,
@@ -217,33 +217,6 @@ function gatherColumns<T extends { readonly length: number }>(table: T, order: R
     if (name !== 'length') out[name] = gather(column as unknown as TypedArray, order);
   }
   return out as T;
-}
-
-/**
- * The parts one after another. When the first part's buffer has room behind its rows (a column
- * reserved for more rows than it got, e.g. the engine worker's own share reserved for the whole
- * file), the others are appended there: only their rows are written, the first part's stay put.
- */
-function concat<T extends TypedArray>(parts: readonly T[], lengths: readonly number[]): T {
-  if (parts.length === 1) return parts[0]!.subarray(0, lengths[0]) as T;
-  const total = lengths.reduce((a, b) => a + b, 0);
-  const first = parts[0]!;
-  const ctor = first.constructor as {
-    new (n: number): T;
-    new (b: ArrayBufferLike, at: number, n: number): T;
-  };
-  const room = (first.buffer.byteLength - first.byteOffset) / first.BYTES_PER_ELEMENT;
-  const inPlace = room >= total;
-  const out = inPlace ? new ctor(first.buffer, first.byteOffset, total) : new ctor(total);
-  let at = 0;
-  parts.forEach((p, i) => {
-    // Parser workers may have placed their rows here already (partial.ts `placeRows`).
-    const there =
-      inPlace && p.buffer === out.buffer && p.byteOffset === out.byteOffset + at * out.BYTES_PER_ELEMENT;
-    if (!there) out.set(p.subarray(0, lengths[i]) as never, at);
-    at += lengths[i]!;
-  });
-  return out;
 }
 
 let phaseStarted = 0;

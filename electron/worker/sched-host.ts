@@ -27,7 +27,7 @@ import { workerLaunch } from './worker-script.js';
 /** The worker side: phase 1 on 'read', phase 2 on 'finish' (messages are handled in order, so a
  *  'finish' that arrives during the read waits for it). */
 export function runSchedHost(port: Port, cancel: Int32Array): void {
-  let read: SchedEventsData | undefined;
+  let events: SchedEventsData | undefined;
   let failed = false;
   const post = (message: SchedToEngine, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
   port.on('message', (raw) => {
@@ -37,16 +37,15 @@ export function runSchedHost(port: Port, cancel: Int32Array): void {
       if (message.type === 'read') {
         const trace = openTraceFile(message.path);
         try {
-          read = readSchedEvents(trace, () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0).data();
+          events = readSchedEvents(trace, () => Atomics.load(cancel, LOAD_CANCEL_SLOT) !== 0).data();
         } finally {
           trace.close();
         }
         return;
       }
-      const events = read;
       if (events === undefined) throw new Error('The scheduling tables were asked for before any events.');
-      read = undefined;
       const data = finishSchedEvents(events, message.threads, message.endNs);
+      events = undefined;
       post({ type: 'sched', data }, schedBuffers(data));
     } catch (error) {
       failed = true;

@@ -1,9 +1,10 @@
 // The scheduling tables: one row per context switch with WPA's CPU Usage (Precise) fields. Phase 1
 // collects every CSwitch field, the readying CPU and DPC flag of each ReadyThread, and the power
-// events (SchedEvents.visit); the load pass does it as it reads (ingest.ts, one SchedEvents per
-// parser worker, merged by mergeSchedEvents), so no second read of the file is needed; sched-file.ts
-// keeps the tables per model and falls back to a file pass. Phase 2 (finishSchedEvents) runs in a
-// worker of its own for big files (electron/worker/sched-host.ts), else on first use.
+// events (SchedEvents.visit), fed by the load pass as it reads (ingest.ts, one SchedEvents per
+// parser worker, merged by mergeSchedEvents: the CLI and small files in the app, no second read)
+// or by a file pass (sched-file.ts readSchedEvents: the app's scheduling worker for files ≥ 16 MiB,
+// and the fallback). sched-file.ts keeps the tables per model. Phase 2 (finishSchedEvents) runs
+// in that worker (electron/worker/sched-host.ts), else on first use.
 //
 //   events (per CPU) ──SchedEvents.visit──> raw switches (CSwitch, compact records), ReadyThreads
 //                                        (time, CPU, TID, DPC flag), power events (power/power-data.ts)
@@ -29,7 +30,7 @@ import {
   THREAD_STATE_STANDBY,
   type RawEvent,
 } from '../../reader/index.js';
-import { f64, i32, i8, u16, u32, u8 } from '../columns.js';
+import { concat, f64, i32, i8, u16, u32, u8, type TypedArray } from '../columns.js';
 import { PowerBuilder, powerBuffers, type LaneSnapshot, type PowerData } from '../power/power-data.js';
 
 /** Unknown value in the u8 columns (state, wait reason, mode of a switch-out not seen). */
@@ -203,17 +204,17 @@ export function hasSchedEventsData(data: SchedEventsData): boolean {
 export function mergeSchedEvents(parts: readonly SchedEventsData[]): SchedEventsData {
   if (parts.length === 1) return parts[0]!;
   const cpuCount = Math.max(1, ...parts.map((p) => p.cpuCount));
-  const concat = <T extends { length: number; set(a: ArrayLike<number>, at: number): void }>(
-    make: (n: number) => T,
-    pick: (p: SchedEventsData) => ArrayLike<number>,
-  ): T => {
-    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(pick(p), at);
-      at += pick(p).length;
+  /** Each column of a group, the parts' columns one after another (columns.ts concat). */
+  const joined = <G extends object>(pick: (p: SchedEventsData) => G): G => {
+    const out: Record<string, TypedArray> = {};
+    for (const key of Object.keys(pick(parts[0]!))) {
+      const columns = parts.map((p) => (pick(p) as Record<string, TypedArray>)[key]!);
+      out[key] = concat(
+        columns,
+        columns.map((column) => column.length),
+      );
     }
-    return out;
+    return out as G;
   };
   // Each CPU's idle events come from one part (disjoint CPU sets): its lane is taken as read.
   const power = new PowerBuilder(cpuCount);
@@ -223,92 +224,9 @@ export function mergeSchedEvents(parts: readonly SchedEventsData[]): SchedEvents
     nominalMHz: parts[0]?.nominalMHz ?? 0,
     cswitches: parts.reduce((n, p) => n + p.cswitches, 0),
     compact: parts.reduce((n, p) => n + p.compact, 0),
-    sw: {
-      t: concat(
-        (n) => new Float64Array(n),
-        (p) => p.sw.t,
-      ),
-      cpu: concat(
-        (n) => new Uint16Array(n),
-        (p) => p.sw.cpu,
-      ),
-      newTid: concat(
-        (n) => new Uint32Array(n),
-        (p) => p.sw.newTid,
-      ),
-      oldTid: concat(
-        (n) => new Uint32Array(n),
-        (p) => p.sw.oldTid,
-      ),
-      newPri: concat(
-        (n) => new Int8Array(n),
-        (p) => p.sw.newPri,
-      ),
-      oldPri: concat(
-        (n) => new Int8Array(n),
-        (p) => p.sw.oldPri,
-      ),
-      oldState: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.sw.oldState,
-      ),
-      reason: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.sw.reason,
-      ),
-      mode: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.sw.mode,
-      ),
-      ideal: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.sw.ideal,
-      ),
-      cstate: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.sw.cstate,
-      ),
-    },
-    rd: {
-      t: concat(
-        (n) => new Float64Array(n),
-        (p) => p.rd.t,
-      ),
-      cpu: concat(
-        (n) => new Uint16Array(n),
-        (p) => p.rd.cpu,
-      ),
-      tid: concat(
-        (n) => new Uint32Array(n),
-        (p) => p.rd.tid,
-      ),
-      dpc: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.rd.dpc,
-      ),
-    },
-    changes: {
-      t: concat(
-        (n) => new Float64Array(n),
-        (p) => p.changes.t,
-      ),
-      state: concat(
-        (n) => new Int32Array(n),
-        (p) => p.changes.state,
-      ),
-      kind: concat(
-        (n) => new Uint8Array(n),
-        (p) => p.changes.kind,
-      ),
-      maskLo: concat(
-        (n) => new Uint32Array(n),
-        (p) => p.changes.maskLo,
-      ),
-      maskHi: concat(
-        (n) => new Uint32Array(n),
-        (p) => p.changes.maskHi,
-      ),
-    },
+    sw: joined((p) => p.sw),
+    rd: joined((p) => p.rd),
+    changes: joined((p) => p.changes),
     compactPending: parts.flatMap((p) => p.compactPending),
     actual: power.actualSnapshots().map((lane) => (lane.start.length > 0 ? lane : null)),
   };
